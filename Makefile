@@ -1,0 +1,49 @@
+# Set-up and everyday commands. `make demo` runs the app; `make test` runs the suite.
+# Both create the virtualenv in .venv and install the pinned requirements when needed.
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The first interpreter on PATH that is Python 3.12 or newer.
+SYSTEM_PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 \
+	&& { echo $$p; break; }; done)
+
+.PHONY: demo test lint venv help
+
+help:
+	@echo "make demo   set up and run the app on SQLite at http://$(HOST):$(PORT)/"
+	@echo "make test   set up and run the whole test suite"
+	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@if [ ! -x "$(PY)" ]; then \
+		if [ -z "$(SYSTEM_PYTHON)" ]; then echo "Python 3.12 or newer is needed; none found on PATH." >&2; exit 1; fi; \
+		echo "==> Creating the virtualenv in $(VENV) with $(SYSTEM_PYTHON)"; \
+		$(SYSTEM_PYTHON) -m venv $(VENV); \
+	fi
+	@echo "==> Installing pinned requirements"
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	@echo "==> Migrating the SQLite database (reference data included)"
+	@DEBUG=true $(PY) manage.py migrate --no-input -v 0
+	@echo "==> Importing the sample filings (already imported ones are skipped)"
+	@DEBUG=true $(PY) manage.py import_filings samples/filings.json --skip-existing
+	@echo "==> Starting the development server at http://$(HOST):$(PORT)/"
+	@DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(STAMP)
+	@echo "==> Running the test suite on $${DATABASE_URL:-SQLite}"
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@DEBUG=true $(PY) manage.py makemigrations --check --dry-run

@@ -1,0 +1,453 @@
+"""Reading filing records (the provider import format) into the database.
+
+`parse_record` checks a whole record and either returns a `FilingRecord` or raises
+`RecordInvalid` with every problem found, each tied to a field path such as
+`subject.leader.mobile` or `services[0].domains[1]`. Nothing is written until a record
+is known to be valid; `create_filing` then writes it in one transaction.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.dateparse import parse_datetime
+
+from filings import policies, transitions, validators
+from filings.models import (
+    ChangeScope,
+    Domain,
+    FilingApplication,
+    FilingType,
+    Person,
+    PolicyKey,
+    Provider,
+    Province,
+    Service,
+    ServiceKind,
+    Subject,
+    SubjectNature,
+)
+
+RECORD_KEYS = {
+    "provider",
+    "reference",
+    "province",
+    "type",
+    "change_scope",
+    "policy",
+    "submitted_at",
+    "subject",
+    "services",
+}
+SUBJECT_KEYS = {"name", "nature", "certificate_type", "certificate_number", "leader"}
+PERSON_KEYS = {
+    "name",
+    "certificate_type",
+    "certificate_number",
+    "mobile",
+    "emergency_mobile",
+}
+SERVICE_KEYS = {"kind", "name", "domains", "app_identifier", "administrator"}
+
+
+class RecordInvalid(Exception):
+    """A record that cannot be imported; `errors` is a list of (field path, message)."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        super().__init__("; ".join(f"{path}: {message}" for path, message in errors))
+
+
+@dataclass
+class PersonData:
+    name: str
+    certificate_type: str
+    certificate_number: str
+    mobile: str
+    emergency_mobile: str = ""
+
+
+@dataclass
+class ServiceData:
+    kind: str
+    name: str
+    administrator: PersonData
+    domains: list = field(default_factory=list)
+    app_identifier: str = ""
+
+
+@dataclass
+class FilingRecord:
+    provider: Provider
+    reference: str
+    province: Province
+    filing_type: str
+    change_scope: str
+    policy: str
+    submitted_at: datetime.datetime | None
+    subject_name: str
+    subject_nature: str
+    subject_certificate_type: str
+    subject_certificate_number: str
+    leader: PersonData
+    services: list
+
+
+class _Errors:
+    """Collects field errors while a record is read."""
+
+    def __init__(self):
+        self.items = []
+
+    def add(self, path, message):
+        self.items.append((path, str(message)))
+
+    def check(self, path, function, *args):
+        """Call a validator; on ValidationError record it and return None."""
+        try:
+            return function(*args)
+        except ValidationError as exc:
+            for message in exc.messages:
+                self.add(path, message)
+            return None
+
+
+def _join(prefix, name):
+    return f"{prefix}.{name}" if prefix else name
+
+
+def _mapping(errors, value, path, allowed):
+    if not isinstance(value, dict):
+        errors.add(path or "record", "must be an object")
+        return None
+    for key in sorted(set(value) - allowed):
+        errors.add(_join(path, key), "unknown field")
+    return value
+
+
+def _text(errors, data, path, key, max_length, required=True):
+    value = data.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors.add(_join(path, key), "is required")
+        return ""
+    if not isinstance(value, str):
+        errors.add(_join(path, key), "must be a string")
+        return ""
+    value = value.strip()
+    if len(value) > max_length:
+        errors.add(_join(path, key), f"has more than {max_length} characters")
+        return ""
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        errors.add(_join(path, key), "contains control characters")
+        return ""
+    return value
+
+
+def _choice(errors, data, path, key, choices):
+    value = data.get(key)
+    if value is None or value == "":
+        errors.add(_join(path, key), "is required")
+        return ""
+    if value not in choices.values:
+        errors.add(
+            _join(path, key),
+            f"{value!r} is not one of: {', '.join(choices.values)}",
+        )
+        return ""
+    return value
+
+
+def _certificate(errors, data, path, allowed_types):
+    certificate_type = _choice(
+        errors, data, path, "certificate_type", validators.CertificateType
+    )
+    if certificate_type and certificate_type not in allowed_types:
+        errors.add(
+            _join(path, "certificate_type"),
+            f"{certificate_type!r} is not allowed here; use one of: "
+            f"{', '.join(sorted(allowed_types))}",
+        )
+        certificate_type = ""
+    raw = _text(errors, data, path, "certificate_number", 64)
+    if not (certificate_type and raw):
+        return certificate_type, ""
+    number = errors.check(
+        _join(path, "certificate_number"),
+        validators.normalize_certificate,
+        certificate_type,
+        raw,
+    )
+    return certificate_type, number or ""
+
+
+def _person(errors, value, path):
+    data = _mapping(errors, value, path, PERSON_KEYS)
+    if data is None:
+        return None
+    name = _text(errors, data, path, "name", 64)
+    certificate_type, certificate_number = _certificate(
+        errors, data, path, validators.PERSONAL_CERTIFICATE_TYPES
+    )
+    mobile = errors.check(
+        _join(path, "mobile"), validators.normalize_mobile, data.get("mobile")
+    )
+    emergency = data.get("emergency_mobile")
+    if emergency not in (None, ""):
+        emergency = errors.check(
+            _join(path, "emergency_mobile"), validators.normalize_mobile, emergency
+        )
+    return PersonData(
+        name=name,
+        certificate_type=certificate_type,
+        certificate_number=certificate_number,
+        mobile=mobile or "",
+        emergency_mobile=emergency or "",
+    )
+
+
+def _service(errors, value, path, seen_domains):
+    data = _mapping(errors, value, path, SERVICE_KEYS)
+    if data is None:
+        return None
+    kind = _choice(errors, data, path, "kind", ServiceKind)
+    name = _text(errors, data, path, "name", 128)
+    domains = []
+    app_identifier = ""
+    raw_domains = data.get("domains")
+    raw_app = data.get("app_identifier")
+    if kind == ServiceKind.WEBSITE:
+        if raw_app not in (None, ""):
+            errors.add(_join(path, "app_identifier"), "is only for apps")
+        if not isinstance(raw_domains, list) or not raw_domains:
+            errors.add(_join(path, "domains"), "a website needs a list of domains")
+        else:
+            for index, raw in enumerate(raw_domains):
+                domain_path = f"{_join(path, 'domains')}[{index}]"
+                domain = errors.check(domain_path, validators.normalize_domain, raw)
+                if domain is None:
+                    continue
+                if domain in seen_domains:
+                    errors.add(domain_path, f"{domain} is listed twice in this filing")
+                    continue
+                seen_domains.add(domain)
+                domains.append(domain)
+    elif kind == ServiceKind.APP:
+        if raw_domains not in (None, []):
+            errors.add(_join(path, "domains"), "is only for websites")
+        app_identifier = (
+            errors.check(
+                _join(path, "app_identifier"),
+                validators.normalize_app_identifier,
+                raw_app,
+            )
+            or ""
+        )
+    administrator = _person(
+        errors, data.get("administrator"), _join(path, "administrator")
+    )
+    if kind and administrator:
+        return ServiceData(
+            kind=kind,
+            name=name,
+            administrator=administrator,
+            domains=domains,
+            app_identifier=app_identifier,
+        )
+    return None
+
+
+def _lookup(errors, model, key, value, label):
+    if not isinstance(value, str) or not value.strip():
+        errors.add(key, "is required")
+        return None
+    found = model.objects.filter(**{"code": value.strip().lower()}).first()
+    if found is None:
+        known = ", ".join(model.objects.values_list("code", flat=True))
+        errors.add(key, f"unknown {label} {value!r}; known: {known}")
+    return found
+
+
+def _submitted_at(errors, value):
+    if value in (None, ""):
+        return None
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is None:
+        errors.add("submitted_at", "must be an ISO 8601 date and time")
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=policies.BEIJING)
+    return parsed
+
+
+def parse_record(record):
+    """Validate one import record; return a FilingRecord or raise RecordInvalid."""
+    errors = _Errors()
+    data = _mapping(errors, record, "", RECORD_KEYS)
+    if data is None:
+        raise RecordInvalid(errors.items)
+
+    provider = _lookup(errors, Provider, "provider", data.get("provider"), "provider")
+    reference = _text(errors, data, "", "reference", 64)
+    province = _lookup(errors, Province, "province", data.get("province"), "province")
+    filing_type = _choice(errors, data, "", "type", FilingType)
+
+    change_scope = data.get("change_scope") or ""
+    if filing_type == FilingType.CHANGE:
+        change_scope = _choice(errors, data, "", "change_scope", ChangeScope)
+    elif change_scope:
+        errors.add("change_scope", "is only for change filings; leave it null")
+        change_scope = ""
+
+    policy = data.get("policy")
+    if policy in (None, ""):
+        policy = province.current_policy if province else ""
+    elif policy not in PolicyKey.values:
+        errors.add("policy", f"{policy!r} is not one of: {', '.join(PolicyKey.values)}")
+        policy = ""
+    elif province and not policies.get_policy(policy).applies_in(province):
+        errors.add(
+            "policy",
+            f"{policy} never applied in {province.name_en} ({province.code})",
+        )
+
+    submitted_at = _submitted_at(errors, data.get("submitted_at"))
+
+    subject = _mapping(errors, data.get("subject"), "subject", SUBJECT_KEYS)
+    subject_fields = ("", "", "", "")
+    leader = None
+    if subject is not None:
+        nature = _choice(errors, subject, "subject", "nature", SubjectNature)
+        allowed = (
+            validators.PERSONAL_CERTIFICATE_TYPES
+            if nature == SubjectNature.INDIVIDUAL
+            else {validators.CertificateType.USCC}
+        )
+        certificate_type, certificate_number = _certificate(
+            errors, subject, "subject", allowed
+        )
+        subject_fields = (
+            _text(errors, subject, "subject", "name", 128),
+            nature,
+            certificate_type,
+            certificate_number,
+        )
+        leader = _person(errors, subject.get("leader"), "subject.leader")
+
+    raw_services = data.get("services")
+    services = []
+    if raw_services is None:
+        raw_services = []
+    if not isinstance(raw_services, list):
+        errors.add("services", "must be a list")
+        raw_services = []
+    seen_domains = set()
+    for index, raw in enumerate(raw_services):
+        service = _service(errors, raw, f"services[{index}]", seen_domains)
+        if service:
+            services.append(service)
+    needs_services = filing_type and policies.needs_services(filing_type, change_scope)
+    if needs_services and not raw_services:
+        errors.add("services", f"a {filing_type} filing must name at least one service")
+
+    if (
+        provider
+        and reference
+        and (
+            FilingApplication.objects.filter(
+                provider=provider, reference=reference
+            ).exists()
+        )
+    ):
+        errors.add("reference", f"{provider.code} {reference} already exists")
+
+    if errors.items:
+        raise RecordInvalid(errors.items)
+    return FilingRecord(
+        provider=provider,
+        reference=reference,
+        province=province,
+        filing_type=filing_type,
+        change_scope=change_scope,
+        policy=policy,
+        submitted_at=submitted_at,
+        subject_name=subject_fields[0],
+        subject_nature=subject_fields[1],
+        subject_certificate_type=subject_fields[2],
+        subject_certificate_number=subject_fields[3],
+        leader=leader,
+        services=services,
+    )
+
+
+def _create_person(data):
+    return Person.objects.create(
+        name=data.name,
+        certificate_type=data.certificate_type,
+        certificate_number=data.certificate_number,
+        mobile=data.mobile,
+        emergency_mobile=data.emergency_mobile,
+    )
+
+
+def create_filing(record, *, actor=transitions.PROVIDER, submit=True):
+    """Write a parsed record as a draft filing, then submit it unless `submit` is off.
+
+    Everything happens in one transaction: a failure leaves nothing behind. Raises
+    RecordInvalid if the provider reference was taken meanwhile.
+    """
+    try:
+        with transaction.atomic():
+            subject = Subject.objects.create(
+                name=record.subject_name,
+                nature=record.subject_nature,
+                certificate_type=record.subject_certificate_type,
+                certificate_number=record.subject_certificate_number,
+                province=record.province,
+                leader=_create_person(record.leader),
+            )
+            filing = FilingApplication.objects.create(
+                provider=record.provider,
+                reference=record.reference,
+                province=record.province,
+                subject=subject,
+                filing_type=record.filing_type,
+                change_scope=record.change_scope,
+                policy=record.policy,
+            )
+            people = {}
+            for data in record.services:
+                key = (data.administrator.certificate_number, data.administrator.mobile)
+                if key not in people:
+                    people[key] = _create_person(data.administrator)
+                service = Service.objects.create(
+                    subject=subject,
+                    kind=data.kind,
+                    name=data.name,
+                    app_identifier=data.app_identifier,
+                    administrator=people[key],
+                )
+                Domain.objects.bulk_create(
+                    Domain(service=service, name=name) for name in data.domains
+                )
+                filing.services.add(service)
+            transitions.record_event(filing, actor, "created", to_status=filing.status)
+            if submit:
+                filing = transitions.submit_filing(
+                    filing, actor=actor, now=record.submitted_at
+                )
+    except IntegrityError as exc:
+        if FilingApplication.objects.filter(
+            provider=record.provider, reference=record.reference
+        ).exists():
+            raise RecordInvalid(
+                [
+                    (
+                        "reference",
+                        f"{record.provider.code} {record.reference} already exists",
+                    )
+                ]
+            ) from exc
+        raise
+    return filing

@@ -1,0 +1,383 @@
+"""The filing domain: reference data, the people and services a filing names, the
+filing application itself, and its append-only audit trail.
+
+A filing carries its subject, people and services as they were submitted: a later
+filing for the same entity gets its own copies, so history never changes under an
+existing filing (a changed mobile number in a new filing leaves the old one alone).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PolicyKey(models.TextChoices):
+    PILOT_2017 = "pilot-2017", _("Provincial pilot (2017, 48 h)")
+    PROVINCIAL_2019 = "provincial-2019", _("Provincial sites (2019, 48 h)")
+    MIIT_2020 = "miit-2020", _("MIIT central site (2020, 24 h)")
+    MIIT_CURRENT = "miit-current", _("MIIT central site (current, 24 h)")
+
+
+class FilingType(models.TextChoices):
+    FIRST_FILING = "first_filing", _("First filing")
+    ADD_SERVICE = "add_service", _("Add website/app")
+    ADD_ACCESS = "add_access", _("Add access (filing transfer)")
+    CHANGE = "change", _("Change filing")
+    CANCEL_SUBJECT = "cancel_subject", _("Cancel subject")
+    CANCEL_SERVICE = "cancel_service", _("Cancel website/app")
+    CANCEL_ACCESS = "cancel_access", _("Cancel access")
+
+
+class ChangeScope(models.TextChoices):
+    SUBJECT = "subject", _("Subject")
+    SERVICE = "service", _("Service")
+    BOTH = "both", _("Subject and service")
+
+
+class Role(models.TextChoices):
+    LEADER = "leader", _("Entity leader")
+    ADMINISTRATOR = "administrator", _("Website/app administrator")
+
+
+class ServiceKind(models.TextChoices):
+    WEBSITE = "website", _("Website")
+    APP = "app", _("App")
+
+
+class SubjectNature(models.TextChoices):
+    ENTERPRISE = "enterprise", _("Enterprise")
+    INDIVIDUAL = "individual", _("Individual")
+    GOVERNMENT = "government", _("Government agency")
+    PUBLIC_INSTITUTION = "public_institution", _("Public institution")
+    SOCIAL_ORGANIZATION = "social_organization", _("Social organisation")
+    DEFENCE = "defence", _("Defence body")
+    OTHER = "other", _("Other")
+
+
+class CertificateType(models.TextChoices):
+    RESIDENT_ID = "resident_id", _("Resident identity card")
+    USCC = "uscc", _("Unified social credit code")
+    PASSPORT = "passport", _("Passport")
+    HK_MACAO_PERMIT = "hk_macao_permit", _("Mainland travel permit (Hong Kong/Macao)")
+    TAIWAN_PERMIT = "taiwan_permit", _("Mainland travel permit (Taiwan)")
+    HMT_RESIDENCE_PERMIT = (
+        "hmt_residence_permit",
+        _("Residence permit (Hong Kong/Macao/Taiwan)"),
+    )
+    FOREIGN_PERMANENT_RESIDENCE = (
+        "foreign_permanent_residence",
+        _("Foreign permanent resident ID card"),
+    )
+
+
+class FilingStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PENDING_VERIFICATION = "pending_verification", _("Pending SMS verification")
+    UNDER_REVIEW = "under_review", _("Under review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    RETURNED = "returned", _("Returned to provider")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ActorKind(models.TextChoices):
+    SYSTEM = "system", _("System")
+    PROVIDER = "provider", _("Access provider")
+    APPLICANT = "applicant", _("Applicant")
+    STAFF = "staff", _("Staff")
+
+
+class Province(models.Model):
+    """A provincial-level division, with the verification policy that applies now."""
+
+    code = models.CharField(_("code"), max_length=2, primary_key=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=32)
+    name_en = models.CharField(_("name (English)"), max_length=64)
+    abbreviation = models.CharField(_("ICP abbreviation"), max_length=2, unique=True)
+    legacy_host = models.CharField(
+        _("legacy pilot host"),
+        max_length=32,
+        blank=True,
+        help_text=_("Host label of the 2017 pilot site, e.g. gscainfo."),
+    )
+    pilot_start = models.DateField(
+        _("provincial verification since"),
+        null=True,
+        blank=True,
+        help_text=_("When the province's own verification site went live, if ever."),
+    )
+    current_policy = models.CharField(
+        _("current policy"), max_length=20, choices=PolicyKey.choices
+    )
+    policy_since = models.DateField(_("current policy since"))
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("province")
+        verbose_name_plural = _("provinces")
+
+    def __str__(self):
+        return f"{self.name_zh} {self.name_en}"
+
+
+class Provider(models.Model):
+    """An access provider (接入商) that submits filings on behalf of subjects."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=64)
+    name_en = models.CharField(_("name (English)"), max_length=64)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("access provider")
+        verbose_name_plural = _("access providers")
+
+    def __str__(self):
+        return self.name_en
+
+
+class Person(models.Model):
+    """An entity leader or a website/app administrator as named in one filing."""
+
+    name = models.CharField(_("name"), max_length=64)
+    certificate_type = models.CharField(
+        _("certificate type"), max_length=32, choices=CertificateType.choices
+    )
+    certificate_number = models.CharField(_("certificate number"), max_length=32)
+    mobile = models.CharField(
+        _("mobile"), max_length=11, db_index=True, help_text=_("Contact method 1.")
+    )
+    emergency_mobile = models.CharField(
+        _("emergency mobile"), max_length=11, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self):
+        return self.name
+
+
+class Subject(models.Model):
+    """The filing entity (主体): a company, an individual, an agency..."""
+
+    name = models.CharField(_("name"), max_length=128, db_index=True)
+    nature = models.CharField(_("nature"), max_length=32, choices=SubjectNature.choices)
+    certificate_type = models.CharField(
+        _("certificate type"), max_length=32, choices=CertificateType.choices
+    )
+    certificate_number = models.CharField(_("certificate number"), max_length=32)
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, verbose_name=_("province")
+    )
+    leader = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        related_name="led_subjects",
+        verbose_name=_("entity leader"),
+    )
+
+    class Meta:
+        verbose_name = _("subject")
+        verbose_name_plural = _("subjects")
+
+    def __str__(self):
+        return self.name
+
+
+class Service(models.Model):
+    """A website or an app of a subject."""
+
+    subject = models.ForeignKey(
+        Subject,
+        on_delete=models.PROTECT,
+        related_name="services",
+        verbose_name=_("subject"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=ServiceKind.choices)
+    name = models.CharField(_("name"), max_length=128)
+    app_identifier = models.CharField(_("app identifier"), max_length=255, blank=True)
+    administrator = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        related_name="administered_services",
+        verbose_name=_("administrator"),
+    )
+    icp_number = models.CharField(
+        _("ICP number"), max_length=40, blank=True, db_index=True
+    )
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+
+    def __str__(self):
+        return self.name
+
+
+class Domain(models.Model):
+    """A domain name of a website, stored in its ASCII (IDNA) form."""
+
+    service = models.ForeignKey(
+        Service,
+        on_delete=models.CASCADE,
+        related_name="domains",
+        verbose_name=_("service"),
+    )
+    name = models.CharField(_("domain"), max_length=253, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "name"], name="domain_unique_per_service"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class FilingApplication(models.Model):
+    """A filing application submitted by an access provider.
+
+    The status field is changed only by the functions in `filings.transitions`.
+    """
+
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, verbose_name=_("access provider")
+    )
+    reference = models.CharField(
+        _("provider reference"),
+        max_length=64,
+        help_text=_("The provider's own reference for the application."),
+    )
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, verbose_name=_("province")
+    )
+    subject = models.ForeignKey(
+        Subject,
+        on_delete=models.PROTECT,
+        related_name="filings",
+        verbose_name=_("subject"),
+    )
+    filing_type = models.CharField(
+        _("filing type"), max_length=20, choices=FilingType.choices
+    )
+    change_scope = models.CharField(
+        _("change scope"),
+        max_length=10,
+        choices=ChangeScope.choices,
+        blank=True,
+        help_text=_("Only for change filings."),
+    )
+    services = models.ManyToManyField(
+        Service, related_name="filings", blank=True, verbose_name=_("services")
+    )
+    policy = models.CharField(_("policy"), max_length=20, choices=PolicyKey.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=24,
+        choices=FilingStatus.choices,
+        default=FilingStatus.DRAFT,
+        editable=False,
+    )
+    submitted_at = models.DateTimeField(
+        _("submitted to the administration"), null=True, blank=True, editable=False
+    )
+    verification_deadline = models.DateTimeField(
+        _("verification deadline"), null=True, blank=True, editable=False
+    )
+    icp_number = models.CharField(
+        _("ICP number"), max_length=40, blank=True, db_index=True, editable=False
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("filing application")
+        verbose_name_plural = _("filing applications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "reference"],
+                name="filing_reference_unique_per_provider",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(filing_type=FilingType.CHANGE) & ~models.Q(change_scope="")
+                )
+                | (
+                    ~models.Q(filing_type=FilingType.CHANGE) & models.Q(change_scope="")
+                ),
+                name="filing_change_scope_only_for_changes",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "verification_deadline"]),
+            models.Index(fields=["reference"]),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Audit events are append-only; they cannot be updated.")
+
+    def delete(self):
+        raise TypeError("Audit events are append-only; they cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """One thing that happened to a filing. Rows are only ever added."""
+
+    filing = models.ForeignKey(
+        FilingApplication,
+        on_delete=models.PROTECT,
+        related_name="audit_events",
+        verbose_name=_("filing"),
+    )
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor_kind = models.CharField(
+        _("actor kind"), max_length=16, choices=ActorKind.choices
+    )
+    staff_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff user"),
+    )
+    event_type = models.CharField(_("event"), max_length=48)
+    from_status = models.CharField(
+        _("from status"), max_length=24, choices=FilingStatus.choices, blank=True
+    )
+    to_status = models.CharField(
+        _("to status"), max_length=24, choices=FilingStatus.choices, blank=True
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self):
+        return f"{self.event_type} {self.from_status}->{self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("Audit events are append-only; they cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Audit events are append-only; they cannot be deleted.")

@@ -1,0 +1,293 @@
+"""Every change of a filing's status goes through this module.
+
+Each public function is one move of the state machine. It runs in a transaction,
+locks the filing row, refuses a move the `ALLOWED_MOVES` table does not allow (raising
+`IllegalTransition` and leaving nothing behind), saves, and writes exactly one audit
+event in the same transaction.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from filings import policies
+from filings.models import (
+    ActorKind,
+    AuditEvent,
+    FilingApplication,
+    FilingStatus,
+    Role,
+)
+from verification.models import Verification, VerificationStatus
+
+S = FilingStatus
+
+SUBMITTED = "submitted"
+VERIFICATION_COMPLETED = "verification_completed"
+EXPIRED = "expired"
+RETURNED = "returned"
+CANCELLED = "cancelled"
+APPROVED = "approved"
+REJECTED = "rejected"
+
+# The state machine: (from status, to status) -> the events that may make that move.
+# A move is allowed only from a status listed here, and only by one of its events.
+ALLOWED_MOVES = {
+    (S.DRAFT, S.PENDING_VERIFICATION): {SUBMITTED},
+    (S.DRAFT, S.UNDER_REVIEW): {SUBMITTED},
+    (S.DRAFT, S.CANCELLED): {CANCELLED},
+    (S.PENDING_VERIFICATION, S.UNDER_REVIEW): {VERIFICATION_COMPLETED},
+    (S.PENDING_VERIFICATION, S.RETURNED): {RETURNED, EXPIRED},
+    (S.PENDING_VERIFICATION, S.CANCELLED): {CANCELLED},
+    (S.UNDER_REVIEW, S.APPROVED): {APPROVED},
+    (S.UNDER_REVIEW, S.REJECTED): {REJECTED},
+    (S.UNDER_REVIEW, S.RETURNED): {RETURNED},
+    (S.UNDER_REVIEW, S.CANCELLED): {CANCELLED},
+}
+
+
+def allowed_events(status):
+    """The events that may move a filing out of `status`, sorted."""
+    return sorted(
+        {
+            event
+            for (source, _), events in ALLOWED_MOVES.items()
+            if source == status
+            for event in events
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who caused an event: the system, a provider, an applicant, or a staff user."""
+
+    kind: str
+    user: Any = None
+
+    @classmethod
+    def staff(cls, user):
+        return cls(ActorKind.STAFF, user)
+
+
+SYSTEM = Actor(ActorKind.SYSTEM)
+PROVIDER = Actor(ActorKind.PROVIDER)
+APPLICANT = Actor(ActorKind.APPLICANT)
+
+
+class IllegalTransition(Exception):
+    """A move the state machine does not allow, or whose precondition does not hold."""
+
+    def __init__(self, filing, event, detail=""):
+        self.filing = filing
+        self.event = event
+        name = f"Filing {filing.provider.code}:{filing.reference}"
+        if detail:
+            message = f"{name}: {detail}"
+        else:
+            allowed = allowed_events(filing.status) or ["nothing (final status)"]
+            message = (
+                f"{name} is {filing.status}; it cannot be {event.replace('_', ' ')}. "
+                f"Allowed from {filing.status}: {', '.join(allowed)}."
+            )
+        super().__init__(message)
+
+
+def record_event(
+    filing, actor, event_type, *, from_status="", to_status="", reason="", data=None
+):
+    """Append an audit event for `filing`. Call it inside the caller's transaction."""
+    return AuditEvent.objects.create(
+        filing=filing,
+        actor_kind=actor.kind,
+        staff_user=actor.user if actor.kind == ActorKind.STAFF else None,
+        event_type=event_type,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        data=data or {},
+    )
+
+
+def _move(filing, event, to_status, *, actor, reason="", data=None, apply=None):
+    """Lock `filing`, check the move, run `apply(locked)`, save, audit. Returns the row.
+
+    `apply` may add to the event data by returning a dict, or refuse the move by
+    raising `IllegalTransition`; either way it runs inside the transaction.
+    """
+    with transaction.atomic():
+        locked = FilingApplication.objects.select_for_update().get(pk=filing.pk)
+        if event not in ALLOWED_MOVES.get((locked.status, to_status), ()):
+            raise IllegalTransition(locked, event)
+        from_status = locked.status
+        extra = apply(locked) if apply else None
+        locked.status = to_status
+        locked.save()
+        record_event(
+            locked,
+            actor,
+            event,
+            from_status=from_status,
+            to_status=to_status,
+            reason=reason,
+            data={**(data or {}), **(extra or {})},
+        )
+    return locked
+
+
+def required_verifications(filing):
+    """The verifications a filing needs under its policy: {mobile: set of roles}.
+
+    Two roles with the same mobile are one person and so one verification.
+    """
+    services = list(filing.services.select_related("administrator"))
+    roles = policies.required_roles(
+        filing.policy,
+        filing.filing_type,
+        filing.change_scope,
+        [service.kind for service in services],
+    )
+    by_mobile = defaultdict(set)
+    if Role.LEADER in roles:
+        by_mobile[filing.subject.leader.mobile].add(Role.LEADER)
+    if Role.ADMINISTRATOR in roles:
+        for service in services:
+            by_mobile[service.administrator.mobile].add(Role.ADMINISTRATOR)
+    return dict(by_mobile)
+
+
+def submit_filing(filing, *, actor=PROVIDER, now=None):
+    """Submit a draft to the communications administration.
+
+    Creates one pending verification per distinct mobile that must verify and sets the
+    deadline from the policy window; a filing that needs nobody goes straight to review.
+    """
+    now = now or timezone.now()
+    needed = required_verifications(filing)
+
+    def apply(locked):
+        locked.submitted_at = now
+        if needed:
+            locked.verification_deadline = (
+                now + policies.get_policy(locked.policy).window
+            )
+        Verification.objects.bulk_create(
+            Verification(
+                filing=locked,
+                mobile=mobile,
+                is_leader=Role.LEADER in roles,
+                is_administrator=Role.ADMINISTRATOR in roles,
+            )
+            for mobile, roles in needed.items()
+        )
+        deadline = locked.verification_deadline
+        return {
+            "verifications": len(needed),
+            "deadline": deadline.isoformat() if deadline else None,
+        }
+
+    to_status = S.PENDING_VERIFICATION if needed else S.UNDER_REVIEW
+    return _move(filing, SUBMITTED, to_status, actor=actor, apply=apply)
+
+
+def complete_verification(filing, *, actor=APPLICANT):
+    """Move a filing whose verifications are all done to review."""
+
+    def apply(locked):
+        outstanding = locked.verifications.exclude(
+            status=VerificationStatus.VERIFIED
+        ).count()
+        if outstanding:
+            raise IllegalTransition(
+                locked,
+                VERIFICATION_COMPLETED,
+                f"{outstanding} verification(s) are not verified yet.",
+            )
+
+    return _move(
+        filing, VERIFICATION_COMPLETED, S.UNDER_REVIEW, actor=actor, apply=apply
+    )
+
+
+def _require_reason(reason):
+    if not reason or not reason.strip():
+        raise ValueError("A reason is required for this move.")
+    return reason.strip()
+
+
+def _close_open_verifications(status):
+    def apply(locked):
+        closed = locked.verifications.filter(status=VerificationStatus.PENDING).update(
+            status=status, updated_at=timezone.now()
+        )
+        return {"verifications_closed": closed} if closed else None
+
+    return apply
+
+
+def return_filing(filing, *, actor, reason, data=None):
+    """Return a filing to its provider; pending verifications are cancelled."""
+    return _move(
+        filing,
+        RETURNED,
+        S.RETURNED,
+        actor=actor,
+        reason=_require_reason(reason),
+        data=data,
+        apply=_close_open_verifications(VerificationStatus.CANCELLED),
+    )
+
+
+def expire_filing(filing, *, actor=SYSTEM, now=None):
+    """Return a filing whose verification deadline has passed; verifications expire.
+
+    Refused unless the filing is still pending verification and its deadline is at
+    or before `now`, so it can never undo a completed verification or an extension.
+    """
+    now = now or timezone.now()
+    close = _close_open_verifications(VerificationStatus.EXPIRED)
+
+    def apply(locked):
+        if locked.verification_deadline is None or locked.verification_deadline > now:
+            raise IllegalTransition(
+                locked, EXPIRED, "its verification deadline has not passed."
+            )
+        return {
+            "deadline": locked.verification_deadline.isoformat(),
+            **(close(locked) or {}),
+        }
+
+    return _move(
+        filing, EXPIRED, S.RETURNED, actor=actor, reason="expired", apply=apply
+    )
+
+
+def cancel_filing(filing, *, actor, reason):
+    """Cancel a filing (withdrawn by the provider, or by staff); verifications close."""
+    return _move(
+        filing,
+        CANCELLED,
+        S.CANCELLED,
+        actor=actor,
+        reason=_require_reason(reason),
+        apply=_close_open_verifications(VerificationStatus.CANCELLED),
+    )
+
+
+def approve_filing(filing, *, actor, reason=""):
+    """The administration approves a filing under review."""
+    return _move(filing, APPROVED, S.APPROVED, actor=actor, reason=reason)
+
+
+def reject_filing(filing, *, actor, reason):
+    """The administration rejects a filing under review."""
+    return _move(
+        filing,
+        REJECTED,
+        S.REJECTED,
+        actor=actor,
+        reason=_require_reason(reason),
+    )

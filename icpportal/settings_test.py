@@ -1,0 +1,13 @@
+"""Settings for the test suite: the normal settings with a throwaway key.
+
+The database still comes from DATABASE_URL, so the same suite runs on SQLite (the
+default) and on PostgreSQL.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-suite-key-not-secret")
+
+from icpportal.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

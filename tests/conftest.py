@@ -1,0 +1,39 @@
+import pytest
+from django.db import connection
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL row locks and concurrent connections; "
+    "run with DATABASE_URL=postgres://...",
+)
+
+
+@pytest.fixture
+def run_command():
+    """Run a management command; return (exit code, stdout, stderr)."""
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    def run(*args, **options):
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            call_command(*args, stdout=out, stderr=err, **options)
+        except CommandError as exc:
+            err.write(str(exc))
+            return 1, out.getvalue(), err.getvalue()
+        return 0, out.getvalue(), err.getvalue()
+
+    return run
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """Reload provinces and providers for transactional tests, which flush tables."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("filings.migrations.0002_reference_data")
+    migration.load(apps, None)

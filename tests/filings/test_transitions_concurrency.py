@@ -1,0 +1,97 @@
+"""Concurrent moves on one filing (PostgreSQL, real threads): exactly one wins."""
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection
+
+from filings import transitions
+from filings.models import AuditEvent, FilingApplication, FilingStatus
+from tests.conftest import postgres_only
+from tests.factories import FilingFactory
+from verification.models import Verification
+
+pytestmark = [
+    postgres_only,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_data"),
+]
+
+THREADS = 8
+
+
+def race(functions):
+    """Run the callables at the same moment, each on its own connection."""
+    barrier = threading.Barrier(len(functions))
+    outcomes = [None] * len(functions)
+
+    def run(index, function):
+        try:
+            barrier.wait()
+            outcomes[index] = function()
+        except Exception as exc:  # noqa: BLE001 - the outcome is what we assert on
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+def test_simultaneous_submissions_submit_once():
+    filing = FilingFactory()
+    outcomes = race([lambda: transitions.submit_filing(filing)] * THREADS)
+    wins = [o for o in outcomes if isinstance(o, FilingApplication)]
+    refusals = [o for o in outcomes if isinstance(o, transitions.IllegalTransition)]
+    assert (len(wins), len(refusals)) == (1, THREADS - 1), outcomes
+    assert Verification.objects.filter(filing=filing).count() == 2
+    assert AuditEvent.objects.filter(filing=filing, event_type="submitted").count() == 1
+
+
+def test_return_racing_cancel_gives_one_outcome_and_one_event():
+    filing = transitions.submit_filing(FilingFactory())
+    system = transitions.SYSTEM
+    moves = [
+        lambda: transitions.return_filing(filing, actor=system, reason="expired"),
+        lambda: transitions.cancel_filing(filing, actor=system, reason="withdrawn"),
+    ] * (THREADS // 2)
+    outcomes = race(moves)
+    wins = [o for o in outcomes if isinstance(o, FilingApplication)]
+    assert len(wins) == 1, outcomes
+    assert all(
+        isinstance(o, transitions.IllegalTransition) for o in outcomes if o not in wins
+    )
+    final = FilingApplication.objects.get(pk=filing.pk).status
+    assert final in (FilingStatus.RETURNED, FilingStatus.CANCELLED)
+    events = AuditEvent.objects.filter(filing=filing).exclude(
+        event_type__in=["submitted", "created"]
+    )
+    assert [(e.from_status, e.to_status) for e in events] == [
+        (FilingStatus.PENDING_VERIFICATION, final)
+    ]
+
+
+def test_completion_racing_expiry_never_gives_both():
+    filing = transitions.submit_filing(FilingFactory())
+    Verification.objects.filter(filing=filing).update(status="verified")
+    after_deadline = filing.verification_deadline + datetime.timedelta(seconds=1)
+    outcomes = race(
+        [
+            lambda: transitions.complete_verification(filing),
+            lambda: transitions.expire_filing(filing, now=after_deadline),
+        ]
+        * (THREADS // 2)
+    )
+    assert sum(isinstance(o, FilingApplication) for o in outcomes) == 1, outcomes
+    moves = AuditEvent.objects.filter(
+        filing=filing, from_status=FilingStatus.PENDING_VERIFICATION
+    )
+    assert moves.count() == 1
+    assert FilingApplication.objects.get(pk=filing.pk).status == moves.get().to_status

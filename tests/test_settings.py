@@ -1,0 +1,44 @@
+"""Settings from the environment: the secret key rule and the documented defaults."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+
+def _load_settings(**env):
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", "import icpportal.settings as s; print(s.SECRET_KEY)"],
+        env=clean,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        check=False,
+    )
+
+
+def test_refuses_to_start_without_a_secret_key_when_debug_is_off():
+    result = _load_settings(DEBUG="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_uses_the_fixed_development_key():
+    result = _load_settings(DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().startswith("django-insecure-")
+
+
+def test_explicit_key_is_used():
+    result = _load_settings(DEBUG="false", SECRET_KEY="k" * 50)
+    assert result.stdout.strip() == "k" * 50
+
+
+def test_time_zone_and_languages():
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    assert settings.USE_TZ is True
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
