@@ -126,6 +126,18 @@ class Provider(models.Model):
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name_zh = models.CharField(_("name (Chinese)"), max_length=64)
     name_en = models.CharField(_("name (English)"), max_length=64)
+    sms_signature = models.CharField(
+        _("SMS signature"),
+        max_length=16,
+        blank=True,
+        help_text=_("Shown in brackets at the start of the provider's text messages."),
+    )
+    sms_sender = models.CharField(
+        _("SMS sender number"),
+        max_length=20,
+        blank=True,
+        help_text=_("Number the provider's notifications come from (simulated)."),
+    )
 
     class Meta:
         ordering = ["code"]

@@ -6,6 +6,7 @@ locks the filing row, refuses a move the `ALLOWED_MOVES` table does not allow (r
 event in the same transaction.
 """
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ S = FilingStatus
 SUBMITTED = "submitted"
 VERIFICATION_COMPLETED = "verification_completed"
 EXPIRED = "expired"
+VERIFICATION_FAILED = "verification_failed"
 RETURNED = "returned"
 CANCELLED = "cancelled"
 APPROVED = "approved"
@@ -40,7 +42,7 @@ ALLOWED_MOVES = {
     (S.DRAFT, S.UNDER_REVIEW): {SUBMITTED},
     (S.DRAFT, S.CANCELLED): {CANCELLED},
     (S.PENDING_VERIFICATION, S.UNDER_REVIEW): {VERIFICATION_COMPLETED},
-    (S.PENDING_VERIFICATION, S.RETURNED): {RETURNED, EXPIRED},
+    (S.PENDING_VERIFICATION, S.RETURNED): {RETURNED, EXPIRED, VERIFICATION_FAILED},
     (S.PENDING_VERIFICATION, S.CANCELLED): {CANCELLED},
     (S.UNDER_REVIEW, S.APPROVED): {APPROVED},
     (S.UNDER_REVIEW, S.REJECTED): {REJECTED},
@@ -159,6 +161,36 @@ def required_verifications(filing):
     return dict(by_mobile)
 
 
+def _automatic_resend_time(filing, submitted_at):
+    """12:00 Beijing time the day after submission, for policies that resend then,
+    if that is still before the deadline."""
+    policy = policies.get_policy(filing.policy)
+    if policy.automatic_resend_at is None:
+        return None
+    day = submitted_at.astimezone(policies.BEIJING).date() + datetime.timedelta(days=1)
+    due = datetime.datetime.combine(
+        day, policy.automatic_resend_at, tzinfo=policies.BEIJING
+    )
+    return due if due < filing.verification_deadline else None
+
+
+def _send_submission_messages(filing, verifications, now):
+    """The provider's "order submitted" text, then a code for each verification."""
+    from verification import codes, messages
+
+    recipients = [v.mobile for v in verifications] or [filing.subject.leader.mobile]
+    for mobile in recipients:
+        codes.queue_sms(
+            kind="notification",
+            sender=messages.provider_sender(filing.provider),
+            recipient=mobile,
+            text=messages.order_submitted_text(filing, now),
+            filing=filing,
+        )
+    for verification in verifications:
+        codes.issue_code(verification, filing, now)
+
+
 def submit_filing(filing, *, actor=PROVIDER, now=None):
     """Submit a draft to the communications administration.
 
@@ -174,15 +206,18 @@ def submit_filing(filing, *, actor=PROVIDER, now=None):
             locked.verification_deadline = (
                 now + policies.get_policy(locked.policy).window
             )
-        Verification.objects.bulk_create(
+        auto_resend_at = _automatic_resend_time(locked, now) if needed else None
+        created = Verification.objects.bulk_create(
             Verification(
                 filing=locked,
                 mobile=mobile,
                 is_leader=Role.LEADER in roles,
                 is_administrator=Role.ADMINISTRATOR in roles,
+                auto_resend_due_at=auto_resend_at,
             )
             for mobile, roles in needed.items()
         )
+        _send_submission_messages(locked, created, now)
         deadline = locked.verification_deadline
         return {
             "verifications": len(needed),
@@ -263,6 +298,72 @@ def expire_filing(filing, *, actor=SYSTEM, now=None):
     return _move(
         filing, EXPIRED, S.RETURNED, actor=actor, reason="expired", apply=apply
     )
+
+
+def fail_verification(filing, verification, *, actor=APPLICANT):
+    """Return a filing because one of its verifications failed too often.
+
+    The failed verification is marked failed; the filing's other pending ones close.
+    """
+
+    def apply(locked):
+        Verification.objects.filter(pk=verification.pk).update(
+            status=VerificationStatus.FAILED, updated_at=timezone.now()
+        )
+        close = _close_open_verifications(VerificationStatus.CANCELLED)
+        return {"verification": verification.pk, **(close(locked) or {})}
+
+    limit = policies.get_policy(filing.policy).failure_limit
+    return _move(
+        filing,
+        VERIFICATION_FAILED,
+        S.RETURNED,
+        actor=actor,
+        reason=f"verification failed: {limit} consecutive failed attempts",
+        apply=apply,
+    )
+
+
+def expire_overdue(now, *, batch_size=1000):
+    """Return every filing whose verification deadline is at or before `now`.
+
+    The set-based form of `expire_filing`, for the deadline sweep: each batch is one
+    transaction that locks the overdue filings (skipping rows another transaction holds,
+    such as one being verified right now), moves them, expires their verifications and
+    writes one audit event per filing. Returns (filings, verifications) expired.
+    """
+    assert EXPIRED in ALLOWED_MOVES[(S.PENDING_VERIFICATION, S.RETURNED)]
+    filings = verifications = 0
+    while True:
+        with transaction.atomic():
+            overdue = list(
+                FilingApplication.objects.select_for_update(skip_locked=True)
+                .filter(status=S.PENDING_VERIFICATION, verification_deadline__lte=now)
+                .order_by("verification_deadline", "pk")
+                .values_list("pk", "verification_deadline")[:batch_size]
+            )
+            if not overdue:
+                return filings, verifications
+            ids = [pk for pk, _ in overdue]
+            FilingApplication.objects.filter(
+                pk__in=ids, status=S.PENDING_VERIFICATION
+            ).update(status=S.RETURNED, updated_at=now)
+            verifications += Verification.objects.filter(
+                filing_id__in=ids, status=VerificationStatus.PENDING
+            ).update(status=VerificationStatus.EXPIRED, updated_at=now)
+            AuditEvent.objects.bulk_create(
+                AuditEvent(
+                    filing_id=pk,
+                    actor_kind=ActorKind.SYSTEM,
+                    event_type=EXPIRED,
+                    from_status=S.PENDING_VERIFICATION,
+                    to_status=S.RETURNED,
+                    reason="expired",
+                    data={"deadline": deadline.isoformat()},
+                )
+                for pk, deadline in overdue
+            )
+            filings += len(ids)
 
 
 def cancel_filing(filing, *, actor, reason):

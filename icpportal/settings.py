@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_tasks_db",
     "filings",
     "verification",
 ]
@@ -110,4 +111,48 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # One line per task state change is noise; failures still show.
+    "loggers": {"django.tasks": {"level": "WARNING"}},
 }
+
+# Public base URL of this site, used in the links of text messages.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# Background tasks (Django's tasks API). "immediate" runs a task in the process that
+# enqueues it (demo, tests); "database" queues it for `manage.py db_worker`.
+TASK_BACKENDS = {
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+_task_backend = env.str("TASK_BACKEND", default="immediate")
+TASKS = {"default": {"BACKEND": TASK_BACKENDS.get(_task_backend, _task_backend)}}
+
+# Text messages. SMS_BACKEND: database (the outbox table is every phone; default),
+# console, locmem (tests), aliyun (Alibaba Cloud SMS), or a dotted path.
+SMS_BACKEND = env.str("SMS_BACKEND", default="database")
+SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=5)
+SMS_RETRY_DELAY_SECONDS = env.int("SMS_RETRY_DELAY_SECONDS", default=30)
+ALIYUN_SMS_ACCESS_KEY_ID = env.str("ALIYUN_SMS_ACCESS_KEY_ID", default="")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env.str("ALIYUN_SMS_ACCESS_KEY_SECRET", default="")
+ALIYUN_SMS_SIGN_NAME = env.str("ALIYUN_SMS_SIGN_NAME", default="")
+ALIYUN_SMS_TEMPLATE_CODE = env.str("ALIYUN_SMS_TEMPLATE_CODE", default="")
+ALIYUN_SMS_ENDPOINT = env.str(
+    "ALIYUN_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com/"
+)
+ALIYUN_SMS_TIMEOUT = env.float("ALIYUN_SMS_TIMEOUT", default=5.0)
+
+# Key of the HMAC that verification codes are stored under; derived from SECRET_KEY
+# when empty. Changing it invalidates every code that is out.
+VERIFICATION_CODE_SECRET = env.str("VERIFICATION_CODE_SECRET", default="")
+
+# Throttles on the verify and resend pages (README, "Throttles").
+RATELIMIT_ENABLED = env.bool("RATELIMIT_ENABLED", default=True)
+RATELIMITS = {
+    "verify_per_mobile": env.str("RATELIMIT_VERIFY_PER_MOBILE", default="10/h"),
+    "verify_per_ip": env.str("RATELIMIT_VERIFY_PER_IP", default="30/h"),
+    "resend_per_mobile": env.str("RATELIMIT_RESEND_PER_MOBILE", default="5/h"),
+    "resend_per_ip": env.str("RATELIMIT_RESEND_PER_IP", default="10/h"),
+}
+
+# How many filings the deadline sweep handles per transaction.
+DEADLINE_BATCH_SIZE = env.int("DEADLINE_BATCH_SIZE", default=1000)

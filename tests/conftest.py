@@ -35,5 +35,18 @@ def reference_data(transactional_db):
 
     from django.apps import apps
 
-    migration = importlib.import_module("filings.migrations.0002_reference_data")
-    migration.load(apps, None)
+    for name in ("0002_reference_data", "0003_provider_sms"):
+        importlib.import_module(f"filings.migrations.{name}").load(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache_and_outbox():
+    """Throttle counters and the locmem SMS outbox start empty in every test."""
+    from django.core.cache import cache
+
+    from verification.sms import locmem
+
+    cache.clear()
+    locmem.outbox.clear()
+    yield
+    locmem.outbox.clear()

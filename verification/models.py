@@ -39,7 +39,30 @@ class Verification(models.Model):
     failed_attempts = models.PositiveSmallIntegerField(
         _("consecutive failed attempts"), default=0, editable=False
     )
-    resends = models.PositiveSmallIntegerField(_("resends"), default=0, editable=False)
+    resends = models.PositiveSmallIntegerField(
+        _("resends"),
+        default=0,
+        editable=False,
+        help_text=_(
+            "Resends the applicant asked for (counted against the policy cap)."
+        ),
+    )
+    code_hash = models.CharField(
+        _("code hash"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_("Keyed hash (HMAC-SHA256) of the current code; never the code."),
+    )
+    code_issued_at = models.DateTimeField(
+        _("code issued"), null=True, blank=True, editable=False
+    )
+    auto_resend_due_at = models.DateTimeField(
+        _("automatic resend due"), null=True, blank=True, editable=False
+    )
+    auto_resent_at = models.DateTimeField(
+        _("automatically resent"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     verified_at = models.DateTimeField(
@@ -58,8 +81,21 @@ class Verification(models.Model):
                 condition=models.Q(is_leader=True) | models.Q(is_administrator=True),
                 name="verification_has_a_role",
             ),
+            # "No-repeated" codes: no two currently valid codes are the same.
+            models.UniqueConstraint(
+                fields=["code_hash"],
+                condition=models.Q(status="pending") & ~models.Q(code_hash=""),
+                name="verification_pending_code_unique",
+            ),
         ]
-        indexes = [models.Index(fields=["mobile", "status"])]
+        indexes = [
+            models.Index(fields=["mobile", "status"]),
+            models.Index(
+                fields=["auto_resend_due_at"],
+                condition=models.Q(status="pending", auto_resent_at__isnull=True),
+                name="verification_auto_resend_due",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.mobile} ({', '.join(self.roles)})"
@@ -73,3 +109,104 @@ class Verification(models.Model):
         if self.is_administrator:
             roles.append(Role.ADMINISTRATOR.value)
         return roles
+
+
+class SmsKind(models.TextChoices):
+    VERIFICATION_CODE = "verification_code", _("Verification code")
+    NOTIFICATION = "notification", _("Notification")
+
+
+class SmsStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class SmsMessage(models.Model):
+    """Every text message the system sends. With the database backend this table is
+    also every phone's inbox."""
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    kind = models.CharField(_("kind"), max_length=24, choices=SmsKind.choices)
+    sender = models.CharField(_("sender"), max_length=20)
+    recipient = models.CharField(_("recipient"), max_length=11)
+    text = models.TextField(_("text"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=SmsStatus.choices, default=SmsStatus.QUEUED
+    )
+    error = models.TextField(_("last error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    backend = models.CharField(_("backend"), max_length=100, blank=True)
+    gateway_id = models.CharField(_("gateway message id"), max_length=64, blank=True)
+    filing = models.ForeignKey(
+        "filings.FilingApplication",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sms_messages",
+        verbose_name=_("filing"),
+    )
+    verification = models.ForeignKey(
+        Verification,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sms_messages",
+        verbose_name=_("verification"),
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("text message")
+        verbose_name_plural = _("text messages")
+        indexes = [
+            models.Index(fields=["recipient", "id"]),
+            models.Index(fields=["status", "created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} to {self.recipient}"
+
+
+class AttemptAction(models.TextChoices):
+    VERIFY = "verify", _("Verify")
+    RESEND = "resend", _("Resend")
+
+
+class Attempt(models.Model):
+    """One submission of the verify or resend form. Never holds the code or the
+    certificate digits that were typed."""
+
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    action = models.CharField(_("action"), max_length=8, choices=AttemptAction.choices)
+    channel = models.CharField(_("channel"), max_length=16)
+    mobile = models.CharField(
+        _("mobile"),
+        max_length=11,
+        blank=True,
+        help_text=_("Normalised; empty when what was typed is not a mobile number."),
+    )
+    verification = models.ForeignKey(
+        Verification,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attempts",
+        verbose_name=_("matched verification"),
+    )
+    status = models.SmallIntegerField(
+        _("status code"), null=True, blank=True, help_text=_("Empty when throttled.")
+    )
+    reason = models.CharField(_("reason"), max_length=64)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("attempt")
+        verbose_name_plural = _("attempts")
+        indexes = [models.Index(fields=["mobile", "created_at"])]
+
+    def __str__(self):
+        return f"{self.action} {self.status} {self.reason}"

@@ -1,0 +1,452 @@
+"""The verification engine: verifying, resending, and the deadline sweep.
+
+`verify` and `resend` take what a person typed on a channel's page and return an
+`Outcome` whose `status` is a code of the MIIT page (see `verification.messages`).
+Every call is recorded as an `Attempt`; the code and the certificate digits typed are
+never stored or logged.
+
+Locking: a call locks the filings concerned first, then their verification rows, the
+same order the filing transitions and the deadline sweep use, so they cannot deadlock.
+"""
+
+import logging
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from filings import policies, transitions
+from filings.models import FilingApplication, FilingStatus, PolicyKey, Service
+from filings.validators import normalize_mobile
+from verification import codes, messages, throttles
+from verification.models import (
+    Attempt,
+    AttemptAction,
+    Verification,
+    VerificationStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+PROVINCIAL_POLICIES = [PolicyKey.PILOT_2017, PolicyKey.PROVINCIAL_2019]
+CENTRAL_POLICIES = [PolicyKey.MIIT_2020, PolicyKey.MIIT_CURRENT]
+
+
+@dataclass(frozen=True)
+class Channel:
+    """Where a person verifies: the central MIIT page, or one province's page."""
+
+    province: str = ""
+
+    @property
+    def name(self):
+        return f"p:{self.province}" if self.province else "central"
+
+    def filing_filter(self, prefix="filing__"):
+        """A Q selecting the filings this channel serves."""
+        if self.province:
+            return Q(
+                **{
+                    f"{prefix}policy__in": PROVINCIAL_POLICIES,
+                    f"{prefix}province_id": self.province,
+                }
+            )
+        return Q(**{f"{prefix}policy__in": CENTRAL_POLICIES})
+
+
+CENTRAL = Channel()
+
+
+@dataclass
+class Outcome:
+    """The answer to one verify or resend request."""
+
+    action: str
+    status: int | None
+    throttled: throttles.Throttled | None = None
+    verifications: list = field(default_factory=list)
+
+    @property
+    def answer(self):
+        if self.status is None:
+            return None
+        table = (
+            messages.VERIFY_ANSWERS
+            if self.action == AttemptAction.VERIFY
+            else messages.RESEND_ANSWERS
+        )
+        return table[self.status]
+
+
+def _normalized_mobile(value):
+    try:
+        return normalize_mobile(value)
+    except ValidationError:
+        return ""
+
+
+def _normalized_digits(value, length):
+    """Typed digits (full-width folded, spaces dropped, upper-cased), or ""."""
+    if not isinstance(value, str):
+        return ""
+    text = "".join(unicodedata.normalize("NFKC", value).split()).upper()
+    return text if len(text) == length and text.isascii() else ""
+
+
+def _record(action, channel, mobile, outcome_status, reason, ip, user_agent, match):
+    Attempt.objects.create(
+        action=action,
+        channel=channel.name,
+        mobile=mobile,
+        verification=match,
+        status=outcome_status,
+        reason=reason,
+        ip=ip or None,
+        user_agent=(user_agent or "")[:512],
+    )
+
+
+def _lock_live(channel, mobile, now):
+    """Lock the pending verifications of `mobile` on `channel` and their filings.
+
+    Overdue ones are expired on the spot (their filings are returned) even if the
+    deadline sweep has not run. Returns (live verifications, expired ones).
+    """
+    pending = Verification.objects.filter(
+        channel.filing_filter(), mobile=mobile, status=VerificationStatus.PENDING
+    )
+    filings = {
+        filing.pk: filing
+        for filing in FilingApplication.objects.select_for_update(of=("self",))
+        .filter(pk__in=pending.values("filing_id"))
+        .select_related("subject__leader", "provider", "province")
+        .order_by("pk")
+    }
+    locked = list(
+        Verification.objects.select_for_update()
+        .filter(filing_id__in=filings, mobile=mobile, status=VerificationStatus.PENDING)
+        .order_by("pk")
+    )
+    live, expired = [], []
+    for verification in locked:
+        verification.filing = filings[verification.filing_id]
+        if verification.filing.status != FilingStatus.PENDING_VERIFICATION:
+            continue
+        if verification.filing.verification_deadline <= now:
+            transitions.expire_filing(verification.filing, now=now)
+            expired.append(verification)
+        else:
+            live.append(verification)
+    return live, expired
+
+
+def _certificate_tails(verifications, mobile):
+    """{verification pk: set of accepted last-6 values} for the people behind each."""
+    administrators = {}
+    needs_admins = [v.filing_id for v in verifications if v.is_administrator]
+    if needs_admins:
+        for service in (
+            Service.objects.filter(
+                filings__in=needs_admins, administrator__mobile=mobile
+            )
+            .select_related("administrator")
+            .values_list("filings", "administrator__certificate_number")
+        ):
+            administrators.setdefault(service[0], set()).add(service[1][-6:].upper())
+    tails = {}
+    for verification in verifications:
+        accepted = set()
+        if verification.is_leader:
+            accepted.add(
+                verification.filing.subject.leader.certificate_number[-6:].upper()
+            )
+        if verification.is_administrator:
+            accepted |= administrators.get(verification.filing_id, set())
+        tails[verification.pk] = accepted
+    return tails
+
+
+def _answer_without_pending(channel, mobile, code, cert, expired):
+    """Status for a mobile with nothing pending: 21, 20, 0 or 4."""
+    if expired:
+        return messages.FAILED_CONTACT_PROVIDER, expired[0], "expired"
+    latest = (
+        Verification.objects.filter(channel.filing_filter(), mobile=mobile)
+        .select_related("filing__subject__leader")
+        .order_by("-pk")
+        .first()
+    )
+    if latest is None:
+        return messages.NOT_FOUND, None, "no_verification"
+    if latest.status in (VerificationStatus.FAILED, VerificationStatus.EXPIRED):
+        return messages.FAILED_CONTACT_PROVIDER, latest, f"already_{latest.status}"
+    if latest.status == VerificationStatus.CANCELLED:
+        return messages.FAILED_TRY_AGAIN, latest, "cancelled"
+    tails = _certificate_tails([latest], mobile)[latest.pk]
+    if codes.code_matches(latest.code_hash, code) and cert in tails:
+        return messages.ALREADY_VERIFIED, latest, "already_verified"
+    return messages.NOT_FOUND, latest, "wrong_after_verified"
+
+
+def _mark_verified(verification, now):
+    Verification.objects.filter(pk=verification.pk).update(
+        status=VerificationStatus.VERIFIED,
+        verified_at=now,
+        failed_attempts=0,
+        updated_at=now,
+    )
+    verification.status = VerificationStatus.VERIFIED
+    transitions.record_event(
+        verification.filing,
+        transitions.APPLICANT,
+        "verified",
+        data={"verification": verification.pk, "roles": verification.roles},
+    )
+    all_done = (
+        not Verification.objects.filter(filing_id=verification.filing_id)
+        .exclude(status=VerificationStatus.VERIFIED)
+        .exists()
+    )
+    if all_done:
+        transitions.complete_verification(verification.filing)
+        return messages.VERIFIED_ALL
+    return messages.VERIFIED_WAIT_FOR_OTHERS
+
+
+def _count_failure(live, now):
+    """One more failed attempt on each live verification; fail those at the limit."""
+    failed = []
+    for verification in live:
+        verification.failed_attempts += 1
+        Verification.objects.filter(pk=verification.pk).update(
+            failed_attempts=verification.failed_attempts, updated_at=now
+        )
+        limit = policies.get_policy(verification.filing.policy).failure_limit
+        if verification.failed_attempts >= limit:
+            transitions.fail_verification(verification.filing, verification)
+            failed.append(verification)
+    return failed
+
+
+def verify(channel, mobile, code, cert_last6, *, ip=None, user_agent="", now=None):
+    """Check a code typed on `channel`'s verify page; return an Outcome (3, 31, 20, 4,
+    2, 21 or 0; or throttled)."""
+    now = now or timezone.now()
+    mobile = _normalized_mobile(mobile)
+    code = _normalized_digits(code, codes.CODE_LENGTH)
+    cert = _normalized_digits(cert_last6, 6)
+    action = AttemptAction.VERIFY
+
+    throttled = throttles.hit(action, mobile=mobile, ip=ip)
+    if throttled:
+        _record(
+            action,
+            channel,
+            mobile,
+            None,
+            f"throttled_{throttled.scope}",
+            ip,
+            user_agent,
+            None,
+        )
+        return Outcome(action, None, throttled=throttled)
+
+    with transaction.atomic():
+        live, expired = _lock_live(channel, mobile, now) if mobile else ([], [])
+        if not live:
+            status, match, reason = (
+                _answer_without_pending(channel, mobile, code, cert, expired)
+                if mobile
+                else (messages.NOT_FOUND, None, "invalid_mobile")
+            )
+            _record(action, channel, mobile, status, reason, ip, user_agent, match)
+            return Outcome(action, status, verifications=[match] if match else [])
+
+        tails = _certificate_tails(live, mobile)
+        match = next(
+            (
+                v
+                for v in live
+                if code
+                and codes.code_matches(v.code_hash, code)
+                and cert in tails[v.pk]
+            ),
+            None,
+        )
+        if match:
+            status = _mark_verified(match, now)
+            reason = "verified"
+            matched = [match]
+        else:
+            failed = _count_failure(live, now)
+            status = (
+                messages.FAILED_CONTACT_PROVIDER
+                if failed
+                else messages.WRONG_INFORMATION
+            )
+            reason = "failure_limit" if failed else "wrong_code_or_certificate"
+            matched = failed or live
+            match = matched[0] if len(matched) == 1 else None
+        _record(action, channel, mobile, status, reason, ip, user_agent, match)
+    return Outcome(action, status, verifications=matched)
+
+
+def resend(channel, mobile, cert_last6, *, ip=None, user_agent="", now=None):
+    """Send a new code to a person with a pending verification on `channel`; return an
+    Outcome (101, 100, 102 or 4; or throttled)."""
+    now = now or timezone.now()
+    mobile = _normalized_mobile(mobile)
+    cert = _normalized_digits(cert_last6, 6)
+    action = AttemptAction.RESEND
+
+    throttled = throttles.hit(action, mobile=mobile, ip=ip)
+    if throttled:
+        _record(
+            action,
+            channel,
+            mobile,
+            None,
+            f"throttled_{throttled.scope}",
+            ip,
+            user_agent,
+            None,
+        )
+        return Outcome(action, None, throttled=throttled)
+
+    with transaction.atomic():
+        live, _ = _lock_live(channel, mobile, now) if mobile else ([], [])
+        resent = []
+        if not live:
+            status, reason = messages.NOTHING_PENDING, "nothing_pending"
+        else:
+            tails = _certificate_tails(live, mobile)
+            matching = [v for v in live if cert and cert in tails[v.pk]]
+            under_cap = [
+                v
+                for v in matching
+                if (cap := policies.get_policy(v.filing.policy).resend_cap) is None
+                or v.resends < cap
+            ]
+            if not matching:
+                status, reason = messages.RESEND_NOT_FOUND, "wrong_certificate"
+            elif not under_cap:
+                status, reason = messages.RESEND_LIMIT_REACHED, "resend_cap"
+            else:
+                for verification in under_cap:
+                    _resend_code(verification, now, transitions.APPLICANT, "applicant")
+                resent = under_cap
+                status, reason = messages.RESENT, "resent"
+        match = resent[0] if len(resent) == 1 else None
+        _record(action, channel, mobile, status, reason, ip, user_agent, match)
+    return Outcome(action, status, verifications=resent)
+
+
+def _resend_code(verification, now, actor, trigger, reason=""):
+    """Issue a new code to a locked, live verification and audit it."""
+    counts = trigger == "applicant"
+    if counts:
+        verification.resends += 1
+        Verification.objects.filter(pk=verification.pk).update(
+            resends=verification.resends, updated_at=now
+        )
+    message = codes.issue_code(verification, verification.filing, now)
+    transitions.record_event(
+        verification.filing,
+        actor,
+        "code_resent",
+        reason=reason,
+        data={"verification": verification.pk, "trigger": trigger, "sms": message.pk},
+    )
+    return message
+
+
+class NotResendable(Exception):
+    """A staff resend asked for a verification that is not waiting for a code."""
+
+
+def staff_resend(verification, user, reason, *, now=None):
+    """Send a new code on a staff member's behalf, ignoring the applicant cap.
+
+    Returns the queued SmsMessage; raises NotResendable if the verification or its
+    filing is no longer pending.
+    """
+    now = now or timezone.now()
+    if not reason or not reason.strip():
+        raise ValueError("A reason is required for a staff resend.")
+    with transaction.atomic():
+        filing = (
+            FilingApplication.objects.select_for_update(of=("self",))
+            .select_related("province", "provider")
+            .get(pk=verification.filing_id)
+        )
+        locked = Verification.objects.select_for_update().get(pk=verification.pk)
+        if (
+            filing.status != FilingStatus.PENDING_VERIFICATION
+            or locked.status != VerificationStatus.PENDING
+        ):
+            raise NotResendable(
+                f"Verification {locked.pk} is {locked.status} and its filing is "
+                f"{filing.status}; only a pending verification can get a new code."
+            )
+        if filing.verification_deadline <= now:
+            raise NotResendable("The verification deadline has passed.")
+        locked.filing = filing
+        return _resend_code(
+            locked, now, transitions.Actor.staff(user), "staff", reason.strip()
+        )
+
+
+@dataclass
+class DeadlineReport:
+    expired_filings: int = 0
+    expired_verifications: int = 0
+    automatic_resends: int = 0
+
+    def as_dict(self):
+        return {
+            "expired_filings": self.expired_filings,
+            "expired_verifications": self.expired_verifications,
+            "automatic_resends": self.automatic_resends,
+        }
+
+
+def process_deadlines(now=None, *, batch_size=1000):
+    """Expire overdue verifications (returning their filings) and send the automatic
+    next-day resends that are due. Idempotent and safe to run concurrently."""
+    now = now or timezone.now()
+    report = DeadlineReport()
+    report.expired_filings, report.expired_verifications = transitions.expire_overdue(
+        now, batch_size=batch_size
+    )
+    due = Verification.objects.filter(
+        status=VerificationStatus.PENDING,
+        auto_resent_at__isnull=True,
+        auto_resend_due_at__lte=now,
+    )
+    while True:
+        with transaction.atomic():
+            filings = {
+                filing.pk: filing
+                for filing in FilingApplication.objects.select_for_update(
+                    of=("self",), skip_locked=True
+                )
+                .filter(
+                    pk__in=due.values("filing_id"),
+                    status=FilingStatus.PENDING_VERIFICATION,
+                    verification_deadline__gt=now,
+                )
+                .select_related("province", "provider")
+                .order_by("pk")[:batch_size]
+            }
+            if not filings:
+                return report
+            for verification in due.select_for_update().filter(filing_id__in=filings):
+                verification.filing = filings[verification.filing_id]
+                Verification.objects.filter(pk=verification.pk).update(
+                    auto_resent_at=now
+                )
+                _resend_code(verification, now, transitions.SYSTEM, "automatic")
+                report.automatic_resends += 1

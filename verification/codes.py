@@ -1,0 +1,91 @@
+"""Verification codes: six random digits, stored only as a keyed hash.
+
+The plain code exists in one place, the text of the SMS that carries it.
+"""
+
+import hmac
+import secrets
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.crypto import salted_hmac
+
+from verification import messages
+from verification.models import SmsKind, SmsMessage, Verification, VerificationStatus
+
+CODE_LENGTH = 6
+HASH_SALT = "icpportal.verification.code"
+MAX_DRAWS = 50
+
+
+def generate_code():
+    """Six digits from the operating system's CSPRNG."""
+    return f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
+
+
+def hash_code(code):
+    """HMAC-SHA256 of `code` under VERIFICATION_CODE_SECRET (or a key derived from
+    SECRET_KEY when that is unset)."""
+    secret = settings.VERIFICATION_CODE_SECRET or settings.SECRET_KEY
+    return salted_hmac(HASH_SALT, code, secret=secret, algorithm="sha256").hexdigest()
+
+
+def code_matches(stored_hash, code):
+    """Constant-time comparison of a typed code with a stored hash."""
+    if not stored_hash:
+        return False
+    return hmac.compare_digest(stored_hash, hash_code(code))
+
+
+def _store_unique_code(verification, now):
+    """Give `verification` a new code no other pending verification has; return it."""
+    for _ in range(MAX_DRAWS):
+        code = generate_code()
+        digest = hash_code(code)
+        if Verification.objects.filter(
+            status=VerificationStatus.PENDING, code_hash=digest
+        ).exists():
+            continue
+        try:
+            # The partial unique index settles a race with a concurrent issue.
+            with transaction.atomic():
+                Verification.objects.filter(pk=verification.pk).update(
+                    code_hash=digest, code_issued_at=now, updated_at=now
+                )
+        except IntegrityError:
+            continue
+        verification.code_hash, verification.code_issued_at = digest, now
+        return code
+    raise RuntimeError("could not draw a unique verification code")
+
+
+def queue_sms(*, kind, sender, recipient, text, filing=None, verification=None):
+    """Record a message and enqueue its delivery once the transaction commits."""
+    from verification.tasks import deliver_sms
+
+    message = SmsMessage.objects.create(
+        kind=kind,
+        sender=sender,
+        recipient=recipient,
+        text=text,
+        filing=filing,
+        verification=verification,
+    )
+    transaction.on_commit(lambda: deliver_sms.enqueue(message.pk))
+    return message
+
+
+def issue_code(verification, filing, now):
+    """Give a pending verification a fresh code (the old one stops working) and text it.
+
+    Must run inside the caller's transaction, with the verification locked or new.
+    """
+    code = _store_unique_code(verification, now)
+    return queue_sms(
+        kind=SmsKind.VERIFICATION_CODE,
+        sender=messages.code_sender(filing.policy, verification.mobile),
+        recipient=verification.mobile,
+        text=messages.verification_code_text(filing, code, now),
+        filing=filing,
+        verification=verification,
+    )

@@ -1,0 +1,55 @@
+"""Expire overdue verifications and send the automatic next-day resends."""
+
+import datetime
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from filings.policies import BEIJING
+from verification.actions import process_deadlines
+
+
+def parse_now(value):
+    """An ISO 8601 time; without an offset it is Beijing time."""
+    try:
+        when = datetime.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(
+            f"--now {value!r} is not an ISO 8601 time, e.g. 2026-11-23T12:00:00+08:00"
+        ) from exc
+    return when if when.tzinfo else when.replace(tzinfo=BEIJING)
+
+
+class Command(BaseCommand):
+    help = (
+        "Expire verifications whose deadline has passed (their filings are returned, "
+        "reason 'expired') and send the automatic 12:00 next-day resends of the "
+        "provincial policies. Safe to run twice and concurrently; schedule it every "
+        "few minutes."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--now",
+            type=parse_now,
+            help="Act as if it were this time (ISO 8601), to travel in time in a demo.",
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=settings.DEADLINE_BATCH_SIZE,
+            help="Filings per transaction (default %(default)s).",
+        )
+
+    def handle(self, *args, **options):
+        now = options["now"] or timezone.now()
+        if options["batch_size"] < 1:
+            raise CommandError("--batch-size must be at least 1.")
+        report = process_deadlines(now, batch_size=options["batch_size"])
+        self.stdout.write(
+            f"{timezone.localtime(now).isoformat(timespec='seconds')}: "
+            f"{report.expired_filings} filings returned as expired "
+            f"({report.expired_verifications} verifications), "
+            f"{report.automatic_resends} automatic resends sent."
+        )

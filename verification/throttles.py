@@ -1,0 +1,74 @@
+"""Per-IP and per-mobile limits on verify and resend, counted in Django's cache.
+
+Each limit is "N/period" (period s, m, h or d) and counts requests in fixed windows.
+Why the defaults are safe is worked out in the README ("Throttles").
+"""
+
+import re
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
+
+
+@dataclass(frozen=True)
+class Rate:
+    limit: int
+    seconds: int
+
+
+def parse_rate(text):
+    """'10/h' -> Rate(10, 3600); '5/15m' -> Rate(5, 900)."""
+    match = RATE_RE.match(text or "")
+    if not match:
+        raise ImproperlyConfigured(
+            f"Rate {text!r} is not of the form N/period, e.g. 10/h or 5/15m."
+        )
+    count, multiple, unit = match.groups()
+    return Rate(int(count), int(multiple or 1) * PERIODS[unit])
+
+
+def rates(action):
+    """{scope: Rate} for an action ("verify" or "resend")."""
+    return {
+        scope: parse_rate(settings.RATELIMITS[f"{action}_per_{scope}"])
+        for scope in ("mobile", "ip")
+    }
+
+
+@dataclass(frozen=True)
+class Throttled:
+    scope: str
+    retry_after: int
+
+
+def hit(action, *, mobile, ip, now=None):
+    """Count one request; return Throttled if it is over a limit, else None.
+
+    A request over the limit still counts, so hammering does not reopen the window.
+    """
+    if not settings.RATELIMIT_ENABLED:
+        return None
+    now = time.time() if now is None else now
+    identities = {"mobile": mobile, "ip": ip}
+    for scope, rate in rates(action).items():
+        identity = identities[scope]
+        if not identity:
+            continue
+        window = int(now // rate.seconds)
+        key = f"ratelimit:{action}:{scope}:{identity}:{window}"
+        cache.add(key, 0, timeout=rate.seconds + 60)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=rate.seconds + 60)
+            count = 1
+        if count > rate.limit:
+            retry_after = int((window + 1) * rate.seconds - now) + 1
+            return Throttled(scope=scope, retry_after=retry_after)
+    return None
