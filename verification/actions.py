@@ -69,6 +69,12 @@ class Outcome:
     throttled: throttles.Throttled | None = None
     verifications: list = field(default_factory=list)
 
+    def text(self, language="zh-hans"):
+        """What the page shows: the status sentence, or the throttle message."""
+        if self.throttled:
+            return messages.throttled_text(self.throttled.retry_after, language)
+        return self.answer.text(language)
+
     @property
     def answer(self):
         if self.status is None:

@@ -200,3 +200,14 @@ def order_submitted_text(filing, now):
 def provider_sender(provider):
     """The number a provider's notifications come from."""
     return provider.sms_sender or provider.code
+
+
+def throttled_text(retry_after, language="zh-hans"):
+    """The plain message for a request over a throttle limit."""
+    minutes = max(1, math.ceil(retry_after / 60))
+    if language.startswith("en"):
+        return (
+            f"Too many attempts. Please try again in {minutes} minute"
+            f"{'s' if minutes != 1 else ''}."
+        )
+    return f"操作过于频繁，请{minutes}分钟后再试。"

@@ -1,13 +1,12 @@
 """Concurrent moves on one filing (PostgreSQL, real threads): exactly one wins."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 
 from filings import transitions
 from filings.models import AuditEvent, FilingApplication, FilingStatus
+from tests.concurrency import race
 from tests.conftest import postgres_only
 from tests.factories import FilingFactory
 from verification.models import Verification
@@ -19,30 +18,6 @@ pytestmark = [
 ]
 
 THREADS = 8
-
-
-def race(functions):
-    """Run the callables at the same moment, each on its own connection."""
-    barrier = threading.Barrier(len(functions))
-    outcomes = [None] * len(functions)
-
-    def run(index, function):
-        try:
-            barrier.wait()
-            outcomes[index] = function()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what we assert on
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
 
 
 def test_simultaneous_submissions_submit_once():

@@ -1,0 +1,107 @@
+"""Races on PostgreSQL with real threads: one outcome each, audit trail consistent."""
+
+import datetime
+
+import pytest
+
+from filings.models import AuditEvent, FilingApplication
+from tests.concurrency import race
+from tests.conftest import postgres_only
+from tests.verification.helpers import latest_code, submitted_filing, verify_person
+from verification import actions
+from verification.models import Attempt, Verification
+
+pytestmark = [
+    postgres_only,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_data"),
+]
+ROUNDS = 5
+
+
+def _two_last_verifications_round():
+    filing, leader, admin = submitted_filing()
+    codes = {p.mobile: latest_code(p.mobile) for p in (leader, admin)}
+    outcomes = race(
+        [
+            lambda: verify_person(filing, leader, codes[leader.mobile]),
+            lambda: verify_person(filing, admin, codes[admin.mobile]),
+        ]
+    )
+    assert sorted(o.status for o in outcomes) == [3, 31], outcomes
+    assert FilingApplication.objects.get(pk=filing.pk).status == "under_review"
+    completed = AuditEvent.objects.filter(
+        filing=filing, event_type="verification_completed"
+    )
+    assert completed.count() == 1
+    assert AuditEvent.objects.filter(filing=filing, event_type="verified").count() == 2
+
+
+def test_last_two_people_verifying_at_once_complete_the_filing_once():
+    for _ in range(ROUNDS):
+        _two_last_verifications_round()
+
+
+def _sweep_against_verify_round():
+    filing, leader, _ = submitted_filing(same_person=True)
+    code = latest_code(leader.mobile)
+    deadline = filing.verification_deadline
+    verified, report = race(
+        [
+            lambda: verify_person(
+                filing, leader, code, now=deadline - datetime.timedelta(seconds=1)
+            ),
+            lambda: actions.process_deadlines(deadline + datetime.timedelta(seconds=1)),
+        ]
+    )
+    assert not isinstance(verified, Exception), verified
+    assert not isinstance(report, Exception), report
+    status = FilingApplication.objects.get(pk=filing.pk).status
+    verification = Verification.objects.get(filing=filing)
+    expired_events = AuditEvent.objects.filter(filing=filing, event_type="expired")
+    if verified.status == 3:
+        assert (status, verification.status) == ("under_review", "verified")
+        assert not expired_events.exists()
+        assert report.expired_filings == 0
+    else:
+        assert verified.status == 21
+        assert (status, verification.status) == ("returned", "expired")
+        assert expired_events.count() == 1
+    return verified.status
+
+
+def test_sweep_racing_a_correct_verification_is_either_verified_or_returned():
+    outcomes = {_sweep_against_verify_round() for _ in range(ROUNDS * 2)}
+    assert outcomes <= {3, 21}
+
+
+def test_simultaneous_correct_submissions_for_one_person_verify_once():
+    filing, leader, _ = submitted_filing(same_person=True)
+    code = latest_code(leader.mobile)
+    outcomes = race([lambda: verify_person(filing, leader, code) for _ in range(10)])
+    statuses = sorted(o.status for o in outcomes)
+    assert statuses == [3] + [20] * 9, statuses
+    assert AuditEvent.objects.filter(filing=filing, event_type="verified").count() == 1
+    assert Attempt.objects.filter(action="verify").count() == 10
+
+
+def test_resend_racing_verify_leaves_one_consistent_outcome():
+    filing, leader, _ = submitted_filing(same_person=True)
+    old_code = latest_code(leader.mobile)
+    verified, resent = race(
+        [
+            lambda: verify_person(filing, leader, old_code),
+            lambda: actions.resend(
+                actions.CENTRAL, leader.mobile, leader.certificate_number[-6:]
+            ),
+        ]
+    )
+    verification = Verification.objects.get(filing=filing)
+    if verified.status == 3:
+        # verified first: the resend found nothing pending
+        assert resent.status == 100
+        assert verification.status == "verified"
+    else:
+        # resent first: the old code stopped working
+        assert (verified.status, resent.status) == (2, 101)
+        assert verification.status == "pending"
