@@ -50,3 +50,21 @@ def _fresh_cache_and_outbox():
     locmem.outbox.clear()
     yield
     locmem.outbox.clear()
+
+
+def _reset_task_backends(*, setting, **kwargs):
+    """Django caches TASKS in its backend handler; drop it when a test changes TASKS."""
+    if setting != "TASKS":
+        return
+    from asgiref.local import Local
+    from django.tasks import task_backends
+
+    task_backends._settings = None
+    task_backends.__dict__.pop("settings", None)
+    task_backends._connections = Local(task_backends.thread_critical)
+
+
+def pytest_configure(config):
+    from django.test.signals import setting_changed
+
+    setting_changed.connect(_reset_task_backends, weak=False)
