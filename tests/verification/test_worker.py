@@ -18,7 +18,9 @@ def database_tasks(settings, reference_data):
 
 
 def run_worker():
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    call_command(
+        "db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0
+    )
 
 
 def test_messages_wait_for_the_worker(database_tasks):
