@@ -12,12 +12,13 @@ SYSTEM_PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 \
 	&& { echo $$p; break; }; done)
 
-.PHONY: demo test lint venv help
+.PHONY: demo test lint venv help messages
 
 help:
 	@echo "make demo   set up and run the app on SQLite at http://$(HOST):$(PORT)/"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
+	@echo "make messages  update locale/zh_Hans/LC_MESSAGES/django.po and compile it (needs gettext)"
 
 venv: $(STAMP)
 
@@ -47,3 +48,7 @@ lint: $(STAMP)
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+
+messages: $(STAMP)
+	@DEBUG=true $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=staticfiles
+	@DEBUG=true $(PY) manage.py compilemessages --ignore=.venv

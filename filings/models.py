@@ -8,6 +8,7 @@ existing filing (a changed mobile number in a new filing leaves the old one alon
 
 from django.conf import settings
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -119,6 +120,12 @@ class Province(models.Model):
     def __str__(self):
         return f"{self.name_zh} {self.name_en}"
 
+    @property
+    def local_name(self):
+        """The name in the active language."""
+        language = translation.get_language() or ""
+        return self.name_en if language.startswith("en") else self.name_zh
+
 
 class Provider(models.Model):
     """An access provider (接入商) that submits filings on behalf of subjects."""
@@ -146,6 +153,12 @@ class Provider(models.Model):
 
     def __str__(self):
         return self.name_en
+
+    @property
+    def local_name(self):
+        """The name in the active language."""
+        language = translation.get_language() or ""
+        return self.name_en if language.startswith("en") else self.name_zh
 
 
 class Person(models.Model):

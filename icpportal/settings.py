@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -38,15 +39,22 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",
+    "captcha",
+    "crispy_forms",
+    "crispy_bootstrap5",
     "django_tasks_db",
     "filings",
     "verification",
+    "portal",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "portal.middleware.CookieLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -67,10 +75,15 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.site",
             ],
         },
     },
 ]
+
+# Widgets render through the project's template settings, so templates/ can
+# override a package's widget (the captcha's).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 WSGI_APPLICATION = "icpportal.wsgi.application"
 ASGI_APPLICATION = "icpportal.asgi.application"
@@ -104,7 +117,35 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Whitenoise serves static files from the app itself (no CDN, no separate server);
+# in development it reads them straight from the app folders.
+WHITENOISE_USE_FINDERS = DEBUG
+
+# Content-Security-Policy (Django's built-in support): everything from this site only.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "object-src": [CSP.NONE],
+}
+X_FRAME_OPTIONS = "DENY"
+
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# The graphic captcha of the public forms. CAPTCHA_TEST_MODE=true accepts the answer
+# PASSED (scripted acceptance runs); never turn it on in production.
+CAPTCHA_TEST_MODE = env.bool("CAPTCHA_TEST_MODE", default=False)
+CAPTCHA_IMAGE_SIZE = (120, 40)
+CAPTCHA_FONT_SIZE = 28
+
+# Demo mode: the simulated phone at /demo/phone/ (with the database SMS backend).
+DEMO_MODE = env.bool("DEMO_MODE", default=False)
 
 LOGGING = {
     "version": 1,
@@ -152,6 +193,8 @@ RATELIMITS = {
     "verify_per_ip": env.str("RATELIMIT_VERIFY_PER_IP", default="30/h"),
     "resend_per_mobile": env.str("RATELIMIT_RESEND_PER_MOBILE", default="5/h"),
     "resend_per_ip": env.str("RATELIMIT_RESEND_PER_IP", default="10/h"),
+    "lookup_per_mobile": env.str("RATELIMIT_LOOKUP_PER_MOBILE", default="10/h"),
+    "lookup_per_ip": env.str("RATELIMIT_LOOKUP_PER_IP", default="30/h"),
 }
 
 # How many filings the deadline sweep handles per transaction.

@@ -15,7 +15,7 @@ class VerificationConfig(AppConfig):
 
         from verification import throttles
 
-        for action in ("verify", "resend"):
+        for action in ("verify", "resend", "lookup"):
             throttles.rates(action)  # a malformed limit fails at start-up, not later
         if not settings.RATELIMIT_ENABLED:
             logger.warning(

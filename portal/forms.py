@@ -1,0 +1,137 @@
+"""The applicant forms, with the MIIT page's field messages."""
+
+import secrets
+import unicodedata
+
+from captcha.fields import CaptchaField
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from filings.validators import normalize_mobile
+
+MESSAGES = {
+    "code_required": _("The SMS verification code cannot be empty."),
+    "code_invalid": _("The SMS verification code is 6 digits."),
+    "mobile_required": _("The mobile number cannot be empty."),
+    "mobile_not_digits": _("The mobile number must be numeric."),
+    "mobile_invalid": _("Please enter a correct mobile number."),
+    "cert_required": _("The certificate number cannot be empty."),
+    "cert_invalid": _(
+        "Enter the last 6 characters of the certificate number (letters or digits)."
+    ),
+    "reference_required": _("The filing reference cannot be empty."),
+    "captcha_required": _("Enter the characters shown in the picture."),
+    "captcha_invalid": _("The characters from the picture are wrong."),
+    "null_characters": _("Remove the invalid characters."),
+}
+# Generous for spaces and a +86 prefix; anything longer is not a mobile number.
+MAX_INPUT = 32
+
+
+def _folded(value):
+    """Full-width forms to ASCII, white space removed."""
+    return "".join(unicodedata.normalize("NFKC", value).split())
+
+
+class ApplicantForm(forms.Form):
+    """Common parts: the one-time submission token and the captcha."""
+
+    submission = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        captcha = CaptchaField(
+            label=_("Captcha"),
+            error_messages={
+                "required": MESSAGES["captcha_required"],
+                "invalid": MESSAGES["captcha_invalid"],
+            },
+        )
+        captcha.widget.widgets[1].attrs["aria-label"] = _("Characters in the picture")
+        self.fields["captcha"] = captcha
+        if not self.is_bound:
+            self.initial.setdefault("submission", secrets.token_urlsafe(16))
+
+    @staticmethod
+    def text_field(label, required, invalid, autocomplete, inputmode="text"):
+        """A short text input whose errors are the MIIT page's messages."""
+        return forms.CharField(
+            label=label,
+            max_length=MAX_INPUT,
+            strip=True,
+            error_messages={
+                "required": MESSAGES[required],
+                "max_length": MESSAGES[invalid],
+                "null_characters_not_allowed": MESSAGES["null_characters"],
+            },
+            widget=forms.TextInput(
+                attrs={"autocomplete": autocomplete, "inputmode": inputmode}
+            ),
+        )
+
+    def clean_mobile(self):
+        try:
+            return normalize_mobile(self.cleaned_data["mobile"])
+        except ValidationError as exc:
+            key = "mobile_not_digits" if exc.code == "not_digits" else "mobile_invalid"
+            raise ValidationError(MESSAGES[key], code=exc.code) from exc
+
+    def clean_cert_last6(self):
+        value = _folded(self.cleaned_data["cert_last6"]).upper()
+        if len(value) != 6 or not value.isascii() or not value.isalnum():
+            raise ValidationError(MESSAGES["cert_invalid"], code="invalid")
+        return value
+
+
+class VerifyForm(ApplicantForm):
+    code = ApplicantForm.text_field(
+        _("SMS verification code"),
+        "code_required",
+        "code_invalid",
+        "one-time-code",
+        "numeric",
+    )
+    mobile = ApplicantForm.text_field(
+        _("Mobile number"), "mobile_required", "mobile_invalid", "tel", "tel"
+    )
+    cert_last6 = ApplicantForm.text_field(
+        _("Last 6 characters of the certificate number"),
+        "cert_required",
+        "cert_invalid",
+        "off",
+    )
+    field_order = ["code", "mobile", "cert_last6", "captcha"]
+
+    def clean_code(self):
+        value = _folded(self.cleaned_data["code"])
+        if len(value) != 6 or not value.isascii() or not value.isdigit():
+            raise ValidationError(MESSAGES["code_invalid"], code="invalid")
+        return value
+
+
+class ResendForm(ApplicantForm):
+    mobile = VerifyForm.base_fields["mobile"]
+    cert_last6 = VerifyForm.base_fields["cert_last6"]
+    field_order = ["mobile", "cert_last6", "captcha"]
+
+
+class LookupForm(ApplicantForm):
+    reference = forms.CharField(
+        label=_("Filing reference (from your access provider)"),
+        max_length=64,
+        error_messages={
+            "required": MESSAGES["reference_required"],
+            "null_characters_not_allowed": MESSAGES["null_characters"],
+        },
+    )
+    mobile = VerifyForm.base_fields["mobile"]
+    cert_last6 = VerifyForm.base_fields["cert_last6"]
+    field_order = ["reference", "mobile", "cert_last6", "captcha"]
+
+
+class PhoneForm(forms.Form):
+    """The demo phone: which number's inbox to read."""
+
+    mobile = VerifyForm.base_fields["mobile"]
+    clean_mobile = ApplicantForm.clean_mobile

@@ -1,0 +1,285 @@
+"""The applicant pages: central and provincial verify/resend, the province directory,
+"where is my filing", and the demo phone."""
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.views import View
+
+from filings import policies
+from filings.models import FilingApplication, FilingStatus, Province, Role
+from filings.privacy import mask_mobile
+from portal.forms import LookupForm, PhoneForm, ResendForm, VerifyForm
+from verification import actions, messages, sms, throttles
+from verification.models import AttemptAction, SmsMessage
+
+SUBMISSION_TTL = 3600
+STATUS_STYLES = {3: "success", 31: "success", 20: "info", 101: "success"}
+FAILURE_STATUSES = {2, 21, 0}
+
+
+def client_ip(request):
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _redirect_see_other(url):
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
+
+
+def _province_or_404(code):
+    return get_object_or_404(Province, code=code)
+
+
+def _site_context(province):
+    """What the page header and tabs need: the central site or one province's."""
+    if province is None:
+        return {
+            "province": None,
+            "verify_url": "/verify/",
+            "resend_url": "/resend/",
+            "home_url": "/",
+        }
+    base = f"/p/{province.code}/"
+    return {
+        "province": province,
+        "central_now": not policies.get_policy(province.current_policy).is_provincial,
+        "verify_url": f"{base}verify/",
+        "resend_url": f"{base}resend/",
+        "home_url": base,
+    }
+
+
+def banner(action, result):
+    """The banner for a stored result: CSS style, status code (or None), sentence."""
+    language = get_language() or settings.LANGUAGE_CODE
+    if result.get("retry_after") is not None:
+        return {
+            "style": "warning",
+            "status": None,
+            "text": messages.throttled_text(result["retry_after"], language),
+        }
+    status = result["status"]
+    table = (
+        messages.VERIFY_ANSWERS
+        if action == AttemptAction.VERIFY
+        else messages.RESEND_ANSWERS
+    )
+    style = STATUS_STYLES.get(status)
+    if style is None:
+        style = "danger" if status in FAILURE_STATUSES else "warning"
+    return {"style": style, "status": status, "text": table[status].text(language)}
+
+
+class ChannelFormView(View):
+    """A verify or resend page on a channel, with post/redirect/get.
+
+    A processed submission stores its result and the values to keep in the session
+    and redirects; the page then shows the result once. Each rendered form carries a
+    one-time token, so a double-click or a reloaded POST is processed only once.
+    """
+
+    action = None
+    form_class = None
+    template_name = None
+    kept_fields = ("mobile", "cert_last6")
+    cleared_fields = ("code", "captcha_1")
+
+    def _state_key(self, request):
+        return f"portal:{request.path}"
+
+    def _render(self, request, province, form, result=None, status=200):
+        context = {
+            **_site_context(province),
+            "form": form,
+            "action": self.action,
+            "banner": banner(self.action, result) if result else None,
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request, province=None):
+        province = _province_or_404(province) if province else None
+        state = request.session.get(self._state_key(request), {})
+        result = state.pop("result", None)
+        if result:
+            request.session[self._state_key(request)] = state
+        form = self.form_class(initial=state.get("initial", {}))
+        return self._render(request, province, form, result)
+
+    def post(self, request, province=None):
+        province = _province_or_404(province) if province else None
+        form = self.form_class(request.POST)
+        if not form.is_valid():
+            data = form.data.copy()
+            for name in self.cleared_fields:
+                data[name] = ""
+            form.data = data
+            return self._render(request, province, form)
+        token = form.cleaned_data.get("submission")
+        if token and not cache.add(f"portal:submission:{token}", 1, SUBMISSION_TTL):
+            return _redirect_see_other(request.path)  # already processed
+        channel = actions.Channel(province.code) if province else actions.CENTRAL
+        outcome = self.run(channel, form.cleaned_data, request)
+        result = {"status": outcome.status}
+        if outcome.throttled:
+            result = {"status": None, "retry_after": outcome.throttled.retry_after}
+        request.session[self._state_key(request)] = {
+            "initial": {name: form.cleaned_data[name] for name in self.kept_fields},
+            "result": result,
+        }
+        return _redirect_see_other(request.path)
+
+    def run(self, channel, data, request):
+        raise NotImplementedError
+
+
+class VerifyView(ChannelFormView):
+    action = AttemptAction.VERIFY
+    form_class = VerifyForm
+    template_name = "portal/verify.html"
+
+    def run(self, channel, data, request):
+        return actions.verify(
+            channel,
+            data["mobile"],
+            data["code"],
+            data["cert_last6"],
+            ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+
+
+class ResendView(ChannelFormView):
+    action = AttemptAction.RESEND
+    form_class = ResendForm
+    template_name = "portal/resend.html"
+    cleared_fields = ("captcha_1",)
+
+    def run(self, channel, data, request):
+        return actions.resend(
+            channel,
+            data["mobile"],
+            data["cert_last6"],
+            ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+
+
+def home(request):
+    """The central site's home page."""
+    return render(request, "portal/home.html", _site_context(None))
+
+
+def province_home(request, province):
+    """A provincial communications administration's (simulated) site."""
+    province = _province_or_404(province)
+    context = _site_context(province)
+    context["policy"] = policies.get_policy(province.current_policy)
+    return render(request, "portal/province_home.html", context)
+
+
+def province_directory(request):
+    """Every province, its simulated verification site and the policy that applies."""
+    rows = [
+        {
+            "province": province,
+            "policy_label": province.get_current_policy_display(),
+            "provincial": policies.get_policy(province.current_policy).is_provincial,
+        }
+        for province in Province.objects.all()
+    ]
+    return render(request, "portal/provinces.html", {"rows": rows})
+
+
+def _lookup(reference, mobile, cert_last6):
+    """Filings named `reference` on which this mobile + certificate tail is a person."""
+    leaders = Q(subject__leader__mobile=mobile) & Q(
+        subject__leader__certificate_number__endswith=cert_last6
+    )
+    admins = Q(
+        services__administrator__mobile=mobile,
+        services__administrator__certificate_number__endswith=cert_last6,
+    )
+    filings = (
+        FilingApplication.objects.filter(leaders | admins, reference=reference)
+        .select_related("provider")
+        .prefetch_related("verifications")
+        .distinct()
+        .order_by("pk")
+    )
+    now = timezone.now()
+    found = []
+    for filing in filings:
+        pending = filing.status == FilingStatus.PENDING_VERIFICATION
+        seconds_left = (
+            int((filing.verification_deadline - now).total_seconds())
+            if pending and filing.verification_deadline
+            else None
+        )
+        found.append(
+            {
+                "filing": filing,
+                "seconds_left": max(seconds_left, 0)
+                if seconds_left is not None
+                else None,
+                "verifications": [
+                    {
+                        "roles": [Role(role).label for role in v.roles],
+                        "mobile": mask_mobile(v.mobile),
+                        "status": v.get_status_display(),
+                        "verified": v.status == "verified",
+                    }
+                    for v in filing.verifications.all()
+                ],
+            }
+        )
+    return found
+
+
+def lookup(request):
+    """Where is my filing: which roles have verified, which are pending, time left."""
+    context = {"form": LookupForm(), "searched": False}
+    if request.method == "POST":
+        form = LookupForm(request.POST)
+        context["form"] = form
+        if form.is_valid():
+            data = form.cleaned_data
+            throttled = throttles.hit(
+                "lookup", mobile=data["mobile"], ip=client_ip(request)
+            )
+            if throttled:
+                context["throttle_text"] = messages.throttled_text(
+                    throttled.retry_after, get_language() or "zh-hans"
+                )
+            else:
+                context["searched"] = True
+                context["results"] = _lookup(
+                    data["reference"], data["mobile"], data["cert_last6"]
+                )
+        data = form.data.copy()
+        data["captcha_1"] = ""
+        form.data = data
+    return render(request, "portal/lookup.html", context)
+
+
+def demo_enabled():
+    """The demo phone exists only in demo mode with the database SMS backend."""
+    return settings.DEMO_MODE and sms.get_backend().is_outbox
+
+
+def demo_phone(request):
+    """A simulated phone: the inbox of one mobile number, newest first."""
+    if not demo_enabled():
+        raise Http404("The demo phone is available only in demo mode.")
+    form = PhoneForm(request.GET or None)
+    inbox = None
+    if form.is_bound and form.is_valid():
+        inbox = SmsMessage.objects.filter(
+            recipient=form.cleaned_data["mobile"]
+        ).order_by("-id")[:100]
+    return render(request, "portal/phone.html", {"form": form, "inbox": inbox})
