@@ -12,12 +12,13 @@ SYSTEM_PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 \
 	&& { echo $$p; break; }; done)
 
-.PHONY: demo test lint venv help messages
+.PHONY: demo test lint venv help messages screenshots
 
 help:
 	@echo "make demo   set up and run the app on SQLite at http://$(HOST):$(PORT)/"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
+	@echo "make screenshots  redraw docs/screenshots/ (needs chromium and fonts-noto-cjk)"
 	@echo "make messages  update locale/zh_Hans/LC_MESSAGES/django.po and compile it (needs gettext)"
 
 venv: $(STAMP)
@@ -38,7 +39,8 @@ demo: $(STAMP)
 	@echo "==> Importing the sample filings (already imported ones are skipped)"
 	@DEBUG=true $(PY) manage.py import_filings samples/filings.json --skip-existing
 	@echo "==> Starting the development server at http://$(HOST):$(PORT)/"
-	@DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "    verify: http://$(HOST):$(PORT)/verify/   demo phone: http://$(HOST):$(PORT)/demo/phone/"
+	@DEBUG=true DEMO_MODE=true SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP)
 	@echo "==> Running the test suite on $${DATABASE_URL:-SQLite}"
@@ -52,3 +54,7 @@ lint: $(STAMP)
 messages: $(STAMP)
 	@DEBUG=true $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=staticfiles
 	@DEBUG=true $(PY) manage.py compilemessages --ignore=.venv
+
+screenshots: $(STAMP)
+	@echo "==> Drawing the verify page into docs/screenshots/"
+	@SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest -q tests/portal/browser/test_screenshots.py

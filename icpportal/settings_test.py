@@ -16,3 +16,6 @@ TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBacken
 SITE_URL = "http://testserver"
 CAPTCHA_TEST_MODE = True
 DEMO_MODE = True
+# Serve static files from the app folders, as in development (no collectstatic).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

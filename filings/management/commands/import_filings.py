@@ -4,7 +4,7 @@ import json
 import logging
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.utils import timezone
 
 from filings.importing import RecordInvalid, create_filing, parse_record
@@ -36,6 +36,7 @@ class Command(BaseCommand):
             help="Report records whose provider reference exists as skipped, not failed.",
         )
 
+    @no_translations  # operator output and logs are in English
     def handle(self, *args, **options):
         records = self._read(options["file"])
         total = len(records)

@@ -2,7 +2,7 @@
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.utils import timezone
 
 from filings.models import FilingApplication
@@ -67,6 +67,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--json", action="store_true", help="Print JSON.")
 
+    @no_translations  # operator output and logs are in English
     def handle(self, *args, **options):
         filings = FilingApplication.objects.filter(
             reference=options["reference"].strip()

@@ -3,7 +3,7 @@
 import datetime
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.utils import timezone
 
 from filings.policies import BEIJING
@@ -42,6 +42,7 @@ class Command(BaseCommand):
             help="Filings per transaction (default %(default)s).",
         )
 
+    @no_translations  # operator output and logs are in English
     def handle(self, *args, **options):
         now = options["now"] or timezone.now()
         if options["batch_size"] < 1:

@@ -3,7 +3,7 @@
 import json
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.utils import timezone
 
 from filings.validators import normalize_mobile
@@ -19,6 +19,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--json", action="store_true", help="Print JSON.")
 
+    @no_translations  # operator output and logs are in English
     def handle(self, *args, **options):
         messages = SmsMessage.objects.order_by("id")
         if options["to"]:

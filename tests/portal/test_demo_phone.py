@@ -1,0 +1,48 @@
+"""The demo phone reads the database outbox, only in demo mode."""
+
+import pytest
+
+from tests.verification.helpers import submitted_filing
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(settings):
+    settings.DEMO_MODE = True
+    settings.SMS_BACKEND = "database"
+
+
+def test_inbox_newest_first_with_clickable_links(client, demo):
+    _, leader, _ = submitted_filing()
+    html = client.get(
+        "/demo/phone/", {"mobile": f"+86 {leader.mobile}"}
+    ).content.decode()
+    assert html.index("验证码为") < html.index(
+        "已提交至"
+    )  # the code came after the notice
+    assert '<a href="http://testserver/verify/"' in html
+    assert "12381" in html
+
+
+def test_unknown_number_has_an_empty_inbox(client, demo):
+    html = client.get("/demo/phone/", {"mobile": "13312345678"}).content.decode()
+    assert "该号码没有短信" in html
+
+
+def test_bad_number_is_a_field_message(client, demo):
+    html = client.get("/demo/phone/", {"mobile": "12"}).content.decode()
+    assert "请输入正确的手机号" in html
+
+
+def test_not_in_demo_mode(client, settings):
+    settings.SMS_BACKEND = "database"
+    settings.DEMO_MODE = False
+    assert client.get("/demo/phone/").status_code == 404
+
+
+def test_not_with_another_backend(client, settings):
+    settings.DEMO_MODE = True
+    settings.SMS_BACKEND = "locmem"
+    assert client.get("/demo/phone/").status_code == 404
+    assert "/demo/phone/" not in client.get("/").content.decode()
