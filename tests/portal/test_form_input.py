@@ -151,3 +151,22 @@ def test_missing_fields_and_garbage_tokens_are_not_errors(client):
 def test_any_input_is_answered_without_a_server_error(client, url, values):
     response = post_form(client, url, values, token="", follow=True)
     assert response.status_code == 200
+
+
+def test_odd_but_valid_input_on_resend_and_lookup(client):
+    filing, leader, _ = submitted_filing()
+    m = leader.mobile
+    odd_mobile = "００８６ " + " ".join([m[:3], m[3:7], m[7:]])
+    odd_cert = "".join(chr(ord(c) + 0xFEE0) for c in last6(leader).lower())
+    page = post_form(client, "/resend/", {"mobile": odd_mobile, "cert_last6": odd_cert})
+    assert banner(page)[0] == 101
+    html = post_form(
+        client,
+        "/where/",
+        {
+            "reference": f" {filing.reference} ",
+            "mobile": odd_mobile,
+            "cert_last6": odd_cert,
+        },
+    ).content.decode()
+    assert "lookup-result" in html
