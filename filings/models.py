@@ -187,7 +187,7 @@ class Person(models.Model):
 class Subject(models.Model):
     """The filing entity (主体): a company, an individual, an agency..."""
 
-    name = models.CharField(_("name"), max_length=128, db_index=True)
+    name = models.CharField(_("name"), max_length=128)
     nature = models.CharField(_("nature"), max_length=32, choices=SubjectNature.choices)
     certificate_type = models.CharField(
         _("certificate type"), max_length=32, choices=CertificateType.choices
@@ -206,6 +206,15 @@ class Subject(models.Model):
     class Meta:
         verbose_name = _("subject")
         verbose_name_plural = _("subjects")
+        indexes = [
+            # prefix search (LIKE 'name%') on PostgreSQL whatever the collation
+            models.Index(
+                fields=["name"],
+                name="subject_name_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(fields=["certificate_number"], name="subject_certificate"),
+        ]
 
     def __str__(self):
         return self.name
@@ -344,10 +353,55 @@ class FilingApplication(models.Model):
         indexes = [
             models.Index(fields=["status", "verification_deadline"]),
             models.Index(fields=["reference"]),
+            # the staff list's default order, and each of its filters with that order
+            models.Index(fields=["-created_at", "-id"], name="filing_newest_first"),
+            models.Index(fields=["status", "-created_at"], name="filing_status_newest"),
+            models.Index(
+                fields=["filing_type", "-created_at"], name="filing_type_newest"
+            ),
+            models.Index(fields=["policy", "-created_at"], name="filing_policy_newest"),
+            models.Index(
+                fields=["province", "-created_at"], name="filing_province_newest"
+            ),
+            models.Index(
+                fields=["provider", "-created_at"], name="filing_provider_newest"
+            ),
+        ]
+        permissions = [
+            ("view_personal_data", "Can see unmasked mobile and certificate numbers"),
+            ("resend_code", "Can resend a verification code (no applicant cap)"),
+            ("extend_deadline", "Can extend a verification deadline"),
+            (
+                "override_verification",
+                "Can mark a person verified and change a person's mobile",
+            ),
+            ("return_filing", "Can return a filing to its provider"),
+            ("cancel_filing", "Can cancel a filing"),
+            ("decide_filing", "Can approve or reject a filing"),
         ]
 
     def __str__(self):
         return self.reference
+
+
+class IcpNumberCounter(models.Model):
+    """The last subject serial issued in a province in a year (ICP numbers)."""
+
+    province = models.ForeignKey(Province, on_delete=models.PROTECT)
+    year = models.PositiveSmallIntegerField()
+    last_serial = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("ICP number counter")
+        verbose_name_plural = _("ICP number counters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "year"], name="icp_counter_per_province_year"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.province_id} {self.year}: {self.last_serial}"
 
 
 class AuditEventQuerySet(models.QuerySet):

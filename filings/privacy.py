@@ -1,4 +1,17 @@
-"""Masking personal data for display."""
+"""Masking personal data for display, unless the viewer may see it.
+
+`PersonalDataMiddleware` remembers the current request; `show_mobile` and
+`show_certificate` then mask unless that request's user holds
+`filings.view_personal_data`. Outside a request (commands, tasks) they mask.
+"""
+
+import re
+from contextvars import ContextVar
+
+PERMISSION = "filings.view_personal_data"
+_current_request = ContextVar("icpportal_current_request", default=None)
+# The code follows "验证码为" in every text this system sends (verification.messages).
+CODE_IN_TEXT_RE = re.compile(r"(验证码[为是:：]?\s*)\d{6}(?!\d)")
 
 
 def mask_mobile(mobile):
@@ -11,8 +24,45 @@ def mask_mobile(mobile):
 
 
 def mask_certificate(number):
-    """**********002X: only the last four characters stay visible."""
+    """**************002X: only the last four characters stay visible."""
     if not number:
         return ""
     visible = min(4, len(number) // 2)
     return "*" * (len(number) - visible) + number[len(number) - visible :]
+
+
+def mask_code(text):
+    """A text message with its verification code replaced by ******."""
+    return CODE_IN_TEXT_RE.sub(r"\1******", text or "")
+
+
+def can_see_personal_data(user=None):
+    """Whether `user` (default: the current request's user) may see unmasked data."""
+    if user is None:
+        request = _current_request.get()
+        user = getattr(request, "user", None)
+    return bool(
+        user is not None and user.is_authenticated and user.has_perm(PERMISSION)
+    )
+
+
+def show_mobile(mobile, user=None):
+    return mobile if can_see_personal_data(user) else mask_mobile(mobile)
+
+
+def show_certificate(number, user=None):
+    return number if can_see_personal_data(user) else mask_certificate(number)
+
+
+class PersonalDataMiddleware:
+    """Makes the request available to the masking helpers while it is handled."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _current_request.reset(token)

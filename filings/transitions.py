@@ -378,9 +378,60 @@ def cancel_filing(filing, *, actor, reason):
     )
 
 
-def approve_filing(filing, *, actor, reason=""):
-    """The administration approves a filing under review."""
-    return _move(filing, APPROVED, S.APPROVED, actor=actor, reason=reason)
+def approve_filing(filing, *, actor, reason="", now=None):
+    """The administration approves a filing under review; it gets its ICP numbers."""
+    from filings import icp_numbers
+
+    now = now or timezone.now()
+
+    def apply(locked):
+        year = now.astimezone(policies.BEIJING).year
+        assigned = icp_numbers.assign(locked, year)
+        return {"icp_numbers": assigned} if assigned else None
+
+    return _move(filing, APPROVED, S.APPROVED, actor=actor, reason=reason, apply=apply)
+
+
+DEADLINE_EXTENDED = "deadline_extended"
+
+
+def extend_deadline(filing, *, hours, actor, reason, now=None):
+    """Move a pending filing's verification deadline `hours` later.
+
+    Not a status move, but the same discipline: the row is locked, the change checked,
+    saved and audited in one transaction.
+    """
+    now = now or timezone.now()
+    reason = _require_reason(reason)
+    if not 1 <= hours <= 24 * 14:
+        raise ValueError("Extend by 1 to 336 hours.")
+    with transaction.atomic():
+        locked = FilingApplication.objects.select_for_update().get(pk=filing.pk)
+        if locked.status != S.PENDING_VERIFICATION:
+            raise IllegalTransition(
+                locked,
+                DEADLINE_EXTENDED,
+                f"it is {locked.status}; only a filing pending verification has a "
+                "deadline to extend.",
+            )
+        old = locked.verification_deadline
+        new = old + datetime.timedelta(hours=hours)
+        if new <= now:
+            raise IllegalTransition(
+                locked,
+                DEADLINE_EXTENDED,
+                "the new deadline would still be in the past; extend by more hours.",
+            )
+        locked.verification_deadline = new
+        locked.save(update_fields=["verification_deadline", "updated_at"])
+        record_event(
+            locked,
+            actor,
+            DEADLINE_EXTENDED,
+            reason=reason,
+            data={"from": old.isoformat(), "to": new.isoformat(), "hours": hours},
+        )
+    return locked
 
 
 def reject_filing(filing, *, actor, reason):

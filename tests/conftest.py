@@ -1,6 +1,8 @@
 import pytest
 from django.db import connection
 
+pytest_plugins = ["tests.browser"]
+
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="needs PostgreSQL row locks and concurrent connections; "
@@ -30,13 +32,19 @@ def run_command():
 
 @pytest.fixture
 def reference_data(transactional_db):
-    """Reload provinces and providers for transactional tests, which flush tables."""
+    """Reload what the data migrations made (provinces, providers, staff groups) for
+    transactional tests, which flush every table."""
     import importlib
 
     from django.apps import apps
 
-    for name in ("0002_reference_data", "0003_provider_sms"):
-        importlib.import_module(f"filings.migrations.{name}").load(apps, None)
+    for name, function in (
+        ("0002_reference_data", "load"),
+        ("0003_provider_sms", "load"),
+        ("0005_staff_groups", "create_groups"),
+    ):
+        module = importlib.import_module(f"filings.migrations.{name}")
+        getattr(module, function)(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -19,7 +19,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from filings import policies, transitions
-from filings.models import FilingApplication, FilingStatus, PolicyKey, Service
+from filings.models import FilingApplication, FilingStatus, Person, PolicyKey, Service
+from filings.privacy import mask_mobile
 from filings.validators import normalize_mobile
 from verification import codes, messages, throttles
 from verification.models import (
@@ -369,8 +370,40 @@ def _resend_code(verification, now, actor, trigger, reason=""):
     return message
 
 
-class NotResendable(Exception):
+class StaffActionRefused(Exception):
+    """A staff action that does not fit the verification's or the filing's state."""
+
+
+class NotResendable(StaffActionRefused):
     """A staff resend asked for a verification that is not waiting for a code."""
+
+
+def _lock_for_staff(verification, now):
+    """Lock a verification and its filing; refuse unless both are still pending."""
+    filing = (
+        FilingApplication.objects.select_for_update(of=("self",))
+        .select_related("province", "provider", "subject__leader")
+        .get(pk=verification.filing_id)
+    )
+    locked = Verification.objects.select_for_update().get(pk=verification.pk)
+    if (
+        filing.status != FilingStatus.PENDING_VERIFICATION
+        or locked.status != VerificationStatus.PENDING
+    ):
+        raise NotResendable(
+            f"Verification {locked.pk} is {locked.status} and its filing is "
+            f"{filing.status}; only a pending verification can be acted on."
+        )
+    if filing.verification_deadline <= now:
+        raise NotResendable("The verification deadline has passed.")
+    locked.filing = filing
+    return locked
+
+
+def _staff_reason(reason):
+    if not reason or not reason.strip():
+        raise ValueError("A reason is required for a staff action.")
+    return reason.strip()
 
 
 def staff_resend(verification, user, reason, *, now=None):
@@ -380,28 +413,90 @@ def staff_resend(verification, user, reason, *, now=None):
     filing is no longer pending.
     """
     now = now or timezone.now()
-    if not reason or not reason.strip():
-        raise ValueError("A reason is required for a staff resend.")
+    reason = _staff_reason(reason)
     with transaction.atomic():
-        filing = (
-            FilingApplication.objects.select_for_update(of=("self",))
-            .select_related("province", "provider")
-            .get(pk=verification.filing_id)
+        locked = _lock_for_staff(verification, now)
+        return _resend_code(locked, now, transitions.Actor.staff(user), "staff", reason)
+
+
+def staff_mark_verified(verification, user, reason, *, now=None):
+    """Mark a person verified whose identity staff confirmed another way.
+
+    Returns 3 if that completed the filing (it moves to review), else 31.
+    """
+    now = now or timezone.now()
+    reason = _staff_reason(reason)
+    actor = transitions.Actor.staff(user)
+    with transaction.atomic():
+        locked = _lock_for_staff(verification, now)
+        Verification.objects.filter(pk=locked.pk).update(
+            status=VerificationStatus.VERIFIED, verified_at=now, updated_at=now
         )
-        locked = Verification.objects.select_for_update().get(pk=verification.pk)
-        if (
-            filing.status != FilingStatus.PENDING_VERIFICATION
-            or locked.status != VerificationStatus.PENDING
-        ):
-            raise NotResendable(
-                f"Verification {locked.pk} is {locked.status} and its filing is "
-                f"{filing.status}; only a pending verification can get a new code."
+        transitions.record_event(
+            locked.filing,
+            actor,
+            "verified",
+            reason=reason,
+            data={"verification": locked.pk, "roles": locked.roles, "by_staff": True},
+        )
+        outstanding = (
+            Verification.objects.filter(filing_id=locked.filing_id)
+            .exclude(status=VerificationStatus.VERIFIED)
+            .exists()
+        )
+        if outstanding:
+            return messages.VERIFIED_WAIT_FOR_OTHERS
+        transitions.complete_verification(locked.filing, actor=actor)
+        return messages.VERIFIED_ALL
+
+
+def staff_change_mobile(verification, new_mobile, user, reason, *, now=None):
+    """Change the mobile of the person(s) behind a pending verification and text the
+    new number a fresh code (the old code stops working). Returns the SmsMessage."""
+    now = now or timezone.now()
+    reason = _staff_reason(reason)
+    new_mobile = normalize_mobile(new_mobile)  # ValidationError for a bad number
+    with transaction.atomic():
+        locked = _lock_for_staff(verification, now)
+        old_mobile = locked.mobile
+        if new_mobile == old_mobile:
+            raise StaffActionRefused(
+                "The new mobile number is the same as the old one."
             )
-        if filing.verification_deadline <= now:
-            raise NotResendable("The verification deadline has passed.")
-        locked.filing = filing
+        if Verification.objects.filter(
+            filing_id=locked.filing_id, mobile=new_mobile
+        ).exists():
+            raise StaffActionRefused(
+                "Another person of this filing already verifies with that number."
+            )
+        filing = locked.filing
+        people = []
+        if locked.is_leader and filing.subject.leader.mobile == old_mobile:
+            people.append(filing.subject.leader_id)
+        if locked.is_administrator:
+            people += list(
+                Service.objects.filter(
+                    filings=filing, administrator__mobile=old_mobile
+                ).values_list("administrator_id", flat=True)
+            )
+        Person.objects.filter(pk__in=people).update(mobile=new_mobile)
+        Verification.objects.filter(pk=locked.pk).update(
+            mobile=new_mobile, failed_attempts=0, updated_at=now
+        )
+        locked.mobile, locked.failed_attempts = new_mobile, 0
+        transitions.record_event(
+            filing,
+            transitions.Actor.staff(user),
+            "mobile_changed",
+            reason=reason,
+            data={
+                "verification": locked.pk,
+                "from": mask_mobile(old_mobile),
+                "to": mask_mobile(new_mobile),
+            },
+        )
         return _resend_code(
-            locked, now, transitions.Actor.staff(user), "staff", reason.strip()
+            locked, now, transitions.Actor.staff(user), "mobile_changed", reason
         )
 
 

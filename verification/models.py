@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from filings.models import Role
+from filings.privacy import mask_mobile
 
 
 class VerificationStatus(models.TextChoices):
@@ -91,6 +92,9 @@ class Verification(models.Model):
         indexes = [
             models.Index(fields=["mobile", "status"]),
             models.Index(
+                fields=["status", "updated_at"], name="verification_outcome_day"
+            ),
+            models.Index(
                 fields=["auto_resend_due_at"],
                 condition=models.Q(status="pending", auto_resent_at__isnull=True),
                 name="verification_auto_resend_due",
@@ -98,7 +102,7 @@ class Verification(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.mobile} ({', '.join(self.roles)})"
+        return f"{mask_mobile(self.mobile)} ({', '.join(self.roles)})"
 
     @property
     def roles(self):
@@ -166,7 +170,7 @@ class SmsMessage(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.kind} to {self.recipient}"
+        return f"{self.kind} to {mask_mobile(self.recipient)}"
 
 
 class AttemptAction(models.TextChoices):

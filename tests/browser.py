@@ -1,4 +1,5 @@
-"""Playwright with Debian's Chromium against the live test server."""
+"""Browser-test fixtures (a pytest plugin): Playwright with Debian's Chromium against
+the live test server."""
 
 import os
 import shutil
@@ -14,7 +15,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # between page actions are still synchronous and safe.

@@ -1,0 +1,688 @@
+"""The staff console for filings: read-only pages, overrides as actions, CSV export.
+
+Nothing here edits a status: the overrides in `filings.admin_actions` go through the
+transition functions. Personal data is masked unless the user holds
+`filings.view_personal_data` (see `filings.privacy`).
+"""
+
+import csv
+import datetime
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Q
+from django.http import StreamingHttpResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from filings import admin_actions
+from filings.models import (
+    AuditEvent,
+    Domain,
+    FilingApplication,
+    FilingStatus,
+    IcpNumberCounter,
+    Person,
+    Provider,
+    Province,
+    Role,
+    Service,
+    Subject,
+)
+from filings.privacy import (
+    can_see_personal_data,
+    mask_certificate,
+    mask_code,
+    mask_mobile,
+    show_certificate,
+    show_mobile,
+)
+from filings.validators import normalize_domain, normalize_mobile
+from verification.models import Attempt, SmsMessage, Verification
+
+FilingServices = FilingApplication.services.through
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records are written by the system, never typed in: view only."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CappedCountPaginator(Paginator):
+    """Never counts a whole large table on a page view.
+
+    The unfiltered list on PostgreSQL uses the planner's row estimate; any other list
+    counts at most `cap` + 1 rows and, past that, reports "more than `cap`".
+    """
+
+    cap = 10_000
+
+    @cached_property
+    def count(self):
+        self.capped = self.estimated = False
+        queryset = self.object_list
+        if connection.vendor == "postgresql" and not queryset.query.where:
+            estimate = self._estimate(queryset.model)
+            if estimate > self.cap:
+                self.estimated = True
+                return estimate
+        count = queryset.order_by()[: self.cap + 1].count()
+        if count > self.cap:
+            self.capped = True
+            return self.cap
+        return count
+
+    @staticmethod
+    def _estimate(model):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                [model._meta.db_table],
+            )
+            row = cursor.fetchone()
+        return row[0] if row else -1
+
+
+class DeadlineFilter(admin.SimpleListFilter):
+    title = _("deadline")
+    parameter_name = "deadline"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", _("Overdue")),
+            ("2h", _("Within 2 hours")),
+            ("24h", _("Within 24 hours")),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        pending = queryset.filter(status=FilingStatus.PENDING_VERIFICATION)
+        if self.value() == "overdue":
+            return pending.filter(verification_deadline__lt=now)
+        for value, hours in (("2h", 2), ("24h", 24)):
+            if self.value() == value:
+                return pending.filter(
+                    verification_deadline__gte=now,
+                    verification_deadline__lt=now + datetime.timedelta(hours=hours),
+                )
+        return queryset
+
+
+def time_left_text(deadline, now=None):
+    """'3 h 20 min' until a deadline, or the overdue time, as markup."""
+    now = now or timezone.now()
+    seconds = int((deadline - now).total_seconds())
+    hours, minutes = abs(seconds) // 3600, (abs(seconds) % 3600) // 60
+    if seconds < 0:
+        return format_html(
+            '<span class="overdue">{} {} h {} min</span>', _("overdue"), hours, minutes
+        )
+    css = "due-soon" if seconds < 2 * 3600 else ""
+    return format_html('<span class="{}">{} h {} min</span>', css, hours, minutes)
+
+
+def filing_ids_for_term(term):
+    """Filing ids for a search term that is a mobile, an ICP number or a domain.
+
+    Returns None when the term is none of those. Each branch is an exact match on an
+    indexed column, so the sets stay small at any volume.
+    """
+    try:
+        mobile = normalize_mobile(term)
+    except ValidationError:
+        mobile = None
+    if mobile:
+        as_leader = FilingApplication.objects.filter(subject__leader__mobile=mobile)
+        as_admin = FilingServices.objects.filter(service__administrator__mobile=mobile)
+        verifying = Verification.objects.filter(mobile=mobile)
+        return (
+            set(as_leader.values_list("id", flat=True))
+            | set(as_admin.values_list("filingapplication_id", flat=True))
+            | set(verifying.values_list("filing_id", flat=True))
+        )
+    if "ICP" in term.upper():
+        return set(
+            FilingApplication.objects.filter(icp_number=term).values_list(
+                "id", flat=True
+            )
+        ) | set(
+            FilingServices.objects.filter(service__icp_number=term).values_list(
+                "filingapplication_id", flat=True
+            )
+        )
+    if "." in term and " " not in term:
+        try:
+            domain = normalize_domain(term)
+        except ValidationError:
+            return None
+        return set(
+            FilingServices.objects.filter(service__domains__name=domain).values_list(
+                "filingapplication_id", flat=True
+            )
+        )
+    return None
+
+
+class VerificationInline(ReadOnlyInline):
+    model = Verification
+    fields = (
+        "roles_display",
+        "mobile_display",
+        "status",
+        "failed_attempts",
+        "resends",
+        "code_issued_at",
+        "verified_at",
+    )
+    readonly_fields = fields
+    verbose_name_plural = _("verifications")
+
+    @admin.display(description=_("roles"))
+    def roles_display(self, obj):
+        return " + ".join(str(_role_label(role)) for role in obj.roles)
+
+    @admin.display(description=_("mobile"))
+    def mobile_display(self, obj):
+        return show_mobile(obj.mobile)
+
+
+class SmsInline(ReadOnlyInline):
+    model = SmsMessage
+    fields = (
+        "created_at",
+        "kind",
+        "sender",
+        "recipient_display",
+        "text_display",
+        "status",
+        "attempts",
+        "error",
+    )
+    readonly_fields = fields
+    ordering = ("-id",)
+    verbose_name_plural = _("text messages (codes masked)")
+
+    @admin.display(description=_("recipient"))
+    def recipient_display(self, obj):
+        return show_mobile(obj.recipient)
+
+    @admin.display(description=_("text"))
+    def text_display(self, obj):
+        return mask_code(obj.text)
+
+
+class AuditEventInline(ReadOnlyInline):
+    model = AuditEvent
+    fields = (
+        "created_at",
+        "actor_kind",
+        "staff_user",
+        "event_type",
+        "from_status",
+        "to_status",
+        "reason",
+        "data",
+    )
+    readonly_fields = fields
+    ordering = ("created_at", "id")
+    verbose_name_plural = _("audit timeline")
+
+
+def _role_label(role):
+    return Role(role).label
+
+
+@admin.register(FilingApplication)
+class FilingApplicationAdmin(ReadOnlyAdmin):
+    list_display = (
+        "reference",
+        "provider_code",
+        "province_code",
+        "filing_type",
+        "subject_name",
+        "status",
+        "time_left",
+        "verified_of",
+    )
+    list_filter = (
+        "status",
+        "province",
+        "provider",
+        "filing_type",
+        "policy",
+        DeadlineFilter,
+    )
+    search_fields = ("reference",)
+    search_help_text = _(
+        "Reference, subject name (from its start), domain, ICP number or an exact "
+        "mobile number."
+    )
+    list_select_related = ("provider", "province", "subject")
+    list_per_page = 50
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # facet counts would scan the whole table
+    paginator = CappedCountPaginator
+    ordering = ("-created_at", "-id")
+    actions = admin_actions.ALL
+    inlines = (VerificationInline, SmsInline, AuditEventInline)
+    fieldsets = (
+        (
+            _("Filing"),
+            {
+                "fields": (
+                    ("reference", "provider"),
+                    ("province", "policy"),
+                    ("filing_type", "change_scope"),
+                    "status",
+                    ("submitted_at", "verification_deadline", "time_left"),
+                    "icp_number",
+                    ("created_at", "updated_at"),
+                )
+            },
+        ),
+        (_("Subject and entity leader"), {"fields": ("subject_details",)}),
+        (_("Websites and apps"), {"fields": ("services_details",)}),
+        (_("Latest attempts"), {"fields": ("latest_attempts",)}),
+    )
+    readonly_fields = (
+        "reference",
+        "provider",
+        "province",
+        "policy",
+        "filing_type",
+        "change_scope",
+        "status",
+        "submitted_at",
+        "verification_deadline",
+        "time_left",
+        "icp_number",
+        "created_at",
+        "updated_at",
+        "subject_details",
+        "services_details",
+        "latest_attempts",
+    )
+
+    class Media:
+        css = {"all": ["staff/staff.css"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("verifications")
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        ids = filing_ids_for_term(term)
+        if ids is not None:
+            return queryset.filter(pk__in=ids), False
+        subjects = Subject.objects.filter(name__startswith=term).values("id")
+        return queryset.filter(Q(reference=term) | Q(subject_id__in=subjects)), False
+
+    # Permissions named by the actions' `permissions=[...]`.
+    def has_resend_permission(self, request):
+        return request.user.has_perm("filings.resend_code")
+
+    def has_extend_permission(self, request):
+        return request.user.has_perm("filings.extend_deadline")
+
+    def has_override_permission(self, request):
+        return request.user.has_perm("filings.override_verification")
+
+    def has_return_permission(self, request):
+        return request.user.has_perm("filings.return_filing")
+
+    def has_cancel_permission(self, request):
+        return request.user.has_perm("filings.cancel_filing")
+
+    def has_decide_permission(self, request):
+        return request.user.has_perm("filings.decide_filing")
+
+    @admin.display(description=_("provider"), ordering="provider__code")
+    def provider_code(self, obj):
+        return obj.provider.code
+
+    @admin.display(description=_("province"), ordering="province__code")
+    def province_code(self, obj):
+        return obj.province.name_zh
+
+    @admin.display(description=_("subject"))
+    def subject_name(self, obj):
+        return obj.subject.name
+
+    @admin.display(description=_("time left"), ordering="verification_deadline")
+    def time_left(self, obj):
+        if (
+            obj.status != FilingStatus.PENDING_VERIFICATION
+            or not obj.verification_deadline
+        ):
+            return "—"
+        return time_left_text(obj.verification_deadline)
+
+    @admin.display(description=_("verified"))
+    def verified_of(self, obj):
+        verifications = obj.verifications.all()
+        if not verifications:
+            return "—"
+        done = sum(1 for v in verifications if v.status == "verified")
+        return f"{done} / {len(verifications)}"
+
+    @admin.display(description=_("subject"))
+    def subject_details(self, obj):
+        subject, leader = obj.subject, obj.subject.leader
+        rows = [
+            (_("name"), subject.name),
+            (_("nature"), subject.get_nature_display()),
+            (
+                _("certificate"),
+                f"{subject.get_certificate_type_display()} "
+                f"{show_certificate(subject.certificate_number)}",
+            ),
+            (_("entity leader"), leader.name),
+            (
+                _("leader's certificate"),
+                f"{leader.get_certificate_type_display()} "
+                f"{show_certificate(leader.certificate_number)}",
+            ),
+            (_("leader's mobile"), show_mobile(leader.mobile)),
+            (_("emergency mobile"), show_mobile(leader.emergency_mobile) or "—"),
+        ]
+        return format_html(
+            '<table class="person-table">{}</table>',
+            format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows),
+        )
+
+    @admin.display(description=_("services"))
+    def services_details(self, obj):
+        services = obj.services.select_related("administrator").prefetch_related(
+            "domains"
+        )
+        rows = [
+            (
+                service.get_kind_display(),
+                service.name,
+                ", ".join(d.name for d in service.domains.all())
+                or service.app_identifier,
+                service.administrator.name,
+                show_mobile(service.administrator.mobile),
+                show_certificate(service.administrator.certificate_number),
+                service.icp_number or "—",
+            )
+            for service in services
+        ]
+        if not rows:
+            return "—"
+        header = format_html_join(
+            "",
+            "<th>{}</th>",
+            [
+                (_("kind"),),
+                (_("name"),),
+                (_("domains / app"),),
+                (_("administrator"),),
+                (_("mobile"),),
+                (_("certificate"),),
+                (_("ICP number"),),
+            ],
+        )
+        body = format_html_join("", "<tr>" + "<td>{}</td>" * 7 + "</tr>", rows)
+        return format_html(
+            '<table class="person-table"><tr>{}</tr>{}</table>', header, body
+        )
+
+    @admin.display(description=_("latest attempts"))
+    def latest_attempts(self, obj):
+        attempts = Attempt.objects.filter(verification__filing=obj).order_by("-id")[:20]
+        rows = [
+            (
+                timezone.localtime(a.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+                a.get_action_display(),
+                a.channel,
+                show_mobile(a.mobile),
+                "—" if a.status is None else a.status,
+                a.reason,
+                a.ip or "—",
+            )
+            for a in attempts
+        ]
+        if not rows:
+            return "—"
+        return format_html(
+            '<table class="person-table">{}</table>',
+            format_html_join("", "<tr>" + "<td>{}</td>" * 7 + "</tr>", rows),
+        )
+
+    def get_urls(self):
+        export = path(
+            "export/",
+            self.admin_site.admin_view(self.export_view),
+            name="filings_filingapplication_export",
+        )
+        return [export, *super().get_urls()]
+
+    def export_view(self, request):
+        """The filtered list as CSV, streamed; masked unless permitted."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        queryset = changelist.get_queryset(request).select_related(
+            "provider", "province", "subject__leader"
+        )
+        visible = can_see_personal_data(request.user)
+        response = StreamingHttpResponse(
+            _csv_rows(queryset, visible), content_type="text/csv; charset=utf-8"
+        )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+        response["Content-Disposition"] = f'attachment; filename="filings-{stamp}.csv"'
+        return response
+
+
+CSV_HEADER = [
+    "reference",
+    "provider",
+    "province",
+    "type",
+    "change_scope",
+    "policy",
+    "status",
+    "submitted_at",
+    "deadline",
+    "icp_number",
+    "subject",
+    "leader_mobile",
+    "leader_certificate",
+    "verified",
+    "to_verify",
+]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _iso(value):
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else ""
+
+
+def _csv_rows(queryset, visible):
+    writer = csv.writer(_Echo())
+    yield "\ufeff"  # so spreadsheet programs read the Chinese as UTF-8
+    yield writer.writerow(CSV_HEADER)
+    mobile = (lambda m: m) if visible else mask_mobile
+    certificate = (lambda c: c) if visible else mask_certificate
+    for filing in queryset.prefetch_related("verifications").iterator(chunk_size=2000):
+        verifications = filing.verifications.all()
+        yield writer.writerow(
+            [
+                filing.reference,
+                filing.provider.code,
+                filing.province_id,
+                filing.filing_type,
+                filing.change_scope,
+                filing.policy,
+                filing.status,
+                _iso(filing.submitted_at),
+                _iso(filing.verification_deadline),
+                filing.icp_number,
+                filing.subject.name,
+                mobile(filing.subject.leader.mobile),
+                certificate(filing.subject.leader.certificate_number),
+                sum(1 for v in verifications if v.status == "verified"),
+                len(verifications),
+            ]
+        )
+
+
+@admin.register(Province)
+class ProvinceAdmin(admin.ModelAdmin):
+    list_display = (
+        "code",
+        "name_zh",
+        "name_en",
+        "abbreviation",
+        "current_policy",
+        "policy_since",
+        "pilot_start",
+        "legacy_host",
+    )
+    list_filter = ("current_policy",)
+    readonly_fields = ("code", "name_zh", "name_en", "abbreviation", "legacy_host")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_zh", "name_en", "sms_signature", "sms_sender")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Person)
+class PersonAdmin(ReadOnlyAdmin):
+    list_display = ("name", "certificate_type", "certificate", "mobile_display")
+    fields = ("name", "certificate_type", "certificate", "mobile_display", "emergency")
+    readonly_fields = fields
+    search_fields = ("name",)
+    search_help_text = _("A name, or an exact mobile number.")
+
+    def get_search_results(self, request, queryset, search_term):
+        try:
+            mobile = normalize_mobile(search_term)
+        except ValidationError:
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(Q(mobile=mobile) | Q(emergency_mobile=mobile)), False
+
+    @admin.display(description=_("certificate number"))
+    def certificate(self, obj):
+        return show_certificate(obj.certificate_number)
+
+    @admin.display(description=_("mobile"))
+    def mobile_display(self, obj):
+        return show_mobile(obj.mobile)
+
+    @admin.display(description=_("emergency mobile"))
+    def emergency(self, obj):
+        return show_mobile(obj.emergency_mobile) or "—"
+
+
+@admin.register(Subject)
+class SubjectAdmin(ReadOnlyAdmin):
+    list_display = ("name", "nature", "province", "certificate")
+    list_select_related = ("province",)
+    fields = ("name", "nature", "province", "certificate", "leader")
+    readonly_fields = fields
+    search_fields = ("name",)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(name__startswith=term), False
+
+    @admin.display(description=_("certificate number"))
+    def certificate(self, obj):
+        return show_certificate(obj.certificate_number)
+
+
+@admin.register(Service)
+class ServiceAdmin(ReadOnlyAdmin):
+    list_display = ("name", "kind", "subject", "app_identifier", "icp_number")
+    list_select_related = ("subject",)
+    list_filter = ("kind",)
+    search_fields = ("=icp_number", "=app_identifier")
+    readonly_fields = (
+        "subject",
+        "kind",
+        "name",
+        "app_identifier",
+        "administrator",
+        "icp_number",
+    )
+
+
+@admin.register(Domain)
+class DomainAdmin(ReadOnlyAdmin):
+    list_display = ("name", "service")
+    list_select_related = ("service",)
+    search_fields = ("=name",)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "filing",
+        "actor_kind",
+        "staff_user",
+        "event_type",
+        "from_status",
+        "to_status",
+        "reason",
+    )
+    list_select_related = ("filing", "staff_user")
+    list_filter = ("event_type", "actor_kind")
+    search_fields = ("=filing__reference",)
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    ordering = ("-id",)
+
+
+@admin.register(IcpNumberCounter)
+class IcpNumberCounterAdmin(ReadOnlyAdmin):
+    list_display = ("province", "year", "last_serial")
+    list_select_related = ("province",)

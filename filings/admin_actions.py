@@ -1,0 +1,318 @@
+"""Staff overrides on filings, as admin actions on the filing page and the list.
+
+Each action shows a confirmation page that asks for a reason (and whatever else the
+action needs), then runs the same domain functions as the rest of the system, one
+filing at a time: those write the audit event with the staff user; here each success
+also gets an admin LogEntry, and the staff member is told how many succeeded and why
+the others did not.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.options import ActionLocation
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from filings import transitions
+from filings.models import Role
+from filings.privacy import show_mobile
+from filings.validators import normalize_mobile
+from verification import actions as engine
+from verification.models import Verification, VerificationStatus
+
+BOTH = [ActionLocation.CHANGE_FORM, ActionLocation.CHANGE_LIST]
+FORM_ONLY = [ActionLocation.CHANGE_FORM]
+MAX_BULK = 500
+REFUSALS = (transitions.IllegalTransition, engine.StaffActionRefused, ValueError)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("Recorded in the filing's audit trail with your name."),
+    )
+
+    def __init__(self, *args, filings=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filings = filings
+
+
+def _verification_label(verification):
+    roles = " + ".join(str(Role(role).label) for role in verification.roles)
+    return f"{roles} · {show_mobile(verification.mobile)}"
+
+
+class VerificationChoiceForm(ReasonForm):
+    """A reason and one pending verification of the (single) filing."""
+
+    verification_required = True
+
+    def __init__(self, *args, filings=None, **kwargs):
+        super().__init__(*args, filings=filings, **kwargs)
+        pending = Verification.objects.filter(
+            filing__in=filings, status=VerificationStatus.PENDING
+        ).order_by("id")
+        field = forms.ModelChoiceField(
+            label=_("Person"),
+            queryset=pending,
+            required=self.verification_required,
+            empty_label=None if self.verification_required else _("Everyone pending"),
+        )
+        field.label_from_instance = _verification_label
+        self.fields["verification"] = field
+        self.order_fields(["verification", "reason"])
+
+
+class ResendForm(VerificationChoiceForm):
+    verification_required = False
+
+
+class ChangeMobileForm(VerificationChoiceForm):
+    new_mobile = forms.CharField(label=_("New mobile number"), max_length=32)
+
+    def clean_new_mobile(self):
+        return normalize_mobile(self.cleaned_data["new_mobile"])
+
+
+class ExtendForm(ReasonForm):
+    hours = forms.IntegerField(
+        label=_("Extend by (hours)"), min_value=1, max_value=336, initial=24
+    )
+
+
+def _location(request):
+    if f"{ActionLocation.CHANGE_FORM.value}-action" in request.POST:
+        return ActionLocation.CHANGE_FORM
+    return ActionLocation.CHANGE_LIST
+
+
+def run_action(modeladmin, request, queryset, *, name, title, form_class, apply):
+    """Confirm, then apply `apply(filing, data, actor)` to each selected filing."""
+    location = _location(request)
+    if (
+        location == ActionLocation.CHANGE_LIST
+        and request.POST.get("select_across") == "1"
+    ):
+        modeladmin.message_user(
+            request,
+            _("Select the filings one by one; overrides do not apply to every result."),
+            messages.ERROR,
+        )
+        return None
+    filings = list(queryset.select_related("provider")[: MAX_BULK + 1])
+    if len(filings) > MAX_BULK:
+        modeladmin.message_user(
+            request,
+            _("Select at most %(n)d filings at a time.") % {"n": MAX_BULK},
+            messages.ERROR,
+        )
+        return None
+    if "confirm" in request.POST:
+        form = form_class(request.POST, filings=filings)
+        if form.is_valid():
+            _apply_all(modeladmin, request, filings, form.cleaned_data, title, apply)
+            return None
+    else:
+        form = form_class(filings=filings)
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "opts": modeladmin.opts,
+        "filings": filings,
+        "form": form,
+        "action_name": name,
+        "action_field": (
+            f"{ActionLocation.CHANGE_FORM.value}-action"
+            if location == ActionLocation.CHANGE_FORM
+            else "action"
+        ),
+        "select_across_field": (
+            f"{ActionLocation.CHANGE_FORM.value}-select_across"
+            if location == ActionLocation.CHANGE_FORM
+            else "select_across"
+        ),
+        "checkbox_name": ACTION_CHECKBOX_NAME,
+        "media": modeladmin.media + form.media,
+    }
+    return TemplateResponse(request, "admin/filings/confirm_action.html", context)
+
+
+def _apply_all(modeladmin, request, filings, data, title, apply):
+    actor = transitions.Actor.staff(request.user)
+    done, refused = [], []
+    for filing in filings:
+        try:
+            note = apply(filing, data, actor)
+        except REFUSALS as exc:
+            refused.append((filing, exc))
+            continue
+        except ValidationError as exc:
+            refused.append((filing, " ".join(exc.messages)))
+            continue
+        done.append(filing)
+        message = f"{title}: {data['reason']}"
+        if note:
+            message = f"{message} ({note})"
+        modeladmin.log_change(request, filing, message)
+    if done:
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(title)s: %(count)d filing done.",
+                "%(title)s: %(count)d filings done.",
+                len(done),
+            )
+            % {"title": title, "count": len(done)},
+            messages.SUCCESS,
+        )
+    if refused:
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(title)s: %(count)d filing refused.",
+                "%(title)s: %(count)d filings refused.",
+                len(refused),
+            )
+            % {"title": title, "count": len(refused)},
+            messages.ERROR,
+        )
+        for filing, reason in refused[:20]:
+            modeladmin.message_user(
+                request,
+                f"{filing.provider.code} {filing.reference}: {reason}",
+                messages.ERROR,
+            )
+
+
+def _pending(filing, chosen):
+    if chosen is not None:
+        if chosen.filing_id != filing.pk:
+            raise engine.StaffActionRefused(
+                "That person does not belong to this filing."
+            )
+        return [chosen]
+    pending = list(filing.verifications.filter(status=VerificationStatus.PENDING))
+    if not pending:
+        raise engine.StaffActionRefused(
+            f"No one is waiting for a code (the filing is {filing.status})."
+        )
+    return pending
+
+
+def _resend(filing, data, actor):
+    sent = [
+        engine.staff_resend(v, actor.user, data["reason"])
+        for v in _pending(filing, data.get("verification"))
+    ]
+    return f"{len(sent)} code(s) sent"
+
+
+def _mark_verified(filing, data, actor):
+    status = engine.staff_mark_verified(
+        _pending(filing, data["verification"])[0], actor.user, data["reason"]
+    )
+    return (
+        "filing complete, now under review" if status == 3 else "others still pending"
+    )
+
+
+def _change_mobile(filing, data, actor):
+    engine.staff_change_mobile(
+        _pending(filing, data["verification"])[0],
+        data["new_mobile"],
+        actor.user,
+        data["reason"],
+    )
+    return "new code sent to the new number"
+
+
+def _extend(filing, data, actor):
+    moved = transitions.extend_deadline(
+        filing, hours=data["hours"], actor=actor, reason=data["reason"]
+    )
+    return f"new deadline {moved.verification_deadline.isoformat(timespec='minutes')}"
+
+
+def _return(filing, data, actor):
+    transitions.return_filing(filing, actor=actor, reason=data["reason"])
+
+
+def _cancel(filing, data, actor):
+    transitions.cancel_filing(filing, actor=actor, reason=data["reason"])
+
+
+def _approve(filing, data, actor):
+    approved = transitions.approve_filing(filing, actor=actor, reason=data["reason"])
+    return approved.icp_number or None
+
+
+def _reject(filing, data, actor):
+    transitions.reject_filing(filing, actor=actor, reason=data["reason"])
+
+
+def _make(name, title, form_class, apply, permission, locations):
+    @admin.action(permissions=[permission], description=title, location=locations)
+    def action(modeladmin, request, queryset):
+        return run_action(
+            modeladmin,
+            request,
+            queryset,
+            name=name,
+            title=title,
+            form_class=form_class,
+            apply=apply,
+        )
+
+    action.__name__ = name
+    return action
+
+
+resend_code = _make(
+    "resend_code", _("Resend a verification code"), ResendForm, _resend, "resend", BOTH
+)
+extend_deadline = _make(
+    "extend_deadline", _("Extend the deadline"), ExtendForm, _extend, "extend", BOTH
+)
+mark_verified = _make(
+    "mark_verified",
+    _("Mark a person verified"),
+    VerificationChoiceForm,
+    _mark_verified,
+    "override",
+    FORM_ONLY,
+)
+change_mobile = _make(
+    "change_mobile",
+    _("Change a person's mobile and re-send the code"),
+    ChangeMobileForm,
+    _change_mobile,
+    "override",
+    FORM_ONLY,
+)
+return_to_provider = _make(
+    "return_to_provider",
+    _("Return to the provider"),
+    ReasonForm,
+    _return,
+    "return",
+    BOTH,
+)
+cancel = _make("cancel", _("Cancel"), ReasonForm, _cancel, "cancel", BOTH)
+approve = _make("approve", _("Approve"), ReasonForm, _approve, "decide", BOTH)
+reject = _make("reject", _("Reject"), ReasonForm, _reject, "decide", BOTH)
+
+ALL = [
+    resend_code,
+    extend_deadline,
+    mark_verified,
+    change_mobile,
+    return_to_provider,
+    cancel,
+    approve,
+    reject,
+]

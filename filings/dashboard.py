@@ -1,0 +1,172 @@
+"""Figures for the staff console's front page.
+
+Several of these scan large tables, so the whole summary is cached for a minute:
+the dashboard is for seeing the state at a glance, not to the second.
+"""
+
+import datetime
+
+from django.core.cache import cache
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from filings.models import FilingApplication, FilingStatus, Province
+from filings.policies import BEIJING
+from verification.models import Attempt, Verification, VerificationStatus
+
+CACHE_KEY = "staff-dashboard"
+CACHE_SECONDS = 60
+CHART_DAYS = 30
+CHART_OUTCOMES = [
+    (VerificationStatus.VERIFIED, "#2e7d32"),
+    (VerificationStatus.FAILED, "#c62828"),
+    (VerificationStatus.EXPIRED, "#9e9e9e"),
+]
+PROVINCE_COLUMNS = [
+    FilingStatus.PENDING_VERIFICATION,
+    FilingStatus.UNDER_REVIEW,
+    FilingStatus.APPROVED,
+    FilingStatus.RETURNED,
+]
+
+
+def summary(now=None, use_cache=True):
+    """Everything the dashboard shows, as plain data."""
+    if use_cache and now is None and (cached := cache.get(CACHE_KEY)):
+        return cached
+    now = now or timezone.now()
+    data = {
+        "generated_at": now,
+        "by_status": _by_status(),
+        "expiring_2h": _expiring(now, hours=2),
+        "attempts_today": _attempts_today(now),
+        "provinces": _per_province(),
+        "chart": chart(now),
+    }
+    if use_cache:
+        cache.set(CACHE_KEY, data, CACHE_SECONDS)
+    return data
+
+
+def _by_status():
+    counts = dict(
+        FilingApplication.objects.order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return [(value, label, counts.get(value, 0)) for value, label in FilingStatus.choices]
+
+
+def _expiring(now, hours):
+    """Pending verifications whose filing's deadline falls in the next `hours`."""
+    return Verification.objects.filter(
+        status=VerificationStatus.PENDING,
+        filing__status=FilingStatus.PENDING_VERIFICATION,
+        filing__verification_deadline__gte=now,
+        filing__verification_deadline__lt=now + datetime.timedelta(hours=hours),
+    ).count()
+
+
+def _attempts_today(now):
+    start = datetime.datetime.combine(
+        now.astimezone(BEIJING).date(), datetime.time(), tzinfo=BEIJING
+    )
+    rows = (
+        Attempt.objects.filter(created_at__gte=start)
+        .order_by()
+        .values_list("action", "status")
+        .annotate(n=Count("id"))
+    )
+    return sorted(
+        (
+            (action, "throttled" if status is None else status, n)
+            for action, status, n in rows
+        ),
+        key=lambda row: (row[0], str(row[1])),
+    )
+
+
+def _per_province():
+    counts = {}
+    for province, status, n in (
+        FilingApplication.objects.order_by()
+        .values_list("province", "status")
+        .annotate(n=Count("id"))
+    ):
+        counts[(province, status)] = n
+    return [
+        {
+            "province": province,
+            "counts": [
+                counts.get((province.code, status), 0) for status in PROVINCE_COLUMNS
+            ],
+            "total": sum(n for (code, _), n in counts.items() if code == province.code),
+        }
+        for province in Province.objects.all()
+    ]
+
+
+def chart(now, days=CHART_DAYS, width=720, height=180):
+    """Verifications per day by outcome over `days` days, as SVG bar geometry."""
+    first = now.astimezone(BEIJING).date() - datetime.timedelta(days=days - 1)
+    start = datetime.datetime.combine(first, datetime.time(), tzinfo=BEIJING)
+    series = {}
+    verified = (
+        Verification.objects.filter(
+            status=VerificationStatus.VERIFIED, verified_at__gte=start
+        )
+        .annotate(day=TruncDate("verified_at", tzinfo=BEIJING))
+        .order_by()
+        .values_list("day")
+        .annotate(n=Count("id"))
+    )
+    for day, n in verified:
+        series[(VerificationStatus.VERIFIED, day)] = n
+    closed = (
+        Verification.objects.filter(
+            status__in=[VerificationStatus.FAILED, VerificationStatus.EXPIRED],
+            updated_at__gte=start,
+        )
+        .annotate(day=TruncDate("updated_at", tzinfo=BEIJING))
+        .order_by()
+        .values_list("status", "day")
+        .annotate(n=Count("id"))
+    )
+    for status, day, n in closed:
+        series[(status, day)] = n
+    dates = [first + datetime.timedelta(days=i) for i in range(days)]
+    totals = [sum(series.get((o, d), 0) for o, _ in CHART_OUTCOMES) for d in dates]
+    peak = max(totals) or 1
+    slot = width / days
+    bars = []
+    for index, day in enumerate(dates):
+        y = height
+        for outcome, colour in CHART_OUTCOMES:
+            n = series.get((outcome, day), 0)
+            if not n:
+                continue
+            h = n / peak * (height - 10)
+            y -= h
+            bars.append(
+                {
+                    "x": round(index * slot + 1, 1),
+                    "y": round(y, 1),
+                    "width": round(slot - 2, 1),
+                    "height": round(h, 1),
+                    "colour": colour,
+                    "title": f"{day.isoformat()} {outcome}: {n}",
+                }
+            )
+    return {
+        "width": width,
+        "height": height,
+        "bars": bars,
+        "peak": peak,
+        "first": dates[0],
+        "last": dates[-1],
+        "totals": {
+            o: sum(series.get((o, d), 0) for d in dates) for o, _ in CHART_OUTCOMES
+        },
+    }

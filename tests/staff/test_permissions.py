@@ -1,0 +1,98 @@
+"""The permission matrix: which role may see which action and which page."""
+
+import re
+
+import pytest
+
+from tests.staff.conftest import LIST_URL, change_url, form_action, list_action
+from tests.verification.helpers import submitted_filing
+from verification.models import SmsMessage
+
+pytestmark = pytest.mark.django_db
+
+FORM_ACTIONS = {
+    "resend_code",
+    "extend_deadline",
+    "mark_verified",
+    "change_mobile",
+    "return_to_provider",
+    "cancel",
+    "approve",
+    "reject",
+}
+LIST_ACTIONS = FORM_ACTIONS - {"mark_verified", "change_mobile"}
+EXPECTED = {
+    "agent": {"resend_code", "extend_deadline"},
+    "supervisor": FORM_ACTIONS,
+    "auditor": set(),
+}
+
+
+def offered(html, prefix=""):
+    select = re.search(
+        rf'<select name="{prefix}action"[^>]*>(.*?)</select>', html, re.S
+    )
+    if not select:
+        return set()
+    return set(re.findall(r'<option value="([a-z_]+)"', select.group(1)))
+
+
+@pytest.mark.parametrize("role", ["agent", "supervisor", "auditor"])
+def test_actions_offered_by_role(request, login, role):
+    client = login(request.getfixturevalue(role))
+    filing, _, _ = submitted_filing()
+    change_page = client.get(change_url(filing)).content.decode()
+    assert offered(change_page, "CHANGE_FORM-") == EXPECTED[role]
+    list_page = client.get(LIST_URL).content.decode()
+    assert offered(list_page) == EXPECTED[role] & LIST_ACTIONS
+
+
+@pytest.mark.parametrize("role", ["agent", "supervisor", "auditor"])
+def test_every_role_views_everything_and_edits_nothing(request, login, role):
+    client = login(request.getfixturevalue(role))
+    filing, _, _ = submitted_filing()
+    for url in [
+        "/admin/",
+        LIST_URL,
+        change_url(filing),
+        "/admin/filings/auditevent/",
+        "/admin/filings/person/",
+        "/admin/verification/verification/",
+        "/admin/verification/smsmessage/",
+        "/admin/verification/attempt/",
+    ]:
+        assert client.get(url).status_code == 200, url
+    html = client.get(change_url(filing)).content.decode()
+    assert 'name="_save"' not in html  # the filing page is never an edit form
+    assert client.get("/admin/filings/filingapplication/add/").status_code == 403
+    assert client.get(f"{change_url(filing)[:-7]}delete/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("role", "action"),
+    [
+        ("agent", "cancel"),
+        ("agent", "approve"),
+        ("agent", "mark_verified"),
+        ("auditor", "resend_code"),
+    ],
+)
+def test_a_forbidden_action_does_nothing(request, login, role, action):
+    client = login(request.getfixturevalue(role))
+    filing, _, _ = submitted_filing()
+    before = (filing.audit_events.count(), SmsMessage.objects.count())
+    form_action(client, filing, action, reason="try")
+    list_action(client, [filing], action, reason="try")
+    filing.refresh_from_db()
+    assert filing.status == "pending_verification"
+    assert (filing.audit_events.count(), SmsMessage.objects.count()) == before
+
+
+def test_anonymous_and_non_staff_are_sent_to_the_login(client, db):
+    from django.contrib.auth.models import User
+
+    assert client.get(LIST_URL).status_code == 302
+    User.objects.create_user("applicant", password="x")
+    client.login(username="applicant", password="x")
+    response = client.get(LIST_URL)
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
