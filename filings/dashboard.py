@@ -56,7 +56,9 @@ def _by_status():
         .annotate(n=Count("id"))
         .values_list("status", "n")
     )
-    return [(value, label, counts.get(value, 0)) for value, label in FilingStatus.choices]
+    return [
+        (value, label, counts.get(value, 0)) for value, label in FilingStatus.choices
+    ]
 
 
 def _expiring(now, hours):
