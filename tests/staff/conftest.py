@@ -39,8 +39,9 @@ def privacy_officer(db):
 
 @pytest.fixture
 def login(client):
-    def as_user(user):
+    def as_user(user, language="en"):
         client.force_login(user)
+        client.cookies["django_language"] = language
         return client
 
     return as_user

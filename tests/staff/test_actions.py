@@ -208,6 +208,31 @@ def test_illegal_moves_change_nothing_and_say_why(login, supervisor, action):
     assert any("is pending_verification" in m for m in messages_of(page))
 
 
+@pytest.mark.parametrize(
+    "action", ["return_to_provider", "cancel", "approve", "reject"]
+)
+def test_no_move_out_of_a_final_status(login, supervisor, action):
+    client = login(supervisor)
+    filing = transitions.reject_filing(
+        under_review(), actor=transitions.SYSTEM, reason="x"
+    )
+    before = last_event_id()
+    page = form_action(client, filing, action, reason="again")
+    assert FilingApplication.objects.get(pk=filing.pk).status == "rejected"
+    assert new_events(filing, before) == []
+    assert any("nothing (final status)" in m for m in messages_of(page))
+
+
+@pytest.mark.parametrize("action", ["mark_verified", "change_mobile"])
+def test_person_overrides_need_someone_pending(login, supervisor, action):
+    client = login(supervisor)
+    filing = under_review()
+    page = form_action(client, filing, action, reason="x", new_mobile="13900001111")
+    assert page.status_code == 200
+    assert "errorlist" in page.content.decode()  # no pending person to choose
+    assert FilingApplication.objects.get(pk=filing.pk).status == "under_review"
+
+
 def test_bulk_reports_successes_and_refusals(login, supervisor):
     client = login(supervisor)
     pending = [submitted_filing()[0] for _ in range(2)]

@@ -70,12 +70,8 @@ def test_every_role_views_everything_and_edits_nothing(request, login, role):
 
 @pytest.mark.parametrize(
     ("role", "action"),
-    [
-        ("agent", "cancel"),
-        ("agent", "approve"),
-        ("agent", "mark_verified"),
-        ("auditor", "resend_code"),
-    ],
+    [("auditor", action) for action in sorted(FORM_ACTIONS)]
+    + [("agent", action) for action in sorted(FORM_ACTIONS - EXPECTED["agent"])],
 )
 def test_a_forbidden_action_does_nothing(request, login, role, action):
     client = login(request.getfixturevalue(role))
@@ -96,3 +92,11 @@ def test_anonymous_and_non_staff_are_sent_to_the_login(client, db):
     client.login(username="applicant", password="x")
     response = client.get(LIST_URL)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_console_is_in_chinese_by_default(login, supervisor):
+    client = login(supervisor, language="zh-hans")
+    filing, _, _ = submitted_filing()
+    html = client.get(change_url(filing)).content.decode()
+    assert "重发验证码" in html and "退回接入商" in html and "审计记录" in html
+    assert "工作人员控制台" in client.get("/admin/").content.decode()

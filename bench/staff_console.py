@@ -1,0 +1,308 @@
+"""Benchmark: the staff console's filing list and filing page at national volume.
+
+Fills a PostgreSQL database with N filings (default 1,000,000) using server-side
+`generate_series` inserts, then times the list page (default, filtered, searched by
+mobile) and the filing page through Django's test client, and writes a markdown report
+with the medians, query counts and the plans of the slowest queries.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/icpportal_bench \\
+        .venv/bin/python bench/staff_console.py [--filings N] [--reuse] [--runs R]
+
+The database named in DATABASE_URL is dropped and recreated unless --reuse is given
+and it already holds the requested number of filings.
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "icpportal.settings")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+os.environ.setdefault("RATELIMIT_ENABLED", "false")
+
+PROVINCES = [
+    "bj", "tj", "he", "sx", "nm", "ln", "jl", "hl", "sh", "js", "zj", "ah", "fj", "jx",
+    "sd", "ha", "hb", "hn", "gd", "gx", "hi", "cq", "sc", "gz", "yn", "xz", "sn", "gs",
+    "qh", "nx", "xj",
+]  # fmt: skip
+ABBREVIATIONS = "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝蜀黔滇藏陕陇青宁新"
+
+
+def log(message):
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def recreate_database(url):
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+FILL_SQL = """
+INSERT INTO filings_person (id, name, certificate_type, certificate_number, mobile,
+    emergency_mobile)
+SELECT g, '联系人' || g, 'resident_id',
+       '110102' || lpad((g %% 1000000000000)::text, 11, '0') || 'X',
+       '1' || (3 + g %% 7)::text || lpad(((g::bigint * 7919) %% 1000000000)::text, 9, '0'),
+       ''
+FROM generate_series(1, 2 * %(n)s) AS g;
+
+INSERT INTO filings_subject (id, name, nature, certificate_type, certificate_number,
+    province_id, leader_id)
+SELECT g, '示例科技有限公司' || g, 'enterprise', 'uscc',
+       '91110000MA' || lpad(g::text, 8, '0'),
+       (%(provinces)s::text[])[1 + g %% 31], 2 * g - 1
+FROM generate_series(1, %(n)s) AS g;
+
+INSERT INTO filings_service (id, subject_id, kind, name, app_identifier,
+    administrator_id, icp_number)
+SELECT g, g, CASE WHEN g %% 5 = 0 THEN 'app' ELSE 'website' END, '示例网站' || g,
+       CASE WHEN g %% 5 = 0 THEN 'cn.example.app' || g ELSE '' END, 2 * g,
+       CASE WHEN g %% 10 < 6 THEN substr(%(abbr)s::text, 1 + g %% 31, 1) || 'ICP备2026'
+            || lpad(g::text, 6, '0') || '号-1' ELSE '' END
+FROM generate_series(1, %(n)s) AS g;
+
+INSERT INTO filings_domain (service_id, name)
+SELECT g, 'site' || g || '.example.cn' FROM generate_series(1, %(n)s) AS g
+WHERE g %% 5 <> 0;
+
+-- status by g %% 10: 0-5 approved, 6 pending, 7 under review, 8 returned, 9 cancelled
+INSERT INTO filings_filingapplication (id, provider_id, reference, province_id,
+    subject_id, filing_type, change_scope, policy, status, submitted_at,
+    verification_deadline, icp_number, created_at, updated_at)
+SELECT g, 1 + g %% 4, 'BENCH-' || lpad(g::text, 8, '0'), (%(provinces)s::text[])[1 + g %% 31], g,
+       (ARRAY['first_filing','add_service','add_access','change','cancel_service',
+              'first_filing','first_filing'])[1 + g %% 7],
+       CASE WHEN g %% 7 = 3 THEN 'subject' ELSE '' END,
+       (ARRAY['miit-current','miit-current','miit-current','miit-2020'])[1 + g %% 4],
+       (ARRAY['approved','approved','approved','approved','approved','approved',
+              'pending_verification','under_review','returned','cancelled'])[1 + g %% 10],
+       now() - (g || ' seconds')::interval * 30,
+       CASE WHEN g %% 10 = 6 THEN now() + ((g %% 1500) - 60 || ' minutes')::interval END,
+       CASE WHEN g %% 10 < 6 THEN substr(%(abbr)s::text, 1 + g %% 31, 1) || 'ICP备2026'
+            || lpad(g::text, 6, '0') || '号' ELSE '' END,
+       now() - (g || ' seconds')::interval * 30,
+       now() - (g || ' seconds')::interval * 30
+FROM generate_series(1, %(n)s) AS g;
+
+INSERT INTO filings_filingapplication_services (filingapplication_id, service_id)
+SELECT g, g FROM generate_series(1, %(n)s) AS g;
+
+INSERT INTO verification_verification (filing_id, mobile, is_leader, is_administrator,
+    status, failed_attempts, resends, code_hash, created_at, updated_at, verified_at)
+SELECT f.id, p.mobile, r.leader, NOT r.leader,
+       CASE WHEN f.status = 'pending_verification' THEN
+                CASE WHEN r.leader AND f.id %% 3 = 0 THEN 'verified' ELSE 'pending' END
+            WHEN f.status = 'returned' THEN 'expired'
+            WHEN f.status = 'cancelled' THEN 'cancelled'
+            ELSE 'verified' END,
+       0, 0, '', f.created_at, f.created_at,
+       CASE WHEN f.status IN ('approved', 'under_review') THEN f.created_at END
+FROM filings_filingapplication f
+CROSS JOIN (VALUES (true), (false)) AS r(leader)
+JOIN filings_person p ON p.id = 2 * f.id - (CASE WHEN r.leader THEN 1 ELSE 0 END);
+
+INSERT INTO filings_auditevent (filing_id, created_at, actor_kind, event_type,
+    from_status, to_status, reason, data)
+SELECT g, now() - (g || ' seconds')::interval * 30, 'provider', 'submitted', 'draft',
+       'pending_verification', '', '{}'::jsonb
+FROM generate_series(1, %(n)s) AS g;
+"""
+
+SEQUENCES = [
+    "filings_person",
+    "filings_subject",
+    "filings_service",
+    "filings_domain",
+    "filings_filingapplication",
+    "filings_filingapplication_services",
+    "verification_verification",
+    "filings_auditevent",
+]
+
+
+def fill(n):
+    from django.db import connection
+
+    statements = [s.strip() for s in FILL_SQL.split(";") if s.strip()]
+    params = {"n": n, "provinces": PROVINCES, "abbr": ABBREVIATIONS}
+    with connection.cursor() as cursor:
+        for statement in statements:
+            table = statement.split("INSERT INTO ", 1)[1].split()[0]
+            started = time.perf_counter()
+            cursor.execute(statement, params)
+            log(
+                f"  {table}: {cursor.rowcount:,} rows in {time.perf_counter() - started:.1f}s"
+            )
+        for table in SEQUENCES:  # fixed names from this file, not input
+            sql = f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608, E501
+            cursor.execute(sql)
+        started = time.perf_counter()
+        cursor.execute("VACUUM ANALYZE")
+        log(f"  VACUUM ANALYZE in {time.perf_counter() - started:.1f}s")
+
+
+def timed(client, url, runs):
+    from django.db import connection, reset_queries
+
+    client.get(url)  # warm the caches, as a staff member's second look would
+    durations, queries = [], []
+    for _ in range(runs):
+        reset_queries()
+        started = time.perf_counter()
+        response = client.get(url)
+        durations.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+        queries.append(list(connection.queries))
+    slowest = max(queries[-1], key=lambda q: float(q["time"]))
+    return {
+        "median_ms": statistics.median(durations),
+        "min_ms": min(durations),
+        "max_ms": max(durations),
+        "queries": len(queries[-1]),
+        "slowest_sql": slowest["sql"],
+        "slowest_ms": float(slowest["time"]) * 1000,
+    }
+
+
+def explain(sql):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS OFF, TIMING OFF) " + sql)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--filings", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--reuse", action="store_true")
+    parser.add_argument(
+        "--report", default=str(ROOT / "bench" / "results" / "staff_console.md")
+    )
+    options = parser.parse_args()
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        sys.exit("Set DATABASE_URL to a PostgreSQL database for the benchmark.")
+
+    import django
+
+    if not options.reuse:
+        log(f"Recreating {url.rsplit('/', 1)[1]}")
+        recreate_database(url)
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    settings.DEBUG = True  # record the queries (the pages are timed the same way)
+    call_command("migrate", verbosity=0)
+    from filings.models import FilingApplication, Person
+
+    have = (
+        FilingApplication.objects.order_by("-id").values_list("id", flat=True).first()
+    )
+    if have != options.filings:
+        if have:
+            sys.exit(f"The database holds {have} filings; run without --reuse.")
+        log(f"Filling {options.filings:,} filings")
+        started = time.perf_counter()
+        fill(options.filings)
+        log(f"Filled in {time.perf_counter() - started:.0f}s")
+
+    setup_test_environment()
+    user, _ = User.objects.get_or_create(
+        username="bench", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(user)
+    middle = options.filings // 2
+    pending_id = middle - middle % 10 + 6  # g % 10 == 6: pending verification
+    mobile = Person.objects.get(pk=2 * pending_id - 1).mobile
+    base = "/admin/filings/filingapplication/"
+    cases = [
+        ("list, default", base),
+        (
+            "list, filtered by status + province",
+            f"{base}?status__exact=pending_verification&province__code__exact=gs",
+        ),
+        ("list, filtered by deadline within 2 h", f"{base}?deadline=2h"),
+        (
+            "list, filtered by type + policy",
+            f"{base}?filing_type__exact=change&policy__exact=miit-2020",
+        ),
+        ("list, searched by mobile", f"{base}?q={mobile}"),
+        ("list, searched by reference", f"{base}?q=BENCH-{pending_id:08d}"),
+        (
+            "list, searched by subject name prefix",
+            f"{base}?q=示例科技有限公司{pending_id // 10}",
+        ),
+        ("filing page", f"{base}{pending_id}/change/"),
+    ]
+    results = []
+    for label, page in cases:
+        result = timed(client, page, options.runs)
+        results.append((label, page, result))
+        log(
+            f"{label}: median {result['median_ms']:.1f} ms, {result['queries']} queries"
+        )
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg_version = cursor.fetchone()[0]
+    import django as dj
+
+    lines = [
+        "# Staff console benchmark",
+        "",
+        f"- filings: {options.filings:,} (2 people, 1 service, 2 verifications, 1 audit "
+        "event each)",
+        f"- machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, Django {dj.get_version()}, PostgreSQL {pg_version}",
+        f"- {options.runs} timed runs per page after one warm-up, in-process test client,"
+        " logged in as a superuser",
+        "- goal (issue): median at most 250 ms each",
+        "",
+        "| page | median ms | min | max | queries | slowest query ms |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, _, result in results:
+        lines.append(
+            f"| {label} | {result['median_ms']:.1f} | {result['min_ms']:.1f} | "
+            f"{result['max_ms']:.1f} | {result['queries']} | {result['slowest_ms']:.1f} |"
+        )
+    lines += ["", "## Plans of the slowest query per page", ""]
+    for label, _, result in results:
+        lines += [
+            f"### {label}",
+            "",
+            "```",
+            result["slowest_sql"][:2000],
+            "```",
+            "",
+            "```",
+        ]
+        lines += [explain(result["slowest_sql"]), "```", ""]
+    Path(options.report).parent.mkdir(parents=True, exist_ok=True)
+    Path(options.report).write_text("\n".join(lines), encoding="utf-8")
+    log(f"Report written to {options.report}")
+
+
+if __name__ == "__main__":
+    main()
