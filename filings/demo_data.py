@@ -1,0 +1,615 @@
+"""Realistic, reproducible demo data, written in bulk.
+
+Filings are generated in their final states (pending, under review, approved with ICP
+numbers, returned, ...) together with the history that leads there: audit events,
+verifications, and for filings still waiting the codes and texts in the demo phone. The
+rules come from the same tables as live filings (who must verify, windows, senders,
+ICP number formats). The random generator is seeded, so the same seed gives the same
+data; verification codes of the demo come from it too (live codes use `secrets`).
+"""
+
+import datetime
+import random
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from stdnum.cn import ric, uscc
+
+from filings import icp_numbers, policies, transitions
+from filings.models import (
+    ActorKind,
+    AuditEvent,
+    Domain,
+    FilingApplication,
+    FilingStatus,
+    FilingType,
+    IcpNumberCounter,
+    Person,
+    PolicyKey,
+    Provider,
+    Province,
+    Role,
+    Service,
+    ServiceKind,
+    Subject,
+)
+from verification import codes, messages
+from verification.models import SmsKind, SmsMessage, SmsStatus, Verification
+
+PROVINCE_NUMBERS = {
+    "bj": 11, "tj": 12, "he": 13, "sx": 14, "nm": 15, "ln": 21, "jl": 22, "hl": 23,
+    "sh": 31, "js": 32, "zj": 33, "ah": 34, "fj": 35, "jx": 36, "sd": 37, "ha": 41,
+    "hb": 42, "hn": 43, "gd": 44, "gx": 45, "hi": 46, "cq": 50, "sc": 51, "gz": 52,
+    "yn": 53, "xz": 54, "sn": 61, "gs": 62, "qh": 63, "nx": 64, "xj": 65,
+}  # fmt: skip
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴孔汤"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超霞平刚华建文斌宇浩然欣怡涵萱诺晨阳雪梅佳琪思远志鹏海燕晓东红"
+BRANDS = [
+    "云帆",
+    "星河",
+    "蓝海",
+    "瑞丰",
+    "恒信",
+    "华创",
+    "睿思",
+    "泰和",
+    "嘉禾",
+    "鼎盛",
+    "博远",
+    "新纪元",
+    "天行",
+    "汇通",
+    "凌云",
+    "锦程",
+    "卓越",
+    "优品",
+    "易达",
+    "智联",
+]
+INDUSTRIES = [
+    "科技",
+    "网络",
+    "信息技术",
+    "电子商务",
+    "文化传媒",
+    "教育咨询",
+    "软件",
+    "数据服务",
+    "旅游",
+    "物流",
+]
+WORDS = [
+    "cloud",
+    "star",
+    "blue",
+    "sky",
+    "river",
+    "peak",
+    "bright",
+    "future",
+    "smart",
+    "link",
+    "data",
+    "shop",
+    "travel",
+    "learn",
+    "media",
+    "soft",
+    "net",
+    "hub",
+]
+TLDS = ["cn", "com.cn", "com", "net", "net.cn"]
+# Mobile prefixes of every carrier, with the virtual operators' ranges.
+MOBILE_PREFIXES = [
+    "134", "135", "136", "137", "138", "139", "150", "151", "152", "157", "158", "159",
+    "182", "183", "184", "187", "188", "198",  # China Mobile
+    "130", "131", "132", "155", "156", "166", "185", "186",  # China Unicom
+    "133", "153", "173", "177", "180", "181", "189", "199",  # China Telecom
+    "192",  # China Broadnet
+    "1700", "1703", "1704", "162", "165", "167", "171",  # virtual operators
+]  # fmt: skip
+PROVIDER_PREFIX = {"aliyun": "ALI", "jdcloud": "JD", "tencent": "TC", "huawei": "HW"}
+
+# Final status of a generated filing, with its weight.
+OUTCOMES = [
+    ("pending", 12),
+    ("expiring", 3),
+    ("under_review", 15),
+    ("approved", 45),
+    ("expired", 8),
+    ("failed", 4),
+    ("rejected", 5),
+    ("cancelled", 5),
+    ("draft", 3),
+]
+TYPE_WEIGHTS = [
+    (FilingType.FIRST_FILING, 45),
+    (FilingType.ADD_SERVICE, 15),
+    (FilingType.ADD_ACCESS, 10),
+    (FilingType.CHANGE, 15),
+    (FilingType.CANCEL_SUBJECT, 4),
+    (FilingType.CANCEL_SERVICE, 7),
+    (FilingType.CANCEL_ACCESS, 4),
+]
+
+
+def _region_codes():
+    """Per province, city-level region codes that python-stdnum accepts."""
+    found = {}
+    for code, number in PROVINCE_NUMBERS.items():
+        good = []
+        for suffix in ("0100", "0102", "0103", "0104", "0105", "0200", "0000"):
+            base = f"{number}{suffix}19900101001"
+            try:
+                valid = ric.is_valid(base + ric.calc_check_digit(base + "0"))
+            except (
+                KeyError
+            ):  # python-stdnum's region table lacks a field for some codes
+                valid = False
+            if valid:
+                good.append(f"{number}{suffix}")
+        found[code] = good or ["110102"]
+    return found
+
+
+@dataclass
+class Batch:
+    """Everything generated for a slice of filings, written together."""
+
+    people: list = field(default_factory=list)
+    subjects: list = field(default_factory=list)
+    services: list = field(default_factory=list)
+    domains: list = field(default_factory=list)
+    filings: list = field(default_factory=list)
+    links: list = field(default_factory=list)  # (filing, service)
+    plans: list = field(default_factory=list)  # per filing: what happened to it
+
+
+class DemoGenerator:
+    def __init__(self, seed, now=None):
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.now = now or timezone.now()
+        self.regions = _region_codes()
+        # A region code is valid only for birth years when it existed (python-stdnum).
+        self.region_years = {}
+        self.provinces = {p.code: p for p in Province.objects.all()}
+        self.providers = list(Provider.objects.order_by("code"))
+        self.mobiles = set()
+        self.pending_hashes = set(
+            Verification.objects.filter(status="pending")
+            .exclude(code_hash="")
+            .values_list("code_hash", flat=True)
+        )
+        self.counters = {
+            (c.province_id, c.year): c.last_serial
+            for c in IcpNumberCounter.objects.all()
+        }
+
+    # People and names ---------------------------------------------------------------
+    def name(self):
+        given = "".join(self.rng.choice(GIVEN) for _ in range(self.rng.choice((1, 2))))
+        return self.rng.choice(SURNAMES) + given
+
+    def mobile(self):
+        while True:
+            prefix = self.rng.choice(MOBILE_PREFIXES)
+            number = prefix + "".join(
+                self.rng.choice("0123456789") for _ in range(11 - len(prefix))
+            )
+            if number not in self.mobiles:
+                self.mobiles.add(number)
+                return number
+
+    def resident_id(self, province):
+        """A valid number; region codes also have to have existed in the birth year."""
+        for _ in range(50):
+            region = self.rng.choice(self.regions[province])
+            born = datetime.date(1960, 1, 1) + datetime.timedelta(
+                days=self.rng.randrange(16000)
+            )
+            base = f"{region}{born:%Y%m%d}{self.rng.randrange(1000):03d}"
+            number = base + ric.calc_check_digit(base + "0")
+            key = (region, born.year)
+            if key not in self.region_years:
+                try:
+                    self.region_years[key] = ric.is_valid(number)
+                except KeyError:  # python-stdnum's table lacks a field for some
+                    self.region_years[key] = False
+            if self.region_years[key]:
+                return number
+        raise RuntimeError(f"no valid resident ID found for {province}")
+
+    def uscc_code(self, province):
+        body = "".join(
+            self.rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(9)
+        )
+        base = f"91{PROVINCE_NUMBERS[province]}0100{body}"[:17]
+        return base + uscc.calc_check_digit(base)
+
+    def person(self, province):
+        return Person(
+            name=self.name(),
+            certificate_type="resident_id",
+            certificate_number=self.resident_id(province),
+            mobile=self.mobile(),
+            emergency_mobile=self.mobile(),
+        )
+
+    def company(self, province):
+        city = self.provinces[province].name_zh.rstrip("省市").replace("自治区", "")[:2]
+        return f"{city}{self.rng.choice(BRANDS)}{self.rng.choice(INDUSTRIES)}有限公司"
+
+    def domain(self):
+        return (
+            f"{self.rng.choice(WORDS)}{self.rng.choice(WORDS)}{self.rng.randrange(10000)}"
+            f".{self.rng.choice(TLDS)}"
+        )
+
+    # Filings ------------------------------------------------------------------------
+    def _policy_and_time(self, province, outcome):
+        """A policy that applied in the province, and a submission time for it."""
+        recent = outcome in ("pending", "expiring", "draft")
+        if recent:
+            choices = [PolicyKey.MIIT_CURRENT] * 6 + [PolicyKey.MIIT_2020]
+            if province.pilot_start:
+                choices.append(PolicyKey.PROVINCIAL_2019)
+            if (
+                province.pilot_start
+                and province.pilot_start <= policies.PILOT_2017_START
+            ):
+                choices.append(PolicyKey.PILOT_2017)
+            policy = self.rng.choice(choices)
+            window = policies.get_policy(policy).window
+            if outcome == "expiring":
+                left = datetime.timedelta(minutes=self.rng.randrange(10, 110))
+            else:
+                left = datetime.timedelta(minutes=self.rng.randrange(150, 23 * 60))
+            return policy, self.now - (window - left)
+        days_ago = self.rng.randrange(1, 730)
+        policy = (
+            PolicyKey.MIIT_CURRENT
+            if days_ago < 400
+            else self.rng.choice([PolicyKey.MIIT_2020, PolicyKey.MIIT_CURRENT])
+        )
+        return policy, self.now - datetime.timedelta(
+            days=days_ago, seconds=self.rng.randrange(86400)
+        )
+
+    def _weighted(self, pairs):
+        return self.rng.choices([v for v, _ in pairs], [w for _, w in pairs])[0]
+
+    def filing(self, batch, index, reference_tag):
+        province = self.provinces[self.rng.choice(list(self.provinces))]
+        provider = self.rng.choice(self.providers)
+        outcome = self._weighted(OUTCOMES)
+        filing_type = self._weighted(TYPE_WEIGHTS)
+        change_scope = (
+            self.rng.choice(["subject", "service", "both"])
+            if filing_type == FilingType.CHANGE
+            else ""
+        )
+        policy, submitted = self._policy_and_time(province, outcome)
+
+        leader = self.person(province.code)
+        batch.people.append(leader)
+        subject = Subject(
+            name=self.company(province.code),
+            nature="enterprise",
+            certificate_type="uscc",
+            certificate_number=self.uscc_code(province.code),
+            province=province,
+            leader=leader,
+        )
+        batch.subjects.append(subject)
+        services = []
+        if (
+            policies.needs_services(filing_type, change_scope)
+            or self.rng.random() < 0.5
+        ):
+            for _ in range(1 if self.rng.random() < 0.8 else 2):
+                same_person = self.rng.random() < 0.3
+                admin = leader if same_person else self.person(province.code)
+                if not same_person:
+                    batch.people.append(admin)
+                kind = (
+                    ServiceKind.APP if self.rng.random() < 0.2 else ServiceKind.WEBSITE
+                )
+                service = Service(
+                    subject=subject,
+                    kind=kind,
+                    name=f"{subject.name[:4]}{'应用' if kind == ServiceKind.APP else '网站'}",
+                    app_identifier=f"cn.{self.rng.choice(WORDS)}.app{self.rng.randrange(100000)}"
+                    if kind == ServiceKind.APP
+                    else "",
+                    administrator=admin,
+                )
+                services.append(service)
+                batch.services.append(service)
+                if kind == ServiceKind.WEBSITE:
+                    batch.domains.append(Domain(service=service, name=self.domain()))
+        prefix = PROVIDER_PREFIX.get(provider.code, provider.code.upper())
+        filing = FilingApplication(
+            provider=provider,
+            reference=f"{prefix}-{reference_tag}-{index:06d}",
+            province=province,
+            subject=subject,
+            filing_type=filing_type,
+            change_scope=change_scope,
+            policy=policy,
+            created_at=submitted,
+            updated_at=submitted,
+        )
+        batch.filings.append(filing)
+        batch.links += [(filing, s) for s in services]
+        batch.plans.append((filing, outcome, submitted, services, leader))
+
+    # Writing ------------------------------------------------------------------------
+    def write(self, batch):
+        """Write one batch in one transaction; returns the number of filings."""
+        with transaction.atomic():
+            Person.objects.bulk_create(batch.people, batch_size=2000)
+            Subject.objects.bulk_create(batch.subjects, batch_size=2000)
+            Service.objects.bulk_create(batch.services, batch_size=2000)
+            Domain.objects.bulk_create(batch.domains, batch_size=2000)
+            verifications, events, sms = [], [], []
+            for filing, outcome, submitted, services, leader in batch.plans:
+                self._decide(
+                    filing, outcome, submitted, services, leader, verifications
+                )
+            FilingApplication.objects.bulk_create(batch.filings, batch_size=2000)
+            FilingApplication.services.through.objects.bulk_create(
+                [
+                    FilingApplication.services.through(
+                        filingapplication_id=filing.pk, service_id=service.pk
+                    )
+                    for filing, service in batch.links
+                ],
+                batch_size=2000,
+            )
+            Verification.objects.bulk_create(verifications, batch_size=2000)
+            for filing, outcome, submitted, _services, _leader in batch.plans:
+                events += self._history(filing, outcome, submitted)
+                if filing.status == FilingStatus.PENDING_VERIFICATION:
+                    sms += self._texts(filing, submitted)
+            AuditEvent.objects.bulk_create(events, batch_size=2000)
+            SmsMessage.objects.bulk_create(sms, batch_size=2000)
+            Service.objects.bulk_update(
+                [s for s in batch.services if s.icp_number],
+                ["icp_number"],
+                batch_size=2000,
+            )
+        return len(batch.filings)
+
+    def _decide(self, filing, outcome, submitted, services, leader, verifications):
+        policy = policies.get_policy(filing.policy)
+        if outcome == "draft":
+            filing.status = FilingStatus.DRAFT
+            return
+        filing.submitted_at = submitted
+        roles = policies.required_roles(
+            filing.policy,
+            filing.filing_type,
+            filing.change_scope,
+            [s.kind for s in services],
+        )
+        people = {}
+        if Role.LEADER in roles:
+            people.setdefault(leader.mobile, set()).add(Role.LEADER)
+        if Role.ADMINISTRATOR in roles:
+            for service in services:
+                people.setdefault(service.administrator.mobile, set()).add(
+                    Role.ADMINISTRATOR
+                )
+        if people:
+            filing.verification_deadline = submitted + policy.window
+        status = {
+            "pending": FilingStatus.PENDING_VERIFICATION,
+            "expiring": FilingStatus.PENDING_VERIFICATION,
+            "under_review": FilingStatus.UNDER_REVIEW,
+            "approved": FilingStatus.APPROVED,
+            "expired": FilingStatus.RETURNED,
+            "failed": FilingStatus.RETURNED,
+            "rejected": FilingStatus.REJECTED,
+            "cancelled": FilingStatus.CANCELLED,
+        }[outcome]
+        if status == FilingStatus.PENDING_VERIFICATION and not people:
+            status = FilingStatus.UNDER_REVIEW  # nobody to verify: straight to review
+        if outcome in ("expired", "failed") and not people:
+            status = FilingStatus.REJECTED
+        filing.status = status
+        decided = submitted + datetime.timedelta(hours=self.rng.randrange(1, 20))
+        filing.updated_at = (
+            decided if status != FilingStatus.PENDING_VERIFICATION else submitted
+        )
+        own = []
+        auto_resend = (
+            transitions._automatic_resend_time(filing, submitted) if people else None
+        )
+        for index, (mobile, person_roles) in enumerate(people.items()):
+            verification = Verification(
+                filing=filing,
+                mobile=mobile,
+                is_leader=Role.LEADER in person_roles,
+                is_administrator=Role.ADMINISTRATOR in person_roles,
+            )
+            verification.created_at = submitted
+            if status == FilingStatus.PENDING_VERIFICATION:
+                verification.status = (
+                    "pending" if index or self.rng.random() < 0.7 else "verified"
+                )
+            elif status == FilingStatus.RETURNED and outcome == "expired":
+                verification.status = "expired"
+            elif status == FilingStatus.RETURNED:
+                verification.status = "failed" if index == 0 else "cancelled"
+                verification.failed_attempts = 5 if index == 0 else 0
+            elif status == FilingStatus.CANCELLED:
+                verification.status = "cancelled"
+            else:
+                verification.status = "verified"
+            if verification.status == "verified":
+                verification.verified_at = submitted + datetime.timedelta(
+                    minutes=self.rng.randrange(5, 600)
+                )
+            verification.updated_at = verification.verified_at or decided
+            if verification.status == "pending":
+                verification.demo_code, verification.code_hash = self._draw_code()
+                verification.code_issued_at = submitted
+                verification.auto_resend_due_at = auto_resend
+            own.append(verification)
+        verifications += own
+        filing.demo_verifications = own
+        if (
+            status == FilingStatus.APPROVED
+            and filing.filing_type in icp_numbers.NUMBERED_TYPES
+        ):
+            self._number(filing, services, decided)
+
+    def _number(self, filing, services, decided):
+        year = decided.astimezone(policies.BEIJING).year
+        key = (filing.province.pk, year)
+        self.counters[key] = self.counters.get(key, 0) + 1
+        base = icp_numbers.subject_number(
+            filing.province.abbreviation, year, self.counters[key]
+        )
+        filing.icp_number = base
+        website = app = 0
+        for service in services:
+            if service.kind == ServiceKind.APP:
+                app += 1
+                service.icp_number = f"{base}-{app}A"
+            else:
+                website += 1
+                service.icp_number = f"{base}-{website}"
+
+    def _history(self, filing, outcome, submitted):
+        def event(
+            event_type,
+            from_status,
+            to_status,
+            when,
+            reason="",
+            actor=ActorKind.PROVIDER,
+        ):
+            item = AuditEvent(
+                filing_id=filing.pk,
+                actor_kind=actor,
+                event_type=event_type,
+                from_status=from_status,
+                to_status=to_status,
+                reason=reason,
+                data={"demo": True},
+            )
+            item.created_at = when
+            return item
+
+        events = [event("created", "", FilingStatus.DRAFT, submitted)]
+        if filing.status == FilingStatus.DRAFT:
+            return events
+        first = (
+            FilingStatus.PENDING_VERIFICATION
+            if filing.verification_deadline
+            else FilingStatus.UNDER_REVIEW
+        )
+        events.append(event("submitted", FilingStatus.DRAFT, first, submitted))
+        when = filing.updated_at
+        final = filing.status
+        if first == FilingStatus.PENDING_VERIFICATION and final not in (
+            FilingStatus.PENDING_VERIFICATION,
+        ):
+            if final == FilingStatus.RETURNED:
+                kind = "expired" if outcome == "expired" else "verification_failed"
+                events.append(
+                    event(
+                        kind,
+                        first,
+                        final,
+                        when,
+                        kind,
+                        ActorKind.SYSTEM if kind == "expired" else ActorKind.APPLICANT,
+                    )
+                )
+                return events
+            if final == FilingStatus.CANCELLED:
+                events.append(
+                    event("cancelled", first, final, when, "withdrawn by the provider")
+                )
+                return events
+            events.append(
+                event(
+                    "verification_completed",
+                    first,
+                    FilingStatus.UNDER_REVIEW,
+                    when,
+                    actor=ActorKind.APPLICANT,
+                )
+            )
+            first = FilingStatus.UNDER_REVIEW
+        if final == FilingStatus.APPROVED:
+            events.append(event("approved", first, final, when, actor=ActorKind.STAFF))
+        elif final == FilingStatus.REJECTED:
+            events.append(
+                event(
+                    "rejected",
+                    first,
+                    final,
+                    when,
+                    "materials incomplete",
+                    ActorKind.STAFF,
+                )
+            )
+        elif final == FilingStatus.CANCELLED and first == FilingStatus.UNDER_REVIEW:
+            events.append(
+                event("cancelled", first, final, when, "withdrawn by the provider")
+            )
+        return events
+
+    def _draw_code(self):
+        while True:
+            code = f"{self.rng.randrange(10**6):06d}"
+            digest = codes.hash_code(code)
+            if digest not in self.pending_hashes:
+                self.pending_hashes.add(digest)
+                return code, digest
+
+    def _texts(self, filing, submitted):
+        """The notification and the codes a pending filing's people received."""
+        texts = []
+        pending = [v for v in filing.demo_verifications if v.status == "pending"]
+        for verification in filing.demo_verifications:
+            texts.append(
+                SmsMessage(
+                    kind=SmsKind.NOTIFICATION,
+                    sender=messages.provider_sender(filing.provider),
+                    recipient=verification.mobile,
+                    text=messages.order_submitted_text(filing, submitted),
+                    status=SmsStatus.SENT,
+                    sent_at=submitted,
+                    attempts=1,
+                    filing_id=filing.pk,
+                )
+            )
+        for verification in pending:
+            texts.append(
+                SmsMessage(
+                    kind=SmsKind.VERIFICATION_CODE,
+                    sender=messages.code_sender(filing.policy, verification.mobile),
+                    recipient=verification.mobile,
+                    text=messages.verification_code_text(
+                        filing, verification.demo_code, submitted
+                    ),
+                    status=SmsStatus.SENT,
+                    sent_at=submitted,
+                    attempts=1,
+                    filing_id=filing.pk,
+                    verification_id=verification.pk,
+                )
+            )
+        return texts
+
+    def save_counters(self):
+        for (province, year), last in self.counters.items():
+            IcpNumberCounter.objects.update_or_create(
+                province_id=province, year=year, defaults={"last_serial": last}
+            )

@@ -1,0 +1,121 @@
+"""seed_demo: realistic, valid, reproducible demo data whose codes really work."""
+
+import pytest
+from django.contrib.auth.models import User
+
+from filings.models import FilingApplication, IcpNumberCounter, Person, Subject
+from filings.validators import normalize_certificate, normalize_mobile
+from tests.verification.helpers import latest_code
+from verification import actions
+from verification.models import SmsMessage, Verification
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(run_command):
+    code, out, err = run_command("seed_demo", filings=600, seed=7)
+    assert code == 0, err
+    return out
+
+
+def test_reports_progress_and_logins(seeded):
+    assert "600/600 filings" in seeded
+    assert "login demo-supervisor / demo-pass-2026" in seeded
+    assert User.objects.get(username="demo-agent").groups.get().name == "Support agent"
+
+
+def test_every_status_policy_and_type(seeded):
+    filings = FilingApplication.objects.all()
+    assert filings.count() == 600
+    assert set(filings.values_list("status", flat=True)) == {
+        "draft",
+        "pending_verification",
+        "under_review",
+        "approved",
+        "rejected",
+        "returned",
+        "cancelled",
+    }
+    assert set(filings.values_list("filing_type", flat=True)) >= {
+        "first_filing",
+        "add_service",
+        "add_access",
+        "change",
+        "cancel_subject",
+        "cancel_service",
+        "cancel_access",
+    }
+    assert len(set(filings.values_list("policy", flat=True))) == 4
+    assert len(set(filings.values_list("province", flat=True))) > 25
+
+
+def test_people_have_valid_certificates_and_mobiles_of_every_carrier(seeded):
+    from verification.messages import host_carrier
+
+    carriers = set()
+    for person in Person.objects.all():
+        assert normalize_certificate("resident_id", person.certificate_number)
+        assert normalize_mobile(person.mobile) == person.mobile
+        carriers.add(host_carrier(person.mobile))
+    assert carriers == {"China Mobile", "China Unicom", "China Telecom"}
+    for subject in Subject.objects.all()[:100]:
+        assert normalize_certificate("uscc", subject.certificate_number)
+
+
+def test_approved_filings_have_icp_numbers(seeded):
+    approved = FilingApplication.objects.filter(
+        status="approved", filing_type__in=["first_filing", "add_service", "add_access"]
+    )
+    assert approved.exists()
+    numbers = list(approved.values_list("icp_number", flat=True))
+    assert all("ICP备" in n and n.endswith("号") for n in numbers)
+    assert len(set(numbers)) == len(numbers)
+    assert IcpNumberCounter.objects.exists()
+
+
+def test_some_filings_are_about_to_expire(seeded):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    soon = FilingApplication.objects.filter(
+        status="pending_verification",
+        verification_deadline__lt=timezone.now() + timedelta(hours=2),
+    )
+    assert soon.exists()
+
+
+def test_a_waiting_persons_code_from_the_phone_verifies(seeded):
+    verification = Verification.objects.filter(
+        status="pending", filing__policy__in=["miit-2020", "miit-current"]
+    ).select_related("filing__subject__leader")[0]
+    filing = verification.filing
+    person = (
+        filing.subject.leader
+        if verification.is_leader
+        else filing.services.get(
+            administrator__mobile=verification.mobile
+        ).administrator
+    )
+    outcome = actions.verify(
+        actions.CENTRAL,
+        verification.mobile,
+        latest_code(verification.mobile),
+        person.certificate_number[-6:],
+    )
+    assert outcome.status in (3, 31)
+    assert SmsMessage.objects.filter(recipient=verification.mobile).count() >= 2
+
+
+def test_same_seed_same_data_and_no_double_seeding(run_command, seeded):
+    first = list(
+        FilingApplication.objects.order_by("id").values_list(
+            "reference", "subject__name"
+        )
+    )
+    code, _, err = run_command("seed_demo", filings=600, seed=7)
+    assert code == 1 and "seed 7 is already here" in err
+    FilingApplication.objects.all()  # untouched
+    assert FilingApplication.objects.count() == 600
+    assert first[0][0].endswith("-D7-000000")
