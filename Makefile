@@ -6,16 +6,18 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+DEMO_FILINGS ?= 3000
 
 # The first interpreter on PATH that is Python 3.12 or newer.
 SYSTEM_PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 \
 	&& { echo $$p; break; }; done)
 
-.PHONY: demo test lint venv help messages screenshots
+.PHONY: demo demo-reset test lint venv help messages screenshots
 
 help:
 	@echo "make demo   set up and run the app on SQLite at http://$(HOST):$(PORT)/"
+	@echo "make demo-reset  start the demo over with a new database"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
 	@echo "make screenshots  redraw docs/screenshots/ (needs chromium and fonts-noto-cjk)"
@@ -36,11 +38,22 @@ $(STAMP): requirements.txt requirements-dev.txt
 demo: $(STAMP)
 	@echo "==> Migrating the SQLite database (reference data included)"
 	@DEBUG=true $(PY) manage.py migrate --no-input -v 0
-	@echo "==> Importing the sample filings (already imported ones are skipped)"
-	@DEBUG=true $(PY) manage.py import_filings samples/filings.json --skip-existing
-	@echo "==> Starting the development server at http://$(HOST):$(PORT)/"
-	@echo "    verify: http://$(HOST):$(PORT)/verify/   demo phone: http://$(HOST):$(PORT)/demo/phone/"
+	@echo "==> Demo data and logins (generated once, reused afterwards)"
+	@DEBUG=true $(PY) manage.py seed_demo --if-empty --filings $(DEMO_FILINGS)
+	@DEBUG=true $(PY) manage.py import_filings samples/filings.json --skip-existing > /dev/null
+	@echo ""
+	@echo "==> Open http://$(HOST):$(PORT)/demo/  (try a verification in two minutes)"
+	@echo "    central pages  http://$(HOST):$(PORT)/verify/  and /resend/"
+	@echo "    a province     http://$(HOST):$(PORT)/p/gs/   all: /provinces/"
+	@echo "    demo phone     http://$(HOST):$(PORT)/demo/phone/"
+	@echo "    staff console  http://$(HOST):$(PORT)/admin/  (logins above)"
+	@echo ""
 	@DEBUG=true DEMO_MODE=true SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
+
+demo-reset:
+	@echo "==> Removing the demo database"
+	@rm -f db.sqlite3
+	@$(MAKE) --no-print-directory demo
 
 test: $(STAMP)
 	@echo "==> Running the test suite on $${DATABASE_URL:-SQLite}"

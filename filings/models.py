@@ -378,6 +378,7 @@ class FilingApplication(models.Model):
             ("return_filing", "Can return a filing to its provider"),
             ("cancel_filing", "Can cancel a filing"),
             ("decide_filing", "Can approve or reject a filing"),
+            ("time_travel", "Can run the deadline sweep at a chosen time (demo)"),
         ]
 
     def __str__(self):

@@ -42,6 +42,7 @@ def reference_data(transactional_db):
         ("0002_reference_data", "load"),
         ("0003_provider_sms", "load"),
         ("0005_staff_groups", "create_groups"),
+        ("0007_supervisor_time_travel", "grant"),
     ):
         module = importlib.import_module(f"filings.migrations.{name}")
         getattr(module, function)(apps, None)

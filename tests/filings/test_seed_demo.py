@@ -119,3 +119,10 @@ def test_same_seed_same_data_and_no_double_seeding(run_command, seeded):
     FilingApplication.objects.all()  # untouched
     assert FilingApplication.objects.count() == 600
     assert first[0][0].endswith("-D7-000000")
+
+
+def test_if_empty_keeps_existing_demo_data(run_command, seeded):
+    code, out, _ = run_command("seed_demo", filings=50, seed=8, if_empty=True)
+    assert code == 0
+    assert "already here; keeping it" in out
+    assert FilingApplication.objects.count() == 600

@@ -50,6 +50,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-accounts", action="store_true", help="No demo logins."
         )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Generate only if there are no demo filings yet (make demo).",
+        )
 
     @no_translations
     def handle(self, *args, **options):
@@ -57,6 +62,13 @@ class Command(BaseCommand):
         if count < 1 or options["batch_size"] < 1:
             raise CommandError("--filings and --batch-size must be at least 1.")
         tag = f"D{seed}"
+        if (
+            options["if_empty"]
+            and FilingApplication.objects.filter(reference__regex=r"-D[0-9]+-").exists()
+        ):
+            self.stdout.write("Demo data is already here; keeping it.")
+            self._accounts(options)
+            return
         if FilingApplication.objects.filter(reference__contains=f"-{tag}-").exists():
             raise CommandError(
                 f"Demo data with seed {seed} is already here. Use another --seed, or "
@@ -77,6 +89,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{done:,} demo filings (seed {seed}) in {time.perf_counter() - started:.1f}s."
         )
+        self._accounts(options)
+
+    def _accounts(self, options):
         if not options["no_accounts"]:
             for username, _, what in ensure_demo_accounts():
                 self.stdout.write(f"  login {username} / {DEMO_PASSWORD}: {what}")
