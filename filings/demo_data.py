@@ -12,7 +12,9 @@ import datetime
 import random
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 from stdnum.cn import ric, uscc
 
@@ -182,6 +184,8 @@ class DemoGenerator:
             .exclude(code_hash="")
             .values_list("code_hash", flat=True)
         )
+        self.next_ids = {}
+        self.written = set()
         self.counters = {
             (c.province_id, c.year): c.last_serial
             for c in IcpNumberCounter.objects.all()
@@ -348,39 +352,87 @@ class DemoGenerator:
     # Writing ------------------------------------------------------------------------
     def write(self, batch):
         """Write one batch in one transaction; returns the number of filings."""
+        verifications, events, sms = [], [], []
+        for filing, outcome, submitted, services, leader in batch.plans:
+            self._decide(filing, outcome, submitted, services, leader, verifications)
         with transaction.atomic():
-            Person.objects.bulk_create(batch.people, batch_size=2000)
-            Subject.objects.bulk_create(batch.subjects, batch_size=2000)
-            Service.objects.bulk_create(batch.services, batch_size=2000)
-            Domain.objects.bulk_create(batch.domains, batch_size=2000)
-            verifications, events, sms = [], [], []
-            for filing, outcome, submitted, services, leader in batch.plans:
-                self._decide(
-                    filing, outcome, submitted, services, leader, verifications
-                )
-            FilingApplication.objects.bulk_create(batch.filings, batch_size=2000)
-            FilingApplication.services.through.objects.bulk_create(
-                [
-                    FilingApplication.services.through(
-                        filingapplication_id=filing.pk, service_id=service.pk
-                    )
-                    for filing, service in batch.links
-                ],
-                batch_size=2000,
+            self._insert(Person, batch.people)
+            self._insert(Subject, batch.subjects)
+            self._insert(Service, batch.services)
+            self._insert(Domain, batch.domains)
+            self._insert(FilingApplication, batch.filings)
+            through = FilingApplication.services.through
+            self._insert(
+                through,
+                [through(filingapplication=f, service=s) for f, s in batch.links],
             )
-            Verification.objects.bulk_create(verifications, batch_size=2000)
+            self._insert(Verification, verifications)
             for filing, outcome, submitted, _services, _leader in batch.plans:
                 events += self._history(filing, outcome, submitted)
                 if filing.status == FilingStatus.PENDING_VERIFICATION:
                     sms += self._texts(filing, submitted)
-            AuditEvent.objects.bulk_create(events, batch_size=2000)
-            SmsMessage.objects.bulk_create(sms, batch_size=2000)
-            Service.objects.bulk_update(
-                [s for s in batch.services if s.icp_number],
-                ["icp_number"],
-                batch_size=2000,
-            )
+            self._insert(AuditEvent, events)
+            self._insert(SmsMessage, sms)
         return len(batch.filings)
+
+    def _insert(self, model, objects):
+        """INSERT the objects with executemany and ids assigned here.
+
+        Django's bulk_create spends most of its time building one large statement per
+        batch; a prepared statement run for each row is several times faster, and
+        assigning the ids ourselves lets related rows point at them without RETURNING.
+        """
+        if not objects:
+            return
+        table = model._meta.db_table
+        if table not in self.next_ids:
+            self.next_ids[table] = (
+                model.objects.aggregate(top=Max("id"))["top"] or 0
+            ) + 1
+        fields = model._meta.concrete_fields
+        stamped = [
+            f.attname
+            for f in fields
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        ]
+        for obj in objects:
+            obj.pk = self.next_ids[table]
+            self.next_ids[table] += 1
+            obj._prepare_related_fields_for_save(operation_name="seed_demo")
+            for attname in stamped:
+                if getattr(obj, attname) is None:
+                    setattr(obj, attname, self.now)
+            obj._state.adding, obj._state.db = False, "default"
+        rows = [
+            tuple(
+                f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields
+            )
+            for obj in objects
+        ]
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(f.column) for f in fields)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # COPY is PostgreSQL's bulk path; names come from the model's metadata.
+                with cursor.cursor.copy(
+                    f"COPY {quote(table)} ({columns}) FROM STDIN"
+                ) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                placeholders = ", ".join(["%s"] * len(fields))
+                sql = f"INSERT INTO {quote(table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+                cursor.executemany(sql, rows)
+        self.written.add(model)
+
+    def finish(self):
+        """After the last batch: counters, and sequences past the ids assigned here."""
+        self.save_counters()
+        reset = connection.ops.sequence_reset_sql(no_style(), list(self.written))
+        if reset:
+            with connection.cursor() as cursor:
+                for statement in reset:
+                    cursor.execute(statement)
 
     def _decide(self, filing, outcome, submitted, services, leader, verifications):
         policy = policies.get_policy(filing.policy)

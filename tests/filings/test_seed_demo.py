@@ -126,3 +126,13 @@ def test_if_empty_keeps_existing_demo_data(run_command, seeded):
     assert code == 0
     assert "already here; keeping it" in out
     assert FilingApplication.objects.count() == 600
+
+
+def test_ordinary_writes_continue_after_the_seeded_ids(seeded, tmp_path, run_command):
+    from tests.records import record, write_import_file
+
+    code, out, err = run_command(
+        "import_filings", write_import_file(tmp_path, [record()])
+    )
+    assert code == 0, out + err
+    assert FilingApplication.objects.count() == 601

@@ -84,7 +84,7 @@ class Command(BaseCommand):
                 generator.filing(batch, index, tag)
             done += generator.write(batch)
             self._progress(done, count, started)
-        generator.save_counters()
+        generator.finish()
         self.stdout.write("")
         self.stdout.write(
             f"{done:,} demo filings (seed {seed}) in {time.perf_counter() - started:.1f}s."
