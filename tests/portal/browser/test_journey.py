@@ -150,3 +150,17 @@ def test_keyboard_focus_order_follows_the_form(page, browser_site):
         page.keyboard.press("Tab")
         order.append(page.evaluate("document.activeElement.id"))
     assert order == ["id_mobile", "id_cert_last6", "id_captcha_1"]
+
+
+def test_a_new_visitor_tries_the_demo_without_instructions(page, browser_site):
+    page.goto(f"{browser_site}/")
+    page.get_by_role("link", name=re.compile("两分钟体验")).click()
+    page.click("#try-it")
+    identity = page.locator("#demo-identity")
+    mobile = identity.locator("strong").nth(1).inner_text()
+    cert_last6 = identity.locator("strong").nth(2).inner_text()
+    newest = page.locator("article.sms").first
+    code = CODE_RE.search(newest.inner_text()).group(1)
+    newest.locator("a").click()
+    result = submit_verify(page, code, mobile, cert_last6)
+    assert result.get_attribute("data-valid-status") == "3"
