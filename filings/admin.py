@@ -191,7 +191,31 @@ def filing_ids_for_term(term):
     return None
 
 
-class VerificationInline(ReadOnlyInline):
+class VerificationColumns:
+    """A verification's roles and (masked) mobile, for the inline and the list."""
+
+    @admin.display(description=_("roles"))
+    def roles_display(self, obj):
+        return " + ".join(str(Role(role).label) for role in obj.roles)
+
+    @admin.display(description=_("mobile"))
+    def mobile_display(self, obj):
+        return show_mobile(obj.mobile)
+
+
+class SmsColumns:
+    """A text message's (masked) recipient and text, for the inline and the list."""
+
+    @admin.display(description=_("recipient"))
+    def recipient_display(self, obj):
+        return show_mobile(obj.recipient)
+
+    @admin.display(description=_("text (code masked)"))
+    def text_display(self, obj):
+        return mask_code(obj.text)
+
+
+class VerificationInline(VerificationColumns, ReadOnlyInline):
     model = Verification
     fields = (
         "roles_display",
@@ -205,16 +229,8 @@ class VerificationInline(ReadOnlyInline):
     readonly_fields = fields
     verbose_name_plural = _("verifications")
 
-    @admin.display(description=_("roles"))
-    def roles_display(self, obj):
-        return " + ".join(str(_role_label(role)) for role in obj.roles)
 
-    @admin.display(description=_("mobile"))
-    def mobile_display(self, obj):
-        return show_mobile(obj.mobile)
-
-
-class SmsInline(ReadOnlyInline):
+class SmsInline(SmsColumns, ReadOnlyInline):
     model = SmsMessage
     fields = (
         "created_at",
@@ -229,14 +245,6 @@ class SmsInline(ReadOnlyInline):
     readonly_fields = fields
     ordering = ("-id",)
     verbose_name_plural = _("text messages (codes masked)")
-
-    @admin.display(description=_("recipient"))
-    def recipient_display(self, obj):
-        return show_mobile(obj.recipient)
-
-    @admin.display(description=_("text"))
-    def text_display(self, obj):
-        return mask_code(obj.text)
 
 
 class AuditEventInline(ReadOnlyInline):
@@ -254,10 +262,6 @@ class AuditEventInline(ReadOnlyInline):
     readonly_fields = fields
     ordering = ("created_at", "id")
     verbose_name_plural = _("audit timeline")
-
-
-def _role_label(role):
-    return Role(role).label
 
 
 @admin.register(FilingApplication)

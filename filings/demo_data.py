@@ -526,14 +526,7 @@ class DemoGenerator:
             filing.province.abbreviation, year, self.counters[key]
         )
         filing.icp_number = base
-        website = app = 0
-        for service in services:
-            if service.kind == ServiceKind.APP:
-                app += 1
-                service.icp_number = f"{base}-{app}A"
-            else:
-                website += 1
-                service.icp_number = f"{base}-{website}"
+        icp_numbers.number_services(base, services)
 
     def _history(self, filing, outcome, submitted):
         def event(

@@ -72,6 +72,23 @@ def _suffix_numbers(base):
     return max(websites), max(apps)
 
 
+def number_services(base, services, website=0, app=0):
+    """Give each service without a number the next -N (website) or -NA (app) under
+    `base`, counting on from `website` and `app`. Returns the services numbered."""
+    numbered = []
+    for service in services:
+        if service.icp_number:
+            continue
+        if service.kind == ServiceKind.APP:
+            app += 1
+            service.icp_number = f"{base}-{app}A"
+        else:
+            website += 1
+            service.icp_number = f"{base}-{website}"
+        numbered.append(service)
+    return numbered
+
+
 def assign(filing, year):
     """Give an approved filing (locked by the caller) its numbers; returns them."""
     if filing.filing_type not in NUMBERED_TYPES:
@@ -81,16 +98,10 @@ def assign(filing, year):
     )
     filing.icp_number = base
     website, app = _suffix_numbers(base)
-    assigned = {"subject": base, "services": {}}
-    for service in filing.services.order_by("id"):
-        if service.icp_number:
-            continue
-        if service.kind == ServiceKind.APP:
-            app += 1
-            service.icp_number = f"{base}-{app}A"
-        else:
-            website += 1
-            service.icp_number = f"{base}-{website}"
+    numbered = number_services(base, filing.services.order_by("id"), website, app)
+    for service in numbered:
         service.save(update_fields=["icp_number"])
-        assigned["services"][service.pk] = service.icp_number
-    return assigned
+    return {
+        "subject": base,
+        "services": {service.pk: service.icp_number for service in numbered},
+    }

@@ -116,6 +116,16 @@ def _record(action, channel, mobile, outcome_status, reason, ip, user_agent, mat
     )
 
 
+def _throttle(action, channel, mobile, ip, user_agent):
+    """Count the request; if it is over a limit, record it and return the Outcome."""
+    throttled = throttles.hit(action, mobile=mobile, ip=ip)
+    if not throttled:
+        return None
+    reason = f"throttled_{throttled.scope}"
+    _record(action, channel, mobile, None, reason, ip, user_agent, None)
+    return Outcome(action, None, throttled=throttled)
+
+
 def _lock_live(channel, mobile, now):
     """Lock the pending verifications of `mobile` on `channel` and their filings.
 
@@ -247,19 +257,8 @@ def verify(channel, mobile, code, cert_last6, *, ip=None, user_agent="", now=Non
     cert = _normalized_digits(cert_last6, 6)
     action = AttemptAction.VERIFY
 
-    throttled = throttles.hit(action, mobile=mobile, ip=ip)
-    if throttled:
-        _record(
-            action,
-            channel,
-            mobile,
-            None,
-            f"throttled_{throttled.scope}",
-            ip,
-            user_agent,
-            None,
-        )
-        return Outcome(action, None, throttled=throttled)
+    if throttled := _throttle(action, channel, mobile, ip, user_agent):
+        return throttled
 
     with transaction.atomic():
         live, expired = _lock_live(channel, mobile, now) if mobile else ([], [])
@@ -309,19 +308,8 @@ def resend(channel, mobile, cert_last6, *, ip=None, user_agent="", now=None):
     cert = _normalized_digits(cert_last6, 6)
     action = AttemptAction.RESEND
 
-    throttled = throttles.hit(action, mobile=mobile, ip=ip)
-    if throttled:
-        _record(
-            action,
-            channel,
-            mobile,
-            None,
-            f"throttled_{throttled.scope}",
-            ip,
-            user_agent,
-            None,
-        )
-        return Outcome(action, None, throttled=throttled)
+    if throttled := _throttle(action, channel, mobile, ip, user_agent):
+        return throttled
 
     with transaction.atomic():
         live, _ = _lock_live(channel, mobile, now) if mobile else ([], [])

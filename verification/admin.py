@@ -4,9 +4,13 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from filings.admin import CappedCountPaginator, ReadOnlyAdmin
-from filings.models import Role
-from filings.privacy import mask_code, show_mobile
+from filings.admin import (
+    CappedCountPaginator,
+    ReadOnlyAdmin,
+    SmsColumns,
+    VerificationColumns,
+)
+from filings.privacy import show_mobile
 from filings.validators import normalize_mobile
 from verification.models import Attempt, SmsMessage, Verification
 
@@ -27,7 +31,7 @@ class MobileSearchMixin:
 
 
 @admin.register(Verification)
-class VerificationAdmin(MobileSearchMixin, ReadOnlyAdmin):
+class VerificationAdmin(VerificationColumns, MobileSearchMixin, ReadOnlyAdmin):
     list_display = (
         "filing",
         "roles_display",
@@ -56,17 +60,9 @@ class VerificationAdmin(MobileSearchMixin, ReadOnlyAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description=_("roles"))
-    def roles_display(self, obj):
-        return " + ".join(str(Role(role).label) for role in obj.roles)
-
-    @admin.display(description=_("mobile"))
-    def mobile_display(self, obj):
-        return show_mobile(obj.mobile)
-
 
 @admin.register(SmsMessage)
-class SmsMessageAdmin(MobileSearchMixin, ReadOnlyAdmin):
+class SmsMessageAdmin(SmsColumns, MobileSearchMixin, ReadOnlyAdmin):
     mobile_field = "recipient"
     list_display = (
         "created_at",
@@ -97,14 +93,6 @@ class SmsMessageAdmin(MobileSearchMixin, ReadOnlyAdmin):
         "filing",
     )
     readonly_fields = fields
-
-    @admin.display(description=_("recipient"))
-    def recipient_display(self, obj):
-        return show_mobile(obj.recipient)
-
-    @admin.display(description=_("text (code masked)"))
-    def text_display(self, obj):
-        return mask_code(obj.text)
 
 
 @admin.register(Attempt)
