@@ -48,7 +48,7 @@ from verification.models import Attempt, SmsMessage, Verification
 FilingServices = FilingApplication.services.through
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ViewOnly:
     """Records are written by the system, never typed in: view only."""
 
     def has_add_permission(self, request, obj=None):
@@ -61,19 +61,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyAdmin(ViewOnly, admin.ModelAdmin):
+    pass
+
+
+class ReadOnlyInline(ViewOnly, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class CappedCountPaginator(Paginator):
