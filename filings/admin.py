@@ -463,7 +463,11 @@ class FilingApplicationAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("latest attempts"))
     def latest_attempts(self, obj):
-        attempts = Attempt.objects.filter(verification__filing=obj).order_by("-id")[:20]
+        # Throttled attempts match no verification, so look by mobile as well.
+        mobiles = [v.mobile for v in obj.verifications.all()]
+        attempts = Attempt.objects.filter(
+            Q(verification__filing=obj) | Q(mobile__in=mobiles)
+        ).order_by("-id")[:20]
         rows = [
             (
                 timezone.localtime(a.created_at).strftime("%Y-%m-%d %H:%M:%S"),

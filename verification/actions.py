@@ -26,6 +26,7 @@ from verification import codes, messages, throttles
 from verification.models import (
     Attempt,
     AttemptAction,
+    SmsKind,
     Verification,
     VerificationStatus,
 )
@@ -244,6 +245,17 @@ def _count_failure(live, now):
         limit = policies.get_policy(verification.filing.policy).failure_limit
         if verification.failed_attempts >= limit:
             transitions.fail_verification(verification.filing, verification)
+            # The owner learns it from the system, not from whoever was guessing.
+            codes.queue_sms(
+                kind=SmsKind.NOTIFICATION,
+                sender=messages.code_sender(
+                    verification.filing.policy, verification.mobile
+                ),
+                recipient=verification.mobile,
+                text=messages.verification_failed_text(verification.filing, limit),
+                filing=verification.filing,
+                verification=verification,
+            )
             failed.append(verification)
     return failed
 

@@ -197,6 +197,15 @@ def order_submitted_text(filing, now):
     return text + "（模拟环境）"
 
 
+def verification_failed_text(filing, limit):
+    """The text telling a person that their verification failed for good."""
+    return (
+        f"【ICP备案短信核验·模拟】您的ICP备案短信核验因连续{limit}次输入错误已失败，"
+        f"备案申请已退回接入商{filing.provider.name_zh}。如非本人操作，请联系接入商。"
+        f"本短信由培训模拟系统发送，非工信部官方短信。"
+    )
+
+
 def provider_sender(provider):
     """The number a provider's notifications come from."""
     return provider.sms_sender or provider.code

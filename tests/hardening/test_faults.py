@@ -1,0 +1,52 @@
+"""Faults: the database going away mid-request gives a clean page and no half-write."""
+
+import pytest
+from django.db import OperationalError, transaction
+from django.test import Client
+
+from filings.models import AuditEvent
+from tests.portal.helpers import post_form, verify_data
+from tests.verification.helpers import submitted_filing
+from verification import actions
+from verification.models import Attempt, Verification
+
+pytestmark = pytest.mark.django_db
+
+
+def test_database_lost_mid_verification(monkeypatch):
+    filing, leader, _ = submitted_filing()
+    events_before = AuditEvent.objects.count()
+    real_mark = actions._mark_verified
+
+    def dies_after_writing(verification, now):
+        real_mark(verification, now)  # the verification is written...
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(actions, "_mark_verified", dies_after_writing)
+    client = Client(raise_request_exception=False)
+    response = post_form(client, "/verify/", verify_data(leader), follow=False)
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "没有被部分保存" in html and "Nothing you submitted was half saved" in html
+    assert "Traceback" not in html and leader.mobile not in html
+    # ...but rolled back with everything else of the request
+    assert set(
+        Verification.objects.filter(filing=filing).values_list("status", flat=True)
+    ) == {"pending"}
+    assert AuditEvent.objects.count() == events_before
+    assert Attempt.objects.count() == 0
+
+
+def test_nothing_is_half_written_by_a_failing_transition(monkeypatch):
+    filing, leader, _ = submitted_filing()
+    from filings import transitions
+
+    def broken(*args, **kwargs):
+        raise OperationalError("disk full")
+
+    monkeypatch.setattr(transitions, "record_event", broken)
+    with pytest.raises(OperationalError), transaction.atomic():
+        transitions.cancel_filing(filing, actor=transitions.PROVIDER, reason="x")
+    filing.refresh_from_db()
+    assert filing.status == "pending_verification"
+    assert Verification.objects.filter(filing=filing, status="pending").count() == 2
