@@ -166,14 +166,10 @@ def _certificate_tails(verifications, mobile):
     administrators = {}
     needs_admins = [v.filing_id for v in verifications if v.is_administrator]
     if needs_admins:
-        for service in (
-            Service.objects.filter(
-                filings__in=needs_admins, administrator__mobile=mobile
-            )
-            .select_related("administrator")
-            .values_list("filings", "administrator__certificate_number")
-        ):
-            administrators.setdefault(service[0], set()).add(service[1][-6:].upper())
+        for filing_id, certificate in Service.objects.filter(
+            filings__in=needs_admins, administrator__mobile=mobile
+        ).values_list("filings", "administrator__certificate_number"):
+            administrators.setdefault(filing_id, set()).add(certificate[-6:].upper())
     tails = {}
     for verification in verifications:
         accepted = set()
