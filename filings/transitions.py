@@ -114,14 +114,33 @@ def record_event(
     )
 
 
-def _move(filing, event, to_status, *, actor, reason="", data=None, apply=None):
+def _move(
+    filing,
+    event,
+    to_status,
+    *,
+    actor,
+    reason="",
+    data=None,
+    apply=None,
+    already_locked=False,
+):
     """Lock `filing`, check the move, run `apply(locked)`, save, audit. Returns the row.
 
     `apply` may add to the event data by returning a dict, or refuse the move by
     raising `IllegalTransition`; either way it runs inside the transaction.
+
+    `already_locked` says the caller locked and read `filing` in its own, still open
+    transaction; the move then joins that transaction (a refusal rolls it all back)
+    instead of locking the row again.
     """
-    with transaction.atomic():
-        locked = FilingApplication.objects.select_for_update().get(pk=filing.pk)
+    if already_locked and not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("already_locked needs the caller's open transaction.")
+    with transaction.atomic(savepoint=not already_locked):
+        if already_locked:
+            locked = filing
+        else:
+            locked = FilingApplication.objects.select_for_update().get(pk=filing.pk)
         if event not in ALLOWED_MOVES.get((locked.status, to_status), ()):
             raise IllegalTransition(locked, event)
         from_status = locked.status
@@ -228,13 +247,23 @@ def submit_filing(filing, *, actor=PROVIDER, now=None):
     return _move(filing, SUBMITTED, to_status, actor=actor, apply=apply)
 
 
-def complete_verification(filing, *, actor=APPLICANT):
-    """Move a filing whose verifications are all done to review."""
+def complete_verification(filing, *, actor=APPLICANT, locked_verifications=None):
+    """Move a filing whose verifications are all done to review.
+
+    A caller that holds the filing's lock in its transaction and read the filing's
+    verifications after taking it passes them as `locked_verifications`; the row is
+    then neither locked nor read again.
+    """
 
     def apply(locked):
-        outstanding = locked.verifications.exclude(
-            status=VerificationStatus.VERIFIED
-        ).count()
+        if locked_verifications is None:
+            outstanding = locked.verifications.exclude(
+                status=VerificationStatus.VERIFIED
+            ).count()
+        else:
+            outstanding = sum(
+                v.status != VerificationStatus.VERIFIED for v in locked_verifications
+            )
         if outstanding:
             raise IllegalTransition(
                 locked,
@@ -243,7 +272,12 @@ def complete_verification(filing, *, actor=APPLICANT):
             )
 
     return _move(
-        filing, VERIFICATION_COMPLETED, S.UNDER_REVIEW, actor=actor, apply=apply
+        filing,
+        VERIFICATION_COMPLETED,
+        S.UNDER_REVIEW,
+        actor=actor,
+        apply=apply,
+        already_locked=locked_verifications is not None,
     )
 
 

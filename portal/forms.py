@@ -3,9 +3,12 @@
 import secrets
 import unicodedata
 
+from captcha.conf import settings as captcha_settings
 from captcha.fields import CaptchaField
+from captcha.models import CaptchaStore
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from filings.validators import normalize_mobile
@@ -34,6 +37,32 @@ def _folded(value):
     return "".join(unicodedata.normalize("NFKC", value).split())
 
 
+class SingleUseCaptchaField(CaptchaField):
+    """The graphic captcha, checked and used up by one DELETE.
+
+    The package's own check reads the challenge and then deletes it (and first purges
+    every expired one), so two requests racing with one solved captcha could both
+    pass. Here the DELETE that matches the answer is the check: only one request can
+    delete the row. Expired challenges are purged by the deadline sweep.
+    """
+
+    def clean(self, value):
+        forms.MultiValueField.clean(self, value)
+        key, answer = value[0], (value[1] or "").strip().lower()
+        value[1] = ""
+        challenges = CaptchaStore.objects.filter(hashkey=key)
+        if captcha_settings.CAPTCHA_TEST_MODE and answer == "passed":
+            challenges.delete()
+            return value
+        solved, _ = challenges.filter(
+            response=answer, expiration__gt=timezone.now()
+        ).delete()
+        if not solved:
+            challenges.delete()  # one attempt per picture, right or wrong
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return value
+
+
 class ApplicantForm(forms.Form):
     """Common parts: the one-time submission token and the captcha."""
 
@@ -41,7 +70,7 @@ class ApplicantForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        captcha = CaptchaField(
+        captcha = SingleUseCaptchaField(
             label=_("Captcha"),
             error_messages={
                 "required": MESSAGES["captcha_required"],

@@ -1,6 +1,7 @@
 """The applicant pages: central and provincial verify/resend, the province directory,
 "where is my filing", and the demo pages."""
 
+import re
 import secrets
 
 from django.conf import settings
@@ -20,6 +21,12 @@ from verification import actions, messages, sms, throttles
 from verification.models import AttemptAction, SmsMessage
 
 SUBMISSION_TTL = 3600
+# The browser's id for its page state (see ChannelFormView) and how long it is kept.
+STATE_COOKIE = "portal_state"
+STATE_ID_BYTES = 18
+STATE_ID_RE = re.compile(r"[A-Za-z0-9_-]{24}")
+STATE_TTL = 3600
+PROVINCE_CODES_TTL = 24 * 3600
 STATUS_STYLES = {3: "success", 31: "success", 20: "info", 101: "success"}
 FAILURE_STATUSES = {2, 21, 0}
 
@@ -36,6 +43,18 @@ def _redirect_see_other(url):
 
 def _province_or_404(code):
     return get_object_or_404(Province, code=code)
+
+
+def _require_province_code(code):
+    """404 unless `code` names a province. Provinces are reference data that staff
+    can edit but never add or remove, so their codes are cached."""
+    codes = cache.get_or_set(
+        "portal:province-codes",
+        lambda: sorted(Province.objects.values_list("code", flat=True)),
+        PROVINCE_CODES_TTL,
+    )
+    if code not in codes:
+        raise Http404("No such province.")
 
 
 def _site_context(province):
@@ -81,9 +100,11 @@ def banner(action, result):
 class ChannelFormView(View):
     """A verify or resend page on a channel, with post/redirect/get.
 
-    A processed submission stores its result and the values to keep in the session
-    and redirects; the page then shows the result once. Each rendered form carries a
-    one-time token, so a double-click or a reloaded POST is processed only once.
+    A processed submission stores its result and the values to keep in the cache,
+    under a random id the browser keeps in a cookie, and redirects; the page then
+    shows the result once. The public pages thus never touch the session table. Each
+    rendered form carries a one-time token, so a double-click or a reloaded POST is
+    processed only once.
     """
 
     action = None
@@ -93,7 +114,10 @@ class ChannelFormView(View):
     cleared_fields = ("code", "captcha_1")
 
     def _state_key(self, request):
-        return f"portal:{request.path}"
+        browser = request.COOKIES.get(STATE_COOKIE, "")
+        if not STATE_ID_RE.fullmatch(browser):
+            return None
+        return f"portal:state:{browser}:{request.path}"
 
     def _render(self, request, province, form, result=None, status=200):
         context = {
@@ -106,35 +130,51 @@ class ChannelFormView(View):
 
     def get(self, request, province=None):
         province = _province_or_404(province) if province else None
-        state = request.session.get(self._state_key(request), {})
+        key = self._state_key(request)
+        state = (cache.get(key) if key else None) or {}
         result = state.pop("result", None)
         if result:
-            request.session[self._state_key(request)] = state
+            cache.set(key, state, STATE_TTL)
         form = self.form_class(initial=state.get("initial", {}))
         return self._render(request, province, form, result)
 
     def post(self, request, province=None):
-        province = _province_or_404(province) if province else None
+        if province:
+            _require_province_code(province)
         form = self.form_class(request.POST)
         if not form.is_valid():
             data = form.data.copy()
             for name in self.cleared_fields:
                 data[name] = ""
             form.data = data
+            province = _province_or_404(province) if province else None
             return self._render(request, province, form)
         token = form.cleaned_data.get("submission")
         if token and not cache.add(f"portal:submission:{token}", 1, SUBMISSION_TTL):
             return _redirect_see_other(request.path)  # already processed
-        channel = actions.Channel(province.code) if province else actions.CENTRAL
+        channel = actions.Channel(province) if province else actions.CENTRAL
         outcome = self.run(channel, form.cleaned_data, request)
         result = {"status": outcome.status}
         if outcome.throttled:
             result = {"status": None, "retry_after": outcome.throttled.retry_after}
-        request.session[self._state_key(request)] = {
+        response = _redirect_see_other(request.path)
+        key = self._state_key(request)
+        if key is None:
+            browser = secrets.token_urlsafe(STATE_ID_BYTES)
+            response.set_cookie(
+                STATE_COOKIE,
+                browser,
+                httponly=True,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
+            key = f"portal:state:{browser}:{request.path}"
+        state = {
             "initial": {name: form.cleaned_data[name] for name in self.kept_fields},
             "result": result,
         }
-        return _redirect_see_other(request.path)
+        cache.set(key, state, STATE_TTL)
+        return response
 
     def run(self, channel, data, request):
         raise NotImplementedError

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, StringAgg, Subquery, Value
+from django.db.models.functions import Right, Upper
 from django.utils import timezone
 
 from filings import policies, transitions
@@ -127,11 +128,29 @@ def _throttle(action, channel, mobile, ip, user_agent):
     return Outcome(action, None, throttled=throttled)
 
 
+def _administrator_tails(mobile):
+    """An annotation: the certificate tails of the filing's administrators who use
+    `mobile`, comma-separated, so checking them costs no query of its own."""
+    return Subquery(
+        Service.objects.filter(
+            filings=OuterRef("filing_id"), administrator__mobile=mobile
+        )
+        .values("filings")
+        .annotate(
+            tails=StringAgg(
+                Upper(Right("administrator__certificate_number", 6)), Value(",")
+            )
+        )
+        .values("tails")
+    )
+
+
 def _lock_live(channel, mobile, now):
     """Lock the pending verifications of `mobile` on `channel` and their filings.
 
     Overdue ones are expired on the spot (their filings are returned) even if the
-    deadline sweep has not run. Returns (live verifications, expired ones).
+    deadline sweep has not run. Returns (live verifications, expired ones). Each live
+    verification carries `siblings`, every verification of its filing as locked here.
     """
     pending = Verification.objects.filter(
         channel.filing_filter(), mobile=mobile, status=VerificationStatus.PENDING
@@ -143,14 +162,26 @@ def _lock_live(channel, mobile, now):
         .select_related("subject__leader", "provider", "province")
         .order_by("pk")
     }
+    # All of these filings' verifications: whether a verify completes its filing is
+    # then known without another query.
     locked = list(
         Verification.objects.select_for_update()
-        .filter(filing_id__in=filings, mobile=mobile, status=VerificationStatus.PENDING)
+        .filter(filing_id__in=filings)
+        .annotate(administrator_tails=_administrator_tails(mobile))
         .order_by("pk")
     )
+    siblings = {}
+    for verification in locked:
+        siblings.setdefault(verification.filing_id, []).append(verification)
     live, expired = [], []
     for verification in locked:
+        if (
+            verification.mobile != mobile
+            or verification.status != VerificationStatus.PENDING
+        ):
+            continue
         verification.filing = filings[verification.filing_id]
+        verification.siblings = siblings[verification.filing_id]
         if verification.filing.status != FilingStatus.PENDING_VERIFICATION:
             continue
         if verification.filing.verification_deadline <= now:
@@ -161,26 +192,14 @@ def _lock_live(channel, mobile, now):
     return live, expired
 
 
-def _certificate_tails(verifications, mobile):
-    """{verification pk: set of accepted last-6 values} for the people behind each."""
-    administrators = {}
-    needs_admins = [v.filing_id for v in verifications if v.is_administrator]
-    if needs_admins:
-        for filing_id, certificate in Service.objects.filter(
-            filings__in=needs_admins, administrator__mobile=mobile
-        ).values_list("filings", "administrator__certificate_number"):
-            administrators.setdefault(filing_id, set()).add(certificate[-6:].upper())
-    tails = {}
-    for verification in verifications:
-        accepted = set()
-        if verification.is_leader:
-            accepted.add(
-                verification.filing.subject.leader.certificate_number[-6:].upper()
-            )
-        if verification.is_administrator:
-            accepted |= administrators.get(verification.filing_id, set())
-        tails[verification.pk] = accepted
-    return tails
+def _accepted_tails(verification):
+    """The certificate tails (last six, upper-case) that identify this person."""
+    accepted = set()
+    if verification.is_leader:
+        accepted.add(verification.filing.subject.leader.certificate_number[-6:].upper())
+    if verification.is_administrator and verification.administrator_tails:
+        accepted.update(verification.administrator_tails.split(","))
+    return accepted
 
 
 def _answer_without_pending(channel, mobile, code, cert, expired):
@@ -190,6 +209,7 @@ def _answer_without_pending(channel, mobile, code, cert, expired):
     latest = (
         Verification.objects.filter(channel.filing_filter(), mobile=mobile)
         .select_related("filing__subject__leader")
+        .annotate(administrator_tails=_administrator_tails(mobile))
         .order_by("-pk")
         .first()
     )
@@ -199,8 +219,7 @@ def _answer_without_pending(channel, mobile, code, cert, expired):
         return messages.FAILED_CONTACT_PROVIDER, latest, f"already_{latest.status}"
     if latest.status == VerificationStatus.CANCELLED:
         return messages.FAILED_TRY_AGAIN, latest, "cancelled"
-    tails = _certificate_tails([latest], mobile)[latest.pk]
-    if codes.code_matches(latest.code_hash, code) and cert in tails:
+    if codes.code_matches(latest.code_hash, code) and cert in _accepted_tails(latest):
         return messages.ALREADY_VERIFIED, latest, "already_verified"
     return messages.NOT_FOUND, latest, "wrong_after_verified"
 
@@ -219,13 +238,10 @@ def _mark_verified(verification, now):
         "verified",
         data={"verification": verification.pk, "roles": verification.roles},
     )
-    all_done = (
-        not Verification.objects.filter(filing_id=verification.filing_id)
-        .exclude(status=VerificationStatus.VERIFIED)
-        .exists()
-    )
-    if all_done:
-        transitions.complete_verification(verification.filing)
+    if all(v.status == VerificationStatus.VERIFIED for v in verification.siblings):
+        transitions.complete_verification(
+            verification.filing, locked_verifications=verification.siblings
+        )
         return messages.VERIFIED_ALL
     return messages.VERIFIED_WAIT_FOR_OTHERS
 
@@ -279,14 +295,13 @@ def verify(channel, mobile, code, cert_last6, *, ip=None, user_agent="", now=Non
             _record(action, channel, mobile, status, reason, ip, user_agent, match)
             return Outcome(action, status, verifications=[match] if match else [])
 
-        tails = _certificate_tails(live, mobile)
         match = next(
             (
                 v
                 for v in live
                 if code
                 and codes.code_matches(v.code_hash, code)
-                and cert in tails[v.pk]
+                and cert in _accepted_tails(v)
             ),
             None,
         )
@@ -325,8 +340,7 @@ def resend(channel, mobile, cert_last6, *, ip=None, user_agent="", now=None):
         if not live:
             status, reason = messages.NOTHING_PENDING, "nothing_pending"
         else:
-            tails = _certificate_tails(live, mobile)
-            matching = [v for v in live if cert and cert in tails[v.pk]]
+            matching = [v for v in live if cert and cert in _accepted_tails(v)]
             under_cap = [
                 v
                 for v in matching
