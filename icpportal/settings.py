@@ -248,5 +248,6 @@ RATELIMITS = {
     "lookup_per_ip": env.str("RATELIMIT_LOOKUP_PER_IP", default="30/h"),
 }
 
-# How many filings the deadline sweep handles per transaction.
+# How many automatic resends the deadline sweep sends per transaction (expiry is
+# set-based and takes one transaction whatever the count).
 DEADLINE_BATCH_SIZE = env.int("DEADLINE_BATCH_SIZE", default=1000)

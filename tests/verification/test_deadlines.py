@@ -3,7 +3,11 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from filings import transitions
 from filings.models import AuditEvent, FilingApplication
 from filings.policies import BEIJING
 from tests.verification.helpers import latest_code, submitted_filing, verify_person
@@ -62,6 +66,7 @@ def test_running_twice_changes_nothing_more():
         "expired_filings": 0,
         "expired_verifications": 0,
         "automatic_resends": 0,
+        "expired_captchas": 0,
     }
     assert (AuditEvent.objects.count(), SmsMessage.objects.count()) == (
         events,
@@ -83,6 +88,55 @@ def test_small_batches_expire_everything():
     )
     assert report.expired_filings == 5
     assert {statuses(f)[0] for f in filings} == {"returned"}
+
+
+def sweep_statements(count):
+    """Statements the expiry sends for `count` overdue filings (two people each)."""
+    submitted = SUBMITTED + datetime.timedelta(days=count)
+    filings = [submitted_filing(now=submitted)[0] for _ in range(count)]
+    with CaptureQueriesContext(connection) as queries:
+        expired = transitions.expire_overdue(submitted + datetime.timedelta(days=1))
+    assert expired == (count, 2 * count)
+    assert all(statuses(f) == ("returned", ["expired", "expired"]) for f in filings)
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE"))
+    ]
+
+
+def test_expiry_statements_do_not_grow_with_the_number_of_filings():
+    assert len(sweep_statements(3)) == len(sweep_statements(40)) <= 3
+
+
+@pytest.mark.parametrize("microsecond", [0, 250])
+def test_swept_filings_get_one_event_with_the_deadline(microsecond):
+    filing, _, _ = submitted_filing(
+        now=SUBMITTED.replace(second=7, microsecond=microsecond)
+    )
+    actions.process_deadlines(SUBMITTED + datetime.timedelta(days=3))
+    filing.refresh_from_db()
+    (event,) = AuditEvent.objects.filter(filing=filing, event_type="expired")
+    assert (event.actor_kind, event.from_status, event.to_status, event.reason) == (
+        "system",
+        "pending_verification",
+        "returned",
+        "expired",
+    )
+    assert event.data == {"deadline": filing.verification_deadline.isoformat()}
+
+
+def test_the_sweep_purges_expired_captchas_only():
+    from captcha.models import CaptchaStore
+
+    stale = CaptchaStore.objects.create(challenge="ABCD", response="abcd")
+    CaptchaStore.objects.filter(pk=stale.pk).update(
+        expiration=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    live = CaptchaStore.objects.create(challenge="EFGH", response="efgh")
+    report = actions.process_deadlines()
+    assert report.expired_captchas == 1
+    assert list(CaptchaStore.objects.values_list("pk", flat=True)) == [live.pk]
 
 
 @pytest.mark.parametrize("policy", ["pilot-2017", "provincial-2019"])

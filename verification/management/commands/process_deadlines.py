@@ -39,7 +39,7 @@ class Command(BaseCommand):
             "--batch-size",
             type=int,
             default=settings.DEADLINE_BATCH_SIZE,
-            help="Filings per transaction (default %(default)s).",
+            help="Automatic resends per transaction (default %(default)s).",
         )
 
     @no_translations  # operator output and logs are in English
