@@ -380,7 +380,7 @@ WITH overdue AS (
     INSERT INTO {event} (filing_id, created_at, actor_kind, staff_user_id,
         event_type, from_status, to_status, reason, data)
     SELECT id, %(created)s, %(actor)s, NULL, %(event)s, %(pending)s, %(returned)s,
-        %(event)s, jsonb_build_object('deadline',
+        %(reason)s, jsonb_build_object('deadline',
             to_char(deadline AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
             || CASE WHEN date_part('microseconds', deadline)::int %% 1000000 = 0
                     THEN '' ELSE to_char(deadline AT TIME ZONE 'UTC', '.US') END
@@ -397,7 +397,7 @@ _EXPIRE_SQLITE = (
 INSERT INTO {event} (filing_id, created_at, actor_kind, staff_user_id, event_type,
     from_status, to_status, reason, data)
 SELECT id, %(created)s, %(actor)s, NULL, %(event)s, %(pending)s, %(returned)s,
-    %(event)s,
+    %(reason)s,
     json_object('deadline', replace(verification_deadline, ' ', 'T') || '+00:00')
 FROM {filing}
 WHERE status = %(pending)s AND verification_deadline <= %(now)s
@@ -442,6 +442,7 @@ def expire_overdue(now):
         "expired": VerificationStatus.EXPIRED,
         "actor": ActorKind.SYSTEM,
         "event": EXPIRED,
+        "reason": "expired",
     }
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
