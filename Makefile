@@ -13,13 +13,14 @@ SYSTEM_PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 \
 	&& { echo $$p; break; }; done)
 
-.PHONY: demo demo-reset test lint venv help messages screenshots
+.PHONY: demo demo-reset test lint venv help messages screenshots bench
 
 help:
 	@echo "make demo   set up and run the app on SQLite at http://$(HOST):$(PORT)/"
 	@echo "make demo-reset  start the demo over with a new database"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
+	@echo "make bench  every benchmark against the local PostgreSQL and Redis -> bench/results/report.md"
 	@echo "make screenshots  redraw docs/screenshots/ (needs chromium and fonts-noto-cjk)"
 	@echo "make messages  update locale/zh_Hans/LC_MESSAGES/django.po and compile it (needs gettext)"
 
@@ -71,3 +72,11 @@ messages: $(STAMP)
 screenshots: $(STAMP)
 	@echo "==> Drawing the verify page into docs/screenshots/"
 	@SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest -q tests/portal/browser/test_screenshots.py
+
+# BENCH_ARGS=--quick for a short trial run; see bench/run.py.
+bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "==> Installing wrk (the HTTP load generator)"; \
+		apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
+		|| { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }; }
+	@$(PY) bench/run.py $(BENCH_ARGS)

@@ -8,11 +8,13 @@ with the medians, query counts and the plans of the slowest queries.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/icpportal_bench \\
         .venv/bin/python bench/staff_console.py [--filings N] [--reuse] [--runs R]
 
-The database named in DATABASE_URL is dropped and recreated unless --reuse is given
-and it already holds the requested number of filings.
+The database named in DATABASE_URL is dropped, recreated and filled unless --reuse is
+given and it already holds the requested number of filings. `make bench` runs this as
+one of its parts.
 """
 
 import argparse
+import json
 import os
 import platform
 import statistics
@@ -132,6 +134,20 @@ SEQUENCES = [
 ]
 
 
+def holds_filings(url, n):
+    """Whether the database at `url` exists and holds exactly `n` bench filings."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url) as connection:
+            row = connection.execute(
+                "SELECT max(id) FROM filings_filingapplication"
+            ).fetchone()
+    except psycopg.Error:
+        return False
+    return row[0] == n
+
+
 def fill(n):
     from django.db import connection
 
@@ -188,7 +204,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--filings", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--reuse", action="store_true")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the database if it already holds --filings filings",
+    )
+    parser.add_argument("--json", help="also write the figures here")
     parser.add_argument(
         "--report", default=str(ROOT / "bench" / "results" / "staff_console.md")
     )
@@ -200,7 +221,7 @@ def main():
 
     import django
 
-    if not options.reuse:
+    if not (options.reuse and holds_filings(url, options.filings)):
         log(f"Recreating {url.rsplit('/', 1)[1]}")
         recreate_database(url)
     django.setup()
@@ -219,8 +240,6 @@ def main():
         FilingApplication.objects.order_by("-id").values_list("id", flat=True).first()
     )
     if have != options.filings:
-        if have:
-            sys.exit(f"The database holds {have} filings; run without --reuse.")
         log(f"Filling {options.filings:,} filings")
         started = time.perf_counter()
         fill(options.filings)
@@ -299,6 +318,24 @@ def main():
             "```",
         ]
         lines += [explain(result["slowest_sql"]), "```", ""]
+    if options.json:
+        Path(options.json).write_text(
+            json.dumps(
+                {
+                    "filings": options.filings,
+                    "runs": options.runs,
+                    "pages": [
+                        {
+                            "page": label,
+                            "url": page,
+                            **{k: v for k, v in result.items() if k != "slowest_sql"},
+                        }
+                        for label, page, result in results
+                    ],
+                },
+                indent=2,
+            )
+        )
     Path(options.report).parent.mkdir(parents=True, exist_ok=True)
     Path(options.report).write_text("\n".join(lines), encoding="utf-8")
     log(f"Report written to {options.report}")

@@ -1,0 +1,306 @@
+"""`make bench`: every benchmark of the project in one run, one markdown report.
+
+Parts (each in its own process, against the local PostgreSQL and Redis):
+  sql       statements per verify, resend and page view (tests/portal/test_query_counts)
+  verify    verify throughput over HTTP vs a bare view (verify_http.py)
+  staff     the staff console at 1,000,000 filings (staff_console.py)
+  deadlines process_deadlines with 100,000 overdue verifications (deadlines.py)
+  seed      seed_demo 100,000 filings
+
+    .venv/bin/python bench/run.py [--quick] [--only sql,verify,...]
+        [--report bench/results/report.md]
+
+--quick shrinks every size (for trying the bench, not for the report of record).
+Scratch databases are named icpportal_bench*; the 1,000,000-filing one is kept and
+reused by the next run.
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import (  # noqa: E402
+    ENV,
+    PYTHON,
+    ROOT,
+    database_url,
+    log,
+    machine,
+    recreate_database,
+)
+
+PARTS = ["sql", "verify", "staff", "deadlines", "seed"]
+SIZES = {
+    "full": {"staff": 1_000_000, "deadlines": 100_000, "seed": 100_000, "http": 20},
+    "quick": {"staff": 20_000, "deadlines": 10_000, "seed": 2_000, "http": 5},
+}
+GOALS = {
+    "ratio": 0.35,
+    "p99_ms": 50,
+    "verify_statements": 8,
+    "page_statements": 4,
+    "staff_median_ms": 250,
+    "deadlines_s": 10,
+}
+
+
+def run(command, env=None):
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, env={**os.environ, **(env or {})}, check=True)
+    return time.perf_counter() - started
+
+
+def part_sql(out, sizes, report_dir):
+    path = out / "sql.json"
+    run(
+        [PYTHON, "-m", "pytest", "-q", "-p", "no:randomly",
+         "tests/portal/test_query_counts.py"],
+        env={
+            "DATABASE_URL": database_url("icpportal_bench_sql"),
+            "QUERY_COUNT_REPORT": str(path),
+        },
+    )  # fmt: skip
+    return json.loads(path.read_text())
+
+
+def part_verify(out, sizes, report_dir):
+    path = out / "verify.json"
+    run(
+        [PYTHON, "bench/verify_http.py", "--duration", str(sizes["http"]),
+         "--json", str(path)]
+    )  # fmt: skip
+    return json.loads(path.read_text())
+
+
+def part_staff(out, sizes, report_dir):
+    path = out / "staff.json"
+    run(
+        [PYTHON, "bench/staff_console.py", "--reuse", "--filings",
+         str(sizes["staff"]), "--json", str(path),
+         "--report", str(report_dir / "staff_console.md")],
+        env={**ENV, "DATABASE_URL": database_url(f"icpportal_bench_{sizes['staff']}")},
+    )  # fmt: skip
+    return json.loads(path.read_text())
+
+
+def part_deadlines(out, sizes, report_dir):
+    path = out / "deadlines.json"
+    run(
+        [PYTHON, "bench/deadlines.py", "--filings", str(sizes["deadlines"]),
+         "--json", str(path)]
+    )  # fmt: skip
+    return json.loads(path.read_text())
+
+
+def part_seed(out, sizes, report_dir):
+    url = database_url("icpportal_bench_seed")
+    recreate_database(url)
+    env = {**ENV, "DATABASE_URL": url}
+    run([PYTHON, "manage.py", "migrate", "-v0"], env=env)
+    log(f"seed_demo --filings {sizes['seed']:,}")
+    seconds = run(
+        [PYTHON, "manage.py", "seed_demo", "--filings", str(sizes["seed"]),
+         "--no-accounts"],
+        env=env,
+    )  # fmt: skip
+    log(f"  {seconds:.1f}s")
+    return {"filings": sizes["seed"], "seconds": seconds}
+
+
+def verdict(ok):
+    return "met" if ok else "**missed**"
+
+
+def report(results, facts, sizes, mode):
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Run of {time.strftime('%Y-%m-%d %H:%M')} ({mode} sizes), `make bench`.",
+        "",
+        "## Machine and versions",
+        "",
+    ]
+    lines += [f"- {name}: {value}" for name, value in facts.items()]
+    lines.append("")
+    summary = []
+
+    if "verify" in results:
+        v = results["verify"]
+        verify, bare = v["verify"], v["bare"]
+        ok_ratio = v["ratio"] >= GOALS["ratio"]
+        ok_p99 = verify["p99_ms"] < GOALS["p99_ms"]
+        summary += [
+            f"| verify/bare throughput | >= {GOALS['ratio']} | {v['ratio']:.2f} | "
+            f"{verdict(ok_ratio)} |",
+            f"| verify p99 | < {GOALS['p99_ms']} ms | {verify['p99_ms']:.1f} ms | "
+            f"{verdict(ok_p99)} |",
+        ]
+        lines += [
+            "## 1. Verify throughput over HTTP",
+            "",
+            f"gunicorn, {v['workers']} sync workers, PostgreSQL and Redis on loopback; "
+            f"wrk, 2 threads, {v['connections']} connections, {v['duration_s']} s per "
+            f"run after a warm-up. {v['filings']:,} pending filings, "
+            f"{v['people']:,} people. Verify mix: a third each correct, wrong code, "
+            "unknown mobile (verify.lua); throttles off, captcha in test mode.",
+            "",
+            "| endpoint | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | "
+            "responses |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for name, r in (("GET /bench/bare/", bare), ("POST /verify/", verify)):
+            lines.append(
+                f"| {name} | {r['requests']:,} | {r['requests_per_s']:.0f} | "
+                f"{r['p50_ms']:.1f} | {r['p90_ms']:.1f} | {r['p99_ms']:.1f} | "
+                f"{r['max_us'] / 1000:.1f} | {r['statuses']} |"
+            )
+        lines += [
+            "",
+            f"Ratio verify/bare: **{v['ratio']:.2f}** (goal >= {GOALS['ratio']}). "
+            f"Answers recorded (MIIT status: count): {v['answers']}. "
+            f"Errors logged by the server: {v['server_errors_logged']}.",
+            "",
+        ]
+
+    if "sql" in results:
+        counts = results["sql"]
+        verify_max = max(n for k, n in counts.items() if k.startswith("verify"))
+        page_max = max(n for k, n in counts.items() if k.startswith("page"))
+        summary += [
+            f"| statements per verify | <= {GOALS['verify_statements']} | "
+            f"{verify_max} (worst case) | "
+            f"{verdict(verify_max <= GOALS['verify_statements'])} |",
+            f"| statements per page view | <= {GOALS['page_statements']} | "
+            f"{page_max} (worst case) | "
+            f"{verdict(page_max <= GOALS['page_statements'])} |",
+        ]
+        lines += [
+            "## 2. SQL statements per request",
+            "",
+            "Counted on PostgreSQL by tests/portal/test_query_counts.py (transaction "
+            "control not counted; the test fails above the goals).",
+            "",
+            "| request | statements |",
+            "|---|---|",
+        ]
+        lines += [f"| {label} | {n} |" for label, n in counts.items()]
+        lines.append("")
+
+    if "staff" in results:
+        s = results["staff"]
+        worst = max(page["median_ms"] for page in s["pages"])
+        summary.append(
+            f"| staff console median (worst page) | <= {GOALS['staff_median_ms']} ms | "
+            f"{worst:.0f} ms | {verdict(worst <= GOALS['staff_median_ms'])} |"
+        )
+        lines += [
+            f"## 3. Staff console at {s['filings']:,} filings",
+            "",
+            f"Django test client in process, logged in, {s['runs']} timed runs after a "
+            "warm-up. Plans of the slowest queries: staff_console.md.",
+            "",
+            "| page | median ms | min | max | queries |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {p['page']} | {p['median_ms']:.1f} | {p['min_ms']:.1f} | "
+            f"{p['max_ms']:.1f} | {p['queries']} |"
+            for p in s["pages"]
+        ]
+        lines.append("")
+
+    if "deadlines" in results:
+        d = results["deadlines"]
+        small, big = d["rounds"]
+        same = small["statements"] == big["statements"]
+        summary += [
+            f"| process_deadlines, {d['filings']:,} overdue | <= "
+            f"{GOALS['deadlines_s']} s | {big['seconds']:.1f} s | "
+            f"{verdict(big['seconds'] <= GOALS['deadlines_s'])} |",
+            f"| sweep statements independent of the count | equal | "
+            f"{small['statements']} vs {big['statements']} | {verdict(same)} |",
+        ]
+        lines += [
+            "## 4. Deadline sweep",
+            "",
+            "| overdue verifications | seconds | statements |",
+            "|---|---|---|",
+            f"| {small['expired_verifications']:,} | {small['seconds']:.2f} | "
+            f"{small['statements']} |",
+            f"| {big['expired_verifications']:,} | {big['seconds']:.2f} | "
+            f"{big['statements']} |",
+            f"| 0 (run again) | {d['nothing_left']['seconds']:.2f} | "
+            f"{d['nothing_left']['statements']} |",
+            "",
+        ]
+
+    if "seed" in results:
+        sd = results["seed"]
+        summary.append(
+            f"| seed_demo {sd['filings']:,} filings | (no goal) | "
+            f"{sd['seconds']:.1f} s | - |"
+        )
+        lines += [
+            "## 5. seed_demo",
+            "",
+            f"`manage.py seed_demo --filings {sd['filings']:,} --no-accounts` into a "
+            f"fresh PostgreSQL database: {sd['seconds']:.1f} s "
+            f"({sd['filings'] / sd['seconds']:,.0f} filings/s).",
+            "",
+        ]
+
+    head = [
+        "## Goals",
+        "",
+        "| figure | goal | measured | |",
+        "|---|---|---|---|",
+        *summary,
+        "",
+    ]
+    return "\n".join(lines[:2] + lines[2:4] + head + lines[4:])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", default=",".join(PARTS))
+    parser.add_argument("--report", default=str(ROOT / "bench/results/report.md"))
+    options = parser.parse_args()
+    Path(options.report).parent.mkdir(parents=True, exist_ok=True)
+    parts = [p.strip() for p in options.only.split(",") if p.strip()]
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        sys.exit(f"Unknown part(s) {', '.join(sorted(unknown))}; known: {PARTS}.")
+    mode = "quick" if options.quick else "full"
+    sizes = SIZES[mode]
+    facts = machine()
+    facts["platform"] = platform.platform()
+    log(f"Benchmarks ({mode}): {', '.join(parts)}")
+    results = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for part in parts:
+            log(f"== {part}")
+            started = time.perf_counter()
+            results[part] = globals()[f"part_{part}"](
+                Path(scratch), sizes, Path(options.report).parent
+            )
+            log(f"== {part} done in {time.perf_counter() - started:.0f}s")
+    text = report(results, facts, sizes, mode)
+    Path(options.report).parent.mkdir(parents=True, exist_ok=True)
+    Path(options.report).write_text(text + "\n", encoding="utf-8")
+    (Path(options.report).with_suffix(".json")).write_text(
+        json.dumps({"machine": facts, "mode": mode, "results": results}, indent=2)
+    )
+    log(f"Report written to {options.report}")
+
+
+if __name__ == "__main__":
+    main()
