@@ -236,6 +236,9 @@ TASKS = {"default": {"BACKEND": TASK_BACKENDS.get(_task_backend, _task_backend)}
 SMS_BACKEND = env.str("SMS_BACKEND", default="database")
 SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=5)
 SMS_RETRY_DELAY_SECONDS = env.int("SMS_RETRY_DELAY_SECONDS", default=30)
+# A message still "sending" this long after its attempt began had its worker die
+# mid-send; the deadline sweep then settles it (README, "Text messages").
+SMS_INTERRUPTED_AFTER_SECONDS = env.int("SMS_INTERRUPTED_AFTER_SECONDS", default=600)
 ALIYUN_SMS_ACCESS_KEY_ID = env.str("ALIYUN_SMS_ACCESS_KEY_ID", default="")
 ALIYUN_SMS_ACCESS_KEY_SECRET = env.str("ALIYUN_SMS_ACCESS_KEY_SECRET", default="")
 ALIYUN_SMS_SIGN_NAME = env.str("ALIYUN_SMS_SIGN_NAME", default="")

@@ -9,11 +9,13 @@ Locking: a call locks the filings concerned first, then their verification rows,
 same order the filing transitions and the deadline sweep use, so they cannot deadlock.
 """
 
+import datetime
 import logging
 import unicodedata
 from dataclasses import dataclass, field
 
 from captcha.models import CaptchaStore
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Q, StringAgg, Subquery, Value
@@ -29,6 +31,8 @@ from verification.models import (
     Attempt,
     AttemptAction,
     SmsKind,
+    SmsMessage,
+    SmsStatus,
     Verification,
     VerificationStatus,
 )
@@ -517,6 +521,7 @@ class DeadlineReport:
     expired_verifications: int = 0
     automatic_resends: int = 0
     expired_captchas: int = 0
+    interrupted_sms: int = 0
 
     def as_dict(self):
         return {
@@ -524,7 +529,65 @@ class DeadlineReport:
             "expired_verifications": self.expired_verifications,
             "automatic_resends": self.automatic_resends,
             "expired_captchas": self.expired_captchas,
+            "interrupted_sms": self.interrupted_sms,
         }
+
+
+INTERRUPTED_ERROR = (
+    "The worker stopped while sending; whether the gateway delivered it is unknown."
+)
+
+
+def recover_interrupted_sms(now=None):
+    """Settle messages whose worker died mid-send (still "sending" after
+    SMS_INTERRUPTED_AFTER_SECONDS). Returns how many were settled.
+
+    Such a message may or may not have reached the phone, so a code is never sent
+    again: the message is marked failed and, if its verification is still pending
+    and this was its latest code, a fresh code is issued (the old one stops
+    working). A notification carries no code and is queued again.
+    """
+    from verification.tasks import deliver_sms
+
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=settings.SMS_INTERRUPTED_AFTER_SECONDS)
+    stalled = SmsMessage.objects.filter(
+        status=SmsStatus.SENDING, attempted_at__lte=cutoff
+    )
+    settled = 0
+    for message_id, verification_id in stalled.values_list("pk", "verification_id"):
+        with transaction.atomic():
+            live = None
+            if verification_id:
+                # Filing, then verification, then message: the engine's lock order.
+                verification = Verification.objects.get(pk=verification_id)
+                try:
+                    live = _lock_for_staff(verification, now)
+                except NotResendable:
+                    live = None
+            message = (
+                stalled.select_for_update(skip_locked=True)
+                .filter(pk=message_id)
+                .first()
+            )
+            if message is None:
+                continue
+            settled += 1
+            if message.kind != SmsKind.VERIFICATION_CODE:
+                message.status, message.error = SmsStatus.QUEUED, INTERRUPTED_ERROR
+                message.save(update_fields=["status", "error"])
+                transaction.on_commit(lambda pk=message.pk: deliver_sms.enqueue(pk))
+                continue
+            message.status, message.error = SmsStatus.FAILED, INTERRUPTED_ERROR
+            message.save(update_fields=["status", "error"])
+            newer = SmsMessage.objects.filter(
+                verification_id=verification_id,
+                kind=SmsKind.VERIFICATION_CODE,
+                pk__gt=message.pk,
+            ).exists()
+            if live is not None and not newer:
+                _resend_code(live, now, transitions.SYSTEM, "interrupted_send")
+    return settled
 
 
 def process_deadlines(now=None, *, batch_size=1000):
@@ -536,10 +599,12 @@ def process_deadlines(now=None, *, batch_size=1000):
     report.expired_filings, report.expired_verifications = transitions.expire_overdue(
         now
     )
-    # Real time, not `now`: a demo travelling in time must not void live captchas.
+    # Real time, not `now`: a demo travelling in time must not void live captchas
+    # nor take a message being sent right now for an interrupted one.
     report.expired_captchas, _ = CaptchaStore.objects.filter(
         expiration__lte=timezone.now()
     ).delete()
+    report.interrupted_sms = recover_interrupted_sms()
     due = Verification.objects.filter(
         status=VerificationStatus.PENDING,
         auto_resent_at__isnull=True,

@@ -122,6 +122,7 @@ class SmsKind(models.TextChoices):
 
 class SmsStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
 
@@ -140,6 +141,7 @@ class SmsMessage(models.Model):
     )
     error = models.TextField(_("last error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
+    attempted_at = models.DateTimeField(_("last send attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     backend = models.CharField(_("backend"), max_length=100, blank=True)
     gateway_id = models.CharField(_("gateway message id"), max_length=64, blank=True)

@@ -14,38 +14,52 @@ from verification.models import SmsMessage, SmsStatus
 logger = logging.getLogger(__name__)
 
 
-def _attempt_delivery(message_id):
-    """Try to deliver one queued message once. Returns True if a retry is due.
-
-    The row stays locked while the backend is called, so two workers can never send
-    the same message; a message that is no longer queued is left alone.
-    """
-    backend_path = sms.backend_path()
+def _claim(message_id):
+    """Mark a queued message as being sent, and commit that before the gateway is
+    called: no other worker takes it, and if this one dies mid-send the message stays
+    visibly "sending" until the deadline sweep deals with it (see
+    `verification.actions.recover_interrupted_sms`). Returns the message or None."""
     with transaction.atomic():
         message = SmsMessage.objects.select_for_update().filter(pk=message_id).first()
         if message is None or message.status != SmsStatus.QUEUED:
-            return False
+            return None
+        message.status = SmsStatus.SENDING
         message.attempts += 1
-        message.backend = backend_path
-        try:
-            message.gateway_id = sms.get_backend().send(message) or ""
-        except sms.SmsSendError as exc:
-            message.error = str(exc)[:1000]
-            if not exc.retryable or message.attempts >= settings.SMS_MAX_ATTEMPTS:
-                message.status = SmsStatus.FAILED
-            logger.warning(
-                "SMS %s attempt %s failed (%s): %s",
-                message.pk,
-                message.attempts,
-                "will retry" if message.status == SmsStatus.QUEUED else "giving up",
-                exc,
-            )
-        else:
-            message.status = SmsStatus.SENT
-            message.sent_at = timezone.now()
-            message.error = ""
-        message.save()
-        return message.status == SmsStatus.QUEUED
+        message.attempted_at = timezone.now()
+        message.backend = sms.backend_path()
+        message.save(update_fields=["status", "attempts", "attempted_at", "backend"])
+    return message
+
+
+def _attempt_delivery(message_id):
+    """Try to deliver one queued message once. Returns True if a retry is due."""
+    message = _claim(message_id)
+    if message is None:
+        return False
+    try:
+        gateway_id = sms.get_backend().send(message) or ""
+    except sms.SmsSendError as exc:
+        retry = exc.retryable and message.attempts < settings.SMS_MAX_ATTEMPTS
+        outcome = {
+            "status": SmsStatus.QUEUED if retry else SmsStatus.FAILED,
+            "error": str(exc)[:1000],
+        }
+        logger.warning(
+            "SMS %s attempt %s failed (%s): %s",
+            message.pk,
+            message.attempts,
+            "will retry" if retry else "giving up",
+            exc,
+        )
+    else:
+        outcome = {
+            "status": SmsStatus.SENT,
+            "sent_at": timezone.now(),
+            "error": "",
+            "gateway_id": gateway_id,
+        }
+    SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(**outcome)
+    return outcome["status"] == SmsStatus.QUEUED
 
 
 @task()

@@ -67,6 +67,7 @@ def test_running_twice_changes_nothing_more():
         "expired_verifications": 0,
         "automatic_resends": 0,
         "expired_captchas": 0,
+        "interrupted_sms": 0,
     }
     assert (AuditEvent.objects.count(), SmsMessage.objects.count()) == (
         events,
