@@ -117,7 +117,8 @@ def test_resend_racing_verify_leaves_one_consistent_outcome():
         # resent first: the old code stopped working
         assert (verified.status, resent.status) == (2, 101)
         assert verification.status == "pending"
-        assert AuditEvent.objects.filter(
-            filing=filing, event_type="code_resent"
-        ).count() == 1
+        assert (
+            AuditEvent.objects.filter(filing=filing, event_type="code_resent").count()
+            == 1
+        )
     assert Attempt.objects.count() == 2  # both requests on record
