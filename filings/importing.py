@@ -7,6 +7,7 @@ is known to be valid; `create_filing` then writes it in one transaction.
 """
 
 import datetime
+import json
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -122,7 +123,9 @@ def _mapping(errors, value, path, allowed):
         errors.add(path or "record", "must be an object")
         return None
     for key in sorted(set(value) - allowed):
-        errors.add(_join(path, key), "unknown field")
+        # An odd key (empty, spaces, line breaks) is shown quoted, on one line.
+        shown = key if key.isidentifier() else json.dumps(key, ensure_ascii=False)
+        errors.add(_join(path, shown), "unknown field")
     return value
 
 

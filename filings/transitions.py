@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from filings import policies
@@ -334,18 +335,56 @@ def expire_filing(filing, *, actor=SYSTEM, now=None):
     )
 
 
-def fail_verification(filing, verification, *, actor=APPLICANT):
+def fail_verification(
+    filing, verification, *, actor=APPLICANT, locked_verifications=None
+):
     """Return a filing because one of its verifications failed too often.
 
-    The failed verification is marked failed; the filing's other pending ones close.
+    The failed verification is marked failed (with its `failed_attempts`); the
+    filing's other pending ones close. A caller holding the filing's lock passes the
+    filing's verifications, read under that lock, as `locked_verifications` (see
+    `complete_verification`).
     """
 
     def apply(locked):
-        Verification.objects.filter(pk=verification.pk).update(
-            status=VerificationStatus.FAILED, updated_at=timezone.now()
+        now = timezone.now()
+        if locked_verifications is None:
+            Verification.objects.filter(pk=verification.pk).update(
+                status=VerificationStatus.FAILED,
+                failed_attempts=verification.failed_attempts,
+                updated_at=now,
+            )
+            verification.status = VerificationStatus.FAILED
+            close = _close_open_verifications(VerificationStatus.CANCELLED)
+            return {"verification": verification.pk, **(close(locked) or {})}
+        others = [
+            v
+            for v in locked_verifications
+            if v.pk != verification.pk and v.status == VerificationStatus.PENDING
+        ]
+        # One statement: this one fails, the filing's other pending ones close.
+        this = Q(pk=verification.pk)
+        Verification.objects.filter(
+            pk__in=[verification.pk, *(v.pk for v in others)]
+        ).update(
+            status=Case(
+                When(this, then=Value(VerificationStatus.FAILED)),
+                default=Value(VerificationStatus.CANCELLED),
+            ),
+            failed_attempts=Case(
+                When(this, then=Value(verification.failed_attempts)),
+                default=F("failed_attempts"),
+                output_field=Verification._meta.get_field("failed_attempts"),
+            ),
+            updated_at=now,
         )
-        close = _close_open_verifications(VerificationStatus.CANCELLED)
-        return {"verification": verification.pk, **(close(locked) or {})}
+        verification.status = VerificationStatus.FAILED
+        for other in others:
+            other.status = VerificationStatus.CANCELLED
+        data = {"verification": verification.pk}
+        if others:
+            data["verifications_closed"] = len(others)
+        return data
 
     limit = policies.get_policy(filing.policy).failure_limit
     return _move(
@@ -355,6 +394,7 @@ def fail_verification(filing, verification, *, actor=APPLICANT):
         actor=actor,
         reason=f"verification failed: {limit} consecutive failed attempts",
         apply=apply,
+        already_locked=locked_verifications is not None,
     )
 
 

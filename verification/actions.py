@@ -164,7 +164,7 @@ def _lock_live(channel, mobile, now):
         filing.pk: filing
         for filing in FilingApplication.objects.select_for_update(of=("self",))
         .filter(pk__in=pending.values("filing_id"))
-        .select_related("subject__leader", "provider", "province")
+        .select_related("subject__leader", "provider")
         .order_by("pk")
     }
     # All of these filings' verifications: whether a verify completes its filing is
@@ -256,12 +256,18 @@ def _count_failure(live, now):
     failed = []
     for verification in live:
         verification.failed_attempts += 1
-        Verification.objects.filter(pk=verification.pk).update(
-            failed_attempts=verification.failed_attempts, updated_at=now
-        )
         limit = policies.get_policy(verification.filing.policy).failure_limit
-        if verification.failed_attempts >= limit:
-            transitions.fail_verification(verification.filing, verification)
+        if verification.failed_attempts < limit:
+            Verification.objects.filter(pk=verification.pk).update(
+                failed_attempts=verification.failed_attempts, updated_at=now
+            )
+        else:
+            # The count and the failure land in one statement.
+            transitions.fail_verification(
+                verification.filing,
+                verification,
+                locked_verifications=verification.siblings,
+            )
             # The owner learns it from the system, not from whoever was guessing.
             codes.queue_sms(
                 kind=SmsKind.NOTIFICATION,

@@ -23,6 +23,7 @@ VERIFY_LIMIT = 8
 PAGE_LIMIT = 4
 # Not a goal of its own; held where it is so that it cannot creep up unnoticed.
 RESEND_LIMIT = 9
+FAILURE_LIMIT = 20
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 MEASURED = {}
 
@@ -78,6 +79,25 @@ def test_verify_requests_stay_within_eight_statements(client):
         assert count <= VERIFY_LIMIT, f"{label}: {count} statements"
     filing.refresh_from_db()
     assert filing.status == "under_review"
+
+
+def test_the_failing_fifth_attempt(client):
+    """The rare worst case: the filing is returned and the owner gets a text."""
+    filing, leader, _ = submitted_filing()
+    for attempt in range(1, 6):
+        fields = verify_data(leader, "000000")
+        response, count = post_verify(
+            client, {"_label": f"wrong code, attempt {attempt}", "fields": fields}
+        )
+    assert banner(client.get("/verify/"))[0] == 21
+    filing.refresh_from_db()
+    assert filing.status == "returned"
+    MEASURED["verify fifth failure, filing returned (21)"] = MEASURED.pop(
+        "verify wrong code, attempt 5"
+    )
+    for attempt in range(1, 5):
+        MEASURED.pop(f"verify wrong code, attempt {attempt}")
+    assert count <= FAILURE_LIMIT, f"{count} statements"
 
 
 def test_verify_on_a_provincial_page_stays_within_eight_statements(client):
