@@ -2,7 +2,8 @@
 
 Parts (each in its own process, against the local PostgreSQL and Redis):
   sql       statements per verify, resend and page view (tests/portal/test_query_counts)
-  verify    verify throughput over HTTP vs a bare view (verify_http.py)
+  verify    verify throughput over HTTP vs a bare view (verify_http.py); profiled
+            with pyinstrument (profile_verify.py) when it misses its goal
   staff     the staff console at 1,000,000 filings (staff_console.py)
   deadlines process_deadlines with 100,000 overdue verifications (deadlines.py)
   seed      seed_demo 100,000 filings
@@ -71,33 +72,36 @@ def part_sql(out, sizes, report_dir):
     return json.loads(path.read_text())
 
 
-def part_verify(out, sizes, report_dir):
-    path = out / "verify.json"
-    run(
-        [PYTHON, "bench/verify_http.py", "--duration", str(sizes["http"]),
-         "--json", str(path)]
-    )  # fmt: skip
+def script_part(out, name, arguments, env=None):
+    """Run bench/<name>.py writing its figures to a JSON file; return them."""
+    path = out / f"{name}.json"
+    run([PYTHON, f"bench/{name}.py", *arguments, "--json", str(path)], env=env)
     return json.loads(path.read_text())
+
+
+def part_verify(out, sizes, report_dir):
+    figures = script_part(out, "verify_http", ["--duration", str(sizes["http"])])
+    if figures["ratio"] < GOALS["ratio"]:
+        # The goal is missed: say where the time goes.
+        log("Profiling the verify request (goal missed)")
+        profile = report_dir / "verify_profile.txt"
+        run([PYTHON, "bench/profile_verify.py", "--out", str(profile)])
+        figures["profile"] = profile.name
+    return figures
 
 
 def part_staff(out, sizes, report_dir):
-    path = out / "staff.json"
-    run(
-        [PYTHON, "bench/staff_console.py", "--reuse", "--filings",
-         str(sizes["staff"]), "--json", str(path),
+    return script_part(
+        out,
+        "staff_console",
+        ["--reuse", "--filings", str(sizes["staff"]),
          "--report", str(report_dir / "staff_console.md")],
         env={**ENV, "DATABASE_URL": database_url(f"icpportal_bench_{sizes['staff']}")},
     )  # fmt: skip
-    return json.loads(path.read_text())
 
 
 def part_deadlines(out, sizes, report_dir):
-    path = out / "deadlines.json"
-    run(
-        [PYTHON, "bench/deadlines.py", "--filings", str(sizes["deadlines"]),
-         "--json", str(path)]
-    )  # fmt: skip
-    return json.loads(path.read_text())
+    return script_part(out, "deadlines", ["--filings", str(sizes["deadlines"])])
 
 
 def part_seed(out, sizes, report_dir):
@@ -169,6 +173,12 @@ def report(results, facts, sizes, mode):
             f"Errors logged by the server: {v['server_errors_logged']}.",
             "",
         ]
+        if v.get("profile"):
+            lines += [
+                f"Where a verify request's time goes: {v['profile']} (pyinstrument, "
+                "in process, the same mix).",
+                "",
+            ]
 
     if "sql" in results:
         counts = results["sql"]

@@ -2,7 +2,7 @@
 
 gunicorn (2 sync workers) serves the application with PostgreSQL and the Redis cache
 on loopback; wrk drives POST /verify/ with a third each of correct, wrong and
-not-found verifications from many mobiles (verify.lua), then GET /bench/bare/ (a view
+not-found verifications from many mobiles (wrk.lua), then GET /bench/bare/ (a view
 that returns "ok" through the same middleware). Throttles are off and the captcha is
 in test mode, as a load generator can neither wait out the one nor read the other.
 
@@ -117,8 +117,8 @@ def wait_until_up(url, process, timeout=60):
     sys.exit(f"gunicorn did not answer {url} within {timeout}s")
 
 
-def wrk(script, url, seconds, connections, env):
-    """Run wrk with `script`; return its JSON summary."""
+def wrk(mode, url, seconds, connections, env):
+    """Run wrk with wrk.lua in `mode` (verify or bare); return its JSON summary."""
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         subprocess.run(
             [
@@ -129,10 +129,10 @@ def wrk(script, url, seconds, connections, env):
                 "--timeout",
                 "10s",
                 "-s",
-                str(ROOT / "bench" / script),
+                str(ROOT / "bench" / "wrk.lua"),
                 url,
             ],
-            env={**os.environ, **env, "BENCH_WRK_OUT": out.name},
+            env={**os.environ, **env, "BENCH_MODE": mode, "BENCH_WRK_OUT": out.name},
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -220,12 +220,12 @@ def main():
             wait_until_up(f"{base}/bench/bare/", server)
             wrk_env = {"BENCH_PEOPLE": str(2 * filings)}
             log("Warming up (3 s each)")
-            wrk("bare.lua", f"{base}/bench/bare/", 3, options.connections, wrk_env)
-            warm = wrk("verify.lua", base, 3, options.connections, wrk_env)
+            wrk("bare", f"{base}/bench/bare/", 3, options.connections, wrk_env)
+            warm = wrk("verify", base, 3, options.connections, wrk_env)
             log(f"Bare view, {options.duration} s, {options.connections} connections")
             bare = summary(
                 wrk(
-                    "bare.lua",
+                    "bare",
                     f"{base}/bench/bare/",
                     options.duration,
                     options.connections,
@@ -238,7 +238,7 @@ def main():
             )
             log(f"Verify, {options.duration} s, {options.connections} connections")
             verify = summary(
-                wrk("verify.lua", base, options.duration, options.connections, wrk_env)
+                wrk("verify", base, options.duration, options.connections, wrk_env)
             )
             log(
                 f"  {verify['requests_per_s']:.0f} req/s, p50 {verify['p50_ms']:.1f} ms,"

@@ -1,7 +1,9 @@
--- wrk script: POST /verify/ with a mix of correct, wrong and not-found verifications
--- from many mobiles. Person p of the bench data has mobile 13800000000 + p, code
--- %06d of p and certificate tail %06d of p (see verify_http.py). Writes a JSON
--- summary to the file named by BENCH_WRK_OUT.
+-- wrk script. BENCH_MODE=verify: POST /verify/ with a mix of correct, wrong and
+-- not-found verifications from many mobiles (person p of the bench data has mobile
+-- 13800000000 + p, code %06d of p and certificate tail %06d of p; see
+-- verify_http.py). BENCH_MODE=bare: GET the bare view. Either way a JSON summary goes
+-- to the file named by BENCH_WRK_OUT.
+local mode = os.getenv("BENCH_MODE") or "verify"
 local people = tonumber(os.getenv("BENCH_PEOPLE") or "1000")
 local csrf = "benchcsrfbenchcsrfbenchcsrf12345"  -- 32 characters: a valid secret
 local headers = {
@@ -24,6 +26,9 @@ function init(args)
 end
 
 function request()
+  if mode == "bare" then
+    return wrk.format("GET", "/bench/bare/")
+  end
   local p = math.random(people)
   local mobile = tostring(13800000000 + p)
   local code = string.format("%06d", p)
