@@ -281,8 +281,13 @@ class FilingApplication(models.Model):
     The status field is changed only by the functions in `filings.transitions`.
     """
 
+    # No single-column indexes on provider and province: the composite indexes below
+    # lead with them, and every index is paid again on each status change.
     provider = models.ForeignKey(
-        Provider, on_delete=models.PROTECT, verbose_name=_("access provider")
+        Provider,
+        on_delete=models.PROTECT,
+        db_index=False,
+        verbose_name=_("access provider"),
     )
     reference = models.CharField(
         _("provider reference"),
@@ -290,7 +295,7 @@ class FilingApplication(models.Model):
         help_text=_("The provider's own reference for the application."),
     )
     province = models.ForeignKey(
-        Province, on_delete=models.PROTECT, verbose_name=_("province")
+        Province, on_delete=models.PROTECT, db_index=False, verbose_name=_("province")
     )
     subject = models.ForeignKey(
         Subject,

@@ -21,9 +21,11 @@ class Verification(models.Model):
     Two roles with the same mobile are one person, so one record carries both roles.
     """
 
+    # Indexed by the unique (filing, mobile) constraint, which leads with it.
     filing = models.ForeignKey(
         "filings.FilingApplication",
         on_delete=models.PROTECT,
+        db_index=False,
         related_name="verifications",
         verbose_name=_("filing"),
     )
