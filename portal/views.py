@@ -113,8 +113,10 @@ class ChannelFormView(View):
     kept_fields = ("mobile", "cert_last6")
     cleared_fields = ("code", "captcha_1")
 
-    def _state_key(self, request):
-        browser = request.COOKIES.get(STATE_COOKIE, "")
+    def _state_key(self, request, browser=None):
+        """The cache key of this page's state for the browser's id (from its cookie
+        unless given), or None when the browser has no valid id yet."""
+        browser = browser or request.COOKIES.get(STATE_COOKIE, "")
         if not STATE_ID_RE.fullmatch(browser):
             return None
         return f"portal:state:{browser}:{request.path}"
@@ -168,7 +170,7 @@ class ChannelFormView(View):
                 samesite="Lax",
                 secure=settings.SESSION_COOKIE_SECURE,
             )
-            key = f"portal:state:{browser}:{request.path}"
+            key = self._state_key(request, browser)
         state = {
             "initial": {name: form.cleaned_data[name] for name in self.kept_fields},
             "result": result,

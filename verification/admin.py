@@ -87,6 +87,7 @@ class SmsMessageAdmin(SmsColumns, MobileSearchMixin, ReadOnlyAdmin):
         "status",
         "attempts",
         "error",
+        "attempted_at",
         "sent_at",
         "backend",
         "gateway_id",
