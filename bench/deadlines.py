@@ -54,7 +54,7 @@ def sweep(now):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from verification.actions import process_deadlines
+    from verification.deadlines import process_deadlines
 
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()

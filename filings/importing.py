@@ -394,11 +394,12 @@ def _create_person(data):
     )
 
 
-def create_filing(record, *, actor=transitions.PROVIDER, submit=True):
-    """Write a parsed record as a draft filing, then submit it unless `submit` is off.
+def create_filing(record, *, actor=transitions.PROVIDER):
+    """Write a parsed record as a draft filing, with its "created" audit event.
 
     Everything happens in one transaction: a failure leaves nothing behind. Raises
-    RecordInvalid if the provider reference was taken meanwhile.
+    RecordInvalid if the provider reference was taken meanwhile. Submitting it is the
+    verification engine's (`verification.moves.import_filing` does both).
     """
     try:
         with transaction.atomic():
@@ -436,10 +437,6 @@ def create_filing(record, *, actor=transitions.PROVIDER, submit=True):
                 )
                 filing.services.add(service)
             transitions.record_event(filing, actor, "created", to_status=filing.status)
-            if submit:
-                filing = transitions.submit_filing(
-                    filing, actor=actor, now=record.submitted_at
-                )
     except IntegrityError as exc:
         if FilingApplication.objects.filter(
             provider=record.provider, reference=record.reference

@@ -100,6 +100,17 @@ def get_policy(key):
     return POLICIES[PolicyKey(key)]
 
 
+def automatic_resend_time(policy_key, submitted_at, deadline):
+    """When a policy resends codes by itself: 12:00 Beijing time the day after
+    submission, if that is still before the deadline; None otherwise."""
+    at = get_policy(policy_key).automatic_resend_at
+    if at is None:
+        return None
+    day = submitted_at.astimezone(BEIJING).date() + datetime.timedelta(days=1)
+    due = datetime.datetime.combine(day, at, tzinfo=BEIJING)
+    return due if due < deadline else None
+
+
 NOBODY = frozenset()
 L = frozenset({Role.LEADER})
 A = frozenset({Role.ADMINISTRATOR})

@@ -4,26 +4,22 @@ Each public function is one move of the state machine. It runs in a transaction,
 locks the filing row, refuses a move the `ALLOWED_MOVES` table does not allow (raising
 `IllegalTransition` and leaving nothing behind), saves, and writes exactly one audit
 event in the same transaction.
+
+These are the moves of the filing record alone. A move that opens or closes
+verifications (submitting, completing, failing, expiring, returning, cancelling) is
+called through `verification.moves`, which passes its part of the work as `apply`: it
+runs on the locked row inside the move's transaction, after the move is checked.
 """
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
-from filings import policies
-from filings.models import (
-    ActorKind,
-    AuditEvent,
-    FilingApplication,
-    FilingStatus,
-    Role,
-)
-from verification.models import Verification, VerificationStatus
+from filings import icp_numbers, policies
+from filings.models import ActorKind, AuditEvent, FilingApplication, FilingStatus
 
 S = FilingStatus
 
@@ -160,125 +156,46 @@ def _move(
     return locked
 
 
-def required_verifications(filing):
-    """The verifications a filing needs under its policy: {mobile: set of roles}.
-
-    Two roles with the same mobile are one person and so one verification.
-    """
-    services = list(filing.services.select_related("administrator"))
-    roles = policies.required_roles(
-        filing.policy,
-        filing.filing_type,
-        filing.change_scope,
-        [service.kind for service in services],
-    )
-    by_mobile = defaultdict(set)
-    if Role.LEADER in roles:
-        by_mobile[filing.subject.leader.mobile].add(Role.LEADER)
-    if Role.ADMINISTRATOR in roles:
-        for service in services:
-            by_mobile[service.administrator.mobile].add(Role.ADMINISTRATOR)
-    return dict(by_mobile)
-
-
-def _automatic_resend_time(filing, submitted_at):
-    """12:00 Beijing time the day after submission, for policies that resend then,
-    if that is still before the deadline."""
-    policy = policies.get_policy(filing.policy)
-    if policy.automatic_resend_at is None:
-        return None
-    day = submitted_at.astimezone(policies.BEIJING).date() + datetime.timedelta(days=1)
-    due = datetime.datetime.combine(
-        day, policy.automatic_resend_at, tzinfo=policies.BEIJING
-    )
-    return due if due < filing.verification_deadline else None
-
-
-def _send_submission_messages(filing, verifications, now):
-    """The provider's "order submitted" text, then a code for each verification."""
-    from verification import codes, messages
-
-    recipients = [v.mobile for v in verifications] or [filing.subject.leader.mobile]
-    for mobile in recipients:
-        codes.queue_sms(
-            kind="notification",
-            sender=messages.provider_sender(filing.provider),
-            recipient=mobile,
-            text=messages.order_submitted_text(filing, now),
-            filing=filing,
-        )
-    for verification in verifications:
-        codes.issue_code(verification, filing, now)
-
-
-def submit_filing(filing, *, actor=PROVIDER, now=None):
+def submit_filing(filing, *, needs_verification, actor=PROVIDER, now=None, apply=None):
     """Submit a draft to the communications administration.
 
-    Creates one pending verification per distinct mobile that must verify and sets the
-    deadline from the policy window; a filing that needs nobody goes straight to review.
+    Sets the submission time and, when someone has to verify, the deadline from the
+    policy window; a filing that needs nobody goes straight to review. Who verifies,
+    and their records and codes, are the verification engine's part
+    (`verification.moves.submit_filing`), passed in as `apply`.
     """
     now = now or timezone.now()
-    needed = required_verifications(filing)
 
-    def apply(locked):
+    def submit(locked):
         locked.submitted_at = now
-        if needed:
+        if needs_verification:
             locked.verification_deadline = (
                 now + policies.get_policy(locked.policy).window
             )
-        auto_resend_at = _automatic_resend_time(locked, now) if needed else None
-        created = Verification.objects.bulk_create(
-            Verification(
-                filing=locked,
-                mobile=mobile,
-                is_leader=Role.LEADER in roles,
-                is_administrator=Role.ADMINISTRATOR in roles,
-                auto_resend_due_at=auto_resend_at,
-            )
-            for mobile, roles in needed.items()
-        )
-        _send_submission_messages(locked, created, now)
+        extra = apply(locked) if apply else None
         deadline = locked.verification_deadline
         return {
-            "verifications": len(needed),
+            **(extra or {}),
             "deadline": deadline.isoformat() if deadline else None,
         }
 
-    to_status = S.PENDING_VERIFICATION if needed else S.UNDER_REVIEW
-    return _move(filing, SUBMITTED, to_status, actor=actor, apply=apply)
+    to_status = S.PENDING_VERIFICATION if needs_verification else S.UNDER_REVIEW
+    return _move(filing, SUBMITTED, to_status, actor=actor, apply=submit)
 
 
-def complete_verification(filing, *, actor=APPLICANT, locked_verifications=None):
+def complete_verification(filing, *, actor=APPLICANT, apply=None, already_locked=False):
     """Move a filing whose verifications are all done to review.
 
-    A caller that holds the filing's lock in its transaction and read the filing's
-    verifications after taking it passes them as `locked_verifications`; the row is
-    then neither locked nor read again.
+    Whether they are all done is the engine's to check (`apply` refuses with
+    `IllegalTransition` if not; see `verification.moves.complete_verification`).
     """
-
-    def apply(locked):
-        if locked_verifications is None:
-            outstanding = locked.verifications.exclude(
-                status=VerificationStatus.VERIFIED
-            ).count()
-        else:
-            outstanding = sum(
-                v.status != VerificationStatus.VERIFIED for v in locked_verifications
-            )
-        if outstanding:
-            raise IllegalTransition(
-                locked,
-                VERIFICATION_COMPLETED,
-                f"{outstanding} verification(s) are not verified yet.",
-            )
-
     return _move(
         filing,
         VERIFICATION_COMPLETED,
         S.UNDER_REVIEW,
         actor=actor,
         apply=apply,
-        already_locked=locked_verifications is not None,
+        already_locked=already_locked,
     )
 
 
@@ -288,18 +205,9 @@ def _require_reason(reason):
     return reason.strip()
 
 
-def _close_open_verifications(status):
-    def apply(locked):
-        closed = locked.verifications.filter(status=VerificationStatus.PENDING).update(
-            status=status, updated_at=timezone.now()
-        )
-        return {"verifications_closed": closed} if closed else None
-
-    return apply
-
-
-def return_filing(filing, *, actor, reason, data=None):
-    """Return a filing to its provider; pending verifications are cancelled."""
+def return_filing(filing, *, actor, reason, data=None, apply=None):
+    """Return a filing to its provider (the engine's `apply` closes its
+    verifications)."""
     return _move(
         filing,
         RETURNED,
@@ -307,85 +215,41 @@ def return_filing(filing, *, actor, reason, data=None):
         actor=actor,
         reason=_require_reason(reason),
         data=data,
-        apply=_close_open_verifications(VerificationStatus.CANCELLED),
+        apply=apply,
     )
 
 
-def expire_filing(filing, *, actor=SYSTEM, now=None):
-    """Return a filing whose verification deadline has passed; verifications expire.
+def expire_filing(filing, *, actor=SYSTEM, now=None, apply=None):
+    """Return a filing whose verification deadline has passed.
 
     Refused unless the filing is still pending verification and its deadline is at
     or before `now`, so it can never undo a completed verification or an extension.
     """
     now = now or timezone.now()
-    close = _close_open_verifications(VerificationStatus.EXPIRED)
 
-    def apply(locked):
+    def expire(locked):
         if locked.verification_deadline is None or locked.verification_deadline > now:
             raise IllegalTransition(
                 locked, EXPIRED, "its verification deadline has not passed."
             )
         return {
             "deadline": locked.verification_deadline.isoformat(),
-            **(close(locked) or {}),
+            **((apply(locked) if apply else None) or {}),
         }
 
     return _move(
-        filing, EXPIRED, S.RETURNED, actor=actor, reason="expired", apply=apply
+        filing,
+        EXPIRED,
+        S.RETURNED,
+        actor=actor,
+        reason="expired",
+        apply=expire,
     )
 
 
-def fail_verification(
-    filing, verification, *, actor=APPLICANT, locked_verifications=None
-):
-    """Return a filing because one of its verifications failed too often.
-
-    The failed verification is marked failed (with its `failed_attempts`); the
-    filing's other pending ones close. A caller holding the filing's lock passes the
-    filing's verifications, read under that lock, as `locked_verifications` (see
-    `complete_verification`).
-    """
-
-    def apply(locked):
-        now = timezone.now()
-        if locked_verifications is None:
-            Verification.objects.filter(pk=verification.pk).update(
-                status=VerificationStatus.FAILED,
-                failed_attempts=verification.failed_attempts,
-                updated_at=now,
-            )
-            verification.status = VerificationStatus.FAILED
-            close = _close_open_verifications(VerificationStatus.CANCELLED)
-            return {"verification": verification.pk, **(close(locked) or {})}
-        others = [
-            v
-            for v in locked_verifications
-            if v.pk != verification.pk and v.status == VerificationStatus.PENDING
-        ]
-        # One statement: this one fails, the filing's other pending ones close.
-        this = Q(pk=verification.pk)
-        Verification.objects.filter(
-            pk__in=[verification.pk, *(v.pk for v in others)]
-        ).update(
-            status=Case(
-                When(this, then=Value(VerificationStatus.FAILED)),
-                default=Value(VerificationStatus.CANCELLED),
-            ),
-            failed_attempts=Case(
-                When(this, then=Value(verification.failed_attempts)),
-                default=F("failed_attempts"),
-                output_field=Verification._meta.get_field("failed_attempts"),
-            ),
-            updated_at=now,
-        )
-        verification.status = VerificationStatus.FAILED
-        for other in others:
-            other.status = VerificationStatus.CANCELLED
-        data = {"verification": verification.pk}
-        if others:
-            data["verifications_closed"] = len(others)
-        return data
-
+def fail_verification(filing, *, actor=APPLICANT, apply=None, already_locked=False):
+    """Return a filing because one of its people failed verification too often
+    (the engine's `apply` marks the verification failed and closes the others)."""
     limit = policies.get_policy(filing.policy).failure_limit
     return _move(
         filing,
@@ -394,127 +258,25 @@ def fail_verification(
         actor=actor,
         reason=f"verification failed: {limit} consecutive failed attempts",
         apply=apply,
-        already_locked=locked_verifications is not None,
+        already_locked=already_locked,
     )
 
 
-# The deadline sweep as set-based SQL: the same number of statements for ten overdue
-# filings or a hundred thousand. Each one moves pending_verification -> returned,
-# expires its pending verifications and gets one "expired" audit event whose data
-# holds the deadline as Python's isoformat() writes it.
-_EXPIRE_POSTGRESQL = """
-WITH overdue AS (
-    SELECT id, verification_deadline FROM {filing}
-    WHERE status = %(pending)s AND verification_deadline <= %(now)s
-    ORDER BY id
-    FOR UPDATE SKIP LOCKED
-), moved AS (
-    UPDATE {filing} AS f SET status = %(returned)s, updated_at = %(now)s
-    FROM overdue WHERE f.id = overdue.id
-    RETURNING f.id, overdue.verification_deadline AS deadline
-), expired AS (
-    UPDATE {verification} AS v SET status = %(expired)s, updated_at = %(now)s
-    FROM moved WHERE v.filing_id = moved.id AND v.status = %(verification_pending)s
-    RETURNING v.id
-), events AS (
-    INSERT INTO {event} (filing_id, created_at, actor_kind, staff_user_id,
-        event_type, from_status, to_status, reason, data)
-    SELECT id, %(created)s, %(actor)s, NULL, %(event)s, %(pending)s, %(returned)s,
-        %(reason)s, jsonb_build_object('deadline',
-            to_char(deadline AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
-            || CASE WHEN date_part('microseconds', deadline)::int %% 1000000 = 0
-                    THEN '' ELSE to_char(deadline AT TIME ZONE 'UTC', '.US') END
-            || '+00:00')
-    FROM moved
-    RETURNING 1
-)
-SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM expired)
-"""
-# SQLite has one writer at a time: after the first statement nobody else can change
-# these rows until the transaction ends, so three statements see the same filings.
-_EXPIRE_SQLITE = (
-    """
-INSERT INTO {event} (filing_id, created_at, actor_kind, staff_user_id, event_type,
-    from_status, to_status, reason, data)
-SELECT id, %(created)s, %(actor)s, NULL, %(event)s, %(pending)s, %(returned)s,
-    %(reason)s,
-    json_object('deadline', replace(verification_deadline, ' ', 'T') || '+00:00')
-FROM {filing}
-WHERE status = %(pending)s AND verification_deadline <= %(now)s
-""",
-    """
-UPDATE {verification} SET status = %(expired)s, updated_at = %(now)s
-WHERE status = %(verification_pending)s AND filing_id IN (
-    SELECT id FROM {filing}
-    WHERE status = %(pending)s AND verification_deadline <= %(now)s)
-""",
-    """
-UPDATE {filing} SET status = %(returned)s, updated_at = %(now)s
-WHERE status = %(pending)s AND verification_deadline <= %(now)s
-""",
-)
-
-
-def expire_overdue(now):
-    """Return every filing whose verification deadline is at or before `now`.
-
-    The set-based form of `expire_filing`, for the deadline sweep: one transaction
-    moves the overdue filings, expires their verifications and writes one audit
-    event per filing, in a fixed number of statements whatever their count. On
-    PostgreSQL it skips filings another transaction holds (one being verified right
-    now, say); the next sweep takes them. Returns (filings, verifications) expired.
-    """
-    assert EXPIRED in ALLOWED_MOVES[(S.PENDING_VERIFICATION, S.RETURNED)]
-    connection = transaction.get_connection()
-    quote = connection.ops.quote_name
-    tables = {
-        "filing": quote(FilingApplication._meta.db_table),
-        "verification": quote(Verification._meta.db_table),
-        "event": quote(AuditEvent._meta.db_table),
-    }
-    adapt = connection.ops.adapt_datetimefield_value
-    params = {
-        "now": adapt(now),
-        "created": adapt(timezone.now()),
-        "pending": S.PENDING_VERIFICATION,
-        "returned": S.RETURNED,
-        "verification_pending": VerificationStatus.PENDING,
-        "expired": VerificationStatus.EXPIRED,
-        "actor": ActorKind.SYSTEM,
-        "event": EXPIRED,
-        "reason": "expired",
-    }
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(_EXPIRE_POSTGRESQL.format(**tables), params)
-            filings, verifications = cursor.fetchone()
-            return filings, verifications
-        if connection.vendor != "sqlite":
-            raise NotImplementedError(f"No deadline sweep for {connection.vendor}.")
-        events, verifications, filings = (
-            cursor.execute(sql.format(**tables), params).rowcount
-            for sql in _EXPIRE_SQLITE
-        )
-        assert events == filings
-        return filings, verifications
-
-
-def cancel_filing(filing, *, actor, reason):
-    """Cancel a filing (withdrawn by the provider, or by staff); verifications close."""
+def cancel_filing(filing, *, actor, reason, apply=None):
+    """Cancel a filing (withdrawn by the provider, or by staff; the engine's `apply`
+    closes its verifications)."""
     return _move(
         filing,
         CANCELLED,
         S.CANCELLED,
         actor=actor,
         reason=_require_reason(reason),
-        apply=_close_open_verifications(VerificationStatus.CANCELLED),
+        apply=apply,
     )
 
 
 def approve_filing(filing, *, actor, reason="", now=None):
     """The administration approves a filing under review; it gets its ICP numbers."""
-    from filings import icp_numbers
-
     now = now or timezone.now()
 
     def apply(locked):

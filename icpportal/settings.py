@@ -33,7 +33,9 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 
 INSTALLED_APPS = [
-    "icpportal.apps.StaffAdminConfig",
+    # The console's templates override the admin's, so it comes first.
+    "console",
+    "console.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -47,6 +49,7 @@ INSTALLED_APPS = [
     "filings",
     "verification",
     "portal",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -77,7 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "portal.context_processors.site",
+                "demo.context_processors.demo",
             ],
         },
     },

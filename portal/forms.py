@@ -157,10 +157,3 @@ class LookupForm(ApplicantForm):
     mobile = VerifyForm.base_fields["mobile"]
     cert_last6 = VerifyForm.base_fields["cert_last6"]
     field_order = ["reference", "mobile", "cert_last6", "captcha"]
-
-
-class PhoneForm(forms.Form):
-    """The demo phone: which number's inbox to read."""
-
-    mobile = VerifyForm.base_fields["mobile"]
-    clean_mobile = ApplicantForm.clean_mobile

@@ -15,6 +15,4 @@ urlpatterns = [
     ),
     path("provinces/", views.province_directory, name="provinces"),
     path("where/", views.lookup, name="lookup"),
-    path("demo/", views.demo_home, name="demo-home"),
-    path("demo/phone/", views.demo_phone, name="demo-phone"),
 ]

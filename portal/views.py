@@ -1,5 +1,5 @@
 """The applicant pages: central and provincial verify/resend, the province directory,
-"where is my filing", and the demo pages."""
+and "where is my filing"."""
 
 import re
 import secrets
@@ -16,9 +16,9 @@ from django.views import View
 from filings import policies
 from filings.models import FilingApplication, FilingStatus, Province, Role
 from filings.privacy import mask_mobile
-from portal.forms import LookupForm, PhoneForm, ResendForm, VerifyForm
-from verification import actions, messages, sms, throttles
-from verification.models import AttemptAction, SmsMessage
+from portal.forms import LookupForm, ResendForm, VerifyForm
+from verification import actions, messages, throttles
+from verification.models import AttemptAction
 
 SUBMISSION_TTL = 3600
 # The browser's id for its page state (see ChannelFormView) and how long it is kept.
@@ -309,92 +309,3 @@ def lookup(request):
         data["captcha_1"] = ""
         form.data = data
     return render(request, "portal/lookup.html", context)
-
-
-def demo_enabled():
-    """The demo phone exists only in demo mode with the database SMS backend."""
-    return settings.DEMO_MODE and sms.get_backend().is_outbox
-
-
-def demo_phone(request):
-    """A simulated phone: the inbox of one mobile number, newest first."""
-    if not demo_enabled():
-        raise Http404("The demo phone is available only in demo mode.")
-    form = PhoneForm(request.GET or None)
-    inbox = None
-    if form.is_bound and form.is_valid():
-        inbox = SmsMessage.objects.filter(
-            recipient=form.cleaned_data["mobile"]
-        ).order_by("-id")[:100]
-    identity = request.session.get("demo_identity")
-    if identity and not (
-        inbox is not None and form.cleaned_data["mobile"] == identity["mobile"]
-    ):
-        identity = None  # show the hint only next to that identity's own inbox
-    return render(
-        request,
-        "portal/phone.html",
-        {"form": form, "inbox": inbox, "identity": identity},
-    )
-
-
-def _new_demo_identity():
-    """A fresh applicant for the demo: a 1700 mobile and a valid resident ID."""
-    from stdnum.cn import ric
-
-    from filings.models import Person
-
-    while True:
-        mobile = f"1700{secrets.randbelow(10**7):07d}"
-        if not Person.objects.filter(mobile=mobile).exists():
-            break
-    born = f"19{secrets.randbelow(30) + 70}0{secrets.randbelow(9) + 1}1{secrets.randbelow(9)}"
-    base = f"110102{born}{secrets.randbelow(1000):03d}"
-    return mobile, base + ric.calc_check_digit(base + "0")
-
-
-def demo_home(request):
-    """The demo's front door: what the simulator shows, and a button to try it."""
-    if not demo_enabled():
-        raise Http404("The demo pages are available only in demo mode.")
-    if request.method == "POST":
-        from filings.importing import create_filing, parse_record
-
-        mobile, certificate = _new_demo_identity()
-        reference = f"TRY-{timezone.now():%m%d}-{secrets.token_hex(3).upper()}"
-        person = {
-            "name": "体验用户",
-            "certificate_type": "resident_id",
-            "certificate_number": certificate,
-            "mobile": mobile,
-        }
-        record = {
-            "provider": "aliyun",
-            "reference": reference,
-            "province": "bj",
-            "type": "first_filing",
-            "policy": "miit-current",
-            "subject": {
-                "name": "体验用户",
-                "nature": "individual",
-                "certificate_type": "resident_id",
-                "certificate_number": certificate,
-                "leader": person,
-            },
-            "services": [
-                {
-                    "kind": "website",
-                    "name": "我的体验网站",
-                    "domains": [f"try-{reference[-6:].lower()}.example.cn"],
-                    "administrator": person,
-                }
-            ],
-        }
-        create_filing(parse_record(record))
-        request.session["demo_identity"] = {
-            "mobile": mobile,
-            "cert_last6": certificate[-6:],
-            "reference": reference,
-        }
-        return _redirect_see_other(f"/demo/phone/?mobile={mobile}")
-    return render(request, "portal/demo_home.html", {})

@@ -1,4 +1,4 @@
-"""The verification engine: verifying, resending, and the deadline sweep.
+"""The verification engine: verifying and resending, and the staff's actions.
 
 `verify` and `resend` take what a person typed on a channel's page and return an
 `Outcome` whose `status` is a code of the MIIT page (see `verification.messages`).
@@ -9,13 +9,10 @@ Locking: a call locks the filings concerned first, then their verification rows,
 same order the filing transitions and the deadline sweep use, so they cannot deadlock.
 """
 
-import datetime
 import logging
 import unicodedata
 from dataclasses import dataclass, field
 
-from captcha.models import CaptchaStore
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Q, StringAgg, Subquery, Value
@@ -26,13 +23,11 @@ from filings import policies, transitions
 from filings.models import FilingApplication, FilingStatus, Person, PolicyKey, Service
 from filings.privacy import mask_mobile
 from filings.validators import normalize_mobile
-from verification import codes, messages, throttles
+from verification import codes, messages, moves, throttles
 from verification.models import (
     Attempt,
     AttemptAction,
     SmsKind,
-    SmsMessage,
-    SmsStatus,
     Verification,
     VerificationStatus,
 )
@@ -190,7 +185,7 @@ def _lock_live(channel, mobile, now):
         if verification.filing.status != FilingStatus.PENDING_VERIFICATION:
             continue
         if verification.filing.verification_deadline <= now:
-            transitions.expire_filing(verification.filing, now=now)
+            moves.expire_filing(verification.filing, now=now)
             expired.append(verification)
         else:
             live.append(verification)
@@ -244,7 +239,7 @@ def _mark_verified(verification, now):
         data={"verification": verification.pk, "roles": verification.roles},
     )
     if all(v.status == VerificationStatus.VERIFIED for v in verification.siblings):
-        transitions.complete_verification(
+        moves.complete_verification(
             verification.filing, locked_verifications=verification.siblings
         )
         return messages.VERIFIED_ALL
@@ -263,7 +258,7 @@ def _count_failure(live, now):
             )
         else:
             # The count and the failure land in one statement.
-            transitions.fail_verification(
+            moves.fail_verification(
                 verification.filing,
                 verification,
                 locked_verifications=verification.siblings,
@@ -364,31 +359,14 @@ def resend(channel, mobile, cert_last6, *, ip=None, user_agent="", now=None):
                 status, reason = messages.RESEND_LIMIT_REACHED, "resend_cap"
             else:
                 for verification in under_cap:
-                    _resend_code(verification, now, transitions.APPLICANT, "applicant")
+                    codes.resend_code(
+                        verification, now, transitions.APPLICANT, "applicant"
+                    )
                 resent = under_cap
                 status, reason = messages.RESENT, "resent"
         match = resent[0] if len(resent) == 1 else None
         _record(action, channel, mobile, status, reason, ip, user_agent, match)
     return Outcome(action, status, verifications=resent)
-
-
-def _resend_code(verification, now, actor, trigger, reason=""):
-    """Issue a new code to a locked, live verification and audit it."""
-    counts = trigger == "applicant"
-    if counts:
-        verification.resends += 1
-        Verification.objects.filter(pk=verification.pk).update(
-            resends=verification.resends, updated_at=now
-        )
-    message = codes.issue_code(verification, verification.filing, now)
-    transitions.record_event(
-        verification.filing,
-        actor,
-        "code_resent",
-        reason=reason,
-        data={"verification": verification.pk, "trigger": trigger, "sms": message.pk},
-    )
-    return message
 
 
 class StaffActionRefused(Exception):
@@ -399,8 +377,9 @@ class NotResendable(StaffActionRefused):
     """A staff resend asked for a verification that is not waiting for a code."""
 
 
-def _lock_for_staff(verification, now):
-    """Lock a verification and its filing; refuse unless both are still pending."""
+def lock_pending(verification, now):
+    """Lock a verification and its filing; refuse (NotResendable) unless both are
+    still pending and the deadline has not passed."""
     filing = (
         FilingApplication.objects.select_for_update(of=("self",))
         .select_related("province", "provider", "subject__leader")
@@ -436,8 +415,10 @@ def staff_resend(verification, user, reason, *, now=None):
     now = now or timezone.now()
     reason = _staff_reason(reason)
     with transaction.atomic():
-        locked = _lock_for_staff(verification, now)
-        return _resend_code(locked, now, transitions.Actor.staff(user), "staff", reason)
+        locked = lock_pending(verification, now)
+        return codes.resend_code(
+            locked, now, transitions.Actor.staff(user), "staff", reason
+        )
 
 
 def staff_mark_verified(verification, user, reason, *, now=None):
@@ -449,7 +430,7 @@ def staff_mark_verified(verification, user, reason, *, now=None):
     reason = _staff_reason(reason)
     actor = transitions.Actor.staff(user)
     with transaction.atomic():
-        locked = _lock_for_staff(verification, now)
+        locked = lock_pending(verification, now)
         Verification.objects.filter(pk=locked.pk).update(
             status=VerificationStatus.VERIFIED, verified_at=now, updated_at=now
         )
@@ -467,7 +448,7 @@ def staff_mark_verified(verification, user, reason, *, now=None):
         )
         if outstanding:
             return messages.VERIFIED_WAIT_FOR_OTHERS
-        transitions.complete_verification(locked.filing, actor=actor)
+        moves.complete_verification(locked.filing, actor=actor)
         return messages.VERIFIED_ALL
 
 
@@ -478,7 +459,7 @@ def staff_change_mobile(verification, new_mobile, user, reason, *, now=None):
     reason = _staff_reason(reason)
     new_mobile = normalize_mobile(new_mobile)  # ValidationError for a bad number
     with transaction.atomic():
-        locked = _lock_for_staff(verification, now)
+        locked = lock_pending(verification, now)
         old_mobile = locked.mobile
         if new_mobile == old_mobile:
             raise StaffActionRefused(
@@ -516,127 +497,6 @@ def staff_change_mobile(verification, new_mobile, user, reason, *, now=None):
                 "to": mask_mobile(new_mobile),
             },
         )
-        return _resend_code(
+        return codes.resend_code(
             locked, now, transitions.Actor.staff(user), "mobile_changed", reason
         )
-
-
-@dataclass
-class DeadlineReport:
-    expired_filings: int = 0
-    expired_verifications: int = 0
-    automatic_resends: int = 0
-    expired_captchas: int = 0
-    interrupted_sms: int = 0
-
-    def as_dict(self):
-        return {
-            "expired_filings": self.expired_filings,
-            "expired_verifications": self.expired_verifications,
-            "automatic_resends": self.automatic_resends,
-            "expired_captchas": self.expired_captchas,
-            "interrupted_sms": self.interrupted_sms,
-        }
-
-
-INTERRUPTED_ERROR = (
-    "The worker stopped while sending; whether the gateway delivered it is unknown."
-)
-
-
-def recover_interrupted_sms(now=None):
-    """Settle messages whose worker died mid-send (still "sending" after
-    SMS_INTERRUPTED_AFTER_SECONDS). Returns how many were settled.
-
-    Such a message may or may not have reached the phone, so a code is never sent
-    again: the message is marked failed and, if its verification is still pending
-    and this was its latest code, a fresh code is issued (the old one stops
-    working). A notification carries no code and is queued again.
-    """
-    from verification.tasks import deliver_sms
-
-    now = now or timezone.now()
-    cutoff = now - datetime.timedelta(seconds=settings.SMS_INTERRUPTED_AFTER_SECONDS)
-    stalled = SmsMessage.objects.filter(
-        status=SmsStatus.SENDING, attempted_at__lte=cutoff
-    )
-    settled = 0
-    for message_id, verification_id in stalled.values_list("pk", "verification_id"):
-        with transaction.atomic():
-            live = None
-            if verification_id:
-                # Filing, then verification, then message: the engine's lock order.
-                verification = Verification.objects.get(pk=verification_id)
-                try:
-                    live = _lock_for_staff(verification, now)
-                except NotResendable:
-                    live = None
-            message = (
-                stalled.select_for_update(skip_locked=True)
-                .filter(pk=message_id)
-                .first()
-            )
-            if message is None:
-                continue
-            settled += 1
-            if message.kind != SmsKind.VERIFICATION_CODE:
-                message.status, message.error = SmsStatus.QUEUED, INTERRUPTED_ERROR
-                message.save(update_fields=["status", "error"])
-                transaction.on_commit(lambda pk=message.pk: deliver_sms.enqueue(pk))
-                continue
-            message.status, message.error = SmsStatus.FAILED, INTERRUPTED_ERROR
-            message.save(update_fields=["status", "error"])
-            newer = SmsMessage.objects.filter(
-                verification_id=verification_id,
-                kind=SmsKind.VERIFICATION_CODE,
-                pk__gt=message.pk,
-            ).exists()
-            if live is not None and not newer:
-                _resend_code(live, now, transitions.SYSTEM, "interrupted_send")
-    return settled
-
-
-def process_deadlines(now=None, *, batch_size=1000):
-    """Expire overdue verifications (returning their filings) and send the automatic
-    next-day resends that are due, `batch_size` filings per transaction. Also purges
-    expired captcha challenges. Idempotent and safe to run concurrently."""
-    now = now or timezone.now()
-    report = DeadlineReport()
-    report.expired_filings, report.expired_verifications = transitions.expire_overdue(
-        now
-    )
-    # Real time, not `now`: a demo travelling in time must not void live captchas
-    # nor take a message being sent right now for an interrupted one.
-    report.expired_captchas, _ = CaptchaStore.objects.filter(
-        expiration__lte=timezone.now()
-    ).delete()
-    report.interrupted_sms = recover_interrupted_sms()
-    due = Verification.objects.filter(
-        status=VerificationStatus.PENDING,
-        auto_resent_at__isnull=True,
-        auto_resend_due_at__lte=now,
-    )
-    while True:
-        with transaction.atomic():
-            filings = {
-                filing.pk: filing
-                for filing in FilingApplication.objects.select_for_update(
-                    of=("self",), skip_locked=True
-                )
-                .filter(
-                    pk__in=due.values("filing_id"),
-                    status=FilingStatus.PENDING_VERIFICATION,
-                    verification_deadline__gt=now,
-                )
-                .select_related("province", "provider")
-                .order_by("pk")[:batch_size]
-            }
-            if not filings:
-                return report
-            for verification in due.select_for_update().filter(filing_id__in=filings):
-                verification.filing = filings[verification.filing_id]
-                Verification.objects.filter(pk=verification.pk).update(
-                    auto_resent_at=now
-                )
-                _resend_code(verification, now, transitions.SYSTEM, "automatic")
-                report.automatic_resends += 1

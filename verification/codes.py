@@ -10,8 +10,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.crypto import salted_hmac
 
+from filings import transitions
 from verification import messages
 from verification.models import SmsKind, SmsMessage, Verification, VerificationStatus
+from verification.tasks import deliver_sms
 
 CODE_LENGTH = 6
 HASH_SALT = "icpportal.verification.code"
@@ -61,8 +63,6 @@ def _store_unique_code(verification, now):
 
 def queue_sms(*, kind, sender, recipient, text, filing=None, verification=None):
     """Record a message and enqueue its delivery once the transaction commits."""
-    from verification.tasks import deliver_sms
-
     message = SmsMessage.objects.create(
         kind=kind,
         sender=sender,
@@ -89,3 +89,25 @@ def issue_code(verification, filing, now):
         filing=filing,
         verification=verification,
     )
+
+
+def resend_code(verification, now, actor, trigger, reason=""):
+    """Issue a new code to a locked, live verification and audit it as `code_resent`.
+
+    `trigger` says why (`applicant`, `staff`, `automatic`, `mobile_changed`,
+    `interrupted_send`); only the applicant's own resends count against the cap.
+    """
+    if trigger == "applicant":
+        verification.resends += 1
+        Verification.objects.filter(pk=verification.pk).update(
+            resends=verification.resends, updated_at=now
+        )
+    message = issue_code(verification, verification.filing, now)
+    transitions.record_event(
+        verification.filing,
+        actor,
+        "code_resent",
+        reason=reason,
+        data={"verification": verification.pk, "trigger": trigger, "sms": message.pk},
+    )
+    return message

@@ -1,4 +1,5 @@
-"""Background tasks (Django's tasks API): SMS delivery and the deadline sweep."""
+"""Background tasks (Django's tasks API): SMS delivery. The deadline sweep's task is
+`verification.deadlines.process_deadlines_task`."""
 
 import datetime
 import logging
@@ -18,7 +19,7 @@ def _claim(message_id):
     """Mark a queued message as being sent, and commit that before the gateway is
     called: no other worker takes it, and if this one dies mid-send the message stays
     visibly "sending" until the deadline sweep deals with it (see
-    `verification.actions.recover_interrupted_sms`). Returns the message or None."""
+    `verification.deadlines.recover_interrupted_sms`). Returns the message or None."""
     with transaction.atomic():
         message = SmsMessage.objects.select_for_update().filter(pk=message_id).first()
         if message is None or message.status != SmsStatus.QUEUED:
@@ -74,12 +75,3 @@ def deliver_sms(message_id):
             ).enqueue(message_id)
             return
         # Backends that cannot defer (the immediate one) retry at once.
-
-
-@task()
-def process_deadlines_task(now=None):
-    """The deadline sweep as a task, for a scheduler or the worker to run."""
-    from verification import actions
-
-    when = datetime.datetime.fromisoformat(now) if now else None
-    return actions.process_deadlines(now=when).as_dict()

@@ -3,6 +3,7 @@
 from filings import transitions
 from filings.models import FilingStatus
 from tests.factories import FilingFactory
+from verification import moves
 from verification.models import Verification, VerificationStatus
 
 S = FilingStatus
@@ -24,13 +25,13 @@ def filing_in(status, **factory_kwargs):
     if status == S.DRAFT:
         return filing
     if status == S.CANCELLED:
-        return transitions.cancel_filing(filing, actor=actor, reason="test")
-    filing = transitions.submit_filing(filing)
+        return moves.cancel_filing(filing, actor=actor, reason="test")
+    filing = moves.submit_filing(filing)
     if status == S.PENDING_VERIFICATION:
         assert filing.status == S.PENDING_VERIFICATION
         return filing
     if status == S.RETURNED:
-        return transitions.return_filing(filing, actor=actor, reason="test")
+        return moves.return_filing(filing, actor=actor, reason="test")
     assert filing.status == S.UNDER_REVIEW
     if status == S.APPROVED:
         return transitions.approve_filing(filing, actor=actor)

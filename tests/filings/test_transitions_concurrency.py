@@ -9,6 +9,7 @@ from filings.models import AuditEvent, FilingApplication, FilingStatus
 from tests.concurrency import race
 from tests.conftest import postgres_only
 from tests.factories import FilingFactory
+from verification import moves
 from verification.models import Verification
 
 pytestmark = [
@@ -22,7 +23,7 @@ THREADS = 8
 
 def test_simultaneous_submissions_submit_once():
     filing = FilingFactory()
-    outcomes = race([lambda: transitions.submit_filing(filing)] * THREADS)
+    outcomes = race([lambda: moves.submit_filing(filing)] * THREADS)
     wins = [o for o in outcomes if isinstance(o, FilingApplication)]
     refusals = [o for o in outcomes if isinstance(o, transitions.IllegalTransition)]
     assert (len(wins), len(refusals)) == (1, THREADS - 1), outcomes
@@ -31,13 +32,13 @@ def test_simultaneous_submissions_submit_once():
 
 
 def test_return_racing_cancel_gives_one_outcome_and_one_event():
-    filing = transitions.submit_filing(FilingFactory())
+    filing = moves.submit_filing(FilingFactory())
     system = transitions.SYSTEM
-    moves = [
-        lambda: transitions.return_filing(filing, actor=system, reason="expired"),
-        lambda: transitions.cancel_filing(filing, actor=system, reason="withdrawn"),
+    contenders = [
+        lambda: moves.return_filing(filing, actor=system, reason="expired"),
+        lambda: moves.cancel_filing(filing, actor=system, reason="withdrawn"),
     ] * (THREADS // 2)
-    outcomes = race(moves)
+    outcomes = race(contenders)
     wins = [o for o in outcomes if isinstance(o, FilingApplication)]
     assert len(wins) == 1, outcomes
     assert all(
@@ -54,19 +55,19 @@ def test_return_racing_cancel_gives_one_outcome_and_one_event():
 
 
 def test_completion_racing_expiry_never_gives_both():
-    filing = transitions.submit_filing(FilingFactory())
+    filing = moves.submit_filing(FilingFactory())
     Verification.objects.filter(filing=filing).update(status="verified")
     after_deadline = filing.verification_deadline + datetime.timedelta(seconds=1)
     outcomes = race(
         [
-            lambda: transitions.complete_verification(filing),
-            lambda: transitions.expire_filing(filing, now=after_deadline),
+            lambda: moves.complete_verification(filing),
+            lambda: moves.expire_filing(filing, now=after_deadline),
         ]
         * (THREADS // 2)
     )
     assert sum(isinstance(o, FilingApplication) for o in outcomes) == 1, outcomes
-    moves = AuditEvent.objects.filter(
+    moved = AuditEvent.objects.filter(
         filing=filing, from_status=FilingStatus.PENDING_VERIFICATION
     )
-    assert moves.count() == 1
-    assert FilingApplication.objects.get(pk=filing.pk).status == moves.get().to_status
+    assert moved.count() == 1
+    assert FilingApplication.objects.get(pk=filing.pk).status == moved.get().to_status

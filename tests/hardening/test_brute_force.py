@@ -5,7 +5,7 @@ import random
 import pytest
 
 from filings.models import FilingApplication
-from tests.staff.conftest import make_staff
+from tests.console.conftest import make_staff
 from tests.verification.helpers import last6, latest_code, submitted_filing
 from verification.models import Attempt, SmsMessage, Verification
 

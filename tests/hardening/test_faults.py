@@ -7,7 +7,7 @@ from django.test import Client
 from filings.models import AuditEvent
 from tests.portal.helpers import post_form, verify_data
 from tests.verification.helpers import submitted_filing
-from verification import actions
+from verification import actions, moves
 from verification.models import Attempt, Verification
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +46,7 @@ def test_nothing_is_half_written_by_a_failing_transition(monkeypatch):
 
     monkeypatch.setattr(transitions, "record_event", broken)
     with pytest.raises(OperationalError), transaction.atomic():
-        transitions.cancel_filing(filing, actor=transitions.PROVIDER, reason="x")
+        moves.cancel_filing(filing, actor=transitions.PROVIDER, reason="x")
     filing.refresh_from_db()
     assert filing.status == "pending_verification"
     assert Verification.objects.filter(filing=filing, status="pending").count() == 2

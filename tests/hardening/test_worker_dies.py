@@ -15,7 +15,7 @@ from django.utils import timezone
 from filings.models import AuditEvent
 from tests.conftest import postgres_only
 from tests.verification.helpers import CODE_RE, submitted_filing, verify_person
-from verification import actions, tasks
+from verification import actions, deadlines, tasks
 from verification.models import SmsKind, SmsMessage, SmsStatus
 
 LATER = datetime.timedelta(seconds=settings.SMS_INTERRUPTED_AFTER_SECONDS + 1)
@@ -63,7 +63,7 @@ def test_the_message_stays_visibly_sending(monkeypatch, client):
     assert page.status_code == 200
     assert "Sending" in page.content.decode() or "发送中" in page.content.decode()
     # A sweep before the grace period leaves it alone: it may still be in flight.
-    assert actions.process_deadlines().interrupted_sms == 0
+    assert deadlines.process_deadlines().interrupted_sms == 0
     message.refresh_from_db()
     assert message.status == SmsStatus.SENDING
 
@@ -75,11 +75,11 @@ def test_the_sweep_sends_a_fresh_code_and_never_the_same_one_twice(
     filing, leader, message = interrupted_code_message(monkeypatch)
     old_code = code_of(message)
     with django_capture_on_commit_callbacks(execute=True):
-        assert actions.recover_interrupted_sms(timezone.now() + LATER) == 1
+        assert deadlines.recover_interrupted_sms(timezone.now() + LATER) == 1
 
     message.refresh_from_db()
     assert message.status == SmsStatus.FAILED
-    assert message.error == actions.INTERRUPTED_ERROR
+    assert message.error == deadlines.INTERRUPTED_ERROR
     fresh = (
         SmsMessage.objects.filter(
             recipient=leader.mobile, kind=SmsKind.VERIFICATION_CODE
@@ -99,7 +99,7 @@ def test_the_sweep_sends_a_fresh_code_and_never_the_same_one_twice(
     assert verify_person(filing, leader, code=old_code).status == 2
     assert verify_person(filing, leader, code=code_of(fresh)).status == 31
     # Settled once: a second sweep finds nothing.
-    assert actions.recover_interrupted_sms(timezone.now() + LATER) == 0
+    assert deadlines.recover_interrupted_sms(timezone.now() + LATER) == 0
 
 
 @pytest.mark.django_db
@@ -107,7 +107,7 @@ def test_no_fresh_code_when_a_newer_one_was_issued_meanwhile(monkeypatch):
     filing, leader, message = interrupted_code_message(monkeypatch)
     actions.resend(actions.CENTRAL, leader.mobile, leader.certificate_number[-6:])
     codes_before = SmsMessage.objects.filter(kind=SmsKind.VERIFICATION_CODE).count()
-    assert actions.recover_interrupted_sms(timezone.now() + LATER) == 1
+    assert deadlines.recover_interrupted_sms(timezone.now() + LATER) == 1
     assert SmsMessage.objects.filter(kind=SmsKind.VERIFICATION_CODE).count() == (
         codes_before
     )
@@ -126,7 +126,7 @@ def test_an_interrupted_notification_is_queued_again_and_sent(
         attempted_at=timezone.now() - LATER,
     )
     with django_capture_on_commit_callbacks(execute=True):
-        assert actions.process_deadlines().interrupted_sms == 1
+        assert deadlines.process_deadlines().interrupted_sms == 1
     notice.refresh_from_db()
     assert (notice.status, notice.attempts) == (SmsStatus.SENT, 2)
 
@@ -175,7 +175,7 @@ def test_a_worker_process_killed_mid_send(monkeypatch):
     assert (message.status, message.attempts) == (SmsStatus.SENDING, 1)
     assert message.backend == "tests.hardening.dying_backend.DyingBackend"
 
-    assert actions.recover_interrupted_sms(timezone.now() + LATER) == 1
+    assert deadlines.recover_interrupted_sms(timezone.now() + LATER) == 1
     message.refresh_from_db()
     assert message.status == SmsStatus.FAILED
     fresh = SmsMessage.objects.filter(

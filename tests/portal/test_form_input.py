@@ -5,10 +5,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from filings import transitions
 from tests.factories import FilingFactory, PersonFactory
 from tests.portal.helpers import banner, post_form
 from tests.verification.helpers import last6, latest_code, submitted_filing
+from verification import moves
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +109,7 @@ def test_odd_but_valid_input_verifies(client, mobile):
 def test_lower_case_x_on_the_page(client):
 
     leader = PersonFactory(certificate_number="11010519491231002X")
-    transitions.submit_filing(FilingFactory(subject__leader=leader))
+    moves.submit_filing(FilingFactory(subject__leader=leader))
     page = post_form(
         client,
         "/verify/",

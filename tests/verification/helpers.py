@@ -2,9 +2,8 @@
 
 import re
 
-from filings import transitions
 from tests.factories import FilingFactory, PersonFactory, ServiceFactory
-from verification import actions
+from verification import actions, moves
 from verification.models import SmsKind, SmsMessage
 
 CODE_RE = re.compile(r"验证码为(\d{6})")
@@ -29,7 +28,7 @@ def submitted_filing(policy="miit-current", *, same_person=False, now=None, **kw
         services=[],
     )
     filing.services.add(ServiceFactory(subject=filing.subject, administrator=admin))
-    filing = transitions.submit_filing(filing, now=now, **kwargs)
+    filing = moves.submit_filing(filing, now=now, **kwargs)
     return filing, leader, admin
 
 

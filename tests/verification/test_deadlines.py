@@ -7,11 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from filings import transitions
 from filings.models import AuditEvent, FilingApplication
 from filings.policies import BEIJING
 from tests.verification.helpers import latest_code, submitted_filing, verify_person
-from verification import actions
+from verification import deadlines
 from verification.models import SmsMessage, Verification
 
 pytestmark = pytest.mark.django_db
@@ -40,10 +39,10 @@ def statuses(filing):
 def test_expires_exactly_at_the_deadline(policy, hours):
     filing, _, _ = submitted_filing(policy, now=SUBMITTED)
     deadline = SUBMITTED + datetime.timedelta(hours=hours)
-    report = actions.process_deadlines(deadline - datetime.timedelta(seconds=1))
+    report = deadlines.process_deadlines(deadline - datetime.timedelta(seconds=1))
     assert report.expired_filings == 0
     assert statuses(filing)[0] == "pending_verification"
-    report = actions.process_deadlines(deadline)
+    report = deadlines.process_deadlines(deadline)
     assert (report.expired_filings, report.expired_verifications) == (1, 2)
     assert statuses(filing) == ("returned", ["expired", "expired"])
     event = AuditEvent.objects.get(filing=filing, event_type="expired")
@@ -58,10 +57,10 @@ def test_expires_exactly_at_the_deadline(policy, hours):
 def test_running_twice_changes_nothing_more():
     filing, _, _ = submitted_filing(now=SUBMITTED)
     later = SUBMITTED + datetime.timedelta(days=3)
-    actions.process_deadlines(later)
+    deadlines.process_deadlines(later)
     events = AuditEvent.objects.count()
     messages = SmsMessage.objects.count()
-    report = actions.process_deadlines(later)
+    report = deadlines.process_deadlines(later)
     assert report.as_dict() == {
         "expired_filings": 0,
         "expired_verifications": 0,
@@ -78,13 +77,13 @@ def test_running_twice_changes_nothing_more():
 def test_verified_people_stay_verified_when_the_filing_expires():
     filing, leader, _ = submitted_filing(now=SUBMITTED)
     verify_person(filing, leader, now=SUBMITTED + datetime.timedelta(hours=1))
-    actions.process_deadlines(SUBMITTED + datetime.timedelta(days=2))
+    deadlines.process_deadlines(SUBMITTED + datetime.timedelta(days=2))
     assert statuses(filing) == ("returned", ["expired", "verified"])
 
 
 def test_small_batches_expire_everything():
     filings = [submitted_filing(now=SUBMITTED)[0] for _ in range(5)]
-    report = actions.process_deadlines(
+    report = deadlines.process_deadlines(
         SUBMITTED + datetime.timedelta(days=3), batch_size=2
     )
     assert report.expired_filings == 5
@@ -96,7 +95,7 @@ def sweep_statements(count):
     submitted = SUBMITTED + datetime.timedelta(days=count)
     filings = [submitted_filing(now=submitted)[0] for _ in range(count)]
     with CaptureQueriesContext(connection) as queries:
-        expired = transitions.expire_overdue(submitted + datetime.timedelta(days=1))
+        expired = deadlines.expire_overdue(submitted + datetime.timedelta(days=1))
     assert expired == (count, 2 * count)
     assert all(statuses(f) == ("returned", ["expired", "expired"]) for f in filings)
     return [
@@ -115,7 +114,7 @@ def test_swept_filings_get_one_event_with_the_deadline(microsecond):
     filing, _, _ = submitted_filing(
         now=SUBMITTED.replace(second=7, microsecond=microsecond)
     )
-    actions.process_deadlines(SUBMITTED + datetime.timedelta(days=3))
+    deadlines.process_deadlines(SUBMITTED + datetime.timedelta(days=3))
     filing.refresh_from_db()
     (event,) = AuditEvent.objects.filter(filing=filing, event_type="expired")
     assert (event.actor_kind, event.from_status, event.to_status, event.reason) == (
@@ -135,7 +134,7 @@ def test_the_sweep_purges_expired_captchas_only():
         expiration=timezone.now() - datetime.timedelta(seconds=1)
     )
     live = CaptchaStore.objects.create(challenge="EFGH", response="efgh")
-    report = actions.process_deadlines()
+    report = deadlines.process_deadlines()
     assert report.expired_captchas == 1
     assert list(CaptchaStore.objects.values_list("pk", flat=True)) == [live.pk]
 
@@ -146,15 +145,17 @@ def test_automatic_resend_at_noon_the_next_day(policy):
     old_code = latest_code(leader.mobile)
     noon = datetime.datetime(2026, 3, 3, 12, 0, tzinfo=BEIJING)
     assert (
-        actions.process_deadlines(
+        deadlines.process_deadlines(
             noon - datetime.timedelta(minutes=1)
         ).automatic_resends
         == 0
     )
-    report = actions.process_deadlines(noon)
+    report = deadlines.process_deadlines(noon)
     assert report.automatic_resends == 2
     assert (
-        actions.process_deadlines(noon + datetime.timedelta(hours=1)).automatic_resends
+        deadlines.process_deadlines(
+            noon + datetime.timedelta(hours=1)
+        ).automatic_resends
         == 0
     )
     new_code = latest_code(leader.mobile)
@@ -186,7 +187,7 @@ def test_miit_policies_have_no_automatic_resend(policy):
         )
     ) == {None}
     noon = datetime.datetime(2026, 3, 3, 12, 0, tzinfo=BEIJING)
-    assert actions.process_deadlines(noon).automatic_resends == 0
+    assert deadlines.process_deadlines(noon).automatic_resends == 0
 
 
 def test_no_automatic_resend_for_the_verified_or_the_expired():
@@ -194,11 +195,11 @@ def test_no_automatic_resend_for_the_verified_or_the_expired():
     verify_person(filing, leader, now=SUBMITTED)
     noon = datetime.datetime(2026, 3, 3, 12, 0, tzinfo=BEIJING)
     assert (
-        actions.process_deadlines(noon).automatic_resends == 1
+        deadlines.process_deadlines(noon).automatic_resends == 1
     )  # the administrator only
     expired, _, _ = submitted_filing("pilot-2017", now=SUBMITTED)
     much_later = SUBMITTED + datetime.timedelta(days=5)
-    report = actions.process_deadlines(much_later)
+    report = deadlines.process_deadlines(much_later)
     assert report.automatic_resends == 0
     assert statuses(expired)[0] == "returned"
 
@@ -221,7 +222,7 @@ def test_command_rejects_a_bad_time(run_command):
 
 
 def test_sweep_as_a_task():
-    from verification.tasks import process_deadlines_task
+    from verification.deadlines import process_deadlines_task
 
     submitted_filing(now=SUBMITTED)
     result = process_deadlines_task.enqueue(now="2026-03-05T00:00:00+08:00")

@@ -14,7 +14,7 @@ from tests.verification.helpers import (
     submitted_filing,
     verify_person,
 )
-from verification import actions
+from verification import actions, moves
 from verification.models import Attempt, SmsMessage, Verification
 
 pytestmark = pytest.mark.django_db
@@ -134,7 +134,7 @@ def test_staff_resend_bypasses_the_cap_and_is_audited():
 def test_staff_resend_refuses_a_verification_that_is_not_pending():
     user = get_user_model().objects.create_user("agent")
     filing, leader, _ = submitted_filing()
-    transitions.cancel_filing(filing, actor=transitions.PROVIDER, reason="withdrawn")
+    moves.cancel_filing(filing, actor=transitions.PROVIDER, reason="withdrawn")
     verification = Verification.objects.get(filing=filing, mobile=leader.mobile)
     with pytest.raises(actions.NotResendable, match="only a pending verification"):
         actions.staff_resend(verification, user, "please")

@@ -6,10 +6,9 @@ import io
 import pytest
 from django.db import transaction
 
-from filings import transitions
 from tests.factories import FilingFactory, PersonFactory
 from tests.verification.helpers import latest_code, submitted_filing
-from verification import messages
+from verification import messages, moves
 from verification.models import SmsMessage
 from verification.sms import SmsSendError, get_backend, locmem
 from verification.sms.base import BaseSmsBackend
@@ -72,7 +71,7 @@ def test_failed_sends_are_retried_until_delivered(
     FlakyBackend.calls, FlakyBackend.failures = 0, 2
     filing = FilingFactory(filing_type="cancel_access")  # one notification, no code
     with django_capture_on_commit_callbacks(execute=True):
-        transitions.submit_filing(filing)
+        moves.submit_filing(filing)
     message = SmsMessage.objects.get()
     assert (message.status, message.attempts, message.gateway_id) == (
         "sent",
@@ -90,7 +89,7 @@ def test_a_send_that_keeps_failing_is_marked_failed_with_its_error(
     FlakyBackend.calls, FlakyBackend.failures = 0, 99
     filing = FilingFactory(filing_type="cancel_access")
     with django_capture_on_commit_callbacks(execute=True):
-        transitions.submit_filing(filing)
+        moves.submit_filing(filing)
     message = SmsMessage.objects.get()
     assert (message.status, message.attempts, message.error) == (
         "failed",
@@ -105,7 +104,7 @@ def test_a_permanent_rejection_is_not_retried(
     settings.SMS_BACKEND = f"{__name__}.RejectingBackend"
     filing = FilingFactory(filing_type="cancel_access")
     with django_capture_on_commit_callbacks(execute=True):
-        transitions.submit_filing(filing)
+        moves.submit_filing(filing)
     message = SmsMessage.objects.get()
     assert (message.status, message.attempts) == ("failed", 1)
     assert "MOBILE_NUMBER_ILLEGAL" in message.error
@@ -196,7 +195,7 @@ def test_code_text(policy, hours, path):
 def test_notification_comes_from_the_provider():
     person = PersonFactory()
     filing = FilingFactory(subject__leader=person, provider__code="aliyun")
-    transitions.submit_filing(filing)
+    moves.submit_filing(filing)
     notice = SmsMessage.objects.get(recipient=person.mobile, kind="notification")
     assert notice.sender == "1069000000101"
     assert notice.text.startswith("【阿里云】")

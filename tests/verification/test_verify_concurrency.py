@@ -8,7 +8,7 @@ from filings.models import AuditEvent, FilingApplication
 from tests.concurrency import race
 from tests.conftest import postgres_only
 from tests.verification.helpers import latest_code, submitted_filing, verify_person
-from verification import actions
+from verification import actions, deadlines
 from verification.models import Attempt, Verification
 
 pytestmark = [
@@ -52,7 +52,9 @@ def _sweep_against_verify_round():
             lambda: verify_person(
                 filing, leader, code, now=deadline - datetime.timedelta(seconds=1)
             ),
-            lambda: actions.process_deadlines(deadline + datetime.timedelta(seconds=1)),
+            lambda: deadlines.process_deadlines(
+                deadline + datetime.timedelta(seconds=1)
+            ),
         ]
     )
     assert not isinstance(verified, Exception), verified

@@ -15,7 +15,7 @@ from tests.verification.helpers import (
     submitted_filing,
     verify_person,
 )
-from verification import actions
+from verification import actions, moves
 from verification.models import Attempt, Verification
 
 pytestmark = pytest.mark.django_db
@@ -157,7 +157,7 @@ def test_window_is_24_or_48_hours(policy):
 def test_0_when_the_filing_was_cancelled_meanwhile():
     filing, leader, _ = submitted_filing()
     code = latest_code(leader.mobile)
-    transitions.cancel_filing(filing, actor=transitions.PROVIDER, reason="withdrawn")
+    moves.cancel_filing(filing, actor=transitions.PROVIDER, reason="withdrawn")
     outcome = verify_person(filing, leader, code)
     assert outcome.status == 0
     assert outcome.answer.text() == "尊敬的ICP用户：您的短信核验失败,请您重新验证。"
@@ -176,7 +176,7 @@ def test_odd_but_valid_input_is_normalised():
 
 def test_lower_case_x_matches():
     leader = PersonFactory(certificate_number="11010519491231002X")
-    transitions.submit_filing(FilingFactory(subject__leader=leader))
+    moves.submit_filing(FilingFactory(subject__leader=leader))
     outcome = actions.verify(
         actions.CENTRAL, leader.mobile, latest_code(leader.mobile), "31002x"
     )
@@ -229,8 +229,8 @@ def test_wrong_attempts_on_another_channel_do_not_count():
 
 def test_failure_counts_on_every_pending_verification_of_the_mobile():
     person = PersonFactory()
-    first = transitions.submit_filing(FilingFactory(subject__leader=person))
-    second = transitions.submit_filing(FilingFactory(subject__leader=person))
+    first = moves.submit_filing(FilingFactory(subject__leader=person))
+    second = moves.submit_filing(FilingFactory(subject__leader=person))
     actions.verify(actions.CENTRAL, person.mobile, "000000", last6(person))
     counts = Verification.objects.filter(mobile=person.mobile).values_list(
         "failed_attempts", flat=True

@@ -3,9 +3,9 @@
 import pytest
 from django.core.management import call_command
 
-from filings import transitions
 from tests.factories import FilingFactory
 from tests.verification.test_sms_delivery import FlakyBackend
+from verification import moves
 from verification.models import SmsMessage
 from verification.sms import locmem
 
@@ -24,7 +24,7 @@ def run_worker():
 
 
 def test_messages_wait_for_the_worker(database_tasks):
-    transitions.submit_filing(FilingFactory())
+    moves.submit_filing(FilingFactory())
     assert set(SmsMessage.objects.values_list("status", flat=True)) == {"queued"}
     assert locmem.outbox == []
     run_worker()
@@ -38,7 +38,7 @@ def test_a_failed_send_is_deferred_for_a_later_attempt(database_tasks, settings)
     settings.SMS_BACKEND = "tests.verification.test_sms_delivery.FlakyBackend"
     settings.SMS_RETRY_DELAY_SECONDS = 0
     FlakyBackend.calls, FlakyBackend.failures = 0, 1
-    transitions.submit_filing(FilingFactory(filing_type="cancel_access"))
+    moves.submit_filing(FilingFactory(filing_type="cancel_access"))
     run_worker()
     message = SmsMessage.objects.get()
     assert (message.status, message.attempts) == ("sent", 2)

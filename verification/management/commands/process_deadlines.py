@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, no_translatio
 from django.utils import timezone
 
 from filings.policies import BEIJING
-from verification.actions import process_deadlines
+from verification.deadlines import process_deadlines
 
 
 def parse_now(value):

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import User
 
-from filings.demo_data import Batch, DemoGenerator
+from demo.demo_data import Batch, DemoGenerator
 from filings.models import FilingApplication, IcpNumberCounter, Person, Subject
 from filings.validators import normalize_certificate, normalize_mobile
 from tests.verification.helpers import latest_code

@@ -7,6 +7,7 @@ import pytest
 from filings import transitions
 from filings.policies import BEIJING
 from tests.factories import FilingFactory, ServiceFactory, SubjectFactory
+from verification import moves
 from verification.models import Verification
 
 pytestmark = pytest.mark.django_db
@@ -17,10 +18,10 @@ def approved(subject=None, kinds=("website",), filing_type="first_filing", **kwa
     subject = subject or SubjectFactory(**kwargs)
     filing = FilingFactory(subject=subject, filing_type=filing_type, services=[])
     filing.services.add(*[ServiceFactory(subject=subject, kind=k) for k in kinds])
-    filing = transitions.submit_filing(filing)
+    filing = moves.submit_filing(filing)
     Verification.objects.filter(filing=filing).update(status="verified")
     if filing.status == "pending_verification":
-        filing = transitions.complete_verification(filing)
+        filing = moves.complete_verification(filing)
     return transitions.approve_filing(filing, actor=transitions.SYSTEM, now=WHEN)
 
 

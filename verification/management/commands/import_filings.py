@@ -7,8 +7,9 @@ import sys
 from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.utils import timezone
 
-from filings.importing import RecordInvalid, create_filing, parse_record
+from filings.importing import RecordInvalid, parse_record
 from filings.models import FilingApplication
+from verification.moves import import_filing
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{label}: skipped, already imported")
                 continue
             try:
-                filing = create_filing(
+                filing = import_filing(
                     parse_record(record), submit=not options["draft"]
                 )
             except RecordInvalid as exc:

@@ -8,12 +8,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from console.admin import CappedCountPaginator
 from filings import transitions
-from filings.admin import CappedCountPaginator
 from filings.models import Domain, FilingApplication
-from tests.staff.conftest import LIST_URL
+from tests.console.conftest import LIST_URL
 from tests.verification.helpers import submitted_filing, verify_person
 from verification import actions as engine
+from verification import moves
 from verification.models import Attempt, Verification
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +93,7 @@ def test_search_by_each_key(login, agent):
 def test_search_by_icp_number(login, agent):
     filing, _, _ = submitted_filing()
     Verification.objects.filter(filing=filing).update(status="verified")
-    filing = transitions.complete_verification(filing)
+    filing = moves.complete_verification(filing)
     filing = transitions.approve_filing(filing, actor=transitions.SYSTEM)
     client = login(agent)
     assert references(client.get(LIST_URL, {"q": filing.icp_number})) == [

@@ -5,8 +5,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from tests.console.conftest import make_staff
 from tests.records import person, record, website, write_import_file
-from tests.staff.conftest import make_staff
 from verification.models import SmsMessage
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,7 +9,7 @@ from django.contrib.admin.models import LogEntry
 from filings import transitions
 from filings.models import AuditEvent, FilingApplication
 from filings.privacy import mask_mobile
-from tests.staff.conftest import form_action, list_action, messages_of
+from tests.console.conftest import form_action, list_action, messages_of
 from tests.verification.helpers import latest_code, submitted_filing, verify_person
 from verification import actions as engine
 from verification.models import SmsMessage, Verification

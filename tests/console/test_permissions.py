@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.staff.conftest import LIST_URL, change_url, form_action, list_action
+from tests.console.conftest import LIST_URL, change_url, form_action, list_action
 from tests.verification.helpers import submitted_filing
 from verification.models import SmsMessage
 

@@ -5,7 +5,7 @@ import time
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError, no_translations
 
-from filings.demo_data import Batch, DemoGenerator
+from demo.demo_data import Batch, DemoGenerator
 from filings.models import FilingApplication
 
 DEMO_ACCOUNTS = [

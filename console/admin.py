@@ -1,7 +1,8 @@
-"""The staff console for filings: read-only pages, overrides as actions, CSV export.
+"""The staff console: read-only pages for filings, verifications, text messages and
+attempts, overrides as actions, CSV export.
 
-Nothing here edits a status: the overrides in `filings.admin_actions` go through the
-transition functions. Personal data is masked unless the user holds
+Nothing here edits a status: the overrides in `console.overrides` go through the
+transition and engine functions. Personal data is masked unless the user holds
 `filings.view_personal_data` (see `filings.privacy`).
 """
 
@@ -20,7 +21,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from filings import admin_actions
+from console import overrides
 from filings.models import (
     AuditEvent,
     Domain,
@@ -290,7 +291,7 @@ class FilingApplicationAdmin(ReadOnlyAdmin):
     show_facets = admin.ShowFacets.NEVER  # facet counts would scan the whole table
     paginator = CappedCountPaginator
     ordering = ("-created_at", "-id")
-    actions = admin_actions.ALL
+    actions = overrides.ALL
     inlines = (VerificationInline, SmsInline, AuditEventInline)
     fieldsets = (
         (
@@ -693,3 +694,118 @@ class AuditEventAdmin(ReadOnlyAdmin):
 class IcpNumberCounterAdmin(ReadOnlyAdmin):
     list_display = ("province", "year", "last_serial")
     list_select_related = ("province",)
+
+
+class MobileSearchMixin:
+    """Search by an exact mobile number, typed in any notation."""
+
+    mobile_field = "mobile"
+    search_fields = ("=filing__reference",)
+    search_help_text = _("An exact mobile number, or a filing reference.")
+
+    def get_search_results(self, request, queryset, search_term):
+        try:
+            mobile = normalize_mobile(search_term)
+        except ValidationError:
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(**{self.mobile_field: mobile}), False
+
+
+@admin.register(Verification)
+class VerificationAdmin(VerificationColumns, MobileSearchMixin, ReadOnlyAdmin):
+    list_display = (
+        "filing",
+        "roles_display",
+        "mobile_display",
+        "status",
+        "failed_attempts",
+        "resends",
+        "verified_at",
+    )
+    list_select_related = ("filing",)
+    list_filter = ("status",)
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    ordering = ("-id",)
+    fields = (
+        "filing",
+        "roles_display",
+        "mobile_display",
+        "status",
+        "failed_attempts",
+        "resends",
+        "code_issued_at",
+        "auto_resend_due_at",
+        "auto_resent_at",
+        "verified_at",
+    )
+    readonly_fields = fields
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(SmsColumns, MobileSearchMixin, ReadOnlyAdmin):
+    mobile_field = "recipient"
+    list_display = (
+        "created_at",
+        "kind",
+        "sender",
+        "recipient_display",
+        "text_display",
+        "status",
+        "attempts",
+        "error",
+    )
+    list_filter = ("status", "kind")
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    ordering = ("-id",)
+    fields = (
+        "created_at",
+        "kind",
+        "sender",
+        "recipient_display",
+        "text_display",
+        "status",
+        "attempts",
+        "error",
+        "attempted_at",
+        "sent_at",
+        "backend",
+        "gateway_id",
+        "filing",
+    )
+    readonly_fields = fields
+
+
+@admin.register(Attempt)
+class AttemptAdmin(MobileSearchMixin, ReadOnlyAdmin):
+    search_fields = ("=verification__filing__reference",)
+    list_display = (
+        "created_at",
+        "action",
+        "channel",
+        "mobile_display",
+        "status",
+        "reason",
+        "ip",
+    )
+    list_filter = ("action", "status", "channel")
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    ordering = ("-id",)
+    fields = (
+        "created_at",
+        "action",
+        "channel",
+        "mobile_display",
+        "verification",
+        "status",
+        "reason",
+        "ip",
+        "user_agent",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("mobile"))
+    def mobile_display(self, obj):
+        return show_mobile(obj.mobile)

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from filings.privacy import mask_certificate, mask_mobile
-from tests.staff.conftest import LIST_URL, change_url
+from tests.console.conftest import LIST_URL, change_url
 from tests.verification.helpers import latest_code, submitted_filing, verify_person
 from verification.models import Attempt, SmsMessage, Verification
 

@@ -21,6 +21,7 @@ from filings.models import Role
 from filings.privacy import show_mobile
 from filings.validators import normalize_mobile
 from verification import actions as engine
+from verification import moves
 from verification.models import Verification, VerificationStatus
 
 BOTH = [ActionLocation.CHANGE_FORM, ActionLocation.CHANGE_LIST]
@@ -239,11 +240,11 @@ def _extend(filing, data, actor):
 
 
 def _return(filing, data, actor):
-    transitions.return_filing(filing, actor=actor, reason=data["reason"])
+    moves.return_filing(filing, actor=actor, reason=data["reason"])
 
 
 def _cancel(filing, data, actor):
-    transitions.cancel_filing(filing, actor=actor, reason=data["reason"])
+    moves.cancel_filing(filing, actor=actor, reason=data["reason"])
 
 
 def _approve(filing, data, actor):

@@ -5,9 +5,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from filings import dashboard
+from console import dashboard
 from tests.verification.helpers import submitted_filing, verify_person
 from verification import actions as engine
+from verification import deadlines
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def test_chart_counts_outcomes_per_day():
     now = timezone.now()
     filing, leader, admin = submitted_filing(now=now - datetime.timedelta(days=3))
     verify_person(filing, leader, now=now - datetime.timedelta(days=3))
-    engine.process_deadlines(now)  # the administrator's verification expires today
+    deadlines.process_deadlines(now)  # the administrator's verification expires today
     chart = dashboard.chart(now)
     assert chart["totals"] == {"verified": 1, "failed": 0, "expired": 1}
     assert len(chart["bars"]) == 2

@@ -18,7 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 from stdnum.cn import ric, uscc
 
-from filings import icp_numbers, policies, transitions
+from filings import icp_numbers, policies
 from filings.models import (
     ActorKind,
     AuditEvent,
@@ -503,7 +503,11 @@ class DemoGenerator:
         )
         own = []
         auto_resend = (
-            transitions._automatic_resend_time(filing, submitted) if people else None
+            policies.automatic_resend_time(
+                filing.policy, submitted, filing.verification_deadline
+            )
+            if people
+            else None
         )
         for index, (mobile, person_roles) in enumerate(people.items()):
             verification = Verification(

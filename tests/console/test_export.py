@@ -6,7 +6,7 @@ import io
 import pytest
 
 from filings.privacy import mask_mobile
-from tests.staff.conftest import LIST_URL
+from tests.console.conftest import LIST_URL
 from tests.verification.helpers import submitted_filing
 
 pytestmark = pytest.mark.django_db

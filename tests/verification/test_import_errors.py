@@ -2,7 +2,6 @@
 
 import pytest
 
-from filings import transitions
 from filings.models import (
     AuditEvent,
     Domain,
@@ -12,6 +11,7 @@ from filings.models import (
     Subject,
 )
 from tests.records import app, person, record, website, write_import_file
+from verification import moves
 from verification.models import Verification
 
 pytestmark = pytest.mark.django_db
@@ -232,7 +232,7 @@ def test_failure_while_writing_leaves_nothing(tmp_path, run_command, monkeypatch
     def explode(*args, **kwargs):
         raise RuntimeError("administration unreachable")
 
-    monkeypatch.setattr(transitions, "submit_filing", explode)
+    monkeypatch.setattr(moves, "submit_filing", explode)
     before = row_counts()
     data = record()
     code, out, err = import_one(tmp_path, run_command, data)

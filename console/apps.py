@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+from django.utils.translation import gettext_lazy as _
+
+
+class ConsoleConfig(AppConfig):
+    """The staff console: ModelAdmins, overrides, dashboard, export."""
+
+    default = True
+    name = "console"
+    verbose_name = _("Staff console")
+
+
+class StaffAdminConfig(admin_apps.AdminConfig):
+    """The Django admin, as the staff console with its dashboard."""
+
+    default = False
+    default_site = "console.sites.StaffAdminSite"

@@ -1,0 +1,145 @@
+"""The demo environment's pages: the front door with "try it", the simulated phone,
+and the supervisors' time travel. They exist only in demo mode."""
+
+import secrets
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from stdnum.cn import ric
+
+from demo.forms import PhoneForm, TimeTravelForm
+from filings.importing import parse_record
+from filings.models import Person
+from verification import moves, sms
+from verification.deadlines import process_deadlines
+from verification.models import SmsMessage
+
+
+def redirect_see_other(url):
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
+
+
+def demo_enabled():
+    """The demo phone exists only in demo mode with the database SMS backend."""
+    return settings.DEMO_MODE and sms.get_backend().is_outbox
+
+
+def demo_phone(request):
+    """A simulated phone: the inbox of one mobile number, newest first."""
+    if not demo_enabled():
+        raise Http404("The demo phone is available only in demo mode.")
+    form = PhoneForm(request.GET or None)
+    inbox = None
+    if form.is_bound and form.is_valid():
+        inbox = SmsMessage.objects.filter(
+            recipient=form.cleaned_data["mobile"]
+        ).order_by("-id")[:100]
+    identity = request.session.get("demo_identity")
+    if identity and not (
+        inbox is not None and form.cleaned_data["mobile"] == identity["mobile"]
+    ):
+        identity = None  # show the hint only next to that identity's own inbox
+    return render(
+        request,
+        "demo/phone.html",
+        {"form": form, "inbox": inbox, "identity": identity},
+    )
+
+
+def _new_demo_identity():
+    """A fresh applicant for the demo: a 1700 mobile and a valid resident ID."""
+    while True:
+        mobile = f"1700{secrets.randbelow(10**7):07d}"
+        if not Person.objects.filter(mobile=mobile).exists():
+            break
+    born = f"19{secrets.randbelow(30) + 70}0{secrets.randbelow(9) + 1}1{secrets.randbelow(9)}"
+    base = f"110102{born}{secrets.randbelow(1000):03d}"
+    return mobile, base + ric.calc_check_digit(base + "0")
+
+
+def demo_home(request):
+    """The demo's front door: what the simulator shows, and a button to try it."""
+    if not demo_enabled():
+        raise Http404("The demo pages are available only in demo mode.")
+    if request.method == "POST":
+        mobile, certificate = _new_demo_identity()
+        reference = f"TRY-{timezone.now():%m%d}-{secrets.token_hex(3).upper()}"
+        person = {
+            "name": "体验用户",
+            "certificate_type": "resident_id",
+            "certificate_number": certificate,
+            "mobile": mobile,
+        }
+        record = {
+            "provider": "aliyun",
+            "reference": reference,
+            "province": "bj",
+            "type": "first_filing",
+            "policy": "miit-current",
+            "subject": {
+                "name": "体验用户",
+                "nature": "individual",
+                "certificate_type": "resident_id",
+                "certificate_number": certificate,
+                "leader": person,
+            },
+            "services": [
+                {
+                    "kind": "website",
+                    "name": "我的体验网站",
+                    "domains": [f"try-{reference[-6:].lower()}.example.cn"],
+                    "administrator": person,
+                }
+            ],
+        }
+        moves.import_filing(parse_record(record))
+        request.session["demo_identity"] = {
+            "mobile": mobile,
+            "cert_last6": certificate[-6:],
+            "reference": reference,
+        }
+        return redirect_see_other(f"/demo/phone/?mobile={mobile}")
+    return render(request, "demo/home.html", {})
+
+
+@staff_member_required
+def time_travel(request):
+    """Expire and auto-resend as they would happen at a future time (supervisors)."""
+    if not settings.DEMO_MODE:
+        raise Http404("Time travel exists only in demo mode.")
+    if not request.user.has_perm("filings.time_travel"):
+        raise PermissionDenied
+    form = TimeTravelForm(
+        request.POST or None, initial={"when": TimeTravelForm.tomorrow()}
+    )
+    if request.method == "POST" and form.is_valid():
+        report = process_deadlines(form.cleaned_data["when"])
+        messages.success(
+            request,
+            _(
+                "At %(when)s: %(filings)d filings returned as expired, "
+                "%(resends)d automatic resends sent."
+            )
+            % {
+                "when": form.cleaned_data["when"].strftime("%Y-%m-%d %H:%M"),
+                "filings": report.expired_filings,
+                "resends": report.automatic_resends,
+            },
+        )
+        return HttpResponseRedirect(reverse("demo-time-travel"))
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Demo time travel"),
+        "form": form,
+    }
+    return TemplateResponse(request, "demo/time_travel.html", context)

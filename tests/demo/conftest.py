@@ -1,0 +1,1 @@
+from tests.console.conftest import agent, login, supervisor  # noqa: F401 - shared fixtures

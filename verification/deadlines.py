@@ -1,0 +1,254 @@
+"""The deadline sweep: expiry, the automatic next-day resends, and messages whose
+worker died mid-send. `process_deadlines` runs it; `process_deadlines_task` is the same
+as a task for a scheduler or the worker.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from captcha.models import CaptchaStore
+from django.conf import settings
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+
+from filings import transitions
+from filings.models import ActorKind, AuditEvent, FilingApplication, FilingStatus
+from verification import actions, codes
+from verification.models import (
+    SmsKind,
+    SmsMessage,
+    SmsStatus,
+    Verification,
+    VerificationStatus,
+)
+from verification.tasks import deliver_sms
+
+S = FilingStatus
+
+# The deadline sweep as set-based SQL: the same number of statements for ten overdue
+# filings or a hundred thousand. Each one moves pending_verification -> returned,
+# expires its pending verifications and gets one "expired" audit event whose data
+# holds the deadline as Python's isoformat() writes it.
+_EXPIRE_POSTGRESQL = """
+WITH overdue AS (
+    SELECT id, verification_deadline FROM {filing}
+    WHERE status = %(pending)s AND verification_deadline <= %(now)s
+    ORDER BY id
+    FOR UPDATE SKIP LOCKED
+), moved AS (
+    UPDATE {filing} AS f SET status = %(returned)s, updated_at = %(now)s
+    FROM overdue WHERE f.id = overdue.id
+    RETURNING f.id, overdue.verification_deadline AS deadline
+), expired AS (
+    UPDATE {verification} AS v SET status = %(expired)s, updated_at = %(now)s
+    FROM moved WHERE v.filing_id = moved.id AND v.status = %(verification_pending)s
+    RETURNING v.id
+), events AS (
+    INSERT INTO {event} (filing_id, created_at, actor_kind, staff_user_id,
+        event_type, from_status, to_status, reason, data)
+    SELECT id, %(created)s, %(actor)s, NULL, %(event)s, %(pending)s, %(returned)s,
+        %(reason)s, jsonb_build_object('deadline',
+            to_char(deadline AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+            || CASE WHEN date_part('microseconds', deadline)::int %% 1000000 = 0
+                    THEN '' ELSE to_char(deadline AT TIME ZONE 'UTC', '.US') END
+            || '+00:00')
+    FROM moved
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM expired)
+"""
+# SQLite has one writer at a time: after the first statement nobody else can change
+# these rows until the transaction ends, so three statements see the same filings.
+_EXPIRE_SQLITE = (
+    """
+INSERT INTO {event} (filing_id, created_at, actor_kind, staff_user_id, event_type,
+    from_status, to_status, reason, data)
+SELECT id, %(created)s, %(actor)s, NULL, %(event)s, %(pending)s, %(returned)s,
+    %(reason)s,
+    json_object('deadline', replace(verification_deadline, ' ', 'T') || '+00:00')
+FROM {filing}
+WHERE status = %(pending)s AND verification_deadline <= %(now)s
+""",
+    """
+UPDATE {verification} SET status = %(expired)s, updated_at = %(now)s
+WHERE status = %(verification_pending)s AND filing_id IN (
+    SELECT id FROM {filing}
+    WHERE status = %(pending)s AND verification_deadline <= %(now)s)
+""",
+    """
+UPDATE {filing} SET status = %(returned)s, updated_at = %(now)s
+WHERE status = %(pending)s AND verification_deadline <= %(now)s
+""",
+)
+
+
+def expire_overdue(now):
+    """Return every filing whose verification deadline is at or before `now`.
+
+    The set-based form of `verification.moves.expire_filing`, for the deadline sweep: one transaction
+    moves the overdue filings, expires their verifications and writes one audit
+    event per filing, in a fixed number of statements whatever their count. On
+    PostgreSQL it skips filings another transaction holds (one being verified right
+    now, say); the next sweep takes them. Returns (filings, verifications) expired.
+    """
+    assert (
+        transitions.EXPIRED
+        in transitions.ALLOWED_MOVES[(S.PENDING_VERIFICATION, S.RETURNED)]
+    )
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    tables = {
+        "filing": quote(FilingApplication._meta.db_table),
+        "verification": quote(Verification._meta.db_table),
+        "event": quote(AuditEvent._meta.db_table),
+    }
+    adapt = connection.ops.adapt_datetimefield_value
+    params = {
+        "now": adapt(now),
+        "created": adapt(timezone.now()),
+        "pending": S.PENDING_VERIFICATION,
+        "returned": S.RETURNED,
+        "verification_pending": VerificationStatus.PENDING,
+        "expired": VerificationStatus.EXPIRED,
+        "actor": ActorKind.SYSTEM,
+        "event": transitions.EXPIRED,
+        "reason": "expired",
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_EXPIRE_POSTGRESQL.format(**tables), params)
+            filings, verifications = cursor.fetchone()
+            return filings, verifications
+        if connection.vendor != "sqlite":
+            raise NotImplementedError(f"No deadline sweep for {connection.vendor}.")
+        events, verifications, filings = (
+            cursor.execute(sql.format(**tables), params).rowcount
+            for sql in _EXPIRE_SQLITE
+        )
+        assert events == filings
+        return filings, verifications
+
+
+@dataclass
+class DeadlineReport:
+    expired_filings: int = 0
+    expired_verifications: int = 0
+    automatic_resends: int = 0
+    expired_captchas: int = 0
+    interrupted_sms: int = 0
+
+    def as_dict(self):
+        return {
+            "expired_filings": self.expired_filings,
+            "expired_verifications": self.expired_verifications,
+            "automatic_resends": self.automatic_resends,
+            "expired_captchas": self.expired_captchas,
+            "interrupted_sms": self.interrupted_sms,
+        }
+
+
+INTERRUPTED_ERROR = (
+    "The worker stopped while sending; whether the gateway delivered it is unknown."
+)
+
+
+def recover_interrupted_sms(now=None):
+    """Settle messages whose worker died mid-send (still "sending" after
+    SMS_INTERRUPTED_AFTER_SECONDS). Returns how many were settled.
+
+    Such a message may or may not have reached the phone, so a code is never sent
+    again: the message is marked failed and, if its verification is still pending
+    and this was its latest code, a fresh code is issued (the old one stops
+    working). A notification carries no code and is queued again.
+    """
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=settings.SMS_INTERRUPTED_AFTER_SECONDS)
+    stalled = SmsMessage.objects.filter(
+        status=SmsStatus.SENDING, attempted_at__lte=cutoff
+    )
+    settled = 0
+    for message_id, verification_id in stalled.values_list("pk", "verification_id"):
+        with transaction.atomic():
+            live = None
+            if verification_id:
+                # Filing, then verification, then message: the engine's lock order.
+                verification = Verification.objects.get(pk=verification_id)
+                try:
+                    live = actions.lock_pending(verification, now)
+                except actions.NotResendable:
+                    live = None
+            message = (
+                stalled.select_for_update(skip_locked=True)
+                .filter(pk=message_id)
+                .first()
+            )
+            if message is None:
+                continue
+            settled += 1
+            if message.kind != SmsKind.VERIFICATION_CODE:
+                message.status, message.error = SmsStatus.QUEUED, INTERRUPTED_ERROR
+                message.save(update_fields=["status", "error"])
+                transaction.on_commit(lambda pk=message.pk: deliver_sms.enqueue(pk))
+                continue
+            message.status, message.error = SmsStatus.FAILED, INTERRUPTED_ERROR
+            message.save(update_fields=["status", "error"])
+            newer = SmsMessage.objects.filter(
+                verification_id=verification_id,
+                kind=SmsKind.VERIFICATION_CODE,
+                pk__gt=message.pk,
+            ).exists()
+            if live is not None and not newer:
+                codes.resend_code(live, now, transitions.SYSTEM, "interrupted_send")
+    return settled
+
+
+def process_deadlines(now=None, *, batch_size=1000):
+    """Expire overdue verifications (returning their filings) and send the automatic
+    next-day resends that are due, `batch_size` filings per transaction. Also purges
+    expired captcha challenges. Idempotent and safe to run concurrently."""
+    now = now or timezone.now()
+    report = DeadlineReport()
+    report.expired_filings, report.expired_verifications = expire_overdue(now)
+    # Real time, not `now`: a demo travelling in time must not void live captchas
+    # nor take a message being sent right now for an interrupted one.
+    report.expired_captchas, _ = CaptchaStore.objects.filter(
+        expiration__lte=timezone.now()
+    ).delete()
+    report.interrupted_sms = recover_interrupted_sms()
+    due = Verification.objects.filter(
+        status=VerificationStatus.PENDING,
+        auto_resent_at__isnull=True,
+        auto_resend_due_at__lte=now,
+    )
+    while True:
+        with transaction.atomic():
+            filings = {
+                filing.pk: filing
+                for filing in FilingApplication.objects.select_for_update(
+                    of=("self",), skip_locked=True
+                )
+                .filter(
+                    pk__in=due.values("filing_id"),
+                    status=FilingStatus.PENDING_VERIFICATION,
+                    verification_deadline__gt=now,
+                )
+                .select_related("province", "provider")
+                .order_by("pk")[:batch_size]
+            }
+            if not filings:
+                return report
+            for verification in due.select_for_update().filter(filing_id__in=filings):
+                verification.filing = filings[verification.filing_id]
+                Verification.objects.filter(pk=verification.pk).update(
+                    auto_resent_at=now
+                )
+                codes.resend_code(verification, now, transitions.SYSTEM, "automatic")
+                report.automatic_resends += 1
+
+
+@task()
+def process_deadlines_task(now=None):
+    """The deadline sweep as a task, for a scheduler or the worker to run."""
+    when = datetime.datetime.fromisoformat(now) if now else None
+    return process_deadlines(now=when).as_dict()

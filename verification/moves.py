@@ -1,0 +1,245 @@
+"""The filing moves that open or close verifications.
+
+Each is the move of `filings.transitions` plus the engine's part, done on the locked
+filing row in the move's own transaction: submitting creates the verifications and
+texts their codes; returning, cancelling and expiring close the pending ones;
+completing checks that everyone verified; failing marks one person failed. Call these,
+not the bare filing moves, for a filing that has (or gets) verifications.
+"""
+
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
+
+from filings import importing, policies, transitions
+from filings.models import Role
+from verification import codes, messages
+from verification.models import SmsKind, Verification, VerificationStatus
+
+
+def required_verifications(filing):
+    """The verifications a filing needs under its policy: {mobile: set of roles}.
+
+    Two roles with the same mobile are one person and so one verification.
+    """
+    services = list(filing.services.select_related("administrator"))
+    roles = policies.required_roles(
+        filing.policy,
+        filing.filing_type,
+        filing.change_scope,
+        [service.kind for service in services],
+    )
+    by_mobile = defaultdict(set)
+    if Role.LEADER in roles:
+        by_mobile[filing.subject.leader.mobile].add(Role.LEADER)
+    if Role.ADMINISTRATOR in roles:
+        for service in services:
+            by_mobile[service.administrator.mobile].add(Role.ADMINISTRATOR)
+    return dict(by_mobile)
+
+
+def _send_submission_messages(filing, verifications, now):
+    """The provider's "order submitted" text, then a code for each verification."""
+    recipients = [v.mobile for v in verifications] or [filing.subject.leader.mobile]
+    for mobile in recipients:
+        codes.queue_sms(
+            kind=SmsKind.NOTIFICATION,
+            sender=messages.provider_sender(filing.provider),
+            recipient=mobile,
+            text=messages.order_submitted_text(filing, now),
+            filing=filing,
+        )
+    for verification in verifications:
+        codes.issue_code(verification, filing, now)
+
+
+def submit_filing(filing, *, actor=transitions.PROVIDER, now=None):
+    """Submit a draft to the communications administration.
+
+    Creates one pending verification per distinct mobile that must verify, texts each
+    a code and sets the deadline from the policy window; a filing that needs nobody
+    goes straight to review.
+    """
+    now = now or timezone.now()
+    needed = required_verifications(filing)
+
+    def create_verifications(locked):
+        auto_resend_at = (
+            policies.automatic_resend_time(
+                locked.policy, now, locked.verification_deadline
+            )
+            if needed
+            else None
+        )
+        created = Verification.objects.bulk_create(
+            Verification(
+                filing=locked,
+                mobile=mobile,
+                is_leader=Role.LEADER in roles,
+                is_administrator=Role.ADMINISTRATOR in roles,
+                auto_resend_due_at=auto_resend_at,
+            )
+            for mobile, roles in needed.items()
+        )
+        _send_submission_messages(locked, created, now)
+        return {"verifications": len(needed)}
+
+    return transitions.submit_filing(
+        filing,
+        needs_verification=bool(needed),
+        actor=actor,
+        now=now,
+        apply=create_verifications,
+    )
+
+
+def import_filing(record, *, actor=transitions.PROVIDER, submit=True):
+    """Write a parsed import record (`filings.importing.parse_record`) and, unless
+    `submit` is off, submit it: one transaction, so a failure leaves nothing."""
+    with transaction.atomic():
+        filing = importing.create_filing(record, actor=actor)
+        if submit:
+            filing = submit_filing(filing, actor=actor, now=record.submitted_at)
+    return filing
+
+
+def _close_pending(status):
+    """An `apply` for a move out of verification: the pending verifications close
+    with `status`."""
+
+    def close(locked):
+        closed = locked.verifications.filter(status=VerificationStatus.PENDING).update(
+            status=status, updated_at=timezone.now()
+        )
+        return {"verifications_closed": closed} if closed else None
+
+    return close
+
+
+def return_filing(filing, *, actor, reason, data=None):
+    """Return a filing to its provider; pending verifications are cancelled."""
+    return transitions.return_filing(
+        filing,
+        actor=actor,
+        reason=reason,
+        data=data,
+        apply=_close_pending(VerificationStatus.CANCELLED),
+    )
+
+
+def cancel_filing(filing, *, actor, reason):
+    """Cancel a filing (withdrawn by the provider, or by staff); verifications close."""
+    return transitions.cancel_filing(
+        filing,
+        actor=actor,
+        reason=reason,
+        apply=_close_pending(VerificationStatus.CANCELLED),
+    )
+
+
+def expire_filing(filing, *, actor=transitions.SYSTEM, now=None):
+    """Return a filing whose verification deadline has passed; verifications expire.
+
+    The set-based form for the deadline sweep is `verification.deadlines`.
+    """
+    return transitions.expire_filing(
+        filing,
+        actor=actor,
+        now=now,
+        apply=_close_pending(VerificationStatus.EXPIRED),
+    )
+
+
+def complete_verification(
+    filing, *, actor=transitions.APPLICANT, locked_verifications=None
+):
+    """Move a filing whose verifications are all done to review.
+
+    A caller that holds the filing's lock in its transaction and read the filing's
+    verifications after taking it passes them as `locked_verifications`; the row is
+    then neither locked nor read again.
+    """
+
+    def check_all_verified(locked):
+        if locked_verifications is None:
+            outstanding = locked.verifications.exclude(
+                status=VerificationStatus.VERIFIED
+            ).count()
+        else:
+            outstanding = sum(
+                v.status != VerificationStatus.VERIFIED for v in locked_verifications
+            )
+        if outstanding:
+            raise transitions.IllegalTransition(
+                locked,
+                transitions.VERIFICATION_COMPLETED,
+                f"{outstanding} verification(s) are not verified yet.",
+            )
+
+    return transitions.complete_verification(
+        filing,
+        actor=actor,
+        apply=check_all_verified,
+        already_locked=locked_verifications is not None,
+    )
+
+
+def fail_verification(
+    filing, verification, *, actor=transitions.APPLICANT, locked_verifications=None
+):
+    """Return a filing because one of its verifications failed too often.
+
+    The failed verification is marked failed (with its `failed_attempts`); the
+    filing's other pending ones close. A caller holding the filing's lock passes the
+    filing's verifications, read under that lock, as `locked_verifications` (see
+    `complete_verification`).
+    """
+
+    def mark_failed(locked):
+        now = timezone.now()
+        if locked_verifications is None:
+            Verification.objects.filter(pk=verification.pk).update(
+                status=VerificationStatus.FAILED,
+                failed_attempts=verification.failed_attempts,
+                updated_at=now,
+            )
+            verification.status = VerificationStatus.FAILED
+            close = _close_pending(VerificationStatus.CANCELLED)
+            return {"verification": verification.pk, **(close(locked) or {})}
+        others = [
+            v
+            for v in locked_verifications
+            if v.pk != verification.pk and v.status == VerificationStatus.PENDING
+        ]
+        # One statement: this one fails, the filing's other pending ones close.
+        this = Q(pk=verification.pk)
+        Verification.objects.filter(
+            pk__in=[verification.pk, *(v.pk for v in others)]
+        ).update(
+            status=Case(
+                When(this, then=Value(VerificationStatus.FAILED)),
+                default=Value(VerificationStatus.CANCELLED),
+            ),
+            failed_attempts=Case(
+                When(this, then=Value(verification.failed_attempts)),
+                default=F("failed_attempts"),
+                output_field=Verification._meta.get_field("failed_attempts"),
+            ),
+            updated_at=now,
+        )
+        verification.status = VerificationStatus.FAILED
+        for other in others:
+            other.status = VerificationStatus.CANCELLED
+        data = {"verification": verification.pk}
+        if others:
+            data["verifications_closed"] = len(others)
+        return data
+
+    return transitions.fail_verification(
+        filing,
+        actor=actor,
+        apply=mark_failed,
+        already_locked=locked_verifications is not None,
+    )
