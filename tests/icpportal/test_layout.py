@@ -1,0 +1,178 @@
+"""The layout holds: each app imports only from the floors below it, and no module's
+imports (function-level ones included) go round in a circle.
+
+Floors, bottom up (README, "How the code is laid out"):
+1. filings: the records and their rules
+2. verification: the engine
+3. one app per kind of user, none importing another: portal, console, demo
+4. icpportal: settings and URLs, wiring the apps together
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+FLOORS = {
+    "filings": 1,
+    "verification": 2,
+    "portal": 3,
+    "console": 3,
+    "demo": 3,
+    "icpportal": 4,
+}
+
+
+def imports_of(source, module):
+    """Every module `source` imports, at any depth (inside functions and classes
+    too), as dotted names; relative imports are resolved against `module`."""
+    found = set()
+    package = module if module.endswith(".__init__") else module.rpartition(".")[0]
+    package = package.removesuffix(".__init__")
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = (
+                    package.rsplit(".", node.level - 1)[0]
+                    if node.level > 1
+                    else package
+                )
+                target = f"{base}.{node.module}" if node.module else base
+            else:
+                target = node.module
+            found.add(target)
+            # `from verification import codes` imports the module verification.codes
+            found.update(f"{target}.{alias.name}" for alias in node.names)
+    return found
+
+
+def project_modules():
+    """{dotted module name: path} for every Python file of every app."""
+    modules = {}
+    for app in FLOORS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            modules[name] = path
+    return modules
+
+
+MODULES = project_modules()
+
+
+def graph():
+    """{module: modules of this project it imports}."""
+    edges = {}
+    for name, path in MODULES.items():
+        imported = imports_of(path.read_text(encoding="utf-8"), _qualified(name, path))
+        edges[name] = {target for target in imported if target in MODULES} - {name}
+    return edges
+
+
+def _qualified(name, path):
+    return f"{name}.__init__" if path.name == "__init__.py" else name
+
+
+def app_of(module):
+    return module.split(".")[0]
+
+
+def test_the_parser_sees_imports_inside_functions_and_relative_ones():
+    source = (
+        "import os\n"
+        "from filings import policies\n"
+        "def later():\n"
+        "    from verification.codes import issue_code\n"
+        "class Thing:\n"
+        "    def method(self):\n"
+        "        import demo.views\n"
+        "from . import forms\n"
+        "from .sms import base\n"
+    )
+    found = imports_of(source, "portal.views")
+    assert {
+        "os",
+        "filings.policies",
+        "verification.codes",
+        "demo.views",
+        "portal.forms",
+        "portal.sms.base",
+    } <= found
+
+
+def test_every_app_has_a_floor():
+    apps = {path.parent.name for path in ROOT.glob("*/apps.py")}
+    assert apps - set(FLOORS) == set(), "place the new app in FLOORS and the README"
+    assert {"filings", "verification", "portal"} <= {app_of(m) for m in MODULES}
+
+
+def floor_violations(edges):
+    """Edges from one app to an app on its own floor or above."""
+    return sorted(
+        f"{module} imports {target} (floor {FLOORS[app_of(target)]} from floor "
+        f"{FLOORS[app_of(module)]})"
+        for module, targets in edges.items()
+        for target in targets
+        if app_of(target) != app_of(module)
+        and FLOORS[app_of(target)] >= FLOORS[app_of(module)]
+    )
+
+
+def cycles(edges):
+    """Every circle found by a depth-first walk, as [a, b, ..., a]."""
+    state, path, found = {}, [], []
+
+    def visit(module):
+        state[module] = "open"
+        path.append(module)
+        for target in sorted(edges.get(module, ())):
+            if state.get(target) == "open":
+                found.append(path[path.index(target) :] + [target])
+            elif target not in state:
+                visit(target)
+        path.pop()
+        state[module] = "done"
+
+    for module in sorted(edges):
+        if module not in state:
+            visit(module)
+    return found
+
+
+def test_apps_import_only_from_floors_below():
+    assert floor_violations(graph()) == []
+
+
+def test_no_import_cycle():
+    assert cycles(graph()) == []
+
+
+@pytest.mark.parametrize(
+    "module, target",
+    [
+        ("filings.transitions", "verification.models"),
+        ("verification.actions", "console.overrides"),
+        ("portal.views", "demo.views"),
+        ("console.admin", "portal.forms"),
+    ],
+)
+def test_an_upward_or_sideways_import_is_caught(module, target):
+    edges = graph()
+    edges[module] = edges[module] | {target}
+    assert floor_violations(edges) == [
+        f"{module} imports {target} (floor {FLOORS[app_of(target)]} from floor "
+        f"{FLOORS[app_of(module)]})"
+    ]
+
+
+def test_a_cycle_inside_an_app_is_caught():
+    edges = graph()
+    assert "verification.codes" in edges["verification.actions"]
+    edges["verification.codes"] = edges["verification.codes"] | {"verification.actions"}
+    assert ["verification.actions", "verification.codes", "verification.actions"] in (
+        cycles(edges)
+    )
