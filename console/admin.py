@@ -202,6 +202,17 @@ class VerificationColumns:
 class SmsColumns:
     """A text message's (masked) recipient and text, for the inline and the list."""
 
+    columns = (
+        "created_at",
+        "kind",
+        "sender",
+        "recipient_display",
+        "text_display",
+        "status",
+        "attempts",
+        "error",
+    )
+
     @admin.display(description=_("recipient"))
     def recipient_display(self, obj):
         return show_mobile(obj.recipient)
@@ -228,16 +239,7 @@ class VerificationInline(VerificationColumns, ReadOnlyInline):
 
 class SmsInline(SmsColumns, ReadOnlyInline):
     model = SmsMessage
-    fields = (
-        "created_at",
-        "kind",
-        "sender",
-        "recipient_display",
-        "text_display",
-        "status",
-        "attempts",
-        "error",
-    )
+    fields = SmsColumns.columns
     readonly_fields = fields
     ordering = ("-id",)
     verbose_name_plural = _("text messages (codes masked)")
@@ -745,29 +747,13 @@ class VerificationAdmin(VerificationColumns, MobileSearchMixin, ReadOnlyAdmin):
 @admin.register(SmsMessage)
 class SmsMessageAdmin(SmsColumns, MobileSearchMixin, ReadOnlyAdmin):
     mobile_field = "recipient"
-    list_display = (
-        "created_at",
-        "kind",
-        "sender",
-        "recipient_display",
-        "text_display",
-        "status",
-        "attempts",
-        "error",
-    )
+    list_display = SmsColumns.columns
     list_filter = ("status", "kind")
     show_full_result_count = False
     paginator = CappedCountPaginator
     ordering = ("-id",)
     fields = (
-        "created_at",
-        "kind",
-        "sender",
-        "recipient_display",
-        "text_display",
-        "status",
-        "attempts",
-        "error",
+        *SmsColumns.columns,
         "attempted_at",
         "sent_at",
         "backend",
