@@ -9,6 +9,10 @@ These are the moves of the filing record alone. A move that opens or closes
 verifications (submitting, completing, failing, expiring, returning, cancelling) is
 called through `verification.moves`, which passes its part of the work as `apply`: it
 runs on the locked row inside the move's transaction, after the move is checked.
+The one status change written elsewhere is the deadline sweep's set-based expiry
+(`verification.deadlines.expire_overdue`): the `expired` move for many filings and
+their verifications in one statement, checked against `ALLOWED_MOVES` and audited
+with the same event as `expire_filing`.
 """
 
 import datetime
