@@ -7,7 +7,11 @@ import re
 import uuid
 from contextvars import ContextVar
 
+from django.core.signals import request_finished
+
 request_id = ContextVar("icpportal_request_id", default="-")
+# The client's address (behind trusted proxies, the real one; see icpportal.proxies).
+client_address = ContextVar("icpportal_client_address", default="-")
 
 # 11-digit mainland mobiles (also with +86/0086) and 15-18 character ID-like numbers.
 PERSONAL_NUMBER_RE = re.compile(
@@ -21,12 +25,14 @@ def scrub(text):
 
 
 class PersonalDataFilter(logging.Filter):
-    """Masks personal numbers in log records and adds the request id."""
+    """Masks personal numbers in log records and adds the request id and the client's
+    address."""
 
     def filter(self, record):
         message = record.getMessage()
         record.msg, record.args = scrub(message), ()
         record.request_id = request_id.get()
+        record.client = client_address.get()
         return True
 
 
@@ -37,6 +43,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "request_id": getattr(record, "request_id", "-"),
+            "client": getattr(record, "client", "-"),
             "message": record.getMessage(),
         }
         if record.exc_info:
@@ -58,10 +65,18 @@ class RequestIdMiddleware:
         value = (
             incoming if re.fullmatch(r"[\w.-]{1,64}", incoming) else uuid.uuid4().hex
         )
-        token = request_id.set(value)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id.reset(token)
+        # Kept until the request is finished, not just until this returns: Django
+        # logs a 4xx/5xx response ("django.request") after the middleware is done.
+        request_id.set(value)
+        response = self.get_response(request)
         response["X-Request-ID"] = value
         return response
+
+
+def forget_request(**kwargs):
+    """The request is over: later log lines belong to no request."""
+    request_id.set("-")
+    client_address.set("-")
+
+
+request_finished.connect(forget_request, dispatch_uid="icpportal.logging.forget")

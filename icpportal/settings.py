@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "icpportal.logging.RequestIdMiddleware",
+    # Before anything reads REMOTE_ADDR: the client's address behind trusted proxies.
+    "icpportal.proxies.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -173,7 +175,8 @@ LOGGING = {
     "filters": {"personal_data": {"()": "icpportal.logging.PersonalDataFilter"}},
     "formatters": {
         "text": {
-            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(client)s] "
+            "%(message)s"
         },
         "json": {"()": "icpportal.logging.JsonFormatter"},
     },
@@ -208,6 +211,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated);
+# see icpportal.proxies.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
 if env.bool("BEHIND_TLS_PROXY", default=False):
     # The proxy terminates TLS and says so in X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
