@@ -99,8 +99,16 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a writer instead of failing at once with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
+    # A training room on the embedded default: several processes write at once.
+    # Transactions start as writers (BEGIN IMMEDIATE), so one that reads and then
+    # writes never fails halfway with "database is locked"; the others wait for it
+    # (up to `timeout` seconds). WAL lets readers go on while one writes.
+    sqlite_options = DATABASES["default"].setdefault("OPTIONS", {})
+    sqlite_options.setdefault("timeout", 20)
+    sqlite_options.setdefault("transaction_mode", "IMMEDIATE")
+    sqlite_options.setdefault(
+        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    )
 else:
     # Keep a worker's connection between requests: opening one costs more than a
     # whole verify. A connection found broken is replaced at the next request.

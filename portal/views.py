@@ -1,8 +1,7 @@
 """The applicant pages: central and provincial verify/resend, the province directory,
 and "where is my filing"."""
 
-import re
-import secrets
+import json
 
 from django.conf import settings
 from django.core.cache import cache
@@ -21,10 +20,10 @@ from verification import actions, messages, throttles
 from verification.models import AttemptAction
 
 SUBMISSION_TTL = 3600
-# The browser's id for its page state (see ChannelFormView) and how long it is kept.
+# A page's state (see ChannelFormView): a signed cookie scoped to the page's path,
+# good for an hour.
 STATE_COOKIE = "portal_state"
-STATE_ID_BYTES = 18
-STATE_ID_RE = re.compile(r"[A-Za-z0-9_-]{24}")
+STATE_SALT = "portal.page-state"
 STATE_TTL = 3600
 PROVINCE_CODES_TTL = 24 * 3600
 STATUS_STYLES = {3: "success", 31: "success", 20: "info", 101: "success"}
@@ -100,11 +99,12 @@ def banner(action, result):
 class ChannelFormView(View):
     """A verify or resend page on a channel, with post/redirect/get.
 
-    A processed submission stores its result and the values to keep in the cache,
-    under a random id the browser keeps in a cookie, and redirects; the page then
-    shows the result once. The public pages thus never touch the session table. Each
-    rendered form carries a one-time token, so a double-click or a reloaded POST is
-    processed only once.
+    A processed submission puts its result and the values to keep in a signed cookie
+    scoped to the page's path, and redirects; the page then shows the result once.
+    The state thus travels with the browser: the redirect may land on any web
+    process or node, whatever the cache, and the public pages never touch the
+    session table. Each rendered form carries a one-time token, so a double-click or
+    a reloaded POST is processed only once.
     """
 
     action = None
@@ -113,13 +113,29 @@ class ChannelFormView(View):
     kept_fields = ("mobile", "cert_last6")
     cleared_fields = ("code", "captcha_1")
 
-    def _state_key(self, request, browser=None):
-        """The cache key of this page's state for the browser's id (from its cookie
-        unless given), or None when the browser has no valid id yet."""
-        browser = browser or request.COOKIES.get(STATE_COOKIE, "")
-        if not STATE_ID_RE.fullmatch(browser):
-            return None
-        return f"portal:state:{browser}:{request.path}"
+    @staticmethod
+    def _read_state(request):
+        """The page state the browser brought ({} if none, forged or stale)."""
+        value = request.get_signed_cookie(
+            STATE_COOKIE, default=None, salt=STATE_SALT, max_age=STATE_TTL
+        )
+        try:
+            state = json.loads(value) if value else {}
+        except ValueError:
+            return {}
+        return state if isinstance(state, dict) else {}
+
+    @staticmethod
+    def _keep_state(request, response, state):
+        response.set_signed_cookie(
+            STATE_COOKIE,
+            json.dumps(state, separators=(",", ":")),
+            salt=STATE_SALT,
+            path=request.path,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
 
     def _render(self, request, province, form, result=None, status=200):
         context = {
@@ -132,13 +148,16 @@ class ChannelFormView(View):
 
     def get(self, request, province=None):
         province = _province_or_404(province) if province else None
-        key = self._state_key(request)
-        state = (cache.get(key) if key else None) or {}
+        state = self._read_state(request)
         result = state.pop("result", None)
+        initial = state.get("initial")
+        form = self.form_class(initial=initial if isinstance(initial, dict) else {})
+        response = self._render(
+            request, province, form, result if isinstance(result, dict) else None
+        )
         if result:
-            cache.set(key, state, STATE_TTL)
-        form = self.form_class(initial=state.get("initial", {}))
-        return self._render(request, province, form, result)
+            self._keep_state(request, response, state)  # the answer is shown once
+        return response
 
     def post(self, request, province=None):
         if province:
@@ -160,22 +179,11 @@ class ChannelFormView(View):
         if outcome.throttled:
             result = {"status": None, "retry_after": outcome.throttled.retry_after}
         response = _redirect_see_other(request.path)
-        key = self._state_key(request)
-        if key is None:
-            browser = secrets.token_urlsafe(STATE_ID_BYTES)
-            response.set_cookie(
-                STATE_COOKIE,
-                browser,
-                httponly=True,
-                samesite="Lax",
-                secure=settings.SESSION_COOKIE_SECURE,
-            )
-            key = self._state_key(request, browser)
         state = {
             "initial": {name: form.cleaned_data[name] for name in self.kept_fields},
             "result": result,
         }
-        cache.set(key, state, STATE_TTL)
+        self._keep_state(request, response, state)
         return response
 
     def run(self, channel, data, request):

@@ -2,7 +2,6 @@
 against PostgreSQL and Redis. A filing is imported, its texts read from the outbox and
 both people verify over HTTP."""
 
-import http.cookiejar
 import json
 import os
 import re
@@ -20,6 +19,7 @@ from django.db import connection
 
 from tests.conftest import postgres_only
 from tests.records import person, record, website, write_import_file
+from tests.servers import Browser, free_port
 
 pytestmark = [
     postgres_only,
@@ -27,12 +27,6 @@ pytestmark = [
     pytest.mark.usefixtures("reference_data"),
 ]
 BIN = Path(sys.executable).parent
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _redis_up():
@@ -48,7 +42,7 @@ def deployment(tmp_path):
     if not _redis_up():
         pytest.fail("Redis is not running on 127.0.0.1:6379 (see .ci/run)")
     db = connection.settings_dict
-    port = _free_port()
+    port = free_port()
     env = {
         "PATH": os.environ.get("PATH", ""),
         "DJANGO_SETTINGS_MODULE": "icpportal.settings",
@@ -116,32 +110,6 @@ def deployment(tmp_path):
         for process in (server, worker):
             process.wait(timeout=20)
         connection.close()
-
-
-class Browser:
-    """Just enough of a browser: cookies, forms with CSRF and the one-time token."""
-
-    def __init__(self, base):
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
-
-    def get(self, path):
-        with self.opener.open(self.base + path, timeout=10) as response:
-            return response.status, response.read().decode()
-
-    def submit(self, path, fields):
-        _, page = self.get(path)
-        hidden = dict(
-            re.findall(r'name="(csrfmiddlewaretoken|submission)" value="([^"]+)"', page)
-        )
-        data = urllib.parse.urlencode(
-            {**hidden, "captcha_0": "x", "captcha_1": "PASSED", **fields}
-        ).encode()
-        request = urllib.request.Request(self.base + path, data=data, method="POST")
-        with self.opener.open(request, timeout=10) as response:  # follows the 303
-            return response.status, response.read().decode()
 
 
 def test_import_read_the_texts_and_verify_both_people(deployment, tmp_path):
