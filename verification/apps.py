@@ -13,7 +13,7 @@ class VerificationConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
-        from verification import throttles
+        from verification import checks, throttles  # noqa: F401 - checks registers
 
         for action in ("verify", "resend", "lookup"):
             throttles.rates(action)  # a malformed limit fails at start-up, not later

@@ -50,3 +50,10 @@ def test_test_switches_are_reported():
     result = run_check(CAPTCHA_TEST_MODE="true", RATELIMIT_ENABLED="false")
     assert result.returncode != 0
     assert "portal.W001" in result.stderr and "portal.W002" in result.stderr
+
+
+def test_a_per_process_cache_is_reported():
+    result = run_check(CACHE_URL="locmemcache://")
+    assert result.returncode != 0
+    assert "verification.W001" in result.stderr
+    assert "CACHE_URL=redis://" in result.stderr
