@@ -13,7 +13,7 @@ SYSTEM_PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 \
 	&& { echo $$p; break; }; done)
 
-.PHONY: demo demo-reset test lint venv help messages screenshots bench
+.PHONY: demo demo-reset test lint venv help messages screenshots bench rehearsal
 
 help:
 	@echo "make demo   set up and run the app on SQLite at http://$(HOST):$(PORT)/"
@@ -21,6 +21,7 @@ help:
 	@echo "make test   set up and run the whole test suite"
 	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
 	@echo "make bench  every benchmark against the local PostgreSQL and Redis -> bench/results/report.md"
+	@echo "make rehearsal  nginx, two web nodes, workers, faults under load, a restore drill (needs root)"
 	@echo "make screenshots  redraw docs/screenshots/ (needs chromium and fonts-noto-cjk)"
 	@echo "make messages  update locale/zh_Hans/LC_MESSAGES/django.po and compile it (needs gettext)"
 
@@ -80,3 +81,7 @@ bench: $(STAMP)
 		apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
 		|| { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }; }
 	@$(PY) bench/run.py $(BENCH_ARGS)
+
+# The production topology on this machine, through faults; REHEARSAL_ARGS=--help.
+rehearsal: $(STAMP)
+	@$(PY) rehearsal/run.py $(REHEARSAL_ARGS)

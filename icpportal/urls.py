@@ -6,6 +6,9 @@ from django.urls import include, path
 from demo import views as demo_views
 from icpportal.health import healthz
 
+# The plain bilingual error page; 503 while the database is unreachable.
+handler500 = "icpportal.faults.server_error"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # A staff page of the demo, under the console's address.

@@ -47,11 +47,14 @@ def _province_or_404(code):
 def _require_province_code(code):
     """404 unless `code` names a province. Provinces are reference data that staff
     can edit but never add or remove, so their codes are cached."""
-    codes = cache.get_or_set(
-        "portal:province-codes",
-        lambda: sorted(Province.objects.values_list("code", flat=True)),
-        PROVINCE_CODES_TTL,
-    )
+
+    def load():
+        return sorted(Province.objects.values_list("code", flat=True))
+
+    try:
+        codes = cache.get_or_set("portal:province-codes", load, PROVINCE_CODES_TTL)
+    except throttles.CACHE_ERRORS:
+        codes = load()
     if code not in codes:
         raise Http404("No such province.")
 
@@ -170,8 +173,7 @@ class ChannelFormView(View):
             form.data = data
             province = _province_or_404(province) if province else None
             return self._render(request, province, form)
-        token = form.cleaned_data.get("submission")
-        if token and not cache.add(f"portal:submission:{token}", 1, SUBMISSION_TTL):
+        if self._seen_before(form.cleaned_data.get("submission")):
             return _redirect_see_other(request.path)  # already processed
         channel = actions.Channel(province) if province else actions.CENTRAL
         outcome = self.run(channel, form.cleaned_data, request)
@@ -185,6 +187,17 @@ class ChannelFormView(View):
         }
         self._keep_state(request, response, state)
         return response
+
+    @staticmethod
+    def _seen_before(token):
+        """Whether this one-time form token was processed already. Without a cache
+        it cannot be told; the single-use captcha still stops a second processing."""
+        if not token:
+            return False
+        try:
+            return not cache.add(f"portal:submission:{token}", 1, SUBMISSION_TTL)
+        except throttles.CACHE_ERRORS:
+            return False
 
     def run(self, channel, data, request):
         raise NotImplementedError

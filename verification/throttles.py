@@ -4,6 +4,7 @@ Each limit is "N/period" (period s, m, h or d) and counts requests in fixed wind
 Why the defaults are safe is worked out in the README ("Throttles").
 """
 
+import logging
 import re
 import time
 from dataclasses import dataclass
@@ -11,6 +12,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+# What a cache that cannot be reached raises: Redis's errors, socket errors otherwise.
+CACHE_ERRORS = (RedisError, OSError)
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
@@ -51,10 +58,24 @@ def hit(action, *, mobile, ip, now=None):
     """Count one request; return Throttled if it is over a limit, else None.
 
     A request over the limit still counts, so hammering does not reopen the window.
+    While the cache cannot be reached the request is let through (and a warning
+    logged): the applicant pages keep working, and the five-failure rule, which
+    lives in the database, still fails a verification after five wrong codes.
     """
     if not settings.RATELIMIT_ENABLED:
         return None
-    now = time.time() if now is None else now
+    try:
+        return _count(action, mobile, ip, time.time() if now is None else now)
+    except CACHE_ERRORS as exc:
+        logger.warning(
+            "Cache unavailable (%s): %s is not throttled until it is back.",
+            exc.__class__.__name__,
+            action,
+        )
+        return None
+
+
+def _count(action, mobile, ip, now):
     identities = {"mobile": mobile, "ip": ip}
     for scope, rate in rates(action).items():
         identity = identities[scope]

@@ -1,4 +1,5 @@
-"""Faults: the database going away mid-request gives a clean page and no half-write."""
+"""Faults: the database going away mid-request gives a clean 503 page and no
+half-write; a request after it works again; any other error gets the page with a 500."""
 
 import pytest
 from django.db import OperationalError, transaction
@@ -25,7 +26,8 @@ def test_database_lost_mid_verification(monkeypatch):
     monkeypatch.setattr(actions, "_mark_verified", dies_after_writing)
     client = Client(raise_request_exception=False)
     response = post_form(client, "/verify/", verify_data(leader), follow=False)
-    assert response.status_code == 500
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
     html = response.content.decode()
     assert "没有被部分保存" in html and "Nothing you submitted was half saved" in html
     assert "Traceback" not in html and leader.mobile not in html
@@ -50,3 +52,36 @@ def test_nothing_is_half_written_by_a_failing_transition(monkeypatch):
     filing.refresh_from_db()
     assert filing.status == "pending_verification"
     assert Verification.objects.filter(filing=filing, status="pending").count() == 2
+
+
+def test_the_next_request_after_a_database_fault_works(monkeypatch):
+    _, leader, _ = submitted_filing()
+    real_mark = actions._mark_verified
+    calls = []
+
+    def dies_once(verification, now):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("the database system is shutting down")
+        return real_mark(verification, now)
+
+    monkeypatch.setattr(actions, "_mark_verified", dies_once)
+    client = Client(raise_request_exception=False)
+    first = post_form(client, "/verify/", verify_data(leader), follow=False)
+    assert first.status_code == 503
+    second = post_form(client, "/verify/", verify_data(leader))
+    assert 'data-valid-status="31"' in second.content.decode()
+
+
+def test_another_error_is_a_500_with_the_same_page(monkeypatch):
+    _, leader, _ = submitted_filing()
+
+    def bug(*args, **kwargs):
+        raise KeyError("a bug, not an outage")
+
+    monkeypatch.setattr(actions, "_mark_verified", bug)
+    client = Client(raise_request_exception=False)
+    response = post_form(client, "/verify/", verify_data(leader), follow=False)
+    assert response.status_code == 500
+    assert "Retry-After" not in response
+    assert "Nothing you submitted was half saved" in response.content.decode()

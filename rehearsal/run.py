@@ -1,0 +1,860 @@
+"""`make rehearsal`: the documented production topology, stood up on this machine,
+run through faults under load, then reconciled.
+
+nginx (docs/deploy/nginx.conf, a throwaway self-signed certificate) -> two gunicorn
+web nodes -> PostgreSQL and Redis of the rehearsal's own (so the machine's are never
+touched); two db_workers; the deadline sweep. The nodes are hosts of their own in
+network namespaces joined by veth pairs to a bridge; without namespaces (not root, no
+`ip netns`) everything runs on loopback addresses instead, and the output says so.
+Clients on several addresses run applicant journeys through nginx while the script
+kills a node, kills a worker mid-send, stops Redis, restarts PostgreSQL, restarts both
+nodes one after the other, and takes a pg_dump that it restores and verifies on. The
+table at the end reconciles requests, codes, texts, attempts and audit events; the
+exit status is 1 when an invariant breaks.
+"""
+
+import argparse
+import contextlib
+import http.client
+import http.cookies
+import json
+import os
+import queue
+import random
+import re
+import secrets
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import psycopg
+from stdnum.cn import ric
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+HOSTNAME = "icp.rehearsal.test"
+PG_PORT, REDIS_PORT, WEB_PORT, HTTPS_PORT, HTTP_PORT, DRILL_PORT = (
+    55432,
+    56379,
+    8000,
+    8443,
+    8080,
+    8010,
+)
+STARTED = time.monotonic()
+
+
+def log(message):
+    print(f"[{time.monotonic() - STARTED:6.1f}s] {message}", flush=True)
+
+
+def run(command, **kwargs):
+    kwargs.setdefault("check", True)
+    return subprocess.run(command, **kwargs)
+
+
+# -- the hosts -------------------------------------------------------------------
+
+
+class Network:
+    """Addresses for each host; network namespaces for the web nodes when possible."""
+
+    BRIDGE = "icpr0"
+    NODES = {"web1": ("icpr-web1", 11), "web2": ("icpr-web2", 12)}
+
+    def __init__(self, use_namespaces):
+        self.namespaces = use_namespaces and self._namespaces_work()
+        base = "10.78.0" if self.namespaces else "127.0.0"
+        self.infra = f"{base}.1"  # proxy, PostgreSQL, Redis, the sweep
+        self.nodes = {name: f"{base}.{n}" for name, (_, n) in self.NODES.items()}
+        self.clients = [f"{base}.{n}" for n in range(101, 111)]
+
+    @staticmethod
+    def _namespaces_work():
+        if os.geteuid() != 0 or not shutil.which("ip"):
+            return False
+        probe = "icpr-probe"
+        ok = run(["ip", "netns", "add", probe], check=False, capture_output=True)
+        if ok.returncode != 0:
+            return False
+        run(["ip", "netns", "del", probe], check=False)
+        return True
+
+    def up(self):
+        if not self.namespaces:
+            log("Network: no namespaces here (needs root and `ip netns`); every host is "
+                "a loopback address of this machine instead")
+            return
+        self.down()
+        ip = ["ip"]
+        run([*ip, "link", "add", self.BRIDGE, "type", "bridge"])
+        run([*ip, "addr", "add", f"{self.infra}/24", "dev", self.BRIDGE])
+        run([*ip, "link", "set", self.BRIDGE, "up"])
+        for name, (namespace, n) in self.NODES.items():
+            run([*ip, "netns", "add", namespace])
+            run([*ip, "link", "add", f"icpr-h{n}", "type", "veth", "peer", "name", f"icpr-n{n}"])
+            run([*ip, "link", "set", f"icpr-n{n}", "netns", namespace])
+            run([*ip, "link", "set", f"icpr-h{n}", "master", self.BRIDGE, "up"])
+            inside = [*ip, "netns", "exec", namespace, "ip"]
+            run([*inside, "addr", "add", f"{self.nodes[name]}/24", "dev", f"icpr-n{n}"])
+            run([*inside, "link", "set", f"icpr-n{n}", "up"])
+            run([*inside, "link", "set", "lo", "up"])
+        for address in self.clients:
+            run([*ip, "addr", "add", f"{address}/24", "dev", self.BRIDGE])
+        log(f"Network: bridge {self.BRIDGE} {self.infra}/24; web1 {self.nodes['web1']} and "
+            f"web2 {self.nodes['web2']} in namespaces; clients {self.clients[0]}-"
+            f"{self.clients[-1].rsplit('.', 1)[1]}")
+
+    def down(self):
+        if not self.namespaces:
+            return
+        for namespace, _ in self.NODES.values():
+            run(["ip", "netns", "del", namespace], check=False, capture_output=True)
+        run(["ip", "link", "del", self.BRIDGE], check=False, capture_output=True)
+
+    def on(self, node):
+        """The command prefix that runs a process on `node`."""
+        if self.namespaces and node in self.NODES:
+            return ["ip", "netns", "exec", self.NODES[node][0]]
+        return []
+
+
+# -- the services ----------------------------------------------------------------
+
+
+def _as_postgres(command):
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+class Postgres:
+    def __init__(self, workdir, host):
+        self.dir, self.host = workdir / "pg", host
+        self.bin = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+
+    def start(self, fresh=True):
+        if fresh:
+            self.dir.mkdir()
+            if os.geteuid() == 0:
+                shutil.chown(self.dir, "postgres")
+            run(_as_postgres([str(self.bin / "initdb"), "-D", str(self.dir), "-U",
+                              "postgres", "--auth=trust", "-E", "UTF8"]),
+                capture_output=True)
+            with (self.dir / "pg_hba.conf").open("a") as hba:
+                hba.write("host all all 0.0.0.0/0 trust\n")  # a throwaway instance
+        self._ctl("start")
+
+    def _ctl(self, action):
+        options = (f"-c listen_addresses={self.host} -p {PG_PORT} "
+                   f"-c unix_socket_directories={self.dir} -c fsync=off")
+        run(_as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.dir), "-l",
+                          str(self.dir / "log"), "-o", options, "-w", action,
+                          *(["-m", "fast"] if action != "start" else [])]),
+            capture_output=True)
+
+    def restart(self):
+        self._ctl("restart")
+
+    def stop(self):
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self._ctl("stop")
+
+    def url(self, database="icpportal"):
+        return f"postgres://postgres@{self.host}:{PG_PORT}/{database}"
+
+    def tool(self, name, *args):
+        return run([str(self.bin / name), "-h", self.host, "-p", str(PG_PORT), "-U",
+                    "postgres", *args], capture_output=True)
+
+
+class Processes:
+    """Every process started here, so that all of them are stopped at the end."""
+
+    def __init__(self, logs):
+        self.logs, self.all = logs, []
+
+    def start(self, name, command, env):
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, start_new_session=True,
+            stdout=(self.logs / f"{name}.log").open("a"), stderr=subprocess.STDOUT,
+        )
+        self.all.append(process)
+        return process
+
+    @staticmethod
+    def kill(process, sig=signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=30)
+
+    def stop_all(self):
+        for process in self.all:
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        for process in self.all:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            if process.poll() is None:
+                self.kill(process)
+
+
+def nginx_config(workdir, network):
+    """docs/deploy/nginx.conf with this rehearsal's addresses, ports and files."""
+    site = (ROOT / "docs" / "deploy" / "nginx.conf").read_text()
+    nodes = "".join(
+        f"    server {address}:{WEB_PORT} max_fails=1 fail_timeout=10s;\n"
+        for address in network.nodes.values()
+    )
+    site = re.sub(r"(upstream icpportal_web \{\n(?:    #.*\n)*)(    server .*\n)+",
+                  lambda m: m.group(1) + nodes, site)
+    site = re.sub(r"    listen \[::\]:\d+.*\n", "", site)
+    site = re.sub(r"listen 80;", f"listen {network.infra}:{HTTP_PORT};", site)
+    site = re.sub(r"listen 443 ssl http2;", f"listen {network.infra}:{HTTPS_PORT} ssl http2;", site)
+    site = site.replace("icp.example.com", HOSTNAME)
+    site = site.replace("/etc/ssl/icpportal/", f"{workdir}/tls/")
+    site = site.replace("/var/log/nginx/", f"{workdir}/logs/nginx.")
+    main = f"""pid {workdir}/nginx.pid;
+error_log {workdir}/logs/nginx.error.log warn;
+worker_processes 2;
+events {{ worker_connections 512; }}
+http {{
+    client_body_temp_path {workdir}/nginx-tmp/body;
+    proxy_temp_path {workdir}/nginx-tmp/proxy;
+    fastcgi_temp_path {workdir}/nginx-tmp/fastcgi;
+    uwsgi_temp_path {workdir}/nginx-tmp/uwsgi;
+    scgi_temp_path {workdir}/nginx-tmp/scgi;
+{site}
+}}
+"""
+    (workdir / "nginx-tmp").mkdir()
+    os.chmod(workdir / "nginx-tmp", 0o777)  # nginx's workers are not root
+    path = workdir / "nginx.conf"
+    path.write_text(main)
+    return path
+
+
+def self_signed_certificate(workdir):
+    tls = workdir / "tls"
+    tls.mkdir()
+    run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", f"/CN={HOSTNAME}", "-keyout", str(tls / "privkey.pem"),
+         "-out", str(tls / "fullchain.pem")], capture_output=True)
+
+
+def ensure_nginx():
+    if shutil.which("nginx"):
+        return
+    log("Installing nginx (Debian's package)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    if run(["apt-get", "install", "-y", "-qq", "nginx-light"], env=env, check=False,
+           capture_output=True).returncode != 0:
+        run(["apt-get", "update", "-qq"], env=env, capture_output=True)
+        run(["apt-get", "install", "-y", "-qq", "nginx"], env=env, capture_output=True)
+    # Debian starts the packaged service; the rehearsal runs its own instance.
+    run(["nginx", "-s", "stop"], check=False, capture_output=True)
+
+
+# -- the applicants --------------------------------------------------------------
+
+
+class Client:
+    """One browser on one address: cookies (with paths), CSRF, the one-time token."""
+
+    def __init__(self, address, proxy, recorder, forged=None):
+        self.address, self.proxy, self.recorder = address, proxy, recorder
+        self.forged = forged
+        self.cookies = {}  # (name, path) -> value
+        self.tls = ssl.create_default_context()
+        self.tls.check_hostname = False
+        self.tls.verify_mode = ssl.CERT_NONE
+
+    def _cookie_header(self, path):
+        return "; ".join(
+            f"{name}={value}" for (name, prefix), value in self.cookies.items()
+            if path.startswith(prefix)
+        )
+
+    def request(self, method, path, fields=None):
+        connection = http.client.HTTPSConnection(
+            self.proxy, HTTPS_PORT, context=self.tls, timeout=20,
+            source_address=(self.address, 0),
+        )
+        headers = {"Host": HOSTNAME, "Origin": f"https://{HOSTNAME}:{HTTPS_PORT}",
+                   "Cookie": self._cookie_header(path)}
+        if self.forged:
+            headers["X-Forwarded-For"] = self.forged()
+        body = None
+        if fields is not None:
+            body = urllib.parse.urlencode(fields)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.monotonic()
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            text = response.read().decode(errors="replace")
+        except (OSError, http.client.HTTPException) as exc:
+            self.recorder.record(started, method, path, f"conn:{exc.__class__.__name__}")
+            return None, ""
+        finally:
+            connection.close()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                cookie = http.cookies.SimpleCookie(value)
+                for name, morsel in cookie.items():
+                    self.cookies[(name, morsel["path"] or "/")] = morsel.value
+        self.recorder.record(started, method, path, response.status)
+        return response.status, text
+
+    def submit(self, path, fields):
+        """GET the form, POST it, follow the 303: (answer code or None, page)."""
+        status, page = self.request("GET", path)
+        if status != 200:
+            return None, status
+        hidden = dict(re.findall(r'name="(csrfmiddlewaretoken|submission)" value="([^"]+)"', page))
+        status, _ = self.request("POST", path, {**hidden, "captcha_0": "x", "captcha_1": "PASSED", **fields})
+        if status != 303:
+            return None, status
+        status, page = self.request("GET", path)
+        if status != 200:
+            return None, status
+        found = re.search(r'data-valid-status="(\d+)"', page)
+        if found:
+            return int(found.group(1)), page
+        return ("throttled" if "过于频繁" in page else None), page
+
+
+class Recorder:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.requests = []  # (time, method, path, status)
+        self.windows = []  # (name, start, end)
+
+    def record(self, started, method, path, status):
+        with self.lock:
+            self.requests.append((started, method, path, status))
+
+    @contextlib.contextmanager
+    def window(self, name):
+        start = time.monotonic()
+        log(f"Fault: {name}")
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.windows.append((name, start, time.monotonic()))
+
+    def window_of(self, moment):
+        for name, start, end in self.windows:
+            if start <= moment <= end:
+                return name
+        return "no fault"
+
+
+def person(serial, run_id):
+    base = f"110102199{serial % 10}{(serial % 12) + 1:02d}{(serial % 28) + 1:02d}{serial % 1000:03d}"
+    return {"name": f"演练{serial}", "certificate_type": "resident_id",
+            "certificate_number": base + ric.calc_check_digit(base + "0"),
+            "mobile": f"139{run_id:04d}{serial:04d}"}
+
+
+def filing_records(first, count, run_id):
+    records = []
+    for n in range(first, first + count):
+        leader, admin = person(2 * n, run_id), person(2 * n + 1, run_id)
+        records.append({
+            "provider": "aliyun", "reference": f"REH-{run_id:04d}-{n:04d}",
+            "province": "bj", "type": "first_filing", "policy": "miit-current",
+            "subject": {"name": f"演练科技有限公司{n}", "nature": "individual",
+                        "certificate_type": "resident_id",
+                        "certificate_number": leader["certificate_number"],
+                        "leader": leader},
+            "services": [{"kind": "website", "name": f"演练网站{n}",
+                          "domains": [f"reh{run_id}-{n}.example.cn"], "administrator": admin}],
+        })
+    return records
+
+
+class Rehearsal:
+    def __init__(self, args):
+        self.args = args
+        self.workdir = Path(tempfile.mkdtemp(prefix="icpportal-rehearsal-"))
+        os.chmod(self.workdir, 0o755)
+        (self.workdir / "logs").mkdir()
+        self.network = Network(not args.loopback)
+        self.pg = Postgres(self.workdir, self.network.infra)
+        self.processes = Processes(self.workdir / "logs")
+        self.recorder = Recorder()
+        self.gateway_log = self.workdir / "gateway.log"
+        self.gateway_log.touch()
+        os.chmod(self.gateway_log, 0o666)
+        self.run_id = secrets.randbelow(10_000)
+        self.nodes, self.workers = {}, {}
+        self.journeys = Counter()
+        self.health = []
+        self.failures = []
+        self.stop_load = threading.Event()
+
+    # environment -----------------------------------------------------------------
+
+    def env(self, database="icpportal", **extra):
+        return {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(ROOT),
+            "DJANGO_SETTINGS_MODULE": "icpportal.settings",
+            "DEBUG": "false",
+            "SECRET_KEY": "rehearsal-secret-key-" + "x" * 40,
+            "ALLOWED_HOSTS": f"{HOSTNAME},{','.join([self.network.infra, *self.network.nodes.values()])}",
+            "CSRF_TRUSTED_ORIGINS": f"https://{HOSTNAME}:{HTTPS_PORT}",
+            "SITE_URL": f"https://{HOSTNAME}:{HTTPS_PORT}",
+            "DATABASE_URL": self.pg.url(database),
+            "CACHE_URL": f"redis://{self.network.infra}:{REDIS_PORT}/0",
+            "TASK_BACKEND": "database",
+            "SMS_BACKEND": "rehearsal.gateway.RecordingGateway",
+            "REHEARSAL_GATEWAY_LOG": str(self.gateway_log),
+            "SMS_INTERRUPTED_AFTER_SECONDS": "8",
+            "SMS_RETRY_DELAY_SECONDS": "1",
+            "LOG_FORMAT": "json",
+            "BEHIND_TLS_PROXY": "true",
+            "TRUSTED_PROXIES": self.network.infra,
+            "STATIC_ROOT": str(self.workdir / "static"),
+            "CAPTCHA_TEST_MODE": "true",  # a script cannot read the picture
+            "RATELIMIT_VERIFY_PER_IP": "150/h",
+            "RATELIMIT_RESEND_PER_IP": "150/h",
+            **extra,
+        }
+
+    def manage(self, *args, env=None, **kwargs):
+        return run([PYTHON, "manage.py", *args], cwd=ROOT, env=env or self.env(), **kwargs)
+
+    def sql(self, query, params=(), database="icpportal"):
+        for attempt in range(30):
+            try:
+                with psycopg.connect(self.pg.url(database), connect_timeout=3) as conn:
+                    return conn.execute(query, params).fetchall()
+            except psycopg.OperationalError:
+                if attempt == 29:
+                    raise
+                time.sleep(0.5)
+        return []
+
+    # processes -------------------------------------------------------------------
+
+    def start_redis(self):
+        self.redis = self.processes.start("redis", [
+            "redis-server", "--bind", self.network.infra, "--port", str(REDIS_PORT),
+            "--save", "", "--appendonly", "no"], os.environ.copy())
+        for _ in range(50):
+            with contextlib.suppress(OSError):
+                socket.create_connection((self.network.infra, REDIS_PORT), 0.5).close()
+                return
+            time.sleep(0.1)
+
+    def start_node(self, name):
+        address = self.network.nodes[name]
+        self.nodes[name] = self.processes.start(name, [
+            *self.network.on(name), str(BIN / "gunicorn"), "icpportal.wsgi",
+            "-b", f"{address}:{WEB_PORT}", "-w", "2", "--graceful-timeout", "20",
+            "--no-control-socket"], self.env())
+        self.wait_http(address, WEB_PORT)
+
+    def start_worker(self, name):
+        node = "web1" if name == "worker1" else "web2"
+        self.workers[name] = self.processes.start(name, [
+            *self.network.on(node), PYTHON, "manage.py", "db_worker", "--interval",
+            "0.2", "--no-startup-delay", "--no-reload"], self.env())
+
+    @staticmethod
+    def wait_http(address, port, seconds=60):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                connection = http.client.HTTPConnection(address, port, timeout=2)
+                connection.request("GET", "/healthz", headers={"Host": HOSTNAME})
+                connection.getresponse().read()
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"nothing answered on {address}:{port}")
+
+    # the run ---------------------------------------------------------------------
+
+    def setup(self):
+        self.network.up()
+        ensure_nginx()
+        self.pg.start()
+        self.pg.tool("createdb", "icpportal")
+        log(f"PostgreSQL on {self.network.infra}:{PG_PORT}")
+        self.start_redis()
+        log(f"Redis on {self.network.infra}:{REDIS_PORT}")
+        self.manage("migrate", "-v0")
+        self.manage("collectstatic", "--noinput", "-v0")
+        self_signed_certificate(self.workdir)
+        config = nginx_config(self.workdir, self.network)
+        run(["nginx", "-t", "-c", str(config)], capture_output=True)
+        self.nginx = self.processes.start("nginx", ["nginx", "-c", str(config), "-g", "daemon off;"], os.environ.copy())
+        for name in ("web1", "web2"):
+            self.start_node(name)
+        for name in ("worker1", "worker2"):
+            self.start_worker(name)
+        log("nginx -> web1, web2 (gunicorn, 2 workers each) -> PostgreSQL, Redis; "
+            "worker1 on web1, worker2 on web2")
+
+    def import_filings(self, first, count):
+        path = self.workdir / f"filings-{first}.json"
+        path.write_text(json.dumps({"filings": filing_records(first, count, self.run_id)}, ensure_ascii=False))
+        self.manage("import_filings", str(path), capture_output=True)
+        return [r for r in filing_records(first, count, self.run_id)]
+
+    def latest_code(self, mobile, seconds=60):
+        """The code of the newest code text to `mobile`, once the phone has it."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            rows = self.sql(
+                "SELECT text, status FROM verification_smsmessage WHERE recipient = %s "
+                "AND kind = 'verification_code' ORDER BY id DESC LIMIT 1",
+                (mobile,))
+            if rows and rows[0][1] == "sent":
+                return re.search(r"验证码为(\d{6})", rows[0][0]).group(1)
+            time.sleep(0.3)
+        return None
+
+    def step(self, client, path, fields, wanted, person=None):
+        """One page action, pressed again (like a person would) until it answers."""
+        for _ in range(8):
+            if person is not None:
+                fields = {**fields, "code": self.latest_code(person["mobile"]) or "000000"}
+            answer, _ = client.submit(path, fields)
+            if answer in wanted:
+                return answer
+            if answer == 2 and person is not None:
+                time.sleep(0.5)  # a fresh code replaced the one read: read again
+                continue
+            time.sleep(1)
+        self.journeys["steps given up"] += 1
+        return None
+
+    def journey(self, client, record):
+        leader = record["subject"]["leader"]
+        admin = record["services"][0]["administrator"]
+        if not self.latest_code(leader["mobile"]) or not self.latest_code(admin["mobile"]):
+            self.journeys["texts not received"] += 1
+            return
+        who = {"mobile": leader["mobile"], "cert_last6": leader["certificate_number"][-6:]}
+        wrong = self.step(client, "/verify/", {**who, "code": "000000"}, {2, 31, 3})
+        resent = self.step(client, "/resend/", who, {101})
+        first = self.step(client, "/verify/", who, {31, 20}, person=leader)
+        other = {"mobile": admin["mobile"], "cert_last6": admin["certificate_number"][-6:]}
+        last = self.step(client, "/verify/", other, {3, 20}, person=admin)
+        self.journeys["journeys"] += 1
+        if (wrong, resent, first, last) == (2, 101, 31, 3):
+            self.journeys["journeys answered 2, 101, 31, 3"] += 1
+
+    def applicant(self, address, work):
+        client = Client(address, self.network.infra, self.recorder)
+        while not self.stop_load.is_set():
+            try:
+                record = work.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            self.journey(client, record)
+
+    def watch_health(self):
+        client = Client(self.network.clients[-1], self.network.infra, Recorder())
+        while not self.stop_load.is_set():
+            status, body = client.request("GET", "/healthz")
+            down = []
+            with contextlib.suppress(ValueError, TypeError):
+                down = [name for name, check in json.loads(body)["checks"].items()
+                        if not check["state"].startswith("ok")]
+            self.health.append((time.monotonic(), status, ",".join(down)))
+            time.sleep(0.5)
+
+    def sweep(self):
+        while not self.stop_load.is_set():
+            self.manage("process_deadlines", capture_output=True, check=False)
+            time.sleep(3)
+
+    def faults(self):
+        pause = self.args.pause
+        time.sleep(pause)
+        with self.recorder.window("web1 killed (kill -9)"):
+            self.processes.kill(self.nodes["web1"])
+            time.sleep(pause)
+            self.start_node("web1")
+        time.sleep(pause)
+        with self.recorder.window("worker1 killed mid-send"):
+            for _ in range(100):  # wait until a message is being handed to the gateway
+                if self.sql("SELECT 1 FROM verification_smsmessage WHERE status = 'sending'"):
+                    break
+                time.sleep(0.05)
+            self.processes.kill(self.workers["worker1"])
+            time.sleep(pause)
+            self.start_worker("worker1")
+        time.sleep(pause)
+        with self.recorder.window("Redis stopped"):
+            self.processes.kill(self.redis, signal.SIGTERM)
+            time.sleep(max(pause, 5))
+            self.start_redis()
+        time.sleep(pause)
+        with self.recorder.window("PostgreSQL restarted"):
+            self.pg.restart()
+            time.sleep(2)
+        time.sleep(pause)
+        with self.recorder.window("rolling restart of web1 and web2 (graceful)"):
+            for name in ("web1", "web2"):
+                os.kill(self.nodes[name].pid, signal.SIGHUP)
+                time.sleep(4)  # its new workers are up, the old ones finished
+        time.sleep(pause)
+        self.restore_drill()
+
+    def restore_drill(self):
+        dump = self.workdir / "icpportal.dump"
+        self.pg.tool("pg_dump", "-Fc", "-f", str(dump), "icpportal")
+        self.pg.tool("createdb", "icpportal_restore")
+        self.pg.tool("pg_restore", "-d", "icpportal_restore", str(dump))
+        rows = self.sql(
+            "SELECT m.recipient, m.text, p.certificate_number FROM verification_verification v "
+            "JOIN filings_filingapplication f ON f.id = v.filing_id "
+            "JOIN verification_smsmessage m ON m.verification_id = v.id "
+            "JOIN filings_person p ON p.mobile = v.mobile "
+            "WHERE v.status = 'pending' AND f.status = 'pending_verification' "
+            "AND m.kind = 'verification_code' AND m.status = 'sent' "
+            "AND m.id = (SELECT max(id) FROM verification_smsmessage WHERE verification_id = v.id "
+            "AND kind = 'verification_code') LIMIT 1",
+            database="icpportal_restore")
+        self.drill = {"dump_bytes": dump.stat().st_size, "answer": None}
+        if not rows:
+            self.drill["answer"] = "no pending filing in the dump"
+            return
+        mobile, text, certificate = rows[0]
+        address = self.network.infra
+        env = self.env("icpportal_restore", CACHE_URL=f"redis://{address}:{REDIS_PORT}/1",
+                       TASK_BACKEND="immediate", SECURE_SSL_REDIRECT="false",
+                       SESSION_COOKIE_SECURE="false", CSRF_COOKIE_SECURE="false",
+                       BEHIND_TLS_PROXY="false")
+        node = self.processes.start("drill", [str(BIN / "gunicorn"), "icpportal.wsgi", "-b",
+                                              f"{address}:{DRILL_PORT}", "-w", "1", "--no-control-socket"], env)
+        try:
+            self.wait_http(address, DRILL_PORT)
+            page = _plain_submit(address, DRILL_PORT, "/verify/", {
+                "code": re.search(r"验证码为(\d{6})", text).group(1), "mobile": mobile,
+                "cert_last6": certificate[-6:]})
+            found = re.search(r'data-valid-status="(\d+)"', page)
+            self.drill["answer"] = int(found.group(1)) if found else "no answer"
+        finally:
+            self.processes.kill(node, signal.SIGTERM)
+        log(f"Restore drill: dump {self.drill['dump_bytes']:,} bytes restored; a person "
+            f"pending in it verified on a node over the copy: answer {self.drill['answer']}")
+
+    def forged_headers(self):
+        """One client rotating forged X-Forwarded-For values: its own bucket still fills."""
+        attacker = self.network.clients[-2]
+        client = Client(attacker, self.network.infra, self.recorder,
+                        forged=lambda: f"198.51.100.{random.randrange(1, 255)}")
+        answers = Counter()
+        for _ in range(160):
+            mobile = f"136{random.randrange(10**8):08d}"  # a new number each time
+            answer, _ = client.submit("/verify/", {"code": "123456", "mobile": mobile,
+                                                   "cert_last6": "123456"})
+            answers[answer] += 1
+        rows = self.sql("SELECT ip, count(*) FROM verification_attempt WHERE mobile LIKE '136%%' "
+                        "GROUP BY ip")
+        self.forged = {"answers": dict(answers), "attempts_by_ip": dict(rows), "attacker": attacker}
+        log(f"Forged X-Forwarded-For from {attacker}: answers {dict(answers)}; attempts by "
+            f"address {dict(rows)}")
+
+    def load(self):
+        work = queue.Queue()
+        for record in self.import_filings(0, self.args.filings):
+            work.put(record)
+        log(f"{self.args.filings} filings imported; {len(self.network.clients) - 2} applicants start")
+        threads = [threading.Thread(target=self.applicant, args=(a, work))
+                   for a in self.network.clients[:-2]]
+        threads += [threading.Thread(target=self.watch_health), threading.Thread(target=self.sweep)]
+        for thread in threads:
+            thread.start()
+        try:
+            self.faults()
+            for record in self.import_filings(self.args.filings, self.args.filings // 2):
+                work.put(record)
+            while not work.empty():
+                time.sleep(0.5)
+            time.sleep(3)
+        finally:
+            self.stop_load.set()
+            for thread in threads:
+                thread.join(timeout=120)
+        self.forged_headers()
+        self.settle()
+
+    def settle(self):
+        """Let the workers and the sweep finish what is queued or interrupted."""
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            self.manage("process_deadlines", capture_output=True, check=False)
+            busy = self.sql("SELECT count(*) FROM verification_smsmessage WHERE status IN ('queued', 'sending')")[0][0]
+            if not busy:
+                return
+            time.sleep(2)
+
+    # the reconciliation ----------------------------------------------------------
+
+    def check(self, ok, text):
+        mark = "ok" if ok else "BROKEN"
+        if not ok:
+            self.failures.append(text)
+        print(f"| {mark} | {text} |")
+
+    def reconcile(self):
+        requests = self.recorder.requests
+        print("\n## Requests\n")
+        print(f"{len(requests):,} requests through nginx; answers {dict(sorted(Counter(str(r[3]) for r in requests).items()))}")
+        print("\n| fault window | requests | 5xx | connection errors | /healthz |\n|---|---|---|---|---|")
+        by_window = defaultdict(list)
+        for request in requests:
+            by_window[self.recorder.window_of(request[0])].append(request)
+        health = defaultdict(Counter)
+        for moment, status, down in self.health:
+            health[self.recorder.window_of(moment)][f"{status}{' ' + down if down else ''}"] += 1
+        rolling_errors = 0
+        for name in ["no fault", *[w[0] for w in self.recorder.windows]]:
+            rows = by_window.get(name, [])
+            errors = sum(1 for r in rows if isinstance(r[3], int) and r[3] >= 500)
+            broken = sum(1 for r in rows if not isinstance(r[3], int))
+            if name.startswith("rolling"):
+                rolling_errors = errors + broken
+            print(f"| {name} | {len(rows)} | {errors} | {broken} | {dict(health.get(name, {}))} |")
+
+        print("\n## Invariants\n\n| | |\n|---|---|")
+        messages = dict(((k, s), n) for k, s, n in self.sql(
+            "SELECT kind, status, count(*) FROM verification_smsmessage GROUP BY kind, status"))
+        codes = sum(n for (k, _), n in messages.items() if k == "verification_code")
+        sent = messages.get(("verification_code", "sent"), 0)
+        failed = messages.get(("verification_code", "failed"), 0)
+        handed = Counter(int(line) for line in self.gateway_log.read_text().split())
+        code_ids = {r[0] for r in self.sql("SELECT id FROM verification_smsmessage WHERE kind = 'verification_code'")}
+        sent_ids = {r[0] for r in self.sql("SELECT id FROM verification_smsmessage WHERE status = 'sent'")}
+        interrupted = self.sql("SELECT count(*) FROM verification_smsmessage WHERE status = 'failed' AND error LIKE 'The worker stopped%%'")[0][0]
+        print(f"| | codes issued {codes}; texts queued {sum(messages.values())} "
+              f"(codes and notifications); code texts sent {sent}, failed {failed} "
+              f"(interrupted mid-send {interrupted}); handed to the gateway "
+              f"{sum(handed.values())} |")
+        self.check(all(s in ("sent", "failed") for (_, s) in messages), "every text ended sent or failed (none stuck queued or sending)")
+        self.check(max((n for i, n in handed.items() if i in code_ids), default=1) == 1,
+                   "no code text handed to the gateway twice")
+        self.check(sent_ids <= set(handed), "every text marked sent was handed to the gateway")
+        self.check(failed == interrupted, "every failed code text is one whose worker died mid-send")
+        lost = self.sql(
+            "SELECT count(*) FROM verification_verification v WHERE v.status = 'pending' AND NOT EXISTS ("
+            "SELECT 1 FROM verification_smsmessage m WHERE m.verification_id = v.id AND m.status = 'sent' "
+            "AND m.kind = 'verification_code' AND m.id = (SELECT max(id) FROM verification_smsmessage "
+            "WHERE verification_id = v.id AND kind = 'verification_code'))")[0][0]
+        self.check(lost == 0, f"every pending person's latest code reached the phone ({lost} not)")
+        attempts = self.sql("SELECT count(*) FROM verification_attempt")[0][0]
+        posts = [r for r in requests if r[1] == "POST"]
+        answered = sum(1 for r in posts if r[3] == 303)
+        unanswered = sum(1 for r in posts if not isinstance(r[3], int) or r[3] >= 500)
+        print(f"| | attempts recorded {attempts}; verify/resend POSTs answered {answered}, "
+              f"not answered (5xx or connection lost) {unanswered} |")
+        self.check(answered <= attempts <= answered + unanswered,
+                   "attempts: one per processed request, none unaccounted for")
+        events = self.sql("SELECT filing_id, from_status, to_status FROM filings_auditevent "
+                          "WHERE to_status <> '' ORDER BY filing_id, id")
+        statuses = dict(self.sql("SELECT id, status FROM filings_filingapplication"))
+        chains, replayed = defaultdict(list), 0
+        for filing_id, source, target in events:
+            chains[filing_id].append((source, target))
+        for filing_id, status in statuses.items():
+            state = None
+            for source, target in chains[filing_id]:
+                if state is not None and source != state:
+                    break
+                state = target
+            else:
+                replayed += state == status
+        self.check(replayed == len(statuses), f"audit events replay to every filing's status ({replayed} of {len(statuses)})")
+        verified = self.sql("SELECT count(*) FROM verification_verification WHERE status = 'verified'")[0][0]
+        verified_events = self.sql("SELECT count(*) FROM filings_auditevent WHERE event_type = 'verified'")[0][0]
+        self.check(verified == verified_events, f"one 'verified' event per verified person ({verified_events} for {verified})")
+        illegal = self.sql(
+            "SELECT count(*) FROM filings_filingapplication f WHERE "
+            "(f.status = 'pending_verification' AND (f.verification_deadline IS NULL OR NOT EXISTS ("
+            "SELECT 1 FROM verification_verification v WHERE v.filing_id = f.id AND v.status = 'pending'))) "
+            "OR (f.status <> 'pending_verification' AND EXISTS (SELECT 1 FROM verification_verification v "
+            "WHERE v.filing_id = f.id AND v.status = 'pending')) "
+            "OR (f.status = 'under_review' AND EXISTS (SELECT 1 FROM verification_verification v "
+            "WHERE v.filing_id = f.id AND v.status <> 'verified'))")[0][0]
+        self.check(illegal == 0, f"every filing in a legal state ({illegal} not)")
+        self.check(rolling_errors == 0, f"no failed request during the rolling restart ({rolling_errors})")
+        limit = 150
+        processed = sum(n for a, n in self.forged["answers"].items() if a != "throttled")
+        throttled = self.forged["answers"].get("throttled", 0)
+        self.check(set(self.forged["attempts_by_ip"]) == {self.forged["attacker"]}
+                   and processed <= limit and throttled > 0,
+                   f"forged X-Forwarded-For: every attempt counted to {self.forged['attacker']}, throttled after the per-address limit")
+        self.check(self.drill.get("answer") in (31, 3), f"restore drill: verified on the restored copy (answer {self.drill.get('answer')})")
+        print(f"\nJourneys: {dict(self.journeys)}")
+        print(f"Network: {'namespaces and veth pairs' if self.network.namespaces else 'loopback addresses (no namespaces)'}; "
+              f"logs in {self.workdir / 'logs'}")
+
+    def teardown(self):
+        self.stop_load.set()
+        self.processes.stop_all()
+        self.pg.stop()
+        self.network.down()
+
+
+def _plain_submit(address, port, path, fields):
+    def call(method, body=None, cookies=""):
+        connection = http.client.HTTPConnection(address, port, timeout=20)
+        headers = {"Host": HOSTNAME, "Cookie": cookies}
+        if body:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        text = response.read().decode()
+        jar = "; ".join(
+            f"{n}={m.value}" for h, v in response.getheaders() if h.lower() == "set-cookie"
+            for n, m in http.cookies.SimpleCookie(v).items())
+        return text, jar
+    page, jar = call("GET")
+    hidden = dict(re.findall(r'name="(csrfmiddlewaretoken|submission)" value="([^"]+)"', page))
+    _, more = call("POST", urllib.parse.urlencode({**hidden, "captcha_0": "x", "captcha_1": "PASSED", **fields}), jar)
+    page, _ = call("GET", cookies="; ".join(filter(None, [jar, more])))
+    return page
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--filings", type=int, default=24, help="filings imported at the start (half as many more later)")
+    parser.add_argument("--pause", type=float, default=4, help="seconds between and within fault windows")
+    parser.add_argument("--loopback", action="store_true", help="no network namespaces")
+    parser.add_argument("--keep", action="store_true", help="keep the working directory")
+    args = parser.parse_args()
+    rehearsal = Rehearsal(args)
+    log(f"Working directory {rehearsal.workdir}")
+    try:
+        rehearsal.setup()
+        rehearsal.load()
+        rehearsal.reconcile()
+    finally:
+        rehearsal.teardown()
+        if not args.keep and not rehearsal.failures:
+            shutil.rmtree(rehearsal.workdir, ignore_errors=True)
+    log(f"Rehearsal {'FAILED: ' + '; '.join(rehearsal.failures) if rehearsal.failures else 'passed'}")
+    return 1 if rehearsal.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
