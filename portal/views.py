@@ -1,7 +1,9 @@
 """The applicant pages: central and provincial verify/resend, the province directory,
 and "where is my filing"."""
 
+import contextlib
 import json
+import logging
 
 from django.conf import settings
 from django.core.cache import cache
@@ -18,6 +20,8 @@ from filings.privacy import mask_mobile
 from portal.forms import LookupForm, ResendForm, VerifyForm
 from verification import actions, messages, throttles
 from verification.models import AttemptAction
+
+logger = logging.getLogger(__name__)
 
 SUBMISSION_TTL = 3600
 # A page's state (see ChannelFormView): a signed cookie scoped to the page's path,
@@ -154,7 +158,11 @@ class ChannelFormView(View):
         state = self._read_state(request)
         result = state.pop("result", None)
         initial = state.get("initial")
-        form = self.form_class(initial=initial if isinstance(initial, dict) else {})
+        # A copy: the form adds its one-time token to its initial data, and that
+        # token must not travel on in the kept state.
+        form = self.form_class(
+            initial=dict(initial) if isinstance(initial, dict) else {}
+        )
         response = self._render(
             request, province, form, result if isinstance(result, dict) else None
         )
@@ -174,9 +182,16 @@ class ChannelFormView(View):
             province = _province_or_404(province) if province else None
             return self._render(request, province, form)
         if self._seen_before(form.cleaned_data.get("submission")):
-            return _redirect_see_other(request.path)  # already processed
+            logger.info("A form was sent again; it was processed the first time.")
+            return _redirect_see_other(request.path)
         channel = actions.Channel(province) if province else actions.CENTRAL
-        outcome = self.run(channel, form.cleaned_data, request)
+        try:
+            outcome = self.run(channel, form.cleaned_data, request)
+        except Exception:
+            # Nothing was processed (the transaction rolled back): the same form,
+            # sent again, must be processed then.
+            self._forget(form.cleaned_data.get("submission"))
+            raise
         result = {"status": outcome.status}
         if outcome.throttled:
             result = {"status": None, "retry_after": outcome.throttled.retry_after}
@@ -187,6 +202,12 @@ class ChannelFormView(View):
         }
         self._keep_state(request, response, state)
         return response
+
+    @staticmethod
+    def _forget(token):
+        if token:
+            with contextlib.suppress(*throttles.CACHE_ERRORS):
+                cache.delete(f"portal:submission:{token}")
 
     @staticmethod
     def _seen_before(token):

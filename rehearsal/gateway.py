@@ -2,6 +2,7 @@
 records every message it is handed, so the rehearsal can prove that no code was sent
 twice and none was lost."""
 
+import contextlib
 import os
 import time
 
@@ -10,6 +11,10 @@ from verification.sms.database import DatabaseBackend
 
 class RecordingGateway(DatabaseBackend):
     def send(self, message):
+        # Which process is handing which message over right now (the rehearsal kills
+        # that worker in the middle of it).
+        with open(os.environ["REHEARSAL_GATEWAY_LOG"] + ".sending", "w") as note:
+            note.write(f"{os.getpid()} {message.pk}\n")
         time.sleep(float(os.environ.get("REHEARSAL_GATEWAY_SECONDS", "0.2")))
         # One short line per hand-over, appended in one write: safe across workers.
         line = f"{message.pk}\n".encode()
@@ -18,4 +23,6 @@ class RecordingGateway(DatabaseBackend):
             os.write(fd, line)
         finally:
             os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.environ["REHEARSAL_GATEWAY_LOG"] + ".sending")
         return f"rehearsal-{message.pk}"

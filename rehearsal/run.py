@@ -51,6 +51,7 @@ PG_PORT, REDIS_PORT, WEB_PORT, HTTPS_PORT, HTTP_PORT, DRILL_PORT = (
     8080,
     8010,
 )
+RESEND_LIMIT = 20
 STARTED = time.monotonic()
 
 
@@ -92,8 +93,10 @@ class Network:
 
     def up(self):
         if not self.namespaces:
-            log("Network: no namespaces here (needs root and `ip netns`); every host is "
-                "a loopback address of this machine instead")
+            log(
+                "Network: no namespaces here (needs root and `ip netns`); every host is "
+                "a loopback address of this machine instead"
+            )
             return
         self.down()
         ip = ["ip"]
@@ -102,7 +105,19 @@ class Network:
         run([*ip, "link", "set", self.BRIDGE, "up"])
         for name, (namespace, n) in self.NODES.items():
             run([*ip, "netns", "add", namespace])
-            run([*ip, "link", "add", f"icpr-h{n}", "type", "veth", "peer", "name", f"icpr-n{n}"])
+            run(
+                [
+                    *ip,
+                    "link",
+                    "add",
+                    f"icpr-h{n}",
+                    "type",
+                    "veth",
+                    "peer",
+                    "name",
+                    f"icpr-n{n}",
+                ]
+            )
             run([*ip, "link", "set", f"icpr-n{n}", "netns", namespace])
             run([*ip, "link", "set", f"icpr-h{n}", "master", self.BRIDGE, "up"])
             inside = [*ip, "netns", "exec", namespace, "ip"]
@@ -111,9 +126,11 @@ class Network:
             run([*inside, "link", "set", "lo", "up"])
         for address in self.clients:
             run([*ip, "addr", "add", f"{address}/24", "dev", self.BRIDGE])
-        log(f"Network: bridge {self.BRIDGE} {self.infra}/24; web1 {self.nodes['web1']} and "
+        log(
+            f"Network: bridge {self.BRIDGE} {self.infra}/24; web1 {self.nodes['web1']} and "
             f"web2 {self.nodes['web2']} in namespaces; clients {self.clients[0]}-"
-            f"{self.clients[-1].rsplit('.', 1)[1]}")
+            f"{self.clients[-1].rsplit('.', 1)[1]}"
+        )
 
     def down(self):
         if not self.namespaces:
@@ -133,7 +150,9 @@ class Network:
 
 
 def _as_postgres(command):
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+    return (
+        ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+    )
 
 
 class Postgres:
@@ -146,20 +165,47 @@ class Postgres:
             self.dir.mkdir()
             if os.geteuid() == 0:
                 shutil.chown(self.dir, "postgres")
-            run(_as_postgres([str(self.bin / "initdb"), "-D", str(self.dir), "-U",
-                              "postgres", "--auth=trust", "-E", "UTF8"]),
-                capture_output=True)
+            run(
+                _as_postgres(
+                    [
+                        str(self.bin / "initdb"),
+                        "-D",
+                        str(self.dir),
+                        "-U",
+                        "postgres",
+                        "--auth=trust",
+                        "-E",
+                        "UTF8",
+                    ]
+                ),
+                capture_output=True,
+            )
             with (self.dir / "pg_hba.conf").open("a") as hba:
                 hba.write("host all all 0.0.0.0/0 trust\n")  # a throwaway instance
         self._ctl("start")
 
     def _ctl(self, action):
-        options = (f"-c listen_addresses={self.host} -p {PG_PORT} "
-                   f"-c unix_socket_directories={self.dir} -c fsync=off")
-        run(_as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.dir), "-l",
-                          str(self.dir / "log"), "-o", options, "-w", action,
-                          *(["-m", "fast"] if action != "start" else [])]),
-            capture_output=True)
+        options = (
+            f"-c listen_addresses={self.host} -p {PG_PORT} "
+            f"-c unix_socket_directories={self.dir} -c fsync=off"
+        )
+        run(
+            _as_postgres(
+                [
+                    str(self.bin / "pg_ctl"),
+                    "-D",
+                    str(self.dir),
+                    "-l",
+                    str(self.dir / "log"),
+                    "-o",
+                    options,
+                    "-w",
+                    action,
+                    *(["-m", "fast"] if action != "start" else []),
+                ]
+            ),
+            capture_output=True,
+        )
 
     def restart(self):
         self._ctl("restart")
@@ -172,8 +218,19 @@ class Postgres:
         return f"postgres://postgres@{self.host}:{PG_PORT}/{database}"
 
     def tool(self, name, *args):
-        return run([str(self.bin / name), "-h", self.host, "-p", str(PG_PORT), "-U",
-                    "postgres", *args], capture_output=True)
+        return run(
+            [
+                str(self.bin / name),
+                "-h",
+                self.host,
+                "-p",
+                str(PG_PORT),
+                "-U",
+                "postgres",
+                *args,
+            ],
+            capture_output=True,
+        )
 
 
 class Processes:
@@ -184,8 +241,12 @@ class Processes:
 
     def start(self, name, command, env):
         process = subprocess.Popen(
-            command, cwd=ROOT, env=env, start_new_session=True,
-            stdout=(self.logs / f"{name}.log").open("a"), stderr=subprocess.STDOUT,
+            command,
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=(self.logs / f"{name}.log").open("a"),
+            stderr=subprocess.STDOUT,
         )
         self.all.append(process)
         return process
@@ -217,11 +278,18 @@ def nginx_config(workdir, network):
         f"    server {address}:{WEB_PORT} max_fails=1 fail_timeout=10s;\n"
         for address in network.nodes.values()
     )
-    site = re.sub(r"(upstream icpportal_web \{\n(?:    #.*\n)*)(    server .*\n)+",
-                  lambda m: m.group(1) + nodes, site)
+    site = re.sub(
+        r"(upstream icpportal_web \{\n(?:    #.*\n)*)(    server .*\n)+",
+        lambda m: m.group(1) + nodes,
+        site,
+    )
     site = re.sub(r"    listen \[::\]:\d+.*\n", "", site)
     site = re.sub(r"listen 80;", f"listen {network.infra}:{HTTP_PORT};", site)
-    site = re.sub(r"listen 443 ssl http2;", f"listen {network.infra}:{HTTPS_PORT} ssl http2;", site)
+    site = re.sub(
+        r"listen 443 ssl http2;",
+        f"listen {network.infra}:{HTTPS_PORT} ssl http2;",
+        site,
+    )
     site = site.replace("icp.example.com", HOSTNAME)
     site = site.replace("/etc/ssl/icpportal/", f"{workdir}/tls/")
     site = site.replace("/var/log/nginx/", f"{workdir}/logs/nginx.")
@@ -248,9 +316,25 @@ http {{
 def self_signed_certificate(workdir):
     tls = workdir / "tls"
     tls.mkdir()
-    run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-subj", f"/CN={HOSTNAME}", "-keyout", str(tls / "privkey.pem"),
-         "-out", str(tls / "fullchain.pem")], capture_output=True)
+    run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            f"/CN={HOSTNAME}",
+            "-keyout",
+            str(tls / "privkey.pem"),
+            "-out",
+            str(tls / "fullchain.pem"),
+        ],
+        capture_output=True,
+    )
 
 
 def ensure_nginx():
@@ -258,8 +342,15 @@ def ensure_nginx():
         return
     log("Installing nginx (Debian's package)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    if run(["apt-get", "install", "-y", "-qq", "nginx-light"], env=env, check=False,
-           capture_output=True).returncode != 0:
+    if (
+        run(
+            ["apt-get", "install", "-y", "-qq", "nginx-light"],
+            env=env,
+            check=False,
+            capture_output=True,
+        ).returncode
+        != 0
+    ):
         run(["apt-get", "update", "-qq"], env=env, capture_output=True)
         run(["apt-get", "install", "-y", "-qq", "nginx"], env=env, capture_output=True)
     # Debian starts the packaged service; the rehearsal runs its own instance.
@@ -282,17 +373,24 @@ class Client:
 
     def _cookie_header(self, path):
         return "; ".join(
-            f"{name}={value}" for (name, prefix), value in self.cookies.items()
+            f"{name}={value}"
+            for (name, prefix), value in self.cookies.items()
             if path.startswith(prefix)
         )
 
     def request(self, method, path, fields=None):
         connection = http.client.HTTPSConnection(
-            self.proxy, HTTPS_PORT, context=self.tls, timeout=20,
+            self.proxy,
+            HTTPS_PORT,
+            context=self.tls,
+            timeout=20,
             source_address=(self.address, 0),
         )
-        headers = {"Host": HOSTNAME, "Origin": f"https://{HOSTNAME}:{HTTPS_PORT}",
-                   "Cookie": self._cookie_header(path)}
+        headers = {
+            "Host": HOSTNAME,
+            "Origin": f"https://{HOSTNAME}:{HTTPS_PORT}",
+            "Cookie": self._cookie_header(path),
+        }
         if self.forged:
             headers["X-Forwarded-For"] = self.forged()
         body = None
@@ -305,7 +403,9 @@ class Client:
             response = connection.getresponse()
             text = response.read().decode(errors="replace")
         except (OSError, http.client.HTTPException) as exc:
-            self.recorder.record(started, method, path, f"conn:{exc.__class__.__name__}")
+            self.recorder.record(
+                started, method, path, f"conn:{exc.__class__.__name__}"
+            )
             return None, ""
         finally:
             connection.close()
@@ -322,8 +422,12 @@ class Client:
         status, page = self.request("GET", path)
         if status != 200:
             return None, status
-        hidden = dict(re.findall(r'name="(csrfmiddlewaretoken|submission)" value="([^"]+)"', page))
-        status, _ = self.request("POST", path, {**hidden, "captcha_0": "x", "captcha_1": "PASSED", **fields})
+        hidden = dict(
+            re.findall(r'name="(csrfmiddlewaretoken|submission)" value="([^"]+)"', page)
+        )
+        status, _ = self.request(
+            "POST", path, {**hidden, "captcha_0": "x", "captcha_1": "PASSED", **fields}
+        )
         if status != 303:
             return None, status
         status, page = self.request("GET", path)
@@ -346,14 +450,22 @@ class Recorder:
             self.requests.append((started, method, path, status))
 
     @contextlib.contextmanager
-    def window(self, name):
+    def window(self, name, healthy=None):
+        """A fault window: from the fault until it is repaired and, if `healthy` is
+        given, until that says the system is whole again."""
         start = time.monotonic()
         log(f"Fault: {name}")
         try:
             yield
+            if healthy:
+                deadline = time.monotonic() + 60
+                while not healthy() and time.monotonic() < deadline:
+                    time.sleep(0.2)
         finally:
+            end = time.monotonic()
+            log(f"  repaired; whole again after {end - start:.1f}s")
             with self.lock:
-                self.windows.append((name, start, time.monotonic()))
+                self.windows.append((name, start, end))
 
     def window_of(self, moment):
         for name, start, end in self.windows:
@@ -364,25 +476,42 @@ class Recorder:
 
 def person(serial, run_id):
     base = f"110102199{serial % 10}{(serial % 12) + 1:02d}{(serial % 28) + 1:02d}{serial % 1000:03d}"
-    return {"name": f"演练{serial}", "certificate_type": "resident_id",
-            "certificate_number": base + ric.calc_check_digit(base + "0"),
-            "mobile": f"139{run_id:04d}{serial:04d}"}
+    return {
+        "name": f"演练{serial}",
+        "certificate_type": "resident_id",
+        "certificate_number": base + ric.calc_check_digit(base + "0"),
+        "mobile": f"139{run_id:04d}{serial:04d}",
+    }
 
 
 def filing_records(first, count, run_id):
     records = []
     for n in range(first, first + count):
         leader, admin = person(2 * n, run_id), person(2 * n + 1, run_id)
-        records.append({
-            "provider": "aliyun", "reference": f"REH-{run_id:04d}-{n:04d}",
-            "province": "bj", "type": "first_filing", "policy": "miit-current",
-            "subject": {"name": f"演练科技有限公司{n}", "nature": "individual",
-                        "certificate_type": "resident_id",
-                        "certificate_number": leader["certificate_number"],
-                        "leader": leader},
-            "services": [{"kind": "website", "name": f"演练网站{n}",
-                          "domains": [f"reh{run_id}-{n}.example.cn"], "administrator": admin}],
-        })
+        records.append(
+            {
+                "provider": "aliyun",
+                "reference": f"REH-{run_id:04d}-{n:04d}",
+                "province": "bj",
+                "type": "first_filing",
+                "policy": "miit-current",
+                "subject": {
+                    "name": f"演练科技有限公司{n}",
+                    "nature": "individual",
+                    "certificate_type": "resident_id",
+                    "certificate_number": leader["certificate_number"],
+                    "leader": leader,
+                },
+                "services": [
+                    {
+                        "kind": "website",
+                        "name": f"演练网站{n}",
+                        "domains": [f"reh{run_id}-{n}.example.cn"],
+                        "administrator": admin,
+                    }
+                ],
+            }
+        )
     return records
 
 
@@ -390,7 +519,7 @@ class Rehearsal:
     def __init__(self, args):
         self.args = args
         self.workdir = Path(tempfile.mkdtemp(prefix="icpportal-rehearsal-"))
-        os.chmod(self.workdir, 0o755)
+        os.chmod(self.workdir, 0o755)  # PostgreSQL runs as its own user
         (self.workdir / "logs").mkdir()
         self.network = Network(not args.loopback)
         self.pg = Postgres(self.workdir, self.network.infra)
@@ -398,9 +527,9 @@ class Rehearsal:
         self.recorder = Recorder()
         self.gateway_log = self.workdir / "gateway.log"
         self.gateway_log.touch()
-        os.chmod(self.gateway_log, 0o666)
         self.run_id = secrets.randbelow(10_000)
-        self.nodes, self.workers = {}, {}
+        self.nodes, self.workers, self.workers_down = {}, {}, set()
+        self.interrupted_message = None
         self.journeys = Counter()
         self.health = []
         self.failures = []
@@ -430,13 +559,17 @@ class Rehearsal:
             "TRUSTED_PROXIES": self.network.infra,
             "STATIC_ROOT": str(self.workdir / "static"),
             "CAPTCHA_TEST_MODE": "true",  # a script cannot read the picture
-            "RATELIMIT_VERIFY_PER_IP": "150/h",
-            "RATELIMIT_RESEND_PER_IP": "150/h",
+            # Eight applicants and four steady browsers stay under these; the client
+            # with forged headers fills its resend bucket (see forged_headers).
+            "RATELIMIT_VERIFY_PER_IP": "5000/h",
+            "RATELIMIT_RESEND_PER_IP": f"{RESEND_LIMIT}/h",
             **extra,
         }
 
     def manage(self, *args, env=None, **kwargs):
-        return run([PYTHON, "manage.py", *args], cwd=ROOT, env=env or self.env(), **kwargs)
+        return run(
+            [PYTHON, "manage.py", *args], cwd=ROOT, env=env or self.env(), **kwargs
+        )
 
     def sql(self, query, params=(), database="icpportal"):
         for attempt in range(30):
@@ -452,9 +585,23 @@ class Rehearsal:
     # processes -------------------------------------------------------------------
 
     def start_redis(self):
-        self.redis = self.processes.start("redis", [
-            "redis-server", "--bind", self.network.infra, "--port", str(REDIS_PORT),
-            "--save", "", "--appendonly", "no"], os.environ.copy())
+        self.redis = self.processes.start(
+            "redis",
+            [
+                "redis-server",
+                "--bind",
+                self.network.infra,
+                "--port",
+                str(REDIS_PORT),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "no",
+            ],
+            os.environ.copy(),
+        )
         for _ in range(50):
             with contextlib.suppress(OSError):
                 socket.create_connection((self.network.infra, REDIS_PORT), 0.5).close()
@@ -463,17 +610,49 @@ class Rehearsal:
 
     def start_node(self, name):
         address = self.network.nodes[name]
-        self.nodes[name] = self.processes.start(name, [
-            *self.network.on(name), str(BIN / "gunicorn"), "icpportal.wsgi",
-            "-b", f"{address}:{WEB_PORT}", "-w", "2", "--graceful-timeout", "20",
-            "--no-control-socket"], self.env())
+        self.nodes[name] = self.processes.start(
+            name,
+            [
+                *self.network.on(name),
+                str(BIN / "gunicorn"),
+                "icpportal.wsgi",
+                "-b",
+                f"{address}:{WEB_PORT}",
+                "-w",
+                "2",
+                "--graceful-timeout",
+                "20",
+                "--no-control-socket",
+            ],
+            self.env(),
+        )
         self.wait_http(address, WEB_PORT)
+
+    def supervise_workers(self):
+        """What systemd's Restart=on-failure does for the worker unit."""
+        while not self.stop_load.is_set():
+            for name, process in list(self.workers.items()):
+                if name not in self.workers_down and process.poll() is not None:
+                    self.journeys[f"{name} restarted by the supervisor"] += 1
+                    self.start_worker(name)
+            time.sleep(0.5)
 
     def start_worker(self, name):
         node = "web1" if name == "worker1" else "web2"
-        self.workers[name] = self.processes.start(name, [
-            *self.network.on(node), PYTHON, "manage.py", "db_worker", "--interval",
-            "0.2", "--no-startup-delay", "--no-reload"], self.env())
+        self.workers[name] = self.processes.start(
+            name,
+            [
+                *self.network.on(node),
+                PYTHON,
+                "manage.py",
+                "db_worker",
+                "--interval",
+                "0.2",
+                "--no-startup-delay",
+                "--no-reload",
+            ],
+            self.env(),
+        )
 
     @staticmethod
     def wait_http(address, port, seconds=60):
@@ -502,19 +681,30 @@ class Rehearsal:
         self_signed_certificate(self.workdir)
         config = nginx_config(self.workdir, self.network)
         run(["nginx", "-t", "-c", str(config)], capture_output=True)
-        self.nginx = self.processes.start("nginx", ["nginx", "-c", str(config), "-g", "daemon off;"], os.environ.copy())
+        self.nginx = self.processes.start(
+            "nginx",
+            ["nginx", "-c", str(config), "-g", "daemon off;"],
+            os.environ.copy(),
+        )
         for name in ("web1", "web2"):
             self.start_node(name)
         for name in ("worker1", "worker2"):
             self.start_worker(name)
-        log("nginx -> web1, web2 (gunicorn, 2 workers each) -> PostgreSQL, Redis; "
-            "worker1 on web1, worker2 on web2")
+        log(
+            "nginx -> web1, web2 (gunicorn, 2 workers each) -> PostgreSQL, Redis; "
+            "worker1 on web1, worker2 on web2"
+        )
 
     def import_filings(self, first, count):
         path = self.workdir / f"filings-{first}.json"
-        path.write_text(json.dumps({"filings": filing_records(first, count, self.run_id)}, ensure_ascii=False))
+        path.write_text(
+            json.dumps(
+                {"filings": filing_records(first, count, self.run_id)},
+                ensure_ascii=False,
+            )
+        )
         self.manage("import_filings", str(path), capture_output=True)
-        return [r for r in filing_records(first, count, self.run_id)]
+        return list(filing_records(first, count, self.run_id))
 
     def latest_code(self, mobile, seconds=60):
         """The code of the newest code text to `mobile`, once the phone has it."""
@@ -523,7 +713,8 @@ class Rehearsal:
             rows = self.sql(
                 "SELECT text, status FROM verification_smsmessage WHERE recipient = %s "
                 "AND kind = 'verification_code' ORDER BY id DESC LIMIT 1",
-                (mobile,))
+                (mobile,),
+            )
             if rows and rows[0][1] == "sent":
                 return re.search(r"验证码为(\d{6})", rows[0][0]).group(1)
             time.sleep(0.3)
@@ -533,7 +724,10 @@ class Rehearsal:
         """One page action, pressed again (like a person would) until it answers."""
         for _ in range(8):
             if person is not None:
-                fields = {**fields, "code": self.latest_code(person["mobile"]) or "000000"}
+                fields = {
+                    **fields,
+                    "code": self.latest_code(person["mobile"]) or "000000",
+                }
             answer, _ = client.submit(path, fields)
             if answer in wanted:
                 return answer
@@ -547,14 +741,22 @@ class Rehearsal:
     def journey(self, client, record):
         leader = record["subject"]["leader"]
         admin = record["services"][0]["administrator"]
-        if not self.latest_code(leader["mobile"]) or not self.latest_code(admin["mobile"]):
+        if not self.latest_code(leader["mobile"]) or not self.latest_code(
+            admin["mobile"]
+        ):
             self.journeys["texts not received"] += 1
             return
-        who = {"mobile": leader["mobile"], "cert_last6": leader["certificate_number"][-6:]}
+        who = {
+            "mobile": leader["mobile"],
+            "cert_last6": leader["certificate_number"][-6:],
+        }
         wrong = self.step(client, "/verify/", {**who, "code": "000000"}, {2, 31, 3})
         resent = self.step(client, "/resend/", who, {101})
         first = self.step(client, "/verify/", who, {31, 20}, person=leader)
-        other = {"mobile": admin["mobile"], "cert_last6": admin["certificate_number"][-6:]}
+        other = {
+            "mobile": admin["mobile"],
+            "cert_last6": admin["certificate_number"][-6:],
+        }
         last = self.step(client, "/verify/", other, {3, 20}, person=admin)
         self.journeys["journeys"] += 1
         if (wrong, resent, first, last) == (2, 101, 31, 3):
@@ -569,14 +771,40 @@ class Rehearsal:
                 continue
             self.journey(client, record)
 
+    def browse(self, address):
+        """Steady traffic through every fault: pages, and verifies of numbers with
+        nothing pending (answer 4)."""
+        client = Client(address, self.network.infra, self.recorder)
+        while not self.stop_load.is_set():
+            client.request("GET", random.choice(["/", "/provinces/", "/p/gs/"]))
+            client.submit(
+                "/verify/",
+                {
+                    "code": "654321",
+                    "mobile": f"137{random.randrange(10**8):08d}",
+                    "cert_last6": "654321",
+                },
+            )
+
+    def healthy(self):
+        """The last /healthz through nginx said 200, and it was taken just now."""
+        return (
+            bool(self.health)
+            and self.health[-1][1] == 200
+            and (time.monotonic() - self.health[-1][0] < 1.5)
+        )
+
     def watch_health(self):
         client = Client(self.network.clients[-1], self.network.infra, Recorder())
         while not self.stop_load.is_set():
             status, body = client.request("GET", "/healthz")
             down = []
             with contextlib.suppress(ValueError, TypeError):
-                down = [name for name, check in json.loads(body)["checks"].items()
-                        if not check["state"].startswith("ok")]
+                down = [
+                    name
+                    for name, check in json.loads(body)["checks"].items()
+                    if not check["state"].startswith("ok")
+                ]
             self.health.append((time.monotonic(), status, ",".join(down)))
             time.sleep(0.5)
 
@@ -588,35 +816,57 @@ class Rehearsal:
     def faults(self):
         pause = self.args.pause
         time.sleep(pause)
-        with self.recorder.window("web1 killed (kill -9)"):
+        with self.recorder.window("web1 killed (kill -9)", self.healthy):
             self.processes.kill(self.nodes["web1"])
             time.sleep(pause)
             self.start_node("web1")
         time.sleep(pause)
-        with self.recorder.window("worker1 killed mid-send"):
-            for _ in range(100):  # wait until a message is being handed to the gateway
-                if self.sql("SELECT 1 FROM verification_smsmessage WHERE status = 'sending'"):
-                    break
-                time.sleep(0.05)
-            self.processes.kill(self.workers["worker1"])
-            time.sleep(pause)
-            self.start_worker("worker1")
+        self.kill_worker_mid_send(pause)
         time.sleep(pause)
-        with self.recorder.window("Redis stopped"):
+        with self.recorder.window("Redis stopped", self.healthy):
             self.processes.kill(self.redis, signal.SIGTERM)
             time.sleep(max(pause, 5))
             self.start_redis()
         time.sleep(pause)
-        with self.recorder.window("PostgreSQL restarted"):
+        with self.recorder.window("PostgreSQL restarted", self.healthy):
             self.pg.restart()
-            time.sleep(2)
         time.sleep(pause)
         with self.recorder.window("rolling restart of web1 and web2 (graceful)"):
             for name in ("web1", "web2"):
                 os.kill(self.nodes[name].pid, signal.SIGHUP)
                 time.sleep(4)  # its new workers are up, the old ones finished
         time.sleep(pause)
+        # More filings from the provider, so the dump holds some that are pending.
+        for record in self.import_filings(self.args.filings, self.args.filings // 2):
+            self.work.put(record)
+        time.sleep(pause)
         self.restore_drill()
+
+    def kill_worker_mid_send(self, pause):
+        """Kill -9 the worker that is handing a message to the gateway right now."""
+        sending = Path(str(self.gateway_log) + ".sending")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError, ValueError):
+                pid, message = map(int, sending.read_text().split())
+                status = self.sql(
+                    "SELECT status FROM verification_smsmessage WHERE id = %s",
+                    (message,),
+                )
+                if not status or status[0][0] != "sending":
+                    continue
+                for name, process in self.workers.items():
+                    if process.poll() is None and os.getpgid(pid) == process.pid:
+                        with self.recorder.window(f"{name} killed mid-send"):
+                            self.workers_down.add(name)
+                            self.processes.kill(process)
+                            self.interrupted_message = message
+                            time.sleep(pause)
+                            self.start_worker(name)
+                            self.workers_down.discard(name)
+                        return
+            time.sleep(0.02)
+        log("No message was being sent within 30 s: no worker killed")
 
     def restore_drill(self):
         dump = self.workdir / "icpportal.dump"
@@ -632,62 +882,112 @@ class Rehearsal:
             "AND m.kind = 'verification_code' AND m.status = 'sent' "
             "AND m.id = (SELECT max(id) FROM verification_smsmessage WHERE verification_id = v.id "
             "AND kind = 'verification_code') LIMIT 1",
-            database="icpportal_restore")
+            database="icpportal_restore",
+        )
         self.drill = {"dump_bytes": dump.stat().st_size, "answer": None}
         if not rows:
             self.drill["answer"] = "no pending filing in the dump"
             return
         mobile, text, certificate = rows[0]
         address = self.network.infra
-        env = self.env("icpportal_restore", CACHE_URL=f"redis://{address}:{REDIS_PORT}/1",
-                       TASK_BACKEND="immediate", SECURE_SSL_REDIRECT="false",
-                       SESSION_COOKIE_SECURE="false", CSRF_COOKIE_SECURE="false",
-                       BEHIND_TLS_PROXY="false")
-        node = self.processes.start("drill", [str(BIN / "gunicorn"), "icpportal.wsgi", "-b",
-                                              f"{address}:{DRILL_PORT}", "-w", "1", "--no-control-socket"], env)
+        env = self.env(
+            "icpportal_restore",
+            CACHE_URL=f"redis://{address}:{REDIS_PORT}/1",
+            TASK_BACKEND="immediate",
+            SECURE_SSL_REDIRECT="false",
+            SESSION_COOKIE_SECURE="false",
+            CSRF_COOKIE_SECURE="false",
+            BEHIND_TLS_PROXY="false",
+        )
+        node = self.processes.start(
+            "drill",
+            [
+                str(BIN / "gunicorn"),
+                "icpportal.wsgi",
+                "-b",
+                f"{address}:{DRILL_PORT}",
+                "-w",
+                "1",
+                "--no-control-socket",
+            ],
+            env,
+        )
         try:
             self.wait_http(address, DRILL_PORT)
-            page = _plain_submit(address, DRILL_PORT, "/verify/", {
-                "code": re.search(r"验证码为(\d{6})", text).group(1), "mobile": mobile,
-                "cert_last6": certificate[-6:]})
+            page = _plain_submit(
+                address,
+                DRILL_PORT,
+                "/verify/",
+                {
+                    "code": re.search(r"验证码为(\d{6})", text).group(1),
+                    "mobile": mobile,
+                    "cert_last6": certificate[-6:],
+                },
+            )
             found = re.search(r'data-valid-status="(\d+)"', page)
             self.drill["answer"] = int(found.group(1)) if found else "no answer"
         finally:
             self.processes.kill(node, signal.SIGTERM)
-        log(f"Restore drill: dump {self.drill['dump_bytes']:,} bytes restored; a person "
-            f"pending in it verified on a node over the copy: answer {self.drill['answer']}")
+        log(
+            f"Restore drill: dump {self.drill['dump_bytes']:,} bytes restored; a person "
+            f"pending in it verified on a node over the copy: answer {self.drill['answer']}"
+        )
 
     def forged_headers(self):
-        """One client rotating forged X-Forwarded-For values: its own bucket still fills."""
+        """One client rotating forged X-Forwarded-For values: its own resend bucket
+        still fills, and every attempt is counted to its real address."""
         attacker = self.network.clients[-2]
-        client = Client(attacker, self.network.infra, self.recorder,
-                        forged=lambda: f"198.51.100.{random.randrange(1, 255)}")
+        client = Client(
+            attacker,
+            self.network.infra,
+            self.recorder,
+            forged=lambda: f"198.51.100.{random.randrange(1, 255)}",
+        )
         answers = Counter()
-        for _ in range(160):
+        for _ in range(RESEND_LIMIT + 10):
             mobile = f"136{random.randrange(10**8):08d}"  # a new number each time
-            answer, _ = client.submit("/verify/", {"code": "123456", "mobile": mobile,
-                                                   "cert_last6": "123456"})
+            answer, _ = client.submit(
+                "/resend/", {"mobile": mobile, "cert_last6": "123456"}
+            )
             answers[answer] += 1
-        rows = self.sql("SELECT ip, count(*) FROM verification_attempt WHERE mobile LIKE '136%%' "
-                        "GROUP BY ip")
-        self.forged = {"answers": dict(answers), "attempts_by_ip": dict(rows), "attacker": attacker}
-        log(f"Forged X-Forwarded-For from {attacker}: answers {dict(answers)}; attempts by "
-            f"address {dict(rows)}")
+        rows = self.sql(
+            "SELECT host(ip), count(*) FROM verification_attempt "
+            "WHERE mobile LIKE '136%%' GROUP BY ip"
+        )
+        self.forged = {
+            "answers": dict(answers),
+            "attempts_by_ip": dict(rows),
+            "attacker": attacker,
+        }
+        log(
+            f"Forged X-Forwarded-For from {attacker}: answers {dict(answers)}; attempts by "
+            f"address {dict(rows)}"
+        )
 
     def load(self):
-        work = queue.Queue()
+        work = self.work = queue.Queue()
         for record in self.import_filings(0, self.args.filings):
             work.put(record)
-        log(f"{self.args.filings} filings imported; {len(self.network.clients) - 2} applicants start")
-        threads = [threading.Thread(target=self.applicant, args=(a, work))
-                   for a in self.network.clients[:-2]]
-        threads += [threading.Thread(target=self.watch_health), threading.Thread(target=self.sweep)]
+        log(
+            f"{self.args.filings} filings imported; {len(self.network.clients) - 2} applicants start"
+        )
+        threads = [
+            threading.Thread(target=self.applicant, args=(a, work))
+            for a in self.network.clients[:8]
+        ]
+        threads += [
+            threading.Thread(target=self.browse, args=(a,))
+            for a in self.network.clients[:4]
+        ]
+        threads += [
+            threading.Thread(target=self.watch_health),
+            threading.Thread(target=self.sweep),
+            threading.Thread(target=self.supervise_workers),
+        ]
         for thread in threads:
             thread.start()
         try:
             self.faults()
-            for record in self.import_filings(self.args.filings, self.args.filings // 2):
-                work.put(record)
             while not work.empty():
                 time.sleep(0.5)
             time.sleep(3)
@@ -703,7 +1003,9 @@ class Rehearsal:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             self.manage("process_deadlines", capture_output=True, check=False)
-            busy = self.sql("SELECT count(*) FROM verification_smsmessage WHERE status IN ('queued', 'sending')")[0][0]
+            busy = self.sql(
+                "SELECT count(*) FROM verification_smsmessage WHERE status IN ('queued', 'sending')"
+            )[0][0]
             if not busy:
                 return
             time.sleep(2)
@@ -719,14 +1021,20 @@ class Rehearsal:
     def reconcile(self):
         requests = self.recorder.requests
         print("\n## Requests\n")
-        print(f"{len(requests):,} requests through nginx; answers {dict(sorted(Counter(str(r[3]) for r in requests).items()))}")
-        print("\n| fault window | requests | 5xx | connection errors | /healthz |\n|---|---|---|---|---|")
+        print(
+            f"{len(requests):,} requests through nginx; answers {dict(sorted(Counter(str(r[3]) for r in requests).items()))}"
+        )
+        print(
+            "\n| fault window | requests | 5xx | connection errors | /healthz |\n|---|---|---|---|---|"
+        )
         by_window = defaultdict(list)
         for request in requests:
             by_window[self.recorder.window_of(request[0])].append(request)
         health = defaultdict(Counter)
         for moment, status, down in self.health:
-            health[self.recorder.window_of(moment)][f"{status}{' ' + down if down else ''}"] += 1
+            health[self.recorder.window_of(moment)][
+                f"{status}{' ' + down if down else ''}"
+            ] += 1
         rolling_errors = 0
         for name in ["no fault", *[w[0] for w in self.recorder.windows]]:
             rows = by_window.get(name, [])
@@ -734,43 +1042,100 @@ class Rehearsal:
             broken = sum(1 for r in rows if not isinstance(r[3], int))
             if name.startswith("rolling"):
                 rolling_errors = errors + broken
-            print(f"| {name} | {len(rows)} | {errors} | {broken} | {dict(health.get(name, {}))} |")
+            print(
+                f"| {name} | {len(rows)} | {errors} | {broken} | {dict(health.get(name, {}))} |"
+            )
 
         print("\n## Invariants\n\n| | |\n|---|---|")
-        messages = dict(((k, s), n) for k, s, n in self.sql(
-            "SELECT kind, status, count(*) FROM verification_smsmessage GROUP BY kind, status"))
+        messages = {
+            (k, s): n
+            for k, s, n in self.sql(
+                "SELECT kind, status, count(*) FROM verification_smsmessage GROUP BY kind, status"
+            )
+        }
         codes = sum(n for (k, _), n in messages.items() if k == "verification_code")
         sent = messages.get(("verification_code", "sent"), 0)
         failed = messages.get(("verification_code", "failed"), 0)
         handed = Counter(int(line) for line in self.gateway_log.read_text().split())
-        code_ids = {r[0] for r in self.sql("SELECT id FROM verification_smsmessage WHERE kind = 'verification_code'")}
-        sent_ids = {r[0] for r in self.sql("SELECT id FROM verification_smsmessage WHERE status = 'sent'")}
-        interrupted = self.sql("SELECT count(*) FROM verification_smsmessage WHERE status = 'failed' AND error LIKE 'The worker stopped%%'")[0][0]
-        print(f"| | codes issued {codes}; texts queued {sum(messages.values())} "
-              f"(codes and notifications); code texts sent {sent}, failed {failed} "
-              f"(interrupted mid-send {interrupted}); handed to the gateway "
-              f"{sum(handed.values())} |")
-        self.check(all(s in ("sent", "failed") for (_, s) in messages), "every text ended sent or failed (none stuck queued or sending)")
-        self.check(max((n for i, n in handed.items() if i in code_ids), default=1) == 1,
-                   "no code text handed to the gateway twice")
-        self.check(sent_ids <= set(handed), "every text marked sent was handed to the gateway")
-        self.check(failed == interrupted, "every failed code text is one whose worker died mid-send")
+        code_ids = {
+            r[0]
+            for r in self.sql(
+                "SELECT id FROM verification_smsmessage WHERE kind = 'verification_code'"
+            )
+        }
+        sent_ids = {
+            r[0]
+            for r in self.sql(
+                "SELECT id FROM verification_smsmessage WHERE status = 'sent'"
+            )
+        }
+        interrupted = self.sql(
+            "SELECT count(*) FROM verification_smsmessage WHERE status = 'failed' AND error LIKE 'The worker stopped%%'"
+        )[0][0]
+        print(
+            f"| | codes issued {codes}; texts queued {sum(messages.values())} "
+            f"(codes and notifications); code texts sent {sent}, failed {failed} "
+            f"(interrupted mid-send {interrupted}); handed to the gateway "
+            f"{sum(handed.values())} |"
+        )
+        self.check(
+            all(s in ("sent", "failed") for (_, s) in messages),
+            "every text ended sent or failed (none stuck queued or sending)",
+        )
+        self.check(
+            max((n for i, n in handed.items() if i in code_ids), default=1) == 1,
+            "no code text handed to the gateway twice",
+        )
+        self.check(
+            sent_ids <= set(handed), "every text marked sent was handed to the gateway"
+        )
+        self.check(
+            failed == interrupted,
+            "every failed code text is one whose worker died mid-send",
+        )
+        if self.interrupted_message:
+            row = self.sql(
+                "SELECT status, kind FROM verification_smsmessage WHERE id = %s",
+                (self.interrupted_message,),
+            )[0]
+            print(
+                f"| | the message being sent when its worker was killed: {row[1]}, now {row[0]} |"
+            )
         lost = self.sql(
             "SELECT count(*) FROM verification_verification v WHERE v.status = 'pending' AND NOT EXISTS ("
             "SELECT 1 FROM verification_smsmessage m WHERE m.verification_id = v.id AND m.status = 'sent' "
             "AND m.kind = 'verification_code' AND m.id = (SELECT max(id) FROM verification_smsmessage "
-            "WHERE verification_id = v.id AND kind = 'verification_code'))")[0][0]
-        self.check(lost == 0, f"every pending person's latest code reached the phone ({lost} not)")
+            "WHERE verification_id = v.id AND kind = 'verification_code'))"
+        )[0][0]
+        self.check(
+            lost == 0,
+            f"every pending person's latest code reached the phone ({lost} not)",
+        )
         attempts = self.sql("SELECT count(*) FROM verification_attempt")[0][0]
         posts = [r for r in requests if r[1] == "POST"]
         answered = sum(1 for r in posts if r[3] == 303)
         unanswered = sum(1 for r in posts if not isinstance(r[3], int) or r[3] >= 500)
-        print(f"| | attempts recorded {attempts}; verify/resend POSTs answered {answered}, "
-              f"not answered (5xx or connection lost) {unanswered} |")
-        self.check(answered <= attempts <= answered + unanswered,
-                   "attempts: one per processed request, none unaccounted for")
-        events = self.sql("SELECT filing_id, from_status, to_status FROM filings_auditevent "
-                          "WHERE to_status <> '' ORDER BY filing_id, id")
+        by_action = dict(
+            self.sql(
+                "SELECT action, count(*) FROM verification_attempt GROUP BY action"
+            )
+        )
+        by_path = Counter(r[2].strip("/").split("/")[-1] for r in posts if r[3] == 303)
+        print(
+            f"| | attempts by action {by_action}; answered POSTs by page {dict(by_path)} |"
+        )
+        print(
+            f"| | attempts recorded {attempts}; verify/resend POSTs answered {answered}, "
+            f"not answered (5xx or connection lost) {unanswered} |"
+        )
+        self.check(
+            answered <= attempts <= answered + unanswered,
+            "attempts: one per processed request, none unaccounted for",
+        )
+        events = self.sql(
+            "SELECT filing_id, from_status, to_status FROM filings_auditevent "
+            "WHERE to_status <> '' ORDER BY filing_id, id"
+        )
         statuses = dict(self.sql("SELECT id, status FROM filings_filingapplication"))
         chains, replayed = defaultdict(list), 0
         for filing_id, source, target in events:
@@ -783,10 +1148,20 @@ class Rehearsal:
                 state = target
             else:
                 replayed += state == status
-        self.check(replayed == len(statuses), f"audit events replay to every filing's status ({replayed} of {len(statuses)})")
-        verified = self.sql("SELECT count(*) FROM verification_verification WHERE status = 'verified'")[0][0]
-        verified_events = self.sql("SELECT count(*) FROM filings_auditevent WHERE event_type = 'verified'")[0][0]
-        self.check(verified == verified_events, f"one 'verified' event per verified person ({verified_events} for {verified})")
+        self.check(
+            replayed == len(statuses),
+            f"audit events replay to every filing's status ({replayed} of {len(statuses)})",
+        )
+        verified = self.sql(
+            "SELECT count(*) FROM verification_verification WHERE status = 'verified'"
+        )[0][0]
+        verified_events = self.sql(
+            "SELECT count(*) FROM filings_auditevent WHERE event_type = 'verified'"
+        )[0][0]
+        self.check(
+            verified == verified_events,
+            f"one 'verified' event per verified person ({verified_events} for {verified})",
+        )
         illegal = self.sql(
             "SELECT count(*) FROM filings_filingapplication f WHERE "
             "(f.status = 'pending_verification' AND (f.verification_deadline IS NULL OR NOT EXISTS ("
@@ -794,19 +1169,33 @@ class Rehearsal:
             "OR (f.status <> 'pending_verification' AND EXISTS (SELECT 1 FROM verification_verification v "
             "WHERE v.filing_id = f.id AND v.status = 'pending')) "
             "OR (f.status = 'under_review' AND EXISTS (SELECT 1 FROM verification_verification v "
-            "WHERE v.filing_id = f.id AND v.status <> 'verified'))")[0][0]
+            "WHERE v.filing_id = f.id AND v.status <> 'verified'))"
+        )[0][0]
         self.check(illegal == 0, f"every filing in a legal state ({illegal} not)")
-        self.check(rolling_errors == 0, f"no failed request during the rolling restart ({rolling_errors})")
-        limit = 150
-        processed = sum(n for a, n in self.forged["answers"].items() if a != "throttled")
+        self.check(
+            rolling_errors == 0,
+            f"no failed request during the rolling restart ({rolling_errors})",
+        )
+        limit = RESEND_LIMIT
+        processed = sum(
+            n for a, n in self.forged["answers"].items() if a != "throttled"
+        )
         throttled = self.forged["answers"].get("throttled", 0)
-        self.check(set(self.forged["attempts_by_ip"]) == {self.forged["attacker"]}
-                   and processed <= limit and throttled > 0,
-                   f"forged X-Forwarded-For: every attempt counted to {self.forged['attacker']}, throttled after the per-address limit")
-        self.check(self.drill.get("answer") in (31, 3), f"restore drill: verified on the restored copy (answer {self.drill.get('answer')})")
+        self.check(
+            set(self.forged["attempts_by_ip"]) == {self.forged["attacker"]}
+            and processed <= limit
+            and throttled > 0,
+            f"forged X-Forwarded-For: every attempt counted to {self.forged['attacker']}, throttled after the per-address limit",
+        )
+        self.check(
+            self.drill.get("answer") in (31, 3),
+            f"restore drill: verified on the restored copy (answer {self.drill.get('answer')})",
+        )
         print(f"\nJourneys: {dict(self.journeys)}")
-        print(f"Network: {'namespaces and veth pairs' if self.network.namespaces else 'loopback addresses (no namespaces)'}; "
-              f"logs in {self.workdir / 'logs'}")
+        print(
+            f"Network: {'namespaces and veth pairs' if self.network.namespaces else 'loopback addresses (no namespaces)'}; "
+            f"logs in {self.workdir / 'logs'}"
+        )
 
     def teardown(self):
         self.stop_load.set()
@@ -825,22 +1214,46 @@ def _plain_submit(address, port, path, fields):
         response = connection.getresponse()
         text = response.read().decode()
         jar = "; ".join(
-            f"{n}={m.value}" for h, v in response.getheaders() if h.lower() == "set-cookie"
-            for n, m in http.cookies.SimpleCookie(v).items())
+            f"{n}={m.value}"
+            for h, v in response.getheaders()
+            if h.lower() == "set-cookie"
+            for n, m in http.cookies.SimpleCookie(v).items()
+        )
         return text, jar
+
     page, jar = call("GET")
-    hidden = dict(re.findall(r'name="(csrfmiddlewaretoken|submission)" value="([^"]+)"', page))
-    _, more = call("POST", urllib.parse.urlencode({**hidden, "captcha_0": "x", "captcha_1": "PASSED", **fields}), jar)
+    hidden = dict(
+        re.findall(r'name="(csrfmiddlewaretoken|submission)" value="([^"]+)"', page)
+    )
+    _, more = call(
+        "POST",
+        urllib.parse.urlencode(
+            {**hidden, "captcha_0": "x", "captcha_1": "PASSED", **fields}
+        ),
+        jar,
+    )
     page, _ = call("GET", cookies="; ".join(filter(None, [jar, more])))
     return page
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--filings", type=int, default=24, help="filings imported at the start (half as many more later)")
-    parser.add_argument("--pause", type=float, default=4, help="seconds between and within fault windows")
+    parser.add_argument(
+        "--filings",
+        type=int,
+        default=24,
+        help="filings imported at the start (half as many more later)",
+    )
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=4,
+        help="seconds between and within fault windows",
+    )
     parser.add_argument("--loopback", action="store_true", help="no network namespaces")
-    parser.add_argument("--keep", action="store_true", help="keep the working directory")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the working directory"
+    )
     args = parser.parse_args()
     rehearsal = Rehearsal(args)
     log(f"Working directory {rehearsal.workdir}")
@@ -852,7 +1265,9 @@ def main():
         rehearsal.teardown()
         if not args.keep and not rehearsal.failures:
             shutil.rmtree(rehearsal.workdir, ignore_errors=True)
-    log(f"Rehearsal {'FAILED: ' + '; '.join(rehearsal.failures) if rehearsal.failures else 'passed'}")
+    log(
+        f"Rehearsal {'FAILED: ' + '; '.join(rehearsal.failures) if rehearsal.failures else 'passed'}"
+    )
     return 1 if rehearsal.failures else 0
 
 
