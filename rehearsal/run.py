@@ -415,6 +415,10 @@ class Client:
                 for name, morsel in cookie.items():
                     self.cookies[(name, morsel["path"] or "/")] = morsel.value
         self.recorder.record(started, method, path, response.status)
+        if method == "POST" and path.endswith("/resend/") and response.status == 303:
+            self.recorder.traced.append(
+                (self.address, response.getheader("X-Request-ID"))
+            )
         return response.status, text
 
     def submit(self, path, fields):
@@ -442,12 +446,13 @@ class Client:
 class Recorder:
     def __init__(self):
         self.lock = threading.Lock()
-        self.requests = []  # (time, method, path, status)
+        self.requests = []  # (started, method, path, status, finished)
         self.windows = []  # (name, start, end)
+        self.traced = []  # (client address, request id) of resend POSTs
 
     def record(self, started, method, path, status):
         with self.lock:
-            self.requests.append((started, method, path, status))
+            self.requests.append((started, method, path, status, time.monotonic()))
 
     @contextlib.contextmanager
     def window(self, name, healthy=None):
@@ -467,9 +472,13 @@ class Recorder:
             with self.lock:
                 self.windows.append((name, start, end))
 
-    def window_of(self, moment):
+    def window_of(self, moment, finished=None, tail=3):
+        """The fault window a request from `moment` to `finished` overlaps, counting
+        `tail` seconds after each repair (a request that began just then may still
+        meet the fault's wake)."""
+        finished = moment if finished is None else finished
         for name, start, end in self.windows:
-            if start <= moment <= end:
+            if finished >= start and moment <= end + tail:
                 return name
         return "no fault"
 
@@ -1029,7 +1038,7 @@ class Rehearsal:
         )
         by_window = defaultdict(list)
         for request in requests:
-            by_window[self.recorder.window_of(request[0])].append(request)
+            by_window[self.recorder.window_of(request[0], request[4])].append(request)
         health = defaultdict(Counter)
         for moment, status, down in self.health:
             health[self.recorder.window_of(moment)][
@@ -1176,6 +1185,17 @@ class Rehearsal:
             rolling_errors == 0,
             f"no failed request during the rolling restart ({rolling_errors})",
         )
+        calm = by_window.get("no fault", [])
+        calm_errors = sum(1 for r in calm if not isinstance(r[3], int) or r[3] >= 500)
+        self.check(
+            calm_errors == 0,
+            f"no failed request outside the fault windows ({calm_errors})",
+        )
+        self.check(
+            self.trace_logs(),
+            "one resend traced through the logs: nginx, its node (real client, "
+            "request id, the text queued), the worker (the text sent)",
+        )
         limit = RESEND_LIMIT
         processed = sum(
             n for a, n in self.forged["answers"].items() if a != "throttled"
@@ -1196,6 +1216,35 @@ class Rehearsal:
             f"Network: {'namespaces and veth pairs' if self.network.namespaces else 'loopback addresses (no namespaces)'}; "
             f"logs in {self.workdir / 'logs'}"
         )
+
+    def trace_logs(self):
+        logs = self.workdir / "logs"
+        nginx = (logs / "nginx.icpportal.access.log").read_text()
+        nodes = "".join((logs / f"{n}.log").read_text() for n in ("web1", "web2"))
+        workers = "".join(
+            (logs / f"{n}.log").read_text() for n in ("worker1", "worker2")
+        )
+        for address, request_id in self.recorder.traced[:20]:
+            lines = [
+                json.loads(line)
+                for line in nodes.splitlines()
+                if line.startswith("{") and f'"request_id": "{request_id}"' in line
+            ]
+            queued = [re.search(r"SMS (\d+) queued", line["message"]) for line in lines]
+            queued = [m.group(1) for m in queued if m]
+            if (
+                f"id={request_id}" in nginx
+                and queued
+                and all(line["client"] == address for line in lines)
+                and f"SMS {queued[0]} sent" in workers
+            ):
+                print(
+                    f"| | traced: {address} -> nginx id={request_id} -> node log "
+                    f"({len(lines)} lines, client {address}) -> SMS {queued[0]} queued -> "
+                    f"worker: SMS {queued[0]} sent |"
+                )
+                return True
+        return False
 
     def teardown(self):
         self.stop_load.set()

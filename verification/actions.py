@@ -106,6 +106,7 @@ def _normalized_digits(value, length):
 
 
 def _record(action, channel, mobile, outcome_status, reason, ip, user_agent, match):
+    logger.info("%s on %s: %s (%s)", action, channel.name, outcome_status, reason)
     Attempt.objects.create(
         action=action,
         channel=channel.name,

@@ -4,6 +4,7 @@ The plain code exists in one place, the text of the SMS that carries it.
 """
 
 import hmac
+import logging
 import secrets
 
 from django.conf import settings
@@ -18,6 +19,8 @@ from verification.tasks import deliver_sms
 CODE_LENGTH = 6
 HASH_SALT = "icpportal.verification.code"
 MAX_DRAWS = 50
+
+logger = logging.getLogger(__name__)
 
 
 def generate_code():
@@ -72,6 +75,9 @@ def queue_sms(*, kind, sender, recipient, text, filing=None, verification=None):
         verification=verification,
     )
     transaction.on_commit(lambda: deliver_sms.enqueue(message.pk))
+    # The request's log line (with its id and client) names the message; the
+    # worker's line "SMS N sent" continues the story.
+    logger.info("SMS %s queued (%s)", message.pk, kind)
     return message
 
 

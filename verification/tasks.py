@@ -60,6 +60,8 @@ def _attempt_delivery(message_id):
             "gateway_id": gateway_id,
         }
     SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(**outcome)
+    if outcome["status"] == SmsStatus.SENT:
+        logger.info("SMS %s sent (attempt %s)", message.pk, message.attempts)
     return outcome["status"] == SmsStatus.QUEUED
 
 
