@@ -9,7 +9,9 @@ from contextvars import ContextVar
 
 from django.core.signals import request_finished
 
-request_id = ContextVar("icpportal_request_id", default="-")
+from verification.context import request_id
+
+# The request id lives with the engine, which hands it on to its tasks.
 # The client's address (behind trusted proxies, the real one; see icpportal.proxies).
 client_address = ContextVar("icpportal_client_address", default="-")
 

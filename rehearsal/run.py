@@ -1218,30 +1218,39 @@ class Rehearsal:
         )
 
     def trace_logs(self):
+        """Follow one resend: nginx's line, its node's lines (the real client, the
+        text queued) and the worker's line (the text sent), all under one id."""
         logs = self.workdir / "logs"
         nginx = (logs / "nginx.icpportal.access.log").read_text()
-        nodes = "".join((logs / f"{n}.log").read_text() for n in ("web1", "web2"))
-        workers = "".join(
-            (logs / f"{n}.log").read_text() for n in ("worker1", "worker2")
-        )
+
+        def json_lines(*names):
+            for name in names:
+                for line in (logs / f"{name}.log").read_text().splitlines():
+                    if line.startswith("{"):
+                        yield json.loads(line)
+
+        nodes = list(json_lines("web1", "web2"))
+        workers = list(json_lines("worker1", "worker2"))
         for address, request_id in self.recorder.traced[:20]:
-            lines = [
-                json.loads(line)
-                for line in nodes.splitlines()
-                if line.startswith("{") and f'"request_id": "{request_id}"' in line
-            ]
+            lines = [line for line in nodes if line["request_id"] == request_id]
             queued = [re.search(r"SMS (\d+) queued", line["message"]) for line in lines]
             queued = [m.group(1) for m in queued if m]
+            if not (f"id={request_id}" in nginx and queued):
+                continue
+            delivered = [
+                line
+                for line in workers
+                if line["message"].startswith(f"SMS {queued[0]} sent")
+            ]
             if (
-                f"id={request_id}" in nginx
-                and queued
-                and all(line["client"] == address for line in lines)
-                and f"SMS {queued[0]} sent" in workers
+                all(line["client"] == address for line in lines)
+                and delivered
+                and all(line["request_id"] == request_id for line in delivered)
             ):
                 print(
-                    f"| | traced: {address} -> nginx id={request_id} -> node log "
-                    f"({len(lines)} lines, client {address}) -> SMS {queued[0]} queued -> "
-                    f"worker: SMS {queued[0]} sent |"
+                    f"| | traced: {address} -> nginx id={request_id} -> node "
+                    f"({len(lines)} lines, client {address}, SMS {queued[0]} queued) -> "
+                    f"worker (SMS {queued[0]} sent, the same id) |"
                 )
                 return True
         return False

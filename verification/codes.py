@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils.crypto import salted_hmac
 
 from filings import transitions
-from verification import messages
+from verification import context, messages
 from verification.models import SmsKind, SmsMessage, Verification, VerificationStatus
 from verification.tasks import deliver_sms
 
@@ -74,7 +74,8 @@ def queue_sms(*, kind, sender, recipient, text, filing=None, verification=None):
         filing=filing,
         verification=verification,
     )
-    transaction.on_commit(lambda: deliver_sms.enqueue(message.pk))
+    queued_by = context.request_id.get()
+    transaction.on_commit(lambda: deliver_sms.enqueue(message.pk, request_id=queued_by))
     # The request's log line (with its id and client) names the message; the
     # worker's line "SMS N sent" continues the story.
     logger.info("SMS %s queued (%s)", message.pk, kind)

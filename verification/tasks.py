@@ -9,7 +9,7 @@ from django.db import transaction
 from django.tasks import default_task_backend, task
 from django.utils import timezone
 
-from verification import sms
+from verification import context, sms
 from verification.models import SmsMessage, SmsStatus
 
 logger = logging.getLogger(__name__)
@@ -66,14 +66,25 @@ def _attempt_delivery(message_id):
 
 
 @task()
-def deliver_sms(message_id):
-    """Deliver a queued message, retrying with back-off up to SMS_MAX_ATTEMPTS."""
+def deliver_sms(message_id, request_id="-"):
+    """Deliver a queued message, retrying with back-off up to SMS_MAX_ATTEMPTS.
+
+    `request_id` is the request that queued it; the delivery logs under it.
+    """
+    token = context.request_id.set(request_id)
+    try:
+        _deliver(message_id, request_id)
+    finally:
+        context.request_id.reset(token)
+
+
+def _deliver(message_id, request_id):
     while _attempt_delivery(message_id):
         if default_task_backend.supports_defer:
             attempts = SmsMessage.objects.get(pk=message_id).attempts
             delay = settings.SMS_RETRY_DELAY_SECONDS * 2 ** (attempts - 1)
             deliver_sms.using(
                 run_after=timezone.now() + datetime.timedelta(seconds=delay)
-            ).enqueue(message_id)
+            ).enqueue(message_id, request_id=request_id)
             return
         # Backends that cannot defer (the immediate one) retry at once.
