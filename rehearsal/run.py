@@ -74,6 +74,7 @@ class Network:
     NODES = {"web1": ("icpr-web1", 11), "web2": ("icpr-web2", 12)}
 
     def __init__(self, use_namespaces):
+        self.asked_for_loopback = not use_namespaces
         self.namespaces = use_namespaces and self._namespaces_work()
         base = "10.78.0" if self.namespaces else "127.0.0"
         self.infra = f"{base}.1"  # proxy, PostgreSQL, Redis, the sweep
@@ -93,10 +94,12 @@ class Network:
 
     def up(self):
         if not self.namespaces:
-            log(
-                "Network: no namespaces here (needs root and `ip netns`); every host is "
-                "a loopback address of this machine instead"
+            why = (
+                "asked for with --loopback"
+                if self.asked_for_loopback
+                else "no namespaces here: they need root and `ip netns`"
             )
+            log(f"Network: every host is a loopback address of this machine ({why})")
             return
         self.down()
         ip = ["ip"]
