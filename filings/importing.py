@@ -123,8 +123,13 @@ def _mapping(errors, value, path, allowed):
         errors.add(path or "record", "must be an object")
         return None
     for key in sorted(set(value) - allowed):
-        # An odd key (empty, spaces, line breaks) is shown quoted, on one line.
-        shown = key if key.isidentifier() else json.dumps(key, ensure_ascii=False)
+        # An odd key (empty, spaces, line breaks) is shown quoted, on one line; one
+        # with unprintable characters (\x85 breaks a line too) with them escaped.
+        shown = (
+            key
+            if key.isidentifier()
+            else json.dumps(key, ensure_ascii=not key.isprintable())
+        )
         errors.add(_join(path, shown), "unknown field")
     return value
 

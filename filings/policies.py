@@ -15,6 +15,11 @@ PORTAL_PROVINCIAL = "provincial"
 PORTAL_CENTRAL = "central"
 
 SENDER_BY_CARRIER = "carrier"
+# What a failed attempt is, for the five-failure rule: the provincial rules count wrong
+# certificate digits only (a code that matches no record is "not found" and not
+# counted); the MIIT rule counts a wrong value in any field.
+COUNTS_CERTIFICATE_DIGITS = "certificate_digits"
+COUNTS_ANY_FIELD = "any_field"
 SENDER_12381 = "12381"
 
 # The first seven pilot provinces went live on this date; pilot-2017 applies to them only.
@@ -33,6 +38,7 @@ class Policy:
     sender: str
     resend_cap: int | None
     automatic_resend_at: datetime.time | None
+    failures_count: str
     failure_limit: int = 5
 
     @property
@@ -64,6 +70,7 @@ POLICIES = {
         sender=SENDER_BY_CARRIER,
         resend_cap=None,
         automatic_resend_at=datetime.time(12, 0),
+        failures_count=COUNTS_CERTIFICATE_DIGITS,
     ),
     PolicyKey.PROVINCIAL_2019: Policy(
         key=PolicyKey.PROVINCIAL_2019,
@@ -73,6 +80,7 @@ POLICIES = {
         sender=SENDER_BY_CARRIER,
         resend_cap=None,
         automatic_resend_at=datetime.time(12, 0),
+        failures_count=COUNTS_CERTIFICATE_DIGITS,
     ),
     PolicyKey.MIIT_2020: Policy(
         key=PolicyKey.MIIT_2020,
@@ -82,6 +90,7 @@ POLICIES = {
         sender=SENDER_12381,
         resend_cap=2,
         automatic_resend_at=None,
+        failures_count=COUNTS_ANY_FIELD,
     ),
     PolicyKey.MIIT_CURRENT: Policy(
         key=PolicyKey.MIIT_CURRENT,
@@ -91,6 +100,7 @@ POLICIES = {
         sender=SENDER_12381,
         resend_cap=2,
         automatic_resend_at=None,
+        failures_count=COUNTS_ANY_FIELD,
     ),
 }
 

@@ -247,6 +247,19 @@ def _mark_verified(verification, now):
     return messages.VERIFIED_WAIT_FOR_OTHERS
 
 
+def _policy_counts(verification):
+    return policies.get_policy(verification.filing.policy).failures_count
+
+
+def _counts(verification, code):
+    """Whether a wrong entry counts toward this verification's failure limit: under
+    the MIIT rule any wrong field does; under the provincial rules only wrong
+    certificate digits with the right code."""
+    if _policy_counts(verification) == policies.COUNTS_ANY_FIELD:
+        return True
+    return bool(code) and codes.code_matches(verification.code_hash, code)
+
+
 def _count_failure(live, now):
     """One more failed attempt on each live verification; fail those at the limit."""
     failed = []
@@ -312,19 +325,30 @@ def verify(channel, mobile, code, cert_last6, *, ip=None, user_agent="", now=Non
             ),
             None,
         )
+        counted = [] if match else [v for v in live if _counts(v, code)]
         if match:
             status = _mark_verified(match, now)
             reason = "verified"
             matched = [match]
+        elif not counted:
+            # The provincial rules: a code that matches no record of this mobile is
+            # "not found", and not a failed attempt.
+            status, reason, matched = messages.NOT_FOUND, "code_not_found", live
+            match = live[0] if len(live) == 1 else None
         else:
-            failed = _count_failure(live, now)
+            failed = _count_failure(counted, now)
             status = (
                 messages.FAILED_CONTACT_PROVIDER
                 if failed
                 else messages.WRONG_INFORMATION
             )
-            reason = "failure_limit" if failed else "wrong_code_or_certificate"
-            matched = failed or live
+            if failed:
+                reason = "failure_limit"
+            elif _policy_counts(counted[0]) == policies.COUNTS_CERTIFICATE_DIGITS:
+                reason = "wrong_certificate"
+            else:
+                reason = "wrong_code_or_certificate"
+            matched = failed or counted
             match = matched[0] if len(matched) == 1 else None
         _record(action, channel, mobile, status, reason, ip, user_agent, match)
     return Outcome(action, status, verifications=matched)

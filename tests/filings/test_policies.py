@@ -7,19 +7,37 @@ import pytest
 from filings import policies
 from filings.models import Province
 
-# domain.md, "Policies": key, portal, window (h), sender, resend cap, automatic resend
+# domain.md, "Policies": key, portal, window (h), sender, resend cap, automatic resend;
+# and "Failure rule": what a failed attempt is (Alibaba 2018 and JD 2019 count wrong
+# ID digits, the MIIT rule a wrong value in any field).
 POLICY_ROWS = [
-    ("pilot-2017", "provincial", 48, "carrier", None, datetime.time(12, 0)),
-    ("provincial-2019", "provincial", 48, "carrier", None, datetime.time(12, 0)),
-    ("miit-2020", "central", 24, "12381", 2, None),
-    ("miit-current", "central", 24, "12381", 2, None),
+    (
+        "pilot-2017",
+        "provincial",
+        48,
+        "carrier",
+        None,
+        datetime.time(12, 0),
+        "certificate_digits",
+    ),
+    (
+        "provincial-2019",
+        "provincial",
+        48,
+        "carrier",
+        None,
+        datetime.time(12, 0),
+        "certificate_digits",
+    ),
+    ("miit-2020", "central", 24, "12381", 2, None, "any_field"),
+    ("miit-current", "central", 24, "12381", 2, None, "any_field"),
 ]
 
 
 @pytest.mark.parametrize(
-    ("key", "portal", "hours", "sender", "cap", "automatic"), POLICY_ROWS
+    ("key", "portal", "hours", "sender", "cap", "automatic", "counts"), POLICY_ROWS
 )
-def test_policy_row(key, portal, hours, sender, cap, automatic):
+def test_policy_row(key, portal, hours, sender, cap, automatic, counts):
     policy = policies.get_policy(key)
     assert policy.portal == portal
     assert policy.window == datetime.timedelta(hours=hours)
@@ -28,6 +46,7 @@ def test_policy_row(key, portal, hours, sender, cap, automatic):
     assert policy.resend_cap == cap
     assert policy.automatic_resend_at == automatic
     assert policy.failure_limit == 5
+    assert policy.failures_count == counts
 
 
 def test_every_policy_has_a_row():

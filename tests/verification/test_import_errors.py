@@ -46,6 +46,11 @@ def import_one(tmp_path, run_command, data):
         ({"change_scope": "subject"}, "change_scope", "only for change filings"),
         ({"submitted_at": "yesterday"}, "submitted_at", "ISO 8601"),
         ({"colour": "red"}, "colour", "unknown field"),
+        ({"": 1}, '""', "unknown field"),
+        ({"a b": 1}, '"a b"', "unknown field"),
+        # \x85 is a line break to str.splitlines(): escaped, the message stays whole.
+        ({"\x85": 1}, '"\\u0085"', "unknown field"),
+        ({"颜色": 1}, "颜色", "unknown field"),
         ({"services": "example.cn"}, "services", "must be a list"),
         ({"services": []}, "services", "must name at least one service"),
         ({"subject": None}, "subject", "must be an object"),
