@@ -8,7 +8,7 @@ site recovers by itself. Anything else unexpected: the same page with a 500.
 
 import sys
 
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template import loader
 
@@ -16,17 +16,11 @@ RETRY_AFTER_SECONDS = 30
 UNAVAILABLE = (OperationalError, InterfaceError)
 
 
-def _database_down(exception):
-    """True for the errors of a database that cannot be reached, not of a query."""
-    return isinstance(exception, UNAVAILABLE) or (
-        isinstance(exception, DatabaseError)
-        and isinstance(exception.__cause__, UNAVAILABLE)
-    )
-
-
 def server_error(request):
     """handler500: called while the exception is being handled."""
-    down = _database_down(sys.exception())
+    # Django wraps the driver's errors: a database that cannot be reached (or went
+    # away mid-query) is an OperationalError or an InterfaceError.
+    down = isinstance(sys.exception(), UNAVAILABLE)
     response = HttpResponse(
         loader.render_to_string("500.html"), status=503 if down else 500
     )

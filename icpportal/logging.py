@@ -9,9 +9,9 @@ from contextvars import ContextVar
 
 from django.core.signals import request_finished
 
+# The request id lives with the engine, which hands it on to its tasks.
 from verification.context import request_id
 
-# The request id lives with the engine, which hands it on to its tasks.
 # The client's address (behind trusted proxies, the real one; see icpportal.proxies).
 client_address = ContextVar("icpportal_client_address", default="-")
 

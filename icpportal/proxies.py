@@ -70,8 +70,7 @@ def client_address(peer, forwarded_for, networks):
 
 
 class ClientAddressMiddleware:
-    """Sets `REMOTE_ADDR` to the client's address (see the module's docstring) and
-    keeps the peer's in `icpportal.peer_addr`."""
+    """Sets `REMOTE_ADDR` to the client's address (see the module's docstring)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -79,7 +78,6 @@ class ClientAddressMiddleware:
 
     def __call__(self, request):
         peer = request.META.get("REMOTE_ADDR", "")
-        request.META["icpportal.peer_addr"] = peer
         if self.networks:
             request.META["REMOTE_ADDR"] = client_address(
                 peer, request.META.get("HTTP_X_FORWARDED_FOR", ""), self.networks

@@ -103,6 +103,10 @@ def banner(action, result):
     return {"style": style, "status": status, "text": table[status].text(language)}
 
 
+def _submission_key(token):
+    return f"portal:submission:{token}"
+
+
 class ChannelFormView(View):
     """A verify or resend page on a channel, with post/redirect/get.
 
@@ -204,21 +208,23 @@ class ChannelFormView(View):
         return response
 
     @staticmethod
-    def _forget(token):
-        if token:
-            with contextlib.suppress(*throttles.CACHE_ERRORS):
-                cache.delete(f"portal:submission:{token}")
-
-    @staticmethod
     def _seen_before(token):
-        """Whether this one-time form token was processed already. Without a cache
-        it cannot be told; the single-use captcha still stops a second processing."""
+        """Whether this one-time form token was processed already (and mark it so).
+        Without a cache it cannot be told; the single-use captcha still stops a
+        second processing."""
         if not token:
             return False
         try:
-            return not cache.add(f"portal:submission:{token}", 1, SUBMISSION_TTL)
+            return not cache.add(_submission_key(token), 1, SUBMISSION_TTL)
         except throttles.CACHE_ERRORS:
             return False
+
+    @staticmethod
+    def _forget(token):
+        """Unmark a token whose processing failed, so that it counts as new."""
+        if token:
+            with contextlib.suppress(*throttles.CACHE_ERRORS):
+                cache.delete(_submission_key(token))
 
     def run(self, channel, data, request):
         raise NotImplementedError

@@ -163,28 +163,14 @@ class Postgres:
         self.dir, self.host = workdir / "pg", host
         self.bin = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
 
-    def start(self, fresh=True):
-        if fresh:
-            self.dir.mkdir()
-            if os.geteuid() == 0:
-                shutil.chown(self.dir, "postgres")
-            run(
-                _as_postgres(
-                    [
-                        str(self.bin / "initdb"),
-                        "-D",
-                        str(self.dir),
-                        "-U",
-                        "postgres",
-                        "--auth=trust",
-                        "-E",
-                        "UTF8",
-                    ]
-                ),
-                capture_output=True,
-            )
-            with (self.dir / "pg_hba.conf").open("a") as hba:
-                hba.write("host all all 0.0.0.0/0 trust\n")  # a throwaway instance
+    def start(self):
+        self.dir.mkdir()
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres")
+        initdb = [str(self.bin / "initdb"), "-D", str(self.dir), "-U", "postgres"]
+        run(_as_postgres([*initdb, "--auth=trust", "-E", "UTF8"]), capture_output=True)
+        with (self.dir / "pg_hba.conf").open("a") as hba:
+            hba.write("host all all 0.0.0.0/0 trust\n")  # a throwaway instance
         self._ctl("start")
 
     def _ctl(self, action):
@@ -708,15 +694,11 @@ class Rehearsal:
         )
 
     def import_filings(self, first, count):
+        records = filing_records(first, count, self.run_id)
         path = self.workdir / f"filings-{first}.json"
-        path.write_text(
-            json.dumps(
-                {"filings": filing_records(first, count, self.run_id)},
-                ensure_ascii=False,
-            )
-        )
+        path.write_text(json.dumps({"filings": records}, ensure_ascii=False))
         self.manage("import_filings", str(path), capture_output=True)
-        return list(filing_records(first, count, self.run_id))
+        return records
 
     def latest_code(self, mobile, seconds=60):
         """The code of the newest code text to `mobile`, once the phone has it."""
