@@ -179,6 +179,15 @@ class ChannelFormView(View):
             _require_province_code(province)
         form = self.form_class(request.POST)
         if not form.is_valid():
+            if "captcha" in form.errors and form.cleaned_data.get("mobile"):
+                channel = actions.Channel(province) if province else actions.CENTRAL
+                actions.record_wrong_picture(
+                    self.action,
+                    channel,
+                    form.cleaned_data["mobile"],
+                    ip=client_ip(request),
+                    user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                )
             data = form.data.copy()
             for name in self.cleared_fields:
                 data[name] = ""

@@ -30,6 +30,7 @@ from verification.models import (
     SmsKind,
     Verification,
     VerificationStatus,
+    WrongPart,
 )
 
 logger = logging.getLogger(__name__)
@@ -105,7 +106,18 @@ def _normalized_digits(value, length):
     return text if len(text) == length and text.isascii() else ""
 
 
-def _record(action, channel, mobile, outcome_status, reason, ip, user_agent, match):
+def _record(
+    action,
+    channel,
+    mobile,
+    outcome_status,
+    reason,
+    ip,
+    user_agent,
+    match,
+    wrong_part="",
+    consecutive_failures=None,
+):
     logger.info("%s on %s: %s (%s)", action, channel.name, outcome_status, reason)
     Attempt.objects.create(
         action=action,
@@ -114,8 +126,29 @@ def _record(action, channel, mobile, outcome_status, reason, ip, user_agent, mat
         verification=match,
         status=outcome_status,
         reason=reason,
+        wrong_part=wrong_part,
+        consecutive_failures=consecutive_failures,
         ip=ip or None,
         user_agent=(user_agent or "")[:512],
+    )
+
+
+def record_wrong_picture(action, channel, mobile, *, ip=None, user_agent=""):
+    """Record a form refused for wrong picture characters, so staff can see it.
+
+    Nothing is checked or counted: the page has already asked for the picture again.
+    """
+    mobile = _normalized_mobile(mobile)
+    _record(
+        action,
+        channel,
+        mobile,
+        None,
+        "wrong_picture",
+        ip,
+        user_agent,
+        None,
+        wrong_part=WrongPart.PICTURE,
     )
 
 
@@ -225,6 +258,17 @@ def _answer_without_pending(channel, mobile, code, cert, expired):
     return messages.NOT_FOUND, latest, "wrong_after_verified"
 
 
+def _wrong_part(verification, code, cert):
+    """Which part of an entry that matched nothing was wrong, for this person."""
+    code_right = bool(code) and codes.code_matches(verification.code_hash, code)
+    if code_right:
+        return WrongPart.CERTIFICATE
+    old_code = bool(code) and codes.code_matches(verification.previous_code_hash, code)
+    if cert in _accepted_tails(verification):
+        return WrongPart.OLD_CODE if old_code else WrongPart.CODE
+    return WrongPart.CODE_AND_CERTIFICATE
+
+
 def _mark_verified(verification, now):
     Verification.objects.filter(pk=verification.pk).update(
         status=VerificationStatus.VERIFIED,
@@ -326,6 +370,7 @@ def verify(channel, mobile, code, cert_last6, *, ip=None, user_agent="", now=Non
             None,
         )
         counted = [] if match else [v for v in live if _counts(v, code)]
+        wrong_part, failures = "", None
         if match:
             status = _mark_verified(match, now)
             reason = "verified"
@@ -335,8 +380,11 @@ def verify(channel, mobile, code, cert_last6, *, ip=None, user_agent="", now=Non
             # "not found", and not a failed attempt.
             status, reason, matched = messages.NOT_FOUND, "code_not_found", live
             match = live[0] if len(live) == 1 else None
+            wrong_part = _wrong_part(live[0], code, cert)
         else:
+            wrong_part = _wrong_part(counted[0], code, cert)
             failed = _count_failure(counted, now)
+            failures = counted[0].failed_attempts
             status = (
                 messages.FAILED_CONTACT_PROVIDER
                 if failed
@@ -350,7 +398,18 @@ def verify(channel, mobile, code, cert_last6, *, ip=None, user_agent="", now=Non
                 reason = "wrong_code_or_certificate"
             matched = failed or counted
             match = matched[0] if len(matched) == 1 else None
-        _record(action, channel, mobile, status, reason, ip, user_agent, match)
+        _record(
+            action,
+            channel,
+            mobile,
+            status,
+            reason,
+            ip,
+            user_agent,
+            match,
+            wrong_part=wrong_part,
+            consecutive_failures=failures,
+        )
     return Outcome(action, status, verifications=matched)
 
 
@@ -367,7 +426,7 @@ def resend(channel, mobile, cert_last6, *, ip=None, user_agent="", now=None):
 
     with transaction.atomic():
         live, _ = _lock_live(channel, mobile, now) if mobile else ([], [])
-        resent = []
+        resent, wrong_part = [], ""
         if not live:
             status, reason = messages.NOTHING_PENDING, "nothing_pending"
         else:
@@ -380,6 +439,7 @@ def resend(channel, mobile, cert_last6, *, ip=None, user_agent="", now=None):
             ]
             if not matching:
                 status, reason = messages.RESEND_NOT_FOUND, "wrong_certificate"
+                wrong_part = WrongPart.CERTIFICATE
             elif not under_cap:
                 status, reason = messages.RESEND_LIMIT_REACHED, "resend_cap"
             else:
@@ -390,7 +450,17 @@ def resend(channel, mobile, cert_last6, *, ip=None, user_agent="", now=None):
                 resent = under_cap
                 status, reason = messages.RESENT, "resent"
         match = resent[0] if len(resent) == 1 else None
-        _record(action, channel, mobile, status, reason, ip, user_agent, match)
+        _record(
+            action,
+            channel,
+            mobile,
+            status,
+            reason,
+            ip,
+            user_agent,
+            match,
+            wrong_part=wrong_part,
+        )
     return Outcome(action, status, verifications=resent)
 
 

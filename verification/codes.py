@@ -9,6 +9,7 @@ import secrets
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.crypto import salted_hmac
 
 from filings import transitions
@@ -53,12 +54,18 @@ def _store_unique_code(verification, now):
             continue
         try:
             # The partial unique index settles a race with a concurrent issue.
+            # The replaced code's hash is kept (assignments read the old row), so
+            # staff can tell an old code typed after a resend from a wrong one.
             with transaction.atomic():
                 Verification.objects.filter(pk=verification.pk).update(
-                    code_hash=digest, code_issued_at=now, updated_at=now
+                    previous_code_hash=F("code_hash"),
+                    code_hash=digest,
+                    code_issued_at=now,
+                    updated_at=now,
                 )
         except IntegrityError:
             continue
+        verification.previous_code_hash = verification.code_hash
         verification.code_hash, verification.code_issued_at = digest, now
         return code
     raise RuntimeError("could not draw a unique verification code")

@@ -57,6 +57,16 @@ class Verification(models.Model):
         editable=False,
         help_text=_("Keyed hash (HMAC-SHA256) of the current code; never the code."),
     )
+    previous_code_hash = models.CharField(
+        _("previous code hash"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Hash of the code a resend replaced, so that staff can tell an old code "
+            "from a wrong one. It is never accepted."
+        ),
+    )
     code_issued_at = models.DateTimeField(
         _("code issued"), null=True, blank=True, editable=False
     )
@@ -96,6 +106,8 @@ class Verification(models.Model):
             models.Index(
                 fields=["status", "updated_at"], name="verification_outcome_day"
             ),
+            # the dashboard's funnel: the people asked to verify in a period
+            models.Index(fields=["created_at"], name="verification_created"),
             models.Index(
                 fields=["auto_resend_due_at"],
                 condition=models.Q(status="pending", auto_resent_at__isnull=True),
@@ -182,6 +194,16 @@ class AttemptAction(models.TextChoices):
     RESEND = "resend", _("Resend")
 
 
+class WrongPart(models.TextChoices):
+    """Which part of a refused entry was wrong: for staff, never for the applicant."""
+
+    CODE = "code", _("the code")
+    OLD_CODE = "old_code", _("a code replaced by a resend")
+    CERTIFICATE = "certificate", _("the certificate digits")
+    CODE_AND_CERTIFICATE = "code_and_certificate", _("the code and the digits")
+    PICTURE = "picture", _("the characters in the picture")
+
+
 class Attempt(models.Model):
     """One submission of the verify or resend form. Never holds the code or the
     certificate digits that were typed."""
@@ -207,6 +229,15 @@ class Attempt(models.Model):
         _("status code"), null=True, blank=True, help_text=_("Empty when throttled.")
     )
     reason = models.CharField(_("reason"), max_length=64)
+    wrong_part = models.CharField(
+        _("wrong part"), max_length=24, choices=WrongPart.choices, blank=True
+    )
+    consecutive_failures = models.PositiveSmallIntegerField(
+        _("consecutive failures"),
+        null=True,
+        blank=True,
+        help_text=_("The person's count after this attempt, when it was counted."),
+    )
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
 
