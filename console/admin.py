@@ -21,7 +21,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from console import overrides
+from console import overrides, story
 from filings.models import (
     AuditEvent,
     Domain,
@@ -64,12 +64,6 @@ class ViewOnly:
 
 class ReadOnlyAdmin(ViewOnly, admin.ModelAdmin):
     pass
-
-
-class ReadOnlyInline(ViewOnly, admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
 
 
 class CappedCountPaginator(Paginator):
@@ -222,46 +216,6 @@ class SmsColumns:
         return mask_code(obj.text)
 
 
-class VerificationInline(VerificationColumns, ReadOnlyInline):
-    model = Verification
-    fields = (
-        "roles_display",
-        "mobile_display",
-        "status",
-        "failed_attempts",
-        "resends",
-        "code_issued_at",
-        "verified_at",
-    )
-    readonly_fields = fields
-    verbose_name_plural = _("verifications")
-
-
-class SmsInline(SmsColumns, ReadOnlyInline):
-    model = SmsMessage
-    fields = SmsColumns.columns
-    readonly_fields = fields
-    ordering = ("-id",)
-    verbose_name_plural = _("text messages (codes masked)")
-
-
-class AuditEventInline(ReadOnlyInline):
-    model = AuditEvent
-    fields = (
-        "created_at",
-        "actor_kind",
-        "staff_user",
-        "event_type",
-        "from_status",
-        "to_status",
-        "reason",
-        "data",
-    )
-    readonly_fields = fields
-    ordering = ("created_at", "id")
-    verbose_name_plural = _("audit timeline")
-
-
 @admin.register(FilingApplication)
 class FilingApplicationAdmin(ReadOnlyAdmin):
     list_display = (
@@ -294,43 +248,29 @@ class FilingApplicationAdmin(ReadOnlyAdmin):
     paginator = CappedCountPaginator
     ordering = ("-created_at", "-id")
     actions = overrides.ALL
-    inlines = (VerificationInline, SmsInline, AuditEventInline)
+    change_form_template = "admin/filings/filingapplication/change_form.html"
     fieldsets = (
         (
             _("Filing"),
             {
                 "fields": (
-                    ("reference", "provider"),
-                    ("province", "policy"),
-                    ("filing_type", "change_scope"),
-                    "status",
-                    ("submitted_at", "verification_deadline", "time_left"),
-                    "icp_number",
-                    ("created_at", "updated_at"),
+                    ("reference", "filing_type", "change_scope"),
+                    ("icp_number", "created", "updated"),
                 )
             },
         ),
         (_("Subject and entity leader"), {"fields": ("subject_details",)}),
         (_("Websites and apps"), {"fields": ("services_details",)}),
-        (_("Latest attempts"), {"fields": ("latest_attempts",)}),
     )
     readonly_fields = (
         "reference",
-        "provider",
-        "province",
-        "policy",
         "filing_type",
         "change_scope",
-        "status",
-        "submitted_at",
-        "verification_deadline",
-        "time_left",
         "icp_number",
-        "created_at",
-        "updated_at",
+        "created",
+        "updated",
         "subject_details",
         "services_details",
-        "latest_attempts",
     )
 
     class Media:
@@ -401,6 +341,43 @@ class FilingApplicationAdmin(ReadOnlyAdmin):
         done = sum(1 for v in verifications if v.status == "verified")
         return f"{done} / {len(verifications)}"
 
+    @admin.display(description=_("created"))
+    def created(self, obj):
+        return story.beijing(obj.created_at)
+
+    @admin.display(description=_("updated"))
+    def updated(self, obj):
+        return story.beijing(obj.updated_at)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        filing = (
+            self.get_queryset(request)
+            .select_related("provider", "province", "subject__leader")
+            .filter(pk=object_id)
+            .first()
+            if str(object_id).isdigit()
+            else None
+        )
+        if filing is not None:
+            request.filing_page_object = filing  # read once, see get_object
+            told = story.load(filing)
+            extra_context = {
+                **(extra_context or {}),
+                "story": told,
+                "headline": story.headline(told),
+                "facts": story.facts(told),
+                "override_buttons": overrides.buttons(
+                    filing, told.verifications, request.user, told.now
+                ),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_object(self, request, object_id, from_field=None):
+        loaded = getattr(request, "filing_page_object", None)
+        if loaded is not None and str(loaded.pk) == str(object_id):
+            return loaded
+        return super().get_object(request, object_id, from_field)
+
     @admin.display(description=_("subject"))
     def subject_details(self, obj):
         subject, leader = obj.subject, obj.subject.leader
@@ -462,32 +439,6 @@ class FilingApplicationAdmin(ReadOnlyAdmin):
         body = format_html_join("", "<tr>" + "<td>{}</td>" * 7 + "</tr>", rows)
         return format_html(
             '<table class="person-table"><tr>{}</tr>{}</table>', header, body
-        )
-
-    @admin.display(description=_("latest attempts"))
-    def latest_attempts(self, obj):
-        # Throttled attempts match no verification, so look by mobile as well.
-        mobiles = [v.mobile for v in obj.verifications.all()]
-        attempts = Attempt.objects.filter(
-            Q(verification__filing=obj) | Q(mobile__in=mobiles)
-        ).order_by("-id")[:20]
-        rows = [
-            (
-                timezone.localtime(a.created_at).strftime("%Y-%m-%d %H:%M:%S"),
-                a.get_action_display(),
-                a.channel,
-                show_mobile(a.mobile),
-                "—" if a.status is None else a.status,
-                a.reason,
-                a.ip or "—",
-            )
-            for a in attempts
-        ]
-        if not rows:
-            return "—"
-        return format_html(
-            '<table class="person-table">{}</table>',
-            format_html_join("", "<tr>" + "<td>{}</td>" * 7 + "</tr>", rows),
         )
 
     def get_urls(self):

@@ -16,8 +16,9 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from console import story
 from filings import transitions
-from filings.models import Role
+from filings.models import FilingStatus, Role
 from filings.privacy import show_mobile
 from filings.validators import normalize_mobile
 from verification import actions as engine
@@ -150,7 +151,7 @@ def _apply_all(modeladmin, request, filings, data, title, apply):
         try:
             note = apply(filing, data, actor)
         except REFUSALS as exc:
-            refused.append((filing, exc))
+            refused.append((filing, refusal_text(filing, exc)))
             continue
         except ValidationError as exc:
             refused.append((filing, " ".join(exc.messages)))
@@ -185,22 +186,42 @@ def _apply_all(modeladmin, request, filings, data, title, apply):
         for filing, reason in refused[:20]:
             modeladmin.message_user(
                 request,
-                f"{filing.provider.code} {filing.reference}: {reason}",
+                f"{filing.provider.local_name} {filing.reference}: {reason}",
                 messages.ERROR,
             )
+
+
+def refusal_text(filing, exc):
+    """Why an override was refused, in the staff member's language."""
+    if isinstance(exc, transitions.IllegalTransition):
+        current = exc.filing if exc.filing is not None else filing
+        return _("Not possible while the filing is “%(status)s”.") % {
+            "status": current.get_status_display()
+        }
+    if isinstance(exc, engine.NotResendable):
+        return str(
+            _(
+                "Nobody on this filing is waiting for a code, or its deadline has "
+                "passed."
+            )
+        )
+    if isinstance(exc, engine.StaffActionRefused):
+        return str(exc)
+    return str(_("The override was refused: %(detail)s")) % {"detail": exc}
 
 
 def _pending(filing, chosen):
     if chosen is not None:
         if chosen.filing_id != filing.pk:
             raise engine.StaffActionRefused(
-                "That person does not belong to this filing."
+                _("That person does not belong to this filing.")
             )
         return [chosen]
     pending = list(filing.verifications.filter(status=VerificationStatus.PENDING))
     if not pending:
         raise engine.StaffActionRefused(
-            f"No one is waiting for a code (the filing is {filing.status})."
+            _("Nobody on this filing is waiting for a code (it is “%(status)s”).")
+            % {"status": filing.get_status_display()}
         )
     return pending
 
@@ -210,16 +231,16 @@ def _resend(filing, data, actor):
         engine.staff_resend(v, actor.user, data["reason"])
         for v in _pending(filing, data.get("verification"))
     ]
-    return f"{len(sent)} code(s) sent"
+    return ngettext("%(n)d code sent", "%(n)d codes sent", len(sent)) % {"n": len(sent)}
 
 
 def _mark_verified(filing, data, actor):
     status = engine.staff_mark_verified(
         _pending(filing, data["verification"])[0], actor.user, data["reason"]
     )
-    return (
-        "filing complete, now under review" if status == 3 else "others still pending"
-    )
+    if status == 3:
+        return str(_("everyone has verified; the filing went to review"))
+    return str(_("others are still to verify"))
 
 
 def _change_mobile(filing, data, actor):
@@ -229,14 +250,16 @@ def _change_mobile(filing, data, actor):
         actor.user,
         data["reason"],
     )
-    return "new code sent to the new number"
+    return str(_("a new code went to the new number"))
 
 
 def _extend(filing, data, actor):
     moved = transitions.extend_deadline(
         filing, hours=data["hours"], actor=actor, reason=data["reason"]
     )
-    return f"new deadline {moved.verification_deadline.isoformat(timespec='minutes')}"
+    return _("new deadline %(when)s (Beijing time)") % {
+        "when": story.beijing(moved.verification_deadline)
+    }
 
 
 def _return(filing, data, actor):
@@ -317,3 +340,87 @@ ALL = [
     approve,
     reject,
 ]
+
+
+# The filing page's buttons: what each does, and why it cannot be used now.
+PERMISSION_OF = {
+    "resend_code": "filings.resend_code",
+    "extend_deadline": "filings.extend_deadline",
+    "mark_verified": "filings.override_verification",
+    "change_mobile": "filings.override_verification",
+    "return_to_provider": "filings.return_filing",
+    "cancel": "filings.cancel_filing",
+    "approve": "filings.decide_filing",
+    "reject": "filings.decide_filing",
+}
+
+
+def _what_it_does(name):
+    return {
+        "resend_code": _(
+            "Texts a new code to one person or to everyone still pending; the old "
+            "code stops working. Not counted against the applicant's cap."
+        ),
+        "extend_deadline": _(
+            "Moves the verification deadline later by the hours you choose."
+        ),
+        "mark_verified": _(
+            "Records a person as verified after you confirmed who they are another way."
+        ),
+        "change_mobile": _(
+            "Replaces a person's mobile number and texts the new number a fresh code."
+        ),
+        "return_to_provider": _(
+            "Sends the filing back to the provider; open verifications are closed."
+        ),
+        "cancel": _("Closes the filing for good; open verifications are closed."),
+        "approve": _("Approves the filing and gives it its ICP numbers."),
+        "reject": _("Rejects the filing; it is closed."),
+    }[name]
+
+
+def _why_unavailable(name, filing, verifications, now):
+    """Why the override cannot be used on `filing` now, or "" when it can."""
+    pending = FilingStatus.PENDING_VERIFICATION
+    status = filing.get_status_display()
+    if name in ("resend_code", "extend_deadline", "mark_verified", "change_mobile"):
+        if filing.status != pending:
+            return _(
+                "Only a filing waiting for verification; this one is “%(status)s”."
+            ) % {"status": status}
+        if name == "extend_deadline":
+            return ""
+        if not any(v.status == VerificationStatus.PENDING for v in verifications):
+            return _("Nobody on this filing is still waiting for a code.")
+        if filing.verification_deadline and filing.verification_deadline <= now:
+            return _("The deadline has passed; extend it first.")
+        return ""
+    event = {
+        "return_to_provider": transitions.RETURNED,
+        "cancel": transitions.CANCELLED,
+        "approve": transitions.APPROVED,
+        "reject": transitions.REJECTED,
+    }[name]
+    if event not in transitions.allowed_events(filing.status):
+        return _("Not possible while the filing is “%(status)s”.") % {"status": status}
+    return ""
+
+
+def buttons(filing, verifications, user, now):
+    """The overrides for the filing page, each with what it does and, when it
+    cannot be used, why."""
+    rows = []
+    for action in ALL:
+        name = action.__name__
+        why = _why_unavailable(name, filing, verifications, now)
+        if not why and not user.has_perm(PERMISSION_OF[name]):
+            why = _("Your role does not allow this; ask a supervisor.")
+        rows.append(
+            {
+                "name": name,
+                "label": action.short_description,
+                "does": _what_it_does(name),
+                "why_not": why,
+            }
+        )
+    return rows

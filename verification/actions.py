@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, StringAgg, Subquery, Value
 from django.db.models.functions import Right, Upper
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from filings import policies, transitions
 from filings.models import FilingApplication, FilingStatus, Person, PolicyKey, Service
@@ -558,13 +559,13 @@ def staff_change_mobile(verification, new_mobile, user, reason, *, now=None):
         old_mobile = locked.mobile
         if new_mobile == old_mobile:
             raise StaffActionRefused(
-                "The new mobile number is the same as the old one."
+                _("The new mobile number is the same as the old one.")
             )
         if Verification.objects.filter(
             filing_id=locked.filing_id, mobile=new_mobile
         ).exists():
             raise StaffActionRefused(
-                "Another person of this filing already verifies with that number."
+                _("Another person of this filing already verifies with that number.")
             )
         filing = locked.filing
         people = []

@@ -86,7 +86,7 @@ def test_resend_refused_when_nobody_is_pending(login, agent):
     filing = under_review()
     before = last_event_id()
     page = list_action(client, [filing], "resend_code", reason="x")
-    assert any("No one is waiting for a code" in m for m in messages_of(page))
+    assert any("Nobody on this filing is waiting for a code" in m for m in messages_of(page))
     assert new_events(filing, before) == []
 
 
@@ -105,7 +105,7 @@ def test_extend_deadline_illegal_for_a_filing_under_review(login, agent):
     client = login(agent)
     filing = under_review()
     page = form_action(client, filing, "extend_deadline", hours="12", reason="x")
-    assert any("only a filing pending verification" in m for m in messages_of(page))
+    assert any("Not possible while the filing is “Under review”" in m for m in messages_of(page))
 
 
 def test_mark_verified_completes_the_filing(login, supervisor):
@@ -205,7 +205,10 @@ def test_illegal_moves_change_nothing_and_say_why(login, supervisor, action):
     filing.refresh_from_db()
     assert filing.status == "pending_verification"
     assert new_events(filing, before) == []
-    assert any("is pending_verification" in m for m in messages_of(page))
+    assert any(
+        "Not possible while the filing is “Pending SMS verification”" in m
+        for m in messages_of(page)
+    )
 
 
 @pytest.mark.parametrize(
@@ -220,7 +223,9 @@ def test_no_move_out_of_a_final_status(login, supervisor, action):
     page = form_action(client, filing, action, reason="again")
     assert FilingApplication.objects.get(pk=filing.pk).status == "rejected"
     assert new_events(filing, before) == []
-    assert any("nothing (final status)" in m for m in messages_of(page))
+    assert any(
+        "Not possible while the filing is “Rejected”" in m for m in messages_of(page)
+    )
 
 
 @pytest.mark.parametrize("action", ["mark_verified", "change_mobile"])
@@ -241,7 +246,7 @@ def test_bulk_reports_successes_and_refusals(login, supervisor):
     messages = messages_of(page)
     assert any("2 filings done" in m for m in messages)
     assert any("1 filing refused" in m for m in messages)
-    assert any(decided.reference in m and "is approved" in m for m in messages)
+    assert any(decided.reference in m and "is “Approved”" in m for m in messages)
     statuses = set(
         FilingApplication.objects.filter(pk__in=[f.pk for f in pending]).values_list(
             "status", flat=True

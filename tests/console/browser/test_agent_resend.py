@@ -33,8 +33,7 @@ def test_agent_finds_a_filing_by_mobile_and_resends_its_code(
     rows.first.locator("th a").click()
     expect(page.locator("#content")).to_contain_text(data["reference"])
 
-    page.select_option("select[name='CHANGE_FORM-action']", "resend_code")
-    page.click("div.actions button[type=submit]")
+    page.click("button[name='CHANGE_FORM-action'][value=resend_code]")
     page.fill("textarea[name=reason]", "applicant deleted the text")
     page.click("input[type=submit].default")
     expect(page.locator("ul.messagelist li.success")).to_have_count(1)

@@ -1,0 +1,620 @@
+"""A filing told in plain words for a support agent: what state it is in, what happens
+next, each person's progress, and one timeline of everything that happened.
+
+Every sentence is translated and every time is Beijing time; identifiers, event codes
+and stored data never reach the page. Codes stay masked; mobiles and certificate
+numbers follow the viewer's permission (`filings.privacy`).
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
+
+from filings import policies, transitions
+from filings.models import ActorKind, FilingStatus, Province, Role
+from filings.policies import BEIJING
+from filings.privacy import mask_code, show_mobile
+from verification.models import (
+    Attempt,
+    AttemptAction,
+    SmsKind,
+    SmsStatus,
+    VerificationStatus,
+    WrongPart,
+)
+
+TIMELINE_LIMIT = 300
+STAFF_GROUPS = ("Supervisor", "Support agent", "Auditor")
+
+
+def beijing(value, with_seconds=False):
+    """A moment as Beijing time in the active language's date format."""
+    if value is None:
+        return "—"
+    local = value.astimezone(BEIJING)
+    return f"{date_format(local.date(), 'Y-m-d')} {local:%H:%M}" + (
+        f":{local:%S}" if with_seconds else ""
+    )
+
+
+def duration_text(delta):
+    """'3 h 20 min', '2 d 4 h' or '5 min' for a timedelta (its absolute value)."""
+    seconds = abs(int(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
+    return _("%(m)d min") % {"m": minutes}
+
+
+def group_label(name):
+    """A staff group's name in the active language."""
+    return {
+        "Supervisor": _("Supervisor"),
+        "Support agent": _("Support agent"),
+        "Auditor": _("Auditor"),
+    }.get(name, name)
+
+
+def staff_label(user):
+    """'Supervisor wang': the user's group (the most senior one) and login name."""
+    if user is None:
+        return _("A staff member")
+    groups = {g.name for g in user.groups.all()}
+    for name in STAFF_GROUPS:
+        if name in groups:
+            return f"{group_label(name)} {user.get_username()}"
+    return _("Staff member %(name)s") % {"name": user.get_username()}
+
+
+def channel_label(channel, provinces):
+    """Where an attempt was made: the MIIT page or a province's page."""
+    if channel.startswith("p:"):
+        province = provinces.get(channel[2:])
+        name = province.local_name if province else channel[2:]
+        return _("the %(province)s page") % {"province": name}
+    return _("the MIIT page")
+
+
+def roles_text(roles):
+    return " + ".join(str(Role(role).label) for role in roles)
+
+
+def person_text(verification):
+    """'Entity leader (138****8000)'."""
+    if verification is None:
+        return _("Someone")
+    return _("%(roles)s (%(mobile)s)") % {
+        "roles": roles_text(verification.roles),
+        "mobile": show_mobile(verification.mobile),
+    }
+
+
+def ordinal_failures(n, limit):
+    return _("failure %(n)d of %(limit)d in a row") % {"n": n, "limit": limit}
+
+
+@dataclass
+class Entry:
+    """One line of the timeline."""
+
+    when: datetime.datetime
+    sentence: str
+    kind: str  # "event", "attempt" or "text": how the line is styled
+    tone: str = ""  # "good", "bad" or "": its colour
+    detail: str = ""
+    order: int = 0
+
+    @property
+    def when_text(self):
+        return beijing(self.when, with_seconds=True)
+
+    @property
+    def kind_label(self):
+        return kind_label(self.kind)
+
+
+@dataclass
+class Story:
+    """Everything the filing page tells, computed with a fixed number of queries."""
+
+    filing: object
+    now: datetime.datetime
+    verifications: list
+    events: list
+    attempts: list
+    texts: list
+    provinces: dict
+    cards: list = field(default_factory=list)
+    timeline: list = field(default_factory=list)
+
+
+def load(filing, now=None):
+    """Read what the page needs for `filing` (a handful of queries) and tell it."""
+    now = now or timezone.now()
+    verifications = sorted(filing.verifications.all(), key=lambda v: v.pk)
+    by_id = {v.pk: v for v in verifications}
+    events = list(
+        filing.audit_events.select_related("staff_user")
+        .prefetch_related("staff_user__groups")
+        .order_by("-created_at", "-id")[:TIMELINE_LIMIT]
+    )
+    mobiles = [v.mobile for v in verifications]
+    # Attempts that matched none of these records (a wrong mobile, the throttle,
+    # a wrong picture) are found by number, from the submission on.
+    unmatched = Q(verification__isnull=True, mobile__in=mobiles)
+    if filing.submitted_at:
+        unmatched &= Q(created_at__gte=filing.submitted_at)
+    attempts = (
+        list(
+            Attempt.objects.filter(Q(verification__filing=filing) | unmatched).order_by(
+                "-id"
+            )[:TIMELINE_LIMIT]
+        )
+        if verifications
+        else []
+    )
+    texts = list(filing.sms_messages.order_by("-id")[:TIMELINE_LIMIT])
+    story = Story(
+        filing=filing,
+        now=now,
+        verifications=verifications,
+        events=events,
+        attempts=attempts,
+        texts=texts,
+        provinces={p.code: p for p in Province.objects.all()},
+    )
+    story.cards = [card(story, v) for v in verifications]
+    story.timeline = timeline(story, by_id)
+    return story
+
+
+# The header -------------------------------------------------------------------------
+def headline(story):
+    """What the filing is waiting for and what happens next, in one sentence."""
+    filing, now = story.filing, story.now
+    status = filing.status
+    if status == FilingStatus.PENDING_VERIFICATION:
+        owed = [
+            v for v in story.verifications if v.status == VerificationStatus.PENDING
+        ]
+        total = len(story.verifications)
+        deadline = filing.verification_deadline
+        waiting = ngettext(
+            "Waiting for %(n)d of %(total)d person to verify",
+            "Waiting for %(n)d of %(total)d people to verify",
+            total,
+        ) % {"n": len(owed), "total": total}
+        if deadline and deadline <= now:
+            return _(
+                "%(waiting)s; the deadline passed at %(when)s, so the next sweep "
+                "returns it to the provider."
+            ) % {"waiting": waiting, "when": beijing(deadline)}
+        return _(
+            "%(waiting)s; returned to the provider automatically at %(when)s "
+            "(in %(left)s) if not verified."
+        ) % {
+            "waiting": waiting,
+            "when": beijing(deadline),
+            "left": duration_text(deadline - now),
+        }
+    return {
+        FilingStatus.DRAFT: _(
+            "A draft: the provider has not submitted it, so nobody has a code."
+        ),
+        FilingStatus.UNDER_REVIEW: _(
+            "Everyone has verified; the communications administration is reviewing it."
+        ),
+        FilingStatus.APPROVED: _("Approved; nothing more happens to it."),
+        FilingStatus.REJECTED: _("Rejected by the administration; it is closed."),
+        FilingStatus.RETURNED: _(
+            "Returned to the provider; the provider must submit a new filing for the "
+            "people to verify again."
+        ),
+        FilingStatus.CANCELLED: _("Cancelled; it is closed."),
+    }.get(status, "")
+
+
+def facts(story):
+    """The header's figures as (label, value) pairs."""
+    filing = story.filing
+    policy = policies.get_policy(filing.policy)
+    rows = [
+        (_("Status"), filing.get_status_display()),
+        (_("Policy"), filing.get_policy_display()),
+        (_("Provider"), filing.provider.local_name),
+        (_("Province"), filing.province.local_name),
+        (_("Submitted"), beijing(filing.submitted_at)),
+    ]
+    if filing.verification_deadline:
+        rows.append((_("Deadline"), beijing(filing.verification_deadline)))
+    if (
+        filing.status == FilingStatus.PENDING_VERIFICATION
+        and filing.verification_deadline
+    ):
+        left = filing.verification_deadline - story.now
+        rows.append(
+            (
+                _("Time left"),
+                duration_text(left) if left.total_seconds() > 0 else _("overdue"),
+            )
+        )
+    cap = (
+        _("no cap")
+        if policy.resend_cap is None
+        else ngettext("%(n)d resend", "%(n)d resends", policy.resend_cap)
+        % {"n": policy.resend_cap}
+    )
+    rows.append(
+        (
+            _("Rules"),
+            _(
+                "%(window)d h to verify; %(limit)d consecutive failures return it; "
+                "%(cap)s"
+            )
+            % {
+                "window": policy.window.total_seconds() // 3600,
+                "limit": policy.failure_limit,
+                "cap": cap,
+            },
+        )
+    )
+    return rows
+
+
+# A card per person ------------------------------------------------------------------
+def card(story, verification):
+    """One person's progress, as labelled values."""
+    policy = policies.get_policy(story.filing.policy)
+    limit = policy.failure_limit
+    cap = policy.resend_cap
+    last_text = next(
+        (
+            t
+            for t in story.texts
+            if t.verification_id == verification.pk
+            and t.kind == SmsKind.VERIFICATION_CODE
+        ),
+        None,
+    )
+    if last_text is None:
+        last = _("none sent")
+    else:
+        last = _("%(when)s, %(state)s") % {
+            "when": beijing(last_text.created_at),
+            "state": text_state(last_text),
+        }
+    if verification.status == VerificationStatus.PENDING:
+        tries = _("%(left)d of %(limit)d tries left") % {
+            "left": max(limit - verification.failed_attempts, 0),
+            "limit": limit,
+        }
+    else:
+        tries = "—"
+    return {
+        "title": roles_text(verification.roles),
+        "status": verification.get_status_display(),
+        "status_value": verification.status,
+        "rows": [
+            (_("Mobile"), show_mobile(verification.mobile)),
+            (
+                _("Consecutive failures"),
+                _("%(n)d of %(limit)d")
+                % {"n": verification.failed_attempts, "limit": limit},
+            ),
+            (_("Tries left"), tries),
+            (
+                _("Resends asked for"),
+                _("%(n)d (no cap)") % {"n": verification.resends}
+                if cap is None
+                else _("%(n)d of %(cap)d") % {"n": verification.resends, "cap": cap},
+            ),
+            (_("Last code sent"), last),
+            (_("Verified"), beijing(verification.verified_at)),
+        ],
+    }
+
+
+def text_state(message):
+    return {
+        SmsStatus.QUEUED: _("waiting to be sent"),
+        SmsStatus.SENDING: _("being sent"),
+        SmsStatus.SENT: _("delivered"),
+        SmsStatus.FAILED: _("not delivered"),
+    }.get(message.status, message.get_status_display())
+
+
+# The timeline -----------------------------------------------------------------------
+def timeline(story, by_id):
+    """Audit events, attempts and texts, newest first, as translated sentences."""
+    entries = [event_entry(story, e, by_id) for e in story.events]
+    entries += [attempt_entry(story, a, by_id) for a in story.attempts]
+    entries += [text_entry(t, by_id) for t in story.texts]
+    # At one instant the event comes before the text it queued, and the attempt
+    # before the event it caused.
+    entries.sort(key=lambda e: (e.when, e.order), reverse=True)
+    return entries[:TIMELINE_LIMIT]
+
+
+def actor_text(story, event):
+    if event.actor_kind == ActorKind.STAFF:
+        return staff_label(event.staff_user)
+    if event.actor_kind == ActorKind.PROVIDER:
+        return story.filing.provider.local_name
+    if event.actor_kind == ActorKind.APPLICANT:
+        return _("The applicant")
+    return _("The system")
+
+
+def _parse_moment(value):
+    try:
+        return datetime.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _with_reason(sentence, reason):
+    if not reason:
+        return sentence
+    return _("%(sentence)s: “%(reason)s”") % {"sentence": sentence, "reason": reason}
+
+
+def event_entry(story, event, by_id):
+    """An audit event as a sentence."""
+    data = event.data if isinstance(event.data, dict) else {}
+    person = by_id.get(data.get("verification"))
+    who = actor_text(story, event)
+    staff = event.actor_kind == ActorKind.STAFF
+    reason = event.reason if staff else ""
+    tone = ""
+    kind = event.event_type
+    limit = policies.get_policy(story.filing.policy).failure_limit
+    if kind == "created":
+        sentence = _("%(who)s created the filing as a draft") % {"who": who}
+    elif kind == transitions.SUBMITTED:
+        if event.to_status == FilingStatus.PENDING_VERIFICATION:
+            sentence = _(
+                "%(who)s submitted the filing; codes went to the people who must verify"
+            ) % {"who": who}
+        else:
+            sentence = _(
+                "%(who)s submitted the filing; nobody needs to verify, so it went to "
+                "review"
+            ) % {"who": who}
+    elif kind == "verified":
+        tone = "good"
+        if staff:
+            sentence = _("%(who)s marked %(person)s verified") % {
+                "who": who,
+                "person": person_text(person),
+            }
+        else:
+            sentence = _("%(person)s verified") % {"person": person_text(person)}
+    elif kind == "code_resent":
+        trigger = data.get("trigger")
+        sentence = {
+            "applicant": _(
+                "%(person)s asked for a new code; the old one stopped working"
+            ),
+            "staff": _("%(who)s sent %(person)s a new code"),
+            "automatic": _(
+                "The system sent %(person)s a new code automatically, as the policy "
+                "provides"
+            ),
+            "mobile_changed": _("A new code went to %(person)s at the new number"),
+            "interrupted_send": _(
+                "The system sent %(person)s a new code because the earlier text was "
+                "interrupted"
+            ),
+        }.get(trigger, _("%(person)s got a new code")) % {
+            "who": who,
+            "person": person_text(person),
+        }
+    elif kind == "mobile_changed":
+        sentence = _("%(who)s changed a mobile from %(old)s to %(new)s") % {
+            "who": who,
+            "old": data.get("from", "—"),
+            "new": data.get("to", "—"),
+        }
+    elif kind == transitions.VERIFICATION_COMPLETED:
+        tone = "good"
+        sentence = _("Everyone has verified; the filing went to review")
+    elif kind == transitions.VERIFICATION_FAILED:
+        tone = "bad"
+        sentence = _(
+            "%(person)s reached %(limit)d consecutive failures; the verification "
+            "failed and the filing was returned to the provider"
+        ) % {"person": person_text(person), "limit": limit}
+    elif kind == transitions.EXPIRED:
+        tone = "bad"
+        sentence = _(
+            "The deadline passed before everyone verified; the filing was returned "
+            "to the provider"
+        )
+    elif kind == transitions.RETURNED:
+        tone = "bad"
+        sentence = _("%(who)s returned the filing to the provider") % {"who": who}
+    elif kind == transitions.CANCELLED:
+        sentence = _("%(who)s cancelled the filing") % {"who": who}
+        reason = event.reason if event.actor_kind != ActorKind.SYSTEM else ""
+    elif kind == transitions.APPROVED:
+        tone = "good"
+        sentence = _("%(who)s approved the filing") % {"who": who}
+        if story.filing.icp_number:
+            sentence = _("%(sentence)s; ICP number %(number)s") % {
+                "sentence": sentence,
+                "number": story.filing.icp_number,
+            }
+    elif kind == transitions.REJECTED:
+        tone = "bad"
+        sentence = _("%(who)s rejected the filing") % {"who": who}
+    elif kind == transitions.DEADLINE_EXTENDED:
+        new = _parse_moment(data.get("to"))
+        hours = data.get("hours")
+        sentence = (
+            _("%(who)s extended the deadline by %(hours)s h")
+            % {"who": who, "hours": hours}
+            if hours
+            else _("%(who)s extended the deadline") % {"who": who}
+        )
+        if new:
+            sentence = _("%(sentence)s, to %(when)s") % {
+                "sentence": sentence,
+                "when": beijing(new),
+            }
+    else:
+        sentence = _("%(who)s changed the filing from “%(old)s” to “%(new)s”") % {
+            "who": who,
+            "old": event.get_from_status_display() or "—",
+            "new": event.get_to_status_display() or "—",
+        }
+    return Entry(
+        event.created_at, _with_reason(sentence, reason), "event", tone, order=1
+    )
+
+
+WRONG_ENTRY = {
+    WrongPart.CODE: lambda: _("entered a wrong code"),
+    WrongPart.OLD_CODE: lambda: _("entered the code that a resend replaced"),
+    WrongPart.CERTIFICATE: lambda: _("entered wrong certificate digits"),
+    WrongPart.CODE_AND_CERTIFICATE: lambda: _(
+        "entered a wrong code and wrong certificate digits"
+    ),
+}
+VERIFY_COUNTED = ("wrong_code_or_certificate", "wrong_certificate", "failure_limit")
+
+
+def _verify_words(story, attempt):
+    """(what the person did, tone) for a verify attempt."""
+    reason = attempt.reason
+    limit = policies.get_policy(story.filing.policy).failure_limit
+    if reason == "verified":
+        return _("entered the right code and digits"), "good"
+    if reason in VERIFY_COUNTED or reason == "code_not_found":
+        words = WRONG_ENTRY.get(
+            attempt.wrong_part, lambda: _("entered a wrong code or certificate digits")
+        )()
+        if reason == "code_not_found":
+            return (
+                _(
+                    "%(words)s (not counted: the provincial rule counts wrong digits only)"
+                )
+                % {"words": words},
+                "",
+            )
+        if attempt.consecutive_failures:
+            words = _("%(words)s (%(count)s)") % {
+                "words": words,
+                "count": ordinal_failures(attempt.consecutive_failures, limit),
+            }
+        if reason == "failure_limit":
+            words = _("%(words)s, the failure limit") % {"words": words}
+        return words, "bad"
+    other = {
+        "expired": _("tried after the deadline had passed"),
+        "already_failed": _("tried after the verification had failed"),
+        "already_expired": _("tried after the verification had expired"),
+        "cancelled": _("tried a verification that was closed"),
+        "already_verified": _("entered the code again after verifying"),
+        "wrong_after_verified": _("entered wrong details after verifying"),
+        "no_verification": _("tried a number with nothing to verify"),
+        "invalid_mobile": _("typed something that is not a mobile number"),
+    }
+    return other.get(reason, _("made an attempt the page refused")), "bad"
+
+
+def _resend_words(attempt):
+    return {
+        "resent": (_("asked for a new code"), ""),
+        "resend_cap": (
+            _("asked for a new code and was refused: the cap is reached"),
+            "bad",
+        ),
+        "wrong_certificate": (
+            _("asked for a new code with wrong certificate digits"),
+            "bad",
+        ),
+        "nothing_pending": (_("asked for a new code with nothing pending"), "bad"),
+    }.get(attempt.reason, (_("asked for a new code and was refused"), "bad"))
+
+
+def attempt_entry(story, attempt, by_id):
+    """An attempt as a sentence: who, what was wrong, where from."""
+    verify = attempt.action == AttemptAction.VERIFY
+    if attempt.reason == "wrong_picture":
+        words, tone = (
+            _("typed the characters in the picture wrong; nothing was checked"),
+            "",
+        )
+    elif attempt.reason.startswith("throttled"):
+        words, tone = _("was held back for trying too often"), "bad"
+    elif verify:
+        words, tone = _verify_words(story, attempt)
+    else:
+        words, tone = _resend_words(attempt)
+    person = by_id.get(attempt.verification_id)
+    who = (
+        _("The applicant at %(mobile)s") % {"mobile": show_mobile(attempt.mobile)}
+        if person is None
+        else _("The applicant, %(person)s,") % {"person": person_text(person)}
+    )
+    where = channel_label(attempt.channel, story.provinces)
+    sentence = _("%(who)s %(words)s on %(where)s") % {
+        "who": who,
+        "words": words,
+        "where": where,
+    }
+    if attempt.ip:
+        sentence = _("%(sentence)s from %(ip)s") % {
+            "sentence": sentence,
+            "ip": attempt.ip,
+        }
+    return Entry(attempt.created_at, sentence, "attempt", tone, order=0)
+
+
+def text_entry(message, by_id):
+    """A text message as a sentence; its text, code masked, as the detail."""
+    recipient = show_mobile(message.recipient)
+    state = text_state(message)
+    if message.kind == SmsKind.VERIFICATION_CODE:
+        sentence = _("Text with a code to %(to)s from %(sender)s: %(state)s") % {
+            "to": recipient,
+            "sender": message.sender,
+            "state": state,
+        }
+    else:
+        sentence = _("Notification to %(to)s from %(sender)s: %(state)s") % {
+            "to": recipient,
+            "sender": message.sender,
+            "state": state,
+        }
+    tone = {SmsStatus.FAILED: "bad"}.get(message.status, "")
+    if message.status == SmsStatus.FAILED and message.error:
+        sentence = _("%(sentence)s (the gateway said: %(error)s)") % {
+            "sentence": sentence,
+            "error": message.error[:200],
+        }
+    return Entry(
+        message.created_at,
+        sentence,
+        "text",
+        tone,
+        detail=mask_code(message.text),
+        order=2,
+    )
+
+
+def kind_label(kind):
+    return {
+        "event": pgettext("timeline", "Filing"),
+        "attempt": pgettext("timeline", "Page"),
+        "text": pgettext("timeline", "Text"),
+    }[kind]
