@@ -86,7 +86,9 @@ def test_resend_refused_when_nobody_is_pending(login, agent):
     filing = under_review()
     before = last_event_id()
     page = list_action(client, [filing], "resend_code", reason="x")
-    assert any("Nobody on this filing is waiting for a code" in m for m in messages_of(page))
+    assert any(
+        "Nobody on this filing is waiting for a code" in m for m in messages_of(page)
+    )
     assert new_events(filing, before) == []
 
 
@@ -105,7 +107,10 @@ def test_extend_deadline_illegal_for_a_filing_under_review(login, agent):
     client = login(agent)
     filing = under_review()
     page = form_action(client, filing, "extend_deadline", hours="12", reason="x")
-    assert any("Not possible while the filing is “Under review”" in m for m in messages_of(page))
+    assert any(
+        "Not possible while the filing is “Under review”" in m
+        for m in messages_of(page)
+    )
 
 
 def test_mark_verified_completes_the_filing(login, supervisor):
