@@ -10,11 +10,13 @@ import datetime
 from django.core.cache import cache
 from django.db.models import Count
 from django.db.models.functions import TruncDate
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from filings.models import FilingApplication, FilingStatus, Province
 from filings.policies import BEIJING
-from verification.models import Attempt, Verification, VerificationStatus
+from verification import messages
+from verification.models import Attempt, AttemptAction, Verification, VerificationStatus
 from verification.throttles import CACHE_ERRORS
 
 CACHE_KEY = "staff-dashboard"
@@ -48,13 +50,18 @@ def summary(now=None, use_cache=True):
     }
     if use_cache:
         with contextlib.suppress(*CACHE_ERRORS):  # without a cache: computed each time
-            cache.set(CACHE_KEY, data, CACHE_SECONDS)
+            cache.set(_cache_key(), data, CACHE_SECONDS)
     return data
+
+
+def _cache_key():
+    # The figures carry words in the language they were computed in.
+    return f"{CACHE_KEY}:{translation.get_language()}"
 
 
 def _cached():
     try:
-        return cache.get(CACHE_KEY)
+        return cache.get(_cache_key())
     except CACHE_ERRORS:
         return None
 
@@ -81,6 +88,39 @@ def _expiring(now, hours):
     ).count()
 
 
+# What each answer of the pages means, in a few words for staff.
+OUTCOME_WORDS = {
+    (AttemptAction.VERIFY, messages.VERIFIED_ALL): _("verified, filing complete"),
+    (AttemptAction.VERIFY, messages.VERIFIED_WAIT_FOR_OTHERS): _(
+        "verified, others pending"
+    ),
+    (AttemptAction.VERIFY, messages.ALREADY_VERIFIED): _("already verified"),
+    (AttemptAction.VERIFY, messages.NOT_FOUND): _("no record found"),
+    (AttemptAction.VERIFY, messages.WRONG_INFORMATION): _("wrong entry"),
+    (AttemptAction.VERIFY, messages.FAILED_CONTACT_PROVIDER): _(
+        "failed, contact the provider"
+    ),
+    (AttemptAction.VERIFY, messages.FAILED_TRY_AGAIN): _("failed, try again"),
+    (AttemptAction.RESEND, messages.RESENT): _("new code sent"),
+    (AttemptAction.RESEND, messages.NOTHING_PENDING): _("nothing pending"),
+    (AttemptAction.RESEND, messages.RESEND_LIMIT_REACHED): _("resend cap reached"),
+    (AttemptAction.RESEND, messages.RESEND_NOT_FOUND): _("no record found"),
+}
+
+
+def outcome_words(action, status, reason=""):
+    """'Verify · wrong entry': an attempt's action and answer in words."""
+    if status is None:
+        words = (
+            _("wrong picture characters")
+            if reason == "wrong_picture"
+            else _("held back (too many tries)")
+        )
+    else:
+        words = OUTCOME_WORDS.get((action, status), _("other answer"))
+    return f"{AttemptAction(action).label} · {words}"
+
+
 def _attempts_today(now):
     start = datetime.datetime.combine(
         now.astimezone(BEIJING).date(), datetime.time(), tzinfo=BEIJING
@@ -88,16 +128,15 @@ def _attempts_today(now):
     rows = (
         Attempt.objects.filter(created_at__gte=start)
         .order_by()
-        .values_list("action", "status")
+        .values_list("action", "status", "reason")
         .annotate(n=Count("id"))
     )
-    return sorted(
-        (
-            (action, "throttled" if status is None else status, n)
-            for action, status, n in rows
-        ),
-        key=lambda row: (row[0], str(row[1])),
-    )
+    counts = {}
+    for action, status, reason, n in rows:
+        key = (action, -1 if status is None else status)
+        label = outcome_words(action, status, reason)
+        counts[(key, label)] = counts.get((key, label), 0) + n
+    return [(label, n) for (_key, label), n in sorted(counts.items())]
 
 
 def _per_province():
@@ -168,7 +207,7 @@ def chart(now, days=CHART_DAYS, width=720, height=180):
                     "width": round(slot - 2, 1),
                     "height": round(h, 1),
                     "colour": colour,
-                    "title": f"{day.isoformat()} {outcome}: {n}",
+                    "title": f"{day:%Y-%m-%d} {VerificationStatus(outcome).label}: {n}",
                 }
             )
     return {

@@ -1,9 +1,52 @@
 """The admin site of the staff console, with the dashboard on its front page."""
 
+import contextlib
+
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminDateWidget
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.urls import path
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from console import dashboard
+from console import dashboard, funnel, story
+from verification.throttles import CACHE_ERRORS
+
+FUNNEL_CACHE_SECONDS = 60
+
+
+class FunnelPeriodForm(forms.Form):
+    """The dashboard's period for the funnel, in Beijing dates."""
+
+    start = forms.DateField(label=_("From"), required=False, widget=AdminDateWidget)
+    end = forms.DateField(label=_("To"), required=False, widget=AdminDateWidget)
+    by = forms.ChoiceField(
+        label=_("Breakdown"), required=False, choices=funnel.BREAKDOWNS
+    )
+
+    def period(self):
+        """(start, end) from valid input, else the default period."""
+        data = self.cleaned_data if self.is_valid() else {}
+        return funnel.period(data.get("start"), data.get("end"))
+
+    def breakdown(self):
+        data = self.cleaned_data if self.is_valid() else {}
+        return data.get("by") or "province"
+
+
+def cached_funnel(start, end):
+    """The funnel for a period, computed at most once a minute per language."""
+    key = f"staff-funnel:{start}:{end}:{translation.get_language()}"
+    with contextlib.suppress(*CACHE_ERRORS):
+        if (found := cache.get(key)) is not None:
+            return found
+    result = funnel.compute(start, end)
+    with contextlib.suppress(*CACHE_ERRORS):
+        cache.set(key, result, FUNNEL_CACHE_SECONDS)
+    return result
 
 
 class StaffAdminSite(admin.AdminSite):
@@ -17,4 +60,41 @@ class StaffAdminSite(admin.AdminSite):
         extra_context = dict(extra_context or {})
         if request.user.has_perm("filings.view_filingapplication"):
             extra_context["dashboard"] = dashboard.summary()
+            form = FunnelPeriodForm(request.GET or None)
+            start, end = form.period()
+            if not form.is_bound:
+                form = FunnelPeriodForm(initial={"start": start, "end": end})
+            by = form.breakdown()
+            found = cached_funnel(start, end)
+            extra_context.update(
+                funnel=found,
+                funnel_form=form,
+                funnel_by=by,
+                funnel_by_label=dict(funnel.BREAKDOWNS)[by],
+                funnel_rows=found.breakdowns[by],
+                funnel_median=_duration(found.median),
+                funnel_p90=_duration(found.p90),
+                funnel_query=request.GET.urlencode(),
+            )
         return super().index(request, extra_context)
+
+    def get_urls(self):
+        export = path("funnel.csv", self.admin_view(self.funnel_csv), name="funnel_csv")
+        return [export, *super().get_urls()]
+
+    def funnel_csv(self, request):
+        """The funnel's table, every breakdown, for the chosen period, as CSV."""
+        if not request.user.has_perm("filings.view_filingapplication"):
+            raise PermissionDenied
+        start, end = FunnelPeriodForm(request.GET or None).period()
+        text = funnel.csv_text(cached_funnel(start, end))
+        response = HttpResponse("\ufeff" + text, content_type="text/csv; charset=utf-8")
+        stamp = timezone.now().strftime("%Y%m%d")
+        response["Content-Disposition"] = (
+            f'attachment; filename="funnel-{start:%Y%m%d}-{end:%Y%m%d}-{stamp}.csv"'
+        )
+        return response
+
+
+def _duration(value):
+    return story.duration_text(value) if value is not None else "—"

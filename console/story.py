@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import ngettext
 
 from filings import policies, transitions
 from filings.models import ActorKind, FilingStatus, Province, Role
@@ -112,6 +112,9 @@ class Entry:
     tone: str = ""  # "good", "bad" or "": its colour
     detail: str = ""
     order: int = 0
+    same_as: str = ""  # entries with the same key in a row are shown as one
+    repeats: int = 1
+    first_when: datetime.datetime | None = None
 
     @property
     def when_text(self):
@@ -120,6 +123,16 @@ class Entry:
     @property
     def kind_label(self):
         return kind_label(self.kind)
+
+    @property
+    def repeated_text(self):
+        """'12 times since 14:05:10' for a line that stands for several."""
+        if self.repeats == 1:
+            return ""
+        return _("%(n)d times since %(when)s") % {
+            "n": self.repeats,
+            "when": beijing(self.first_when, with_seconds=True),
+        }
 
 
 @dataclass
@@ -341,7 +354,21 @@ def timeline(story, by_id):
     # At one instant the event comes before the text it queued, and the attempt
     # before the event it caused.
     entries.sort(key=lambda e: (e.when, e.order), reverse=True)
-    return entries[:TIMELINE_LIMIT]
+    return _collapse(entries)[:TIMELINE_LIMIT]
+
+
+def _collapse(entries):
+    """Runs of the same attempt (a flood of tries, say) as one line with a count, so
+    they cannot push the filing's own events off the page."""
+    shown = []
+    for entry in entries:
+        last = shown[-1] if shown else None
+        if last is not None and entry.same_as and entry.same_as == last.same_as:
+            last.repeats += 1
+            last.first_when = entry.when
+            continue
+        shown.append(entry)
+    return shown
 
 
 def actor_text(story, event):
@@ -572,12 +599,15 @@ def attempt_entry(story, attempt, by_id):
         "words": words,
         "where": where,
     }
+    same_as = sentence
     if attempt.ip:
         sentence = _("%(sentence)s from %(ip)s") % {
             "sentence": sentence,
             "ip": attempt.ip,
         }
-    return Entry(attempt.created_at, sentence, "attempt", tone, order=0)
+    return Entry(
+        attempt.created_at, sentence, "attempt", tone, order=0, same_as=same_as
+    )
 
 
 def text_entry(message, by_id):
@@ -614,7 +644,7 @@ def text_entry(message, by_id):
 
 def kind_label(kind):
     return {
-        "event": pgettext("timeline", "Filing"),
-        "attempt": pgettext("timeline", "Page"),
-        "text": pgettext("timeline", "Text"),
+        "event": _("Filing"),
+        "attempt": _("Page"),
+        "text": _("Text"),
     }[kind]

@@ -3,6 +3,7 @@
 import datetime
 
 from django import forms
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -42,16 +43,19 @@ class PhoneForm(forms.Form):
 
 
 class TimeTravelForm(forms.Form):
-    when = forms.DateTimeField(
+    # The admin's date and time widgets: their calendar, clock and formats follow
+    # the console's language, where a browser's own picker follows the browser's.
+    when = forms.SplitDateTimeField(
         label=_("Run the deadline sweep as if it were (Beijing time)"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=AdminSplitDateTime,
     )
 
     def clean_when(self):
         when = self.cleaned_data["when"]
-        if timezone.is_naive(when):
-            when = when.replace(tzinfo=BEIJING)
+        # Typed as Beijing time, whatever the server's time zone.
+        if timezone.is_aware(when):
+            when = timezone.make_naive(when)
+        when = when.replace(tzinfo=BEIJING)
         if when <= timezone.now():
             raise forms.ValidationError(_("Choose a time in the future."))
         return when

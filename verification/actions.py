@@ -450,7 +450,9 @@ def resend(channel, mobile, cert_last6, *, ip=None, user_agent="", now=None):
                     )
                 resent = under_cap
                 status, reason = messages.RESENT, "resent"
-        match = resent[0] if len(resent) == 1 else None
+        # A refusal at the cap is the person's own: it is recorded against them.
+        named = resent or (matching if reason == "resend_cap" else [])
+        match = named[0] if len(named) == 1 else None
         _record(
             action,
             channel,

@@ -1,11 +1,13 @@
 """Demo time travel: supervisors run the deadline sweep at a chosen future time."""
 
 import datetime
+import json
 
 import pytest
 from django.utils import timezone
 
 from filings.models import FilingApplication
+from filings.policies import BEIJING
 from tests.verification.helpers import submitted_filing
 
 pytestmark = pytest.mark.django_db
@@ -21,16 +23,36 @@ def test_supervisor_expires_filings_in_the_future(login, supervisor):
     filing, _, _ = submitted_filing()
     client = login(supervisor)
     assert "Demo time travel" in client.get("/admin/").content.decode()
-    later = timezone.localtime() + datetime.timedelta(days=2)
-    response = client.post(URL, {"when": later.strftime("%Y-%m-%dT%H:%M")}, follow=True)
+    later = timezone.now().astimezone(BEIJING) + datetime.timedelta(days=2)
+    response = client.post(
+        URL,
+        {"when_0": later.strftime("%Y-%m-%d"), "when_1": later.strftime("%H:%M")},
+        follow=True,
+    )
     assert "1 filings returned as expired" in response.content.decode()
     assert FilingApplication.objects.get(pk=filing.pk).status == "returned"
 
 
 def test_the_past_is_refused(login, supervisor):
     client = login(supervisor)
-    response = client.post(URL, {"when": "2020-01-01T00:00"})
+    response = client.post(URL, {"when_0": "2020-01-01", "when_1": "00:00"})
     assert "Choose a time in the future" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "today", "time"), [("zh-hans", "今天", "时间"), ("en", "Today", "Time")]
+)
+def test_the_date_field_follows_the_language(login, supervisor, language, today, time):
+    html = login(supervisor, language).get(URL).content.decode()
+    assert f'<html lang="{language}"' in html
+    # the admin's calendar widgets, labelled by its translated catalogue, not the
+    # browser's own date picker (which follows the browser, not the console)
+    assert 'class="vDateField"' in html and 'type="datetime-local"' not in html
+    assert "admin/js/calendar.js" in html
+    catalogue = login(supervisor, language).get("/admin/jsi18n/").content.decode()
+    escaped = json.dumps(today)[1:-1]  # the catalogue escapes non-ASCII as \uXXXX
+    assert (escaped in catalogue or today in catalogue) == (language != "en")
+    assert time in html
 
 
 def test_agents_may_not(login, agent):

@@ -57,4 +57,5 @@ def test_brute_force_gets_nowhere(client):
     page = client.get(
         f"/admin/filings/filingapplication/{filing.pk}/change/"
     ).content.decode()
-    assert "verification_failed" in page and "throttled_mobile" in page
+    assert "连续失败 5 次，核验失败，备案申请已退回接入商" in page
+    assert "因尝试过于频繁被暂时限制" in page  # the throttled tries, in words
