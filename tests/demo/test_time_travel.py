@@ -40,7 +40,8 @@ def test_the_past_is_refused(login, supervisor):
 
 
 @pytest.mark.parametrize(
-    ("language", "today", "time"), [("zh-hans", "今天", "时间"), ("en", "Today", "Time")]
+    ("language", "today", "time"),
+    [("zh-hans", "今天", "时间"), ("en", "Today", "Time")],
 )
 def test_the_date_field_follows_the_language(login, supervisor, language, today, time):
     html = login(supervisor, language).get(URL).content.decode()
