@@ -8,6 +8,7 @@ transition and engine functions. Personal data is masked unless the user holds
 
 import csv
 import datetime
+import functools
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,8 +22,9 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from console import overrides, story
+from console import dashboard, overrides, story
 from filings.models import (
+    ActorKind,
     AuditEvent,
     Domain,
     FilingApplication,
@@ -129,14 +131,16 @@ class DeadlineFilter(admin.SimpleListFilter):
 def time_left_text(deadline, now=None):
     """'3 h 20 min' until a deadline, or the overdue time, as markup."""
     now = now or timezone.now()
-    seconds = int((deadline - now).total_seconds())
-    hours, minutes = abs(seconds) // 3600, (abs(seconds) % 3600) // 60
+    left = deadline - now
+    seconds = int(left.total_seconds())
     if seconds < 0:
         return format_html(
-            '<span class="overdue">{} {} h {} min</span>', _("overdue"), hours, minutes
+            '<span class="overdue">{} {}</span>',
+            _("overdue"),
+            story.duration_text(left),
         )
     css = "due-soon" if seconds < 2 * 3600 else ""
-    return format_html('<span class="{}">{} h {} min</span>', css, hours, minutes)
+    return format_html('<span class="{}">{}</span>', css, story.duration_text(left))
 
 
 def filing_ids_for_term(term):
@@ -314,11 +318,11 @@ class FilingApplicationAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("provider"), ordering="provider__code")
     def provider_code(self, obj):
-        return obj.provider.code
+        return obj.provider.local_name
 
     @admin.display(description=_("province"), ordering="province__code")
     def province_code(self, obj):
-        return obj.province.name_zh
+        return obj.province.local_name
 
     @admin.display(description=_("subject"))
     def subject_name(self, obj):
@@ -333,7 +337,7 @@ class FilingApplicationAdmin(ReadOnlyAdmin):
             return "—"
         return time_left_text(obj.verification_deadline)
 
-    @admin.display(description=_("verified"))
+    @admin.display(description=_("people verified"))
     def verified_of(self, obj):
         verifications = obj.verifications.all()
         if not verifications:
@@ -526,9 +530,7 @@ def _csv_rows(queryset, visible):
 @admin.register(Province)
 class ProvinceAdmin(admin.ModelAdmin):
     list_display = (
-        "code",
-        "name_zh",
-        "name_en",
+        "local_name_display",
         "abbreviation",
         "current_policy",
         "policy_since",
@@ -544,13 +546,21 @@ class ProvinceAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    @admin.display(description=_("name"), ordering="code")
+    def local_name_display(self, obj):
+        return obj.local_name
+
 
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):
-    list_display = ("code", "name_zh", "name_en", "sms_signature", "sms_sender")
+    list_display = ("local_name_display", "sms_signature", "sms_sender")
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("name"), ordering="code")
+    def local_name_display(self, obj):
+        return obj.local_name
 
 
 @admin.register(Person)
@@ -626,14 +636,13 @@ class DomainAdmin(ReadOnlyAdmin):
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = (
-        "created_at",
+        "when",
         "filing",
-        "actor_kind",
-        "staff_user",
+        "actor",
         "event_type",
         "from_status",
         "to_status",
-        "reason",
+        "reason_display",
     )
     list_select_related = ("filing", "staff_user")
     list_filter = ("event_type", "actor_kind")
@@ -641,6 +650,41 @@ class AuditEventAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     paginator = CappedCountPaginator
     ordering = ("-id",)
+    fields = (
+        "when",
+        "filing",
+        "actor",
+        "event_type",
+        "from_status",
+        "to_status",
+        "reason_display",
+        "details",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("reason"))
+    def reason_display(self, obj):
+        # What people typed; the system's own notes are said by the event itself.
+        if obj.actor_kind in (ActorKind.STAFF, ActorKind.PROVIDER) and obj.reason:
+            return obj.reason
+        return "—"
+
+    @admin.display(description=_("when (Beijing time)"), ordering="created_at")
+    def when(self, obj):
+        return story.beijing(obj.created_at, with_seconds=True)
+
+    @admin.display(description=_("by"))
+    def actor(self, obj):
+        if obj.staff_user_id:
+            return obj.staff_user.get_username()
+        return obj.get_actor_kind_display()
+
+    @admin.display(description=_("what happened"))
+    def details(self, obj):
+        """The event as the filing page's timeline tells it."""
+        told = story.load(obj.filing)
+        by_id = {v.pk: v for v in told.verifications}
+        return story.event_entry(told, obj, by_id).sentence
 
 
 @admin.register(IcpNumberCounter)
@@ -707,11 +751,64 @@ class SmsMessageAdmin(SmsColumns, MobileSearchMixin, ReadOnlyAdmin):
         *SmsColumns.columns,
         "attempted_at",
         "sent_at",
-        "backend",
+        "backend_display",
         "gateway_id",
         "filing",
     )
     readonly_fields = fields
+
+    @admin.display(description=_("sent through"))
+    def backend_display(self, obj):
+        return sms_backend_label(obj.backend)
+
+
+def sms_backend_label(path):
+    """A backend's dotted path as staff know it."""
+    labels = {
+        "verification.sms.database.DatabaseBackend": _("Demo phone (database outbox)"),
+        "verification.sms.console.ConsoleBackend": _("Server log (console)"),
+        "verification.sms.locmem.LocmemBackend": _("Memory (tests)"),
+        "verification.sms.aliyun.AliyunBackend": _("Alibaba Cloud SMS"),
+    }
+    if not path:
+        return "—"
+    return labels.get(path, _("Another gateway"))
+
+
+class AttemptOutcomeFilter(admin.SimpleListFilter):
+    title = _("outcome")
+    parameter_name = "outcome"
+    GROUPS = {
+        "verified": ["verified"],
+        "wrong": [
+            "wrong_code_or_certificate",
+            "wrong_certificate",
+            "failure_limit",
+            "code_not_found",
+        ],
+        "limit": ["failure_limit"],
+        "resent": ["resent"],
+        "refused": ["resend_cap", "nothing_pending"],
+        "picture": ["wrong_picture"],
+    }
+
+    def lookups(self, request, model_admin):
+        return [
+            ("verified", _("Verified")),
+            ("wrong", _("Wrong entry")),
+            ("limit", _("Failure limit reached")),
+            ("resent", _("New code sent")),
+            ("refused", _("Resend refused")),
+            ("picture", _("Wrong picture characters")),
+            ("throttled", _("Held back (too many tries)")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "throttled":
+            return queryset.filter(reason__startswith="throttled")
+        if self.value() in self.GROUPS:
+            return queryset.filter(reason__in=self.GROUPS[self.value()])
+        return queryset
 
 
 @admin.register(Attempt)
@@ -719,25 +816,25 @@ class AttemptAdmin(MobileSearchMixin, ReadOnlyAdmin):
     search_fields = ("=verification__filing__reference",)
     list_display = (
         "created_at",
-        "action",
-        "channel",
+        "page",
         "mobile_display",
-        "status",
-        "reason",
+        "answer",
+        "wrong_part",
+        "consecutive_failures",
         "ip",
     )
-    list_filter = ("action", "status", "channel")
+    list_filter = ("action", AttemptOutcomeFilter, "wrong_part")
     show_full_result_count = False
     paginator = CappedCountPaginator
-    ordering = ("-id",)
+    ordering = ("-created_at", "-id")
     fields = (
         "created_at",
-        "action",
-        "channel",
+        "page",
         "mobile_display",
         "verification",
-        "status",
-        "reason",
+        "answer",
+        "wrong_part",
+        "consecutive_failures",
         "ip",
         "user_agent",
     )
@@ -746,3 +843,30 @@ class AttemptAdmin(MobileSearchMixin, ReadOnlyAdmin):
     @admin.display(description=_("mobile"))
     def mobile_display(self, obj):
         return show_mobile(obj.mobile)
+
+    @admin.display(description=_("page"))
+    def page(self, obj):
+        return story.channel_label(obj.channel, _provinces())
+
+    @admin.display(description=_("answer"))
+    def answer(self, obj):
+        return dashboard.outcome_words(obj.action, obj.status, obj.reason)
+
+
+@functools.cache
+def _province_names():
+    return {p.code: (p.name_zh, p.name_en) for p in Province.objects.all()}
+
+
+class _ProvinceName:
+    """Enough of a province for `story.channel_label`, read once per process: the
+    names are reference data that the console cannot change."""
+
+    def __init__(self, names):
+        self.name_zh, self.name_en = names
+
+    local_name = Province.local_name
+
+
+def _provinces():
+    return {code: _ProvinceName(names) for code, names in _province_names().items()}

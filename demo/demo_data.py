@@ -9,6 +9,7 @@ data; verification codes of the demo come from it too (live codes use `secrets`)
 """
 
 import datetime
+import math
 import random
 from dataclasses import dataclass, field
 
@@ -37,7 +38,15 @@ from filings.models import (
     Subject,
 )
 from verification import codes, messages
-from verification.models import SmsKind, SmsMessage, SmsStatus, Verification
+from verification.models import (
+    Attempt,
+    AttemptAction,
+    SmsKind,
+    SmsMessage,
+    SmsStatus,
+    Verification,
+    WrongPart,
+)
 
 PROVINCE_NUMBERS = {
     "bj": 11, "tj": 12, "he": 13, "sx": 14, "nm": 15, "ln": 21, "jl": 22, "hl": 23,
@@ -124,6 +133,37 @@ OUTCOMES = [
     ("rejected", 5),
     ("cancelled", 5),
     ("draft", 3),
+]
+# The last month, drawn in detail (texts and attempts), with the shape of real work.
+MONTH_DAYS = 30
+RECENT_SHARE = 0.75  # of decided filings, submitted within the month
+WEEKDAY_WEIGHTS = [1.0, 1.05, 1.0, 0.95, 0.9, 0.4, 0.3]  # Monday first
+HOUR_WEIGHTS = [
+    1, 0.5, 0.3, 0.2, 0.2, 0.3, 0.8, 2, 5, 9, 11, 10,
+    6, 7, 10, 11, 10, 9, 6, 5, 5, 4, 3, 2,
+]  # fmt: skip
+# How a person who did not verify in time was lost, with its weight.
+EXPIRY_LOSSES = [
+    ("not_delivered", 20),
+    ("never_tried", 40),
+    ("wrong_entries", 28),
+    ("resend_cap", 12),
+]
+# Which part of a wrong entry was wrong, with its weight.
+WRONG_PARTS = [
+    (WrongPart.CODE, 45),
+    (WrongPart.CERTIFICATE, 30),
+    (WrongPart.OLD_CODE, 15),
+    (WrongPart.CODE_AND_CERTIFICATE, 10),
+]
+DEMO_IPS = ["203.0.113.", "198.51.100.", "192.0.2."]  # documentation ranges only
+DEMO_AGENTS = [
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 14; V2309A) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/125.0 Safari/537.36",
 ]
 TYPE_WEIGHTS = [
     (FilingType.FIRST_FILING, 45),
@@ -272,7 +312,9 @@ class DemoGenerator:
             else:
                 left = datetime.timedelta(minutes=self.rng.randrange(150, 23 * 60))
             return policy, self.now - (window - left)
-        days_ago = self.rng.randrange(1, 730)
+        if self.rng.random() < RECENT_SHARE:
+            return self._recent_policy(province), self._month_moment()
+        days_ago = self.rng.randrange(MONTH_DAYS, 730)
         policy = (
             PolicyKey.MIIT_CURRENT
             if days_ago < 400
@@ -281,6 +323,25 @@ class DemoGenerator:
         return policy, self.now - datetime.timedelta(
             days=days_ago, seconds=self.rng.randrange(86400)
         )
+
+    def _recent_policy(self, province):
+        """Mostly the MIIT site; the provinces with their own site keep some."""
+        if province.pilot_start and self.rng.random() < 0.15:
+            return PolicyKey.PROVINCIAL_2019
+        return PolicyKey.MIIT_CURRENT
+
+    def _month_moment(self):
+        """A submission time in the last month, before the deadline window of now:
+        weekdays busier than weekends, office hours busier than nights (Beijing)."""
+        today = self.now.astimezone(policies.BEIJING).date()
+        days = [today - datetime.timedelta(days=n) for n in range(2, MONTH_DAYS)]
+        weights = [WEEKDAY_WEIGHTS[d.weekday()] for d in days]
+        day = self.rng.choices(days, weights)[0]
+        hour = self.rng.choices(range(24), HOUR_WEIGHTS)[0]
+        moment = datetime.datetime.combine(
+            day, datetime.time(hour, self.rng.randrange(60)), tzinfo=policies.BEIJING
+        )
+        return moment + datetime.timedelta(seconds=self.rng.randrange(60))
 
     def _weighted(self, pairs):
         return self.rng.choices([v for v, _ in pairs], [w for _, w in pairs])[0]
@@ -367,13 +428,26 @@ class DemoGenerator:
                 through,
                 [through(filingapplication=f, service=s) for f, s in batch.links],
             )
+            # The month's people in detail, before their rows are written: a wrong
+            # entry of someone still waiting shows in their failure count.
+            journeys = [
+                self._journey(filing, verification, submitted)
+                for filing, _outcome, submitted, _services, _leader in batch.plans
+                if self._in_month(filing)
+                for verification in filing.demo_verifications
+            ]
             self._insert(Verification, verifications)
             for filing, outcome, submitted, _services, _leader in batch.plans:
                 events += self._history(filing, outcome, submitted)
                 if filing.status == FilingStatus.PENDING_VERIFICATION:
                     sms += self._texts(filing, submitted)
+            attempts = []
+            for journey in journeys:
+                sms += journey.texts
+                attempts += journey.attempts
             self._insert(AuditEvent, events)
             self._insert(SmsMessage, sms)
+            self._insert(Attempt, attempts)
         return len(batch.filings)
 
     def _insert(self, model, objects):
@@ -498,6 +572,8 @@ class DemoGenerator:
             status = FilingStatus.REJECTED
         filing.status = status
         decided = submitted + datetime.timedelta(hours=self.rng.randrange(1, 20))
+        if outcome == "expired" and filing.verification_deadline:
+            decided = filing.verification_deadline
         filing.updated_at = (
             decided if status != FilingStatus.PENDING_VERIFICATION else submitted
         )
@@ -531,10 +607,14 @@ class DemoGenerator:
             else:
                 verification.status = "verified"
             if verification.status == "verified":
-                verification.verified_at = submitted + datetime.timedelta(
-                    minutes=self.rng.randrange(5, 600)
+                verification.verified_at = min(
+                    submitted + self._time_to_verify(policy),
+                    self.now - datetime.timedelta(minutes=1),
                 )
-            verification.updated_at = verification.verified_at or decided
+            if verification.status == "expired":
+                verification.updated_at = filing.verification_deadline
+            else:
+                verification.updated_at = verification.verified_at or decided
             if verification.status == "pending":
                 verification.demo_code, verification.code_hash = self._draw_code()
                 verification.code_issued_at = submitted
@@ -547,6 +627,13 @@ class DemoGenerator:
             and filing.filing_type in icp_numbers.NUMBERED_TYPES
         ):
             self._number(filing, services, decided)
+
+    def _time_to_verify(self, policy):
+        """Most people verify within the hour; a long tail waits until evening or
+        the next day."""
+        minutes = math.exp(self.rng.gauss(math.log(25), 1.3))
+        limit = policy.window.total_seconds() / 60 - 60
+        return datetime.timedelta(minutes=min(max(minutes, 1), limit))
 
     def _number(self, filing, services, decided):
         year = decided.astimezone(policies.BEIJING).year
@@ -640,6 +727,53 @@ class DemoGenerator:
             )
         return events
 
+    # The month in detail ----------------------------------------------------------
+    def _in_month(self, filing):
+        return (
+            filing.submitted_at is not None
+            and filing.verification_deadline is not None
+            and self.now - filing.submitted_at < datetime.timedelta(days=MONTH_DAYS)
+        )
+
+    def _journey(self, filing, verification, submitted):
+        """The texts and attempts that led one person to their final status.
+
+        Pending people already have their live code in the demo phone (`_texts`);
+        everyone else gets a code text now, delivered or not."""
+        journey = Journey(self, filing, verification)
+        status = verification.status
+        if status != "pending":
+            loss = self._weighted(EXPIRY_LOSSES) if status == "expired" else "delivered"
+            journey.code_text(submitted, delivered=loss != "not_delivered")
+        else:
+            loss = "waiting"
+        end = {
+            "verified": verification.verified_at,
+            "failed": filing.updated_at,
+            "pending": self.now,
+        }.get(status, filing.verification_deadline - datetime.timedelta(hours=1))
+        start = submitted + (end - submitted) * self.rng.uniform(0.05, 0.5)
+        if status == "verified":
+            wrong = self.rng.choices([0, 1, 2, 3], [70, 18, 8, 4])[0]
+            if self.rng.random() < 0.08:
+                journey.resend(start, end)
+            journey.wrong_entries(wrong, start, end)
+            journey.verified(end)
+        elif status == "failed":
+            limit = policies.get_policy(filing.policy).failure_limit
+            journey.wrong_entries(limit, start, end, to_the_limit=True)
+        elif status == "expired" and loss == "wrong_entries":
+            journey.wrong_entries(self.rng.choice([1, 2, 3]), start, end)
+        elif status == "expired" and loss == "resend_cap":
+            cap = policies.get_policy(filing.policy).resend_cap or 0
+            for _ in range(cap):
+                journey.resend(start, end)
+            journey.resend(start, end, refused=True)
+        elif status == "pending" and self.rng.random() < 0.2:
+            journey.wrong_entries(1, start, end)
+            verification.failed_attempts = journey.failures
+        return journey
+
     def _draw_code(self):
         while True:
             code = f"{self.rng.randrange(10**6):06d}"
@@ -688,3 +822,119 @@ class DemoGenerator:
             IcpNumberCounter.objects.update_or_create(
                 province_id=province, year=year, defaults={"last_serial": last}
             )
+
+
+class Journey:
+    """One person's texts and attempts, built in time order."""
+
+    def __init__(self, generator, filing, verification):
+        self.rng = generator.rng
+        self.filing = filing
+        self.verification = verification
+        self.texts, self.attempts = [], []
+        self.failures = 0
+        self.ip = self.rng.choice(DEMO_IPS) + str(self.rng.randrange(1, 255))
+        self.agent = self.rng.choice(DEMO_AGENTS)
+        self.channel = (
+            f"p:{filing.province.pk}"
+            if filing.policy in (PolicyKey.PILOT_2017, PolicyKey.PROVINCIAL_2019)
+            else "central"
+        )
+        self.counts_any_field = (
+            policies.get_policy(filing.policy).failures_count
+            == policies.COUNTS_ANY_FIELD
+        )
+
+    def _between(self, start, end):
+        span = max((end - start).total_seconds(), 60)
+        return start + datetime.timedelta(seconds=self.rng.uniform(0, span))
+
+    def code_text(self, when, delivered=True):
+        code = f"{self.rng.randrange(10**6):06d}"
+        text = SmsMessage(
+            kind=SmsKind.VERIFICATION_CODE,
+            sender=messages.code_sender(self.filing.policy, self.verification.mobile),
+            recipient=self.verification.mobile,
+            text=messages.verification_code_text(self.filing, code, when),
+            status=SmsStatus.SENT if delivered else SmsStatus.FAILED,
+            error="" if delivered else "isv.MOBILE_NUMBER_ILLEGAL: handset unreachable",
+            sent_at=when if delivered else None,
+            attempted_at=when,
+            attempts=1 if delivered else 3,
+            filing=self.filing,
+            verification=self.verification,
+        )
+        text.created_at = when
+        self.texts.append(text)
+
+    def _attempt(self, when, action, status, reason, wrong_part="", count=None):
+        attempt = Attempt(
+            action=action,
+            channel=self.channel,
+            mobile=self.verification.mobile,
+            verification=self.verification,
+            status=status,
+            reason=reason,
+            wrong_part=wrong_part,
+            consecutive_failures=count,
+            ip=self.ip,
+            user_agent=self.agent,
+        )
+        attempt.created_at = when
+        self.attempts.append(attempt)
+
+    def resend(self, start, end, refused=False):
+        when = self._between(start, end)
+        if refused:
+            self._attempt(
+                when, AttemptAction.RESEND, messages.RESEND_LIMIT_REACHED, "resend_cap"
+            )
+            return
+        self._attempt(when, AttemptAction.RESEND, messages.RESENT, "resent")
+        self.code_text(when)
+
+    def wrong_entries(self, n, start, end, to_the_limit=False):
+        moments = sorted(self._between(start, end) for _ in range(n))
+        for index, when in enumerate(moments):
+            part = self.rng.choices(
+                [p for p, _ in WRONG_PARTS], [w for _, w in WRONG_PARTS]
+            )[0]
+            if to_the_limit and not self.counts_any_field:
+                part = WrongPart.CERTIFICATE  # only wrong digits count there
+            counted = self.counts_any_field or part == WrongPart.CERTIFICATE
+            if not counted:
+                self._attempt(
+                    when,
+                    AttemptAction.VERIFY,
+                    messages.NOT_FOUND,
+                    "code_not_found",
+                    part,
+                )
+                continue
+            self.failures += 1
+            last = to_the_limit and index == n - 1
+            self._attempt(
+                when,
+                AttemptAction.VERIFY,
+                messages.FAILED_CONTACT_PROVIDER
+                if last
+                else messages.WRONG_INFORMATION,
+                "failure_limit"
+                if last
+                else (
+                    "wrong_code_or_certificate"
+                    if self.counts_any_field
+                    else "wrong_certificate"
+                ),
+                part,
+                self.failures,
+            )
+
+    def verified(self, when):
+        self.failures = 0
+        self._attempt(
+            when,
+            AttemptAction.VERIFY,
+            messages.VERIFIED_WAIT_FOR_OTHERS,
+            "verified",
+        )

@@ -81,6 +81,24 @@ class FilingStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class EventType(models.TextChoices):
+    """What an audit event records; the values are those the code writes."""
+
+    CREATED = "created", _("Created")
+    SUBMITTED = "submitted", _("Submitted")
+    VERIFIED = "verified", _("Person verified")
+    CODE_RESENT = "code_resent", _("New code sent")
+    MOBILE_CHANGED = "mobile_changed", _("Mobile changed")
+    VERIFICATION_COMPLETED = "verification_completed", _("Verification complete")
+    VERIFICATION_FAILED = "verification_failed", _("Verification failed")
+    EXPIRED = "expired", _("Deadline passed")
+    RETURNED = "returned", _("Returned to the provider")
+    CANCELLED = "cancelled", _("Cancelled")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    DEADLINE_EXTENDED = "deadline_extended", _("Deadline extended")
+
+
 class ActorKind(models.TextChoices):
     SYSTEM = "system", _("System")
     PROVIDER = "provider", _("Access provider")
@@ -118,7 +136,7 @@ class Province(models.Model):
         verbose_name_plural = _("provinces")
 
     def __str__(self):
-        return f"{self.name_zh} {self.name_en}"
+        return self.local_name
 
     @property
     def local_name(self):
@@ -152,7 +170,7 @@ class Provider(models.Model):
         verbose_name_plural = _("access providers")
 
     def __str__(self):
-        return self.name_en
+        return self.local_name
 
     @property
     def local_name(self):
@@ -407,7 +425,7 @@ class IcpNumberCounter(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.province_id} {self.year}: {self.last_serial}"
+        return f"{self.province} {self.year}: {self.last_serial}"
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -439,7 +457,7 @@ class AuditEvent(models.Model):
         related_name="+",
         verbose_name=_("staff user"),
     )
-    event_type = models.CharField(_("event"), max_length=48)
+    event_type = models.CharField(_("event"), max_length=48, choices=EventType.choices)
     from_status = models.CharField(
         _("from status"), max_length=24, choices=FilingStatus.choices, blank=True
     )
@@ -457,7 +475,7 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("audit events")
 
     def __str__(self):
-        return f"{self.event_type} {self.from_status}->{self.to_status}"
+        return str(self.get_event_type_display())
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

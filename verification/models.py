@@ -116,7 +116,8 @@ class Verification(models.Model):
         ]
 
     def __str__(self):
-        return f"{mask_mobile(self.mobile)} ({', '.join(self.roles)})"
+        roles = " + ".join(str(Role(role).label) for role in self.roles)
+        return f"{roles} · {mask_mobile(self.mobile)}"
 
     @property
     def roles(self):
@@ -186,7 +187,7 @@ class SmsMessage(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.kind} to {mask_mobile(self.recipient)}"
+        return f"{self.get_kind_display()} · {mask_mobile(self.recipient)}"
 
 
 class AttemptAction(models.TextChoices):
@@ -248,4 +249,4 @@ class Attempt(models.Model):
         indexes = [models.Index(fields=["mobile", "created_at"])]
 
     def __str__(self):
-        return f"{self.action} {self.status} {self.reason}"
+        return f"{self.get_action_display()} · {mask_mobile(self.mobile)}"

@@ -30,13 +30,18 @@ def test_columns(login, agent):
     html = login(agent).get(LIST_URL).content.decode()
     for text in (
         filing.reference,
-        "aliyun",
-        "北京市",
+        "Alibaba Cloud",
+        "Beijing",
         filing.subject.name,
         "1 / 2",
         "23 h 59 min",
     ):
         assert text in html, text
+    # one name per language, for the provider and the province alike
+    html = login(agent, "zh-hans").get(LIST_URL).content.decode()
+    for text in ("阿里云", "北京市", "23小时59分钟"):
+        assert text in html, text
+    assert "Alibaba Cloud" not in html and "aliyun" not in html
 
 
 def test_overdue_is_red(login, agent):

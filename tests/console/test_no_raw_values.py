@@ -1,0 +1,141 @@
+"""No page of the console shows a raw code, JSON or a UTC time, in either language.
+
+A seeded demo database is walked page by page (the front page, every list, one record
+of every kind, a filing in each status, its history, the confirmation of an override,
+time travel) as a supervisor, in Chinese and in English, and the text a person reads
+is checked."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib import admin
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import translation
+
+from filings.models import (
+    ActorKind,
+    EventType,
+    FilingApplication,
+    FilingStatus,
+    PolicyKey,
+)
+from tests.console.conftest import change_url, form_action
+from verification.models import SmsKind, SmsStatus, VerificationStatus, WrongPart
+
+pytestmark = pytest.mark.django_db
+
+SNAKE_CASE = re.compile(r"\b[a-z]+_[a-z_]+\b")  # pending_verification, code_resent
+JSON = re.compile(r"[{\[]\s*\"|\":\s")
+UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}|\+00:00|\bUTC\b")
+LABELLED = [
+    FilingStatus,
+    EventType,
+    ActorKind,
+    VerificationStatus,
+    SmsStatus,
+    SmsKind,
+    WrongPart,
+    PolicyKey,
+]
+
+
+class VisibleText(HTMLParser):
+    """The text a person reads: no tags, attributes, scripts or styles."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts, self.hidden = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self.hidden += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self.hidden -= 1
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def visible(html):
+    parser = VisibleText()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).split())
+
+
+def english_labels():
+    """English labels with a different Chinese translation: none may show in the
+    Chinese console."""
+    found = set()
+    for choices in LABELLED:
+        for _value, label in choices.choices:
+            with translation.override("en"):
+                english = str(label)
+            with translation.override("zh-hans"):
+                chinese = str(label)
+            if english != chinese and len(english) > 4:
+                found.add(english)
+    return found
+
+
+@pytest.fixture
+def seeded(settings):
+    settings.DEMO_MODE = True
+    call_command("seed_demo", filings=150, seed=11, no_accounts=True, verbosity=0)
+
+
+def pages(client, user):
+    """Every console page `user` may read, as (name, response)."""
+    urls = ["/admin/", "/admin/demo/time-travel/"]
+    for model in admin.site._registry:
+        opts = model._meta
+        if not user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
+            continue
+        urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+        first = model._default_manager.order_by("-pk").first()
+        if first is not None:
+            urls.append(
+                reverse(
+                    f"admin:{opts.app_label}_{opts.model_name}_change", args=[first.pk]
+                )
+            )
+    for status in FilingStatus.values:
+        filing = FilingApplication.objects.filter(status=status).first()
+        if filing is not None:
+            urls.append(change_url(filing))
+            urls.append(
+                reverse("admin:filings_filingapplication_history", args=[filing.pk])
+            )
+    urls += [
+        "/admin/verification/attempt/?outcome=wrong",
+        "/admin/filings/auditevent/?event_type__exact=code_resent",
+        "/admin/filings/filingapplication/?status__exact=returned",
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        yield url, response
+    pending = FilingApplication.objects.filter(
+        status=FilingStatus.PENDING_VERIFICATION
+    ).first()
+    yield "confirm resend", form_action(client, pending, "resend_code", confirm=False)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_no_page_shows_a_raw_code_json_or_utc(seeded, login, supervisor, language):
+    client = login(supervisor, language)
+    untranslated = english_labels() if language == "zh-hans" else set()
+    walked = 0
+    for url, response in pages(client, supervisor):
+        text = visible(response.content.decode())
+        assert not SNAKE_CASE.findall(text), (url, SNAKE_CASE.findall(text)[:5])
+        assert not JSON.search(text), (url, JSON.search(text).group(0))
+        assert not UTC.search(text), (url, UTC.search(text).group(0))
+        shown = sorted(label for label in untranslated if label in text)
+        assert not shown, (url, shown)
+        walked += 1
+    assert walked > 25
