@@ -71,8 +71,8 @@ messages: $(STAMP)
 	@DEBUG=true $(PY) manage.py compilemessages --ignore=.venv
 
 screenshots: $(STAMP)
-	@echo "==> Drawing the verify page into docs/screenshots/"
-	@SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest -q tests/portal/browser/test_screenshots.py
+	@echo "==> Drawing the verify page and the staff console into docs/screenshots/"
+	@SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest -q tests/portal/browser/test_screenshots.py tests/console/browser/test_screenshots.py
 
 # BENCH_ARGS=--quick for a short trial run; see bench/run.py.
 bench: $(STAMP)

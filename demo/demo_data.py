@@ -784,6 +784,12 @@ class DemoGenerator:
 
     def _texts(self, filing, submitted):
         """The notification and the codes a pending filing's people received."""
+        texts = self._pending_texts(filing, submitted)
+        for text in texts:
+            text.created_at = text.attempted_at = submitted
+        return texts
+
+    def _pending_texts(self, filing, submitted):
         texts = []
         pending = [v for v in filing.demo_verifications if v.status == "pending"]
         for verification in filing.demo_verifications:
@@ -884,13 +890,14 @@ class Journey:
         self.attempts.append(attempt)
 
     def resend(self, start, end, refused=False):
-        when = self._between(start, end)
+        when = end if refused else self._between(start, end)
         if refused:
             self._attempt(
                 when, AttemptAction.RESEND, messages.RESEND_LIMIT_REACHED, "resend_cap"
             )
             return
         self._attempt(when, AttemptAction.RESEND, messages.RESENT, "resent")
+        self.verification.resends += 1
         self.code_text(when)
 
     def wrong_entries(self, n, start, end, to_the_limit=False):
@@ -899,6 +906,8 @@ class Journey:
             part = self.rng.choices(
                 [p for p, _ in WRONG_PARTS], [w for _, w in WRONG_PARTS]
             )[0]
+            if part == WrongPart.OLD_CODE and not self.resent_before(when):
+                part = WrongPart.CODE  # there is an old code only after a resend
             if to_the_limit and not self.counts_any_field:
                 part = WrongPart.CERTIFICATE  # only wrong digits count there
             counted = self.counts_any_field or part == WrongPart.CERTIFICATE
@@ -929,6 +938,14 @@ class Journey:
                 part,
                 self.failures,
             )
+
+    def resent_before(self, when):
+        return any(
+            a.action == AttemptAction.RESEND
+            and a.reason == "resent"
+            and a.created_at < when
+            for a in self.attempts
+        )
 
     def verified(self, when):
         self.failures = 0

@@ -1,0 +1,63 @@
+"""Screenshots of the staff console: the dashboard and a filing page, in both
+languages, over a seeded demo database.
+
+`make screenshots` runs this with SCREENSHOT_DIR=docs/screenshots; in the normal suite
+the pictures go to a temporary folder and the test checks they were made.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+
+from filings.models import FilingApplication
+from tests.console.conftest import make_staff
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def a_filing_worth_showing():
+    """A filing waiting for verification whose people have tried and failed."""
+    return (
+        FilingApplication.objects.filter(
+            status="pending_verification",
+            verifications__attempts__reason="wrong_code_or_certificate",
+        )
+        .annotate(n=Count("verifications__attempts"))
+        .order_by("-n", "id")
+        .first()
+    )
+
+
+def test_console_screenshots(browser, browser_site, tmp_path, settings):
+    settings.DEMO_MODE = True
+    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    call_command("seed_demo", filings=1500, seed=3, no_accounts=True, verbosity=0)
+    make_staff("agent", "Support agent")
+    filing = a_filing_worth_showing()
+    assert filing is not None
+    for language in ("zh-hans", "en"):
+        short = "zh" if language == "zh-hans" else "en"
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.add_cookies(
+            [{"name": "django_language", "value": language, "url": browser_site}]
+        )
+        page = context.new_page()
+        page.goto(f"{browser_site}/admin/login/")
+        page.fill("#id_username", "agent")
+        page.fill("#id_password", "pw-agent")
+        page.click("input[type=submit]")
+        page.goto(f"{browser_site}/admin/")
+        page.wait_for_selector("#funnel")
+        shots = [(f"console-dashboard-{short}.png", page)]
+        page.screenshot(path=str(folder / shots[0][0]), full_page=True)
+        page.goto(f"{browser_site}/admin/filings/filingapplication/{filing.pk}/change/")
+        page.wait_for_selector(".timeline-list")
+        name = f"console-filing-{short}.png"
+        page.screenshot(path=str(folder / name), full_page=True)
+        context.close()
+        for picture in (shots[0][0], name):
+            assert (folder / picture).stat().st_size > 20_000
