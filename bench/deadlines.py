@@ -42,10 +42,10 @@ SELECT g, 1, 'DUE-' || lpad(g::text, 8, '0'), 'bj', g, 'first_filing', '',
 FROM generate_series(1, %(n)s) AS g;
 
 INSERT INTO verification_verification (id, filing_id, mobile, is_leader,
-    is_administrator, status, failed_attempts, resends, code_hash, created_at,
-    updated_at)
+    is_administrator, status, failed_attempts, resends, code_hash, previous_code_hash,
+    created_at, updated_at)
 SELECT g, g, (13900000000 + g)::text, true, false, 'pending', 0, 0,
-       md5(g::text), %(base)s, %(base)s
+       md5(g::text), '', %(base)s, %(base)s
 FROM generate_series(1, %(n)s) AS g
 """
 

@@ -61,10 +61,10 @@ INSERT INTO filings_filingapplication_services (filingapplication_id, service_id
 SELECT g, g FROM generate_series(1, %(n)s) AS g;
 
 INSERT INTO verification_verification (id, filing_id, mobile, is_leader,
-    is_administrator, status, failed_attempts, resends, code_hash, code_issued_at,
-    created_at, updated_at)
+    is_administrator, status, failed_attempts, resends, code_hash, previous_code_hash,
+    code_issued_at, created_at, updated_at)
 SELECT p.id, (p.id + 1) / 2, p.mobile, p.id %% 2 = 1, p.id %% 2 = 0, 'pending', 0, 0,
-       c.code_hash, now(), now(), now()
+       c.code_hash, '', now(), now(), now()
 FROM filings_person p JOIN bench_codes c ON c.person_id = p.id
 """
 

@@ -618,6 +618,7 @@ class DemoGenerator:
             if verification.status == "pending":
                 verification.demo_code, verification.code_hash = self._draw_code()
                 verification.code_issued_at = submitted
+                verification.code_delivered_at = submitted  # see _texts
                 verification.auto_resend_due_at = auto_resend
             own.append(verification)
         verifications += own
@@ -872,6 +873,8 @@ class Journey:
         )
         text.created_at = when
         self.texts.append(text)
+        if delivered and self.verification.code_delivered_at is None:
+            self.verification.code_delivered_at = when
 
     def _attempt(self, when, action, status, reason, wrong_part="", count=None):
         attempt = Attempt(
@@ -888,6 +891,9 @@ class Journey:
         )
         attempt.created_at = when
         self.attempts.append(attempt)
+        if action == AttemptAction.VERIFY:
+            first = self.verification.first_attempt_at
+            self.verification.first_attempt_at = min(first or when, when)
 
     def resend(self, start, end, refused=False):
         when = end if refused else self._between(start, end)

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Q, StringAgg, Subquery, Value
-from django.db.models.functions import Right, Upper
+from django.db.models import F, OuterRef, Q, StringAgg, Subquery, Value
+from django.db.models.functions import Coalesce, Right, Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -270,11 +270,18 @@ def _wrong_part(verification, code, cert):
     return WrongPart.CODE_AND_CERTIFICATE
 
 
+def _first_attempt(now):
+    """The update that records a person's first attempt (and keeps a later one from
+    overwriting it), folded into the statement each outcome writes anyway."""
+    return Coalesce(F("first_attempt_at"), Value(now))
+
+
 def _mark_verified(verification, now):
     Verification.objects.filter(pk=verification.pk).update(
         status=VerificationStatus.VERIFIED,
         verified_at=now,
         failed_attempts=0,
+        first_attempt_at=_first_attempt(now),
         updated_at=now,
     )
     verification.status = VerificationStatus.VERIFIED
@@ -313,7 +320,9 @@ def _count_failure(live, now):
         limit = policies.get_policy(verification.filing.policy).failure_limit
         if verification.failed_attempts < limit:
             Verification.objects.filter(pk=verification.pk).update(
-                failed_attempts=verification.failed_attempts, updated_at=now
+                failed_attempts=verification.failed_attempts,
+                first_attempt_at=_first_attempt(now),
+                updated_at=now,
             )
         else:
             # The count and the failure land in one statement.
@@ -382,6 +391,9 @@ def verify(channel, mobile, code, cert_last6, *, ip=None, user_agent="", now=Non
             status, reason, matched = messages.NOT_FOUND, "code_not_found", live
             match = live[0] if len(live) == 1 else None
             wrong_part = _wrong_part(live[0], code, cert)
+            Verification.objects.filter(
+                pk__in=[v.pk for v in live], first_attempt_at__isnull=True
+            ).update(first_attempt_at=now)
         else:
             wrong_part = _wrong_part(counted[0], code, cert)
             failed = _count_failure(counted, now)

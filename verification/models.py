@@ -81,6 +81,13 @@ class Verification(models.Model):
     verified_at = models.DateTimeField(
         _("verified"), null=True, blank=True, editable=False
     )
+    # Kept on the row for the dashboard's funnel, which then reads one table.
+    code_delivered_at = models.DateTimeField(
+        _("first code delivered"), null=True, blank=True, editable=False
+    )
+    first_attempt_at = models.DateTimeField(
+        _("first attempt"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["id"]

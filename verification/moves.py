@@ -11,6 +11,7 @@ from collections import defaultdict
 
 from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from filings import importing, policies, transitions
@@ -203,6 +204,7 @@ def fail_verification(
             Verification.objects.filter(pk=verification.pk).update(
                 status=VerificationStatus.FAILED,
                 failed_attempts=verification.failed_attempts,
+                first_attempt_at=Coalesce(F("first_attempt_at"), Value(now)),
                 updated_at=now,
             )
             verification.status = VerificationStatus.FAILED
@@ -226,6 +228,10 @@ def fail_verification(
                 When(this, then=Value(verification.failed_attempts)),
                 default=F("failed_attempts"),
                 output_field=Verification._meta.get_field("failed_attempts"),
+            ),
+            first_attempt_at=Case(
+                When(this, then=Coalesce(F("first_attempt_at"), Value(now))),
+                default=F("first_attempt_at"),
             ),
             updated_at=now,
         )

@@ -10,7 +10,7 @@ from django.tasks import default_task_backend, task
 from django.utils import timezone
 
 from verification import context, sms
-from verification.models import SmsMessage, SmsStatus
+from verification.models import SmsKind, SmsMessage, SmsStatus, Verification
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,10 @@ def _attempt_delivery(message_id):
     SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(**outcome)
     if outcome["status"] == SmsStatus.SENT:
         logger.info("SMS %s sent (attempt %s)", message.pk, message.attempts)
+        if message.kind == SmsKind.VERIFICATION_CODE and message.verification_id:
+            Verification.objects.filter(
+                pk=message.verification_id, code_delivered_at__isnull=True
+            ).update(code_delivered_at=outcome["sent_at"])
     return outcome["status"] == SmsStatus.QUEUED
 
 
