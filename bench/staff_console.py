@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import statistics
 import sys
 import time
@@ -184,7 +185,7 @@ def fill(n, sql=FILL_SQL):
     params = {"n": n, "provinces": PROVINCES, "abbr": ABBREVIATIONS}
     with connection.cursor() as cursor:
         for statement in statements:
-            table = statement.split(None, 3)[2 if statement.startswith("INSERT") else 1]
+            table = re.search(r"(?:INSERT INTO|UPDATE)\s+(\w+)", statement).group(1)
             started = time.perf_counter()
             cursor.execute(statement, params)
             log(

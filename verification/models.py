@@ -61,6 +61,7 @@ class Verification(models.Model):
         _("previous code hash"),
         max_length=64,
         blank=True,
+        db_default="",  # the code before this column inserts without it
         editable=False,
         help_text=_(
             "Hash of the code a resend replaced, so that staff can tell an old code "
@@ -238,7 +239,11 @@ class Attempt(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=64)
     wrong_part = models.CharField(
-        _("wrong part"), max_length=24, choices=WrongPart.choices, blank=True
+        _("wrong part"),
+        max_length=24,
+        choices=WrongPart.choices,
+        blank=True,
+        db_default="",  # the code before this column inserts without it
     )
     consecutive_failures = models.PositiveSmallIntegerField(
         _("consecutive failures"),
