@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.core.management.color import no_style
 from django.db import connection, connections, transaction
 from django.db.models import Max
+from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
 from stdnum.cn import ric, uscc
 
@@ -480,6 +481,13 @@ class DemoGenerator:
             obj._state.adding, obj._state.db = False, "default"
         attnames = [f.attname for f in fields]
         converters = self._converters(model, fields)
+        # A field left at its database default holds a marker, not a value.
+        for f in fields:
+            if f.has_db_default():
+                for obj in objects:
+                    if isinstance(getattr(obj, f.attname), DatabaseDefault):
+                        default = f.db_default
+                        setattr(obj, f.attname, getattr(default, "value", default))
         rows = [
             tuple(
                 convert(value) if convert else value

@@ -20,6 +20,7 @@ from filings.models import (
     FilingApplication,
     FilingStatus,
     PolicyKey,
+    Provider,
 )
 from tests.console.conftest import change_url, form_action
 from verification.models import SmsKind, SmsStatus, VerificationStatus, WrongPart
@@ -129,6 +130,9 @@ def pages(client, user):
 def test_no_page_shows_a_raw_code_json_or_utc(seeded, login, supervisor, language):
     client = login(supervisor, language)
     untranslated = english_labels() if language == "zh-hans" else set()
+    codes = set(Provider.objects.values_list("code", flat=True))
+    other_language = "name_en" if language == "zh-hans" else "name_zh"
+    other_names = set(Provider.objects.values_list(other_language, flat=True))
     walked = 0
     for url, response in pages(client, supervisor):
         text = visible(response.content.decode())
@@ -137,5 +141,13 @@ def test_no_page_shows_a_raw_code_json_or_utc(seeded, login, supervisor, languag
         assert not UTC.search(text), (url, UTC.search(text).group(0))
         shown = sorted(label for label in untranslated if label in text)
         assert not shown, (url, shown)
+        # a provider is called by its name in the page's language only (except on
+        # the providers' own pages, which define the names and the SMS signature)
+        if "/filings/provider/" not in url:
+            words = set(re.findall(r"[\w-]+", text))
+            assert not codes & words, (url, codes & words)
+            # a text message's own signature (【腾讯云】) is its content, not a label
+            unsigned = re.sub(r"【[^】]*】", "", text)
+            assert not [n for n in other_names if n in unsigned], url
         walked += 1
     assert walked > 25
