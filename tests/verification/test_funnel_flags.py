@@ -28,7 +28,11 @@ def test_delivery_and_the_first_attempt_are_stamped_once(
     with django_capture_on_commit_callbacks(execute=True):
         actions.resend(actions.CENTRAL, leader.mobile, last6(leader), now=later)
     actions.verify(
-        actions.CENTRAL, leader.mobile, latest_code(leader.mobile), last6(leader), now=later
+        actions.CENTRAL,
+        leader.mobile,
+        latest_code(leader.mobile),
+        last6(leader),
+        now=later,
     )
     again = Verification.objects.get(pk=row.pk)
     assert again.first_attempt_at == first  # not moved by the later attempts
