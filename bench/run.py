@@ -49,6 +49,8 @@ GOALS = {
     "verify_statements": 8,
     "page_statements": 4,
     "staff_median_ms": 250,
+    # The funnel computed afresh; the dashboard then serves it for a minute.
+    "funnel_median_ms": 1000,
     "deadlines_s": 10,
 }
 
@@ -206,11 +208,20 @@ def report(results, facts, sizes, mode):
 
     if "staff" in results:
         s = results["staff"]
-        worst = max(page["median_ms"] for page in s["pages"])
+        pages = [p for p in s["pages"] if "uncached" not in p["page"]]
+        funnel = [p for p in s["pages"] if "uncached" in p["page"]]
+        worst = max(page["median_ms"] for page in pages)
         summary.append(
             f"| staff console median (worst page) | <= {GOALS['staff_median_ms']} ms | "
             f"{worst:.0f} ms | {verdict(worst <= GOALS['staff_median_ms'])} |"
         )
+        if funnel:
+            slowest = max(page["median_ms"] for page in funnel)
+            goal = GOALS["funnel_median_ms"]
+            summary.append(
+                f"| dashboard with the funnel, computed afresh (worst) | <= {goal} ms | "
+                f"{slowest:.0f} ms | {verdict(slowest <= goal)} |"
+            )
         lines += [
             f"## 3. Staff console at {s['filings']:,} filings",
             "",

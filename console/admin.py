@@ -11,6 +11,7 @@ import datetime
 import functools
 
 from django.contrib import admin
+from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
@@ -49,6 +50,7 @@ from filings.validators import normalize_domain, normalize_mobile
 from verification.models import Attempt, SmsMessage, Verification
 
 FilingServices = FilingApplication.services.through
+BLANK_CHOICE_LABEL = _("- Select an option -")
 
 
 class ViewOnly:
@@ -296,6 +298,19 @@ class FilingApplicationAdmin(ReadOnlyAdmin):
         if by_reference.exists():
             return by_reference, False
         return queryset.filter(subject__name__startswith=term), False
+
+    def get_action_choices(
+        self,
+        request,
+        default_choices=None,
+        action_location=ActionLocation.CHANGE_LIST,
+    ):
+        # Django's own blank label has no Chinese translation yet; this one does.
+        return super().get_action_choices(
+            request,
+            default_choices or [("", BLANK_CHOICE_LABEL)],
+            action_location=action_location,
+        )
 
     # Permissions named by the actions' `permissions=[...]`.
     def has_resend_permission(self, request):

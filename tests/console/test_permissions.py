@@ -113,3 +113,5 @@ def test_console_is_in_chinese_by_default(login, supervisor):
     html = client.get(change_url(filing)).content.decode()
     assert "重发验证码" in html and "退回接入商" in html and "经过（最新在前" in html
     assert "工作人员控制台" in client.get("/admin/").content.decode()
+    listing = client.get(LIST_URL).content.decode()
+    assert '<option value="" selected>- 请选择 -</option>' in listing
