@@ -6,7 +6,7 @@ filing was submitted in the period:
     codes sent -> texts delivered -> first attempt -> verified -> under review
 
 and each person who did not get through is counted under one named loss. The whole
-table is one grouped query (by province, provider, policy and mobile prefix), folded
+table is one grouped query (by province, provider, policy and carrier), folded
 here into the totals and each breakdown, so the cost does not grow with the number of
 breakdowns; the time to verification is two ordered lookups.
 """
@@ -25,7 +25,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
 )
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from phonenumbers import carrier
 
@@ -149,33 +148,41 @@ def _bounds(start, end):
 # created together, so they are in the period together. Plain SQL that PostgreSQL and
 # SQLite both run; table names come from the models.
 FUNNEL_SQL = """
-SELECT f.province_id, f.provider_id, f.policy, p.prefix,
-       CASE
-           WHEN p.status = %(pending)s THEN 'waiting'
-           WHEN p.status = %(cancelled)s THEN 'withdrawn'
-           WHEN p.status = %(verified)s AND p.done = 0 THEN 'others_missing'
-           WHEN p.status = %(verified)s THEN ''
-           WHEN p.status = %(failed)s THEN 'failure_limit'
-           WHEN p.code_delivered_at IS NULL THEN 'not_delivered'
-           WHEN {capped} THEN 'resend_cap'
-           WHEN p.first_attempt_at IS NOT NULL THEN 'wrong_entries'
-           ELSE 'never_tried'
-       END AS loss,
-       COUNT(*),
-       SUM(CASE WHEN p.code_delivered_at IS NOT NULL THEN 1 ELSE 0 END),
-       SUM(CASE WHEN p.first_attempt_at IS NOT NULL THEN 1 ELSE 0 END),
-       SUM(CASE WHEN p.status = %(verified)s THEN 1 ELSE 0 END),
-       SUM(CASE WHEN p.status = %(verified)s AND p.done = 1 THEN 1 ELSE 0 END)
+SELECT province_id, provider_id, policy, {carrier} AS carrier, loss,
+       SUM(sent), SUM(delivered), SUM(attempted), SUM(verified), SUM(reviewed)
 FROM (
-    SELECT v.filing_id, v.status, v.resends, v.code_delivered_at, v.first_attempt_at,
-           substr(v.mobile, 1, 3) AS prefix,
-           MIN(CASE WHEN v.status = %(verified)s THEN 1 ELSE 0 END)
-               OVER (PARTITION BY v.filing_id) AS done
-    FROM {verification} v
-    WHERE v.created_at >= %(first)s AND v.created_at < %(last)s
-) p
-JOIN {filing} f ON f.id = p.filing_id
-GROUP BY f.province_id, f.provider_id, f.policy, p.prefix, loss
+    SELECT f.province_id, f.provider_id, f.policy, p.prefix,
+           CASE
+               WHEN p.status = %(pending)s THEN 'waiting'
+               WHEN p.status = %(cancelled)s THEN 'withdrawn'
+               WHEN p.status = %(verified)s AND p.done = 0 THEN 'others_missing'
+               WHEN p.status = %(verified)s THEN ''
+               WHEN p.status = %(failed)s THEN 'failure_limit'
+               WHEN p.code_delivered_at IS NULL THEN 'not_delivered'
+               WHEN {capped} THEN 'resend_cap'
+               WHEN p.first_attempt_at IS NOT NULL THEN 'wrong_entries'
+               ELSE 'never_tried'
+           END AS loss,
+           COUNT(*) AS sent,
+           SUM(CASE WHEN p.code_delivered_at IS NOT NULL THEN 1 ELSE 0 END)
+               AS delivered,
+           SUM(CASE WHEN p.first_attempt_at IS NOT NULL THEN 1 ELSE 0 END)
+               AS attempted,
+           SUM(CASE WHEN p.status = %(verified)s THEN 1 ELSE 0 END) AS verified,
+           SUM(CASE WHEN p.status = %(verified)s AND p.done = 1 THEN 1 ELSE 0 END)
+               AS reviewed
+    FROM (
+        SELECT v.filing_id, v.status, v.resends, v.code_delivered_at,
+               v.first_attempt_at, substr(v.mobile, 1, 3) AS prefix,
+               MIN(CASE WHEN v.status = %(verified)s THEN 1 ELSE 0 END)
+                   OVER (PARTITION BY v.filing_id) AS done
+        FROM {verification} v
+        WHERE v.created_at >= %(first)s AND v.created_at < %(last)s
+    ) p
+    JOIN {filing} f ON f.id = p.filing_id
+    GROUP BY f.province_id, f.provider_id, f.policy, p.prefix, loss
+) by_prefix
+GROUP BY province_id, provider_id, policy, carrier, loss
 """
 
 
@@ -190,17 +197,18 @@ def _capped_sql():
     return " OR ".join(arms) or "1 = 0"
 
 
-COLUMNS = ["province", "provider", "policy", "prefix", "loss", *[k for k, _ in STAGES]]
+COLUMNS = ["province", "provider", "policy", "carrier", "loss", *[k for k, _ in STAGES]]
 
 
 def _grouped(start, end):
-    """One row per (province, provider, policy, prefix, loss) with its stage counts."""
+    """One row per (province, provider, policy, carrier, loss) with its stage counts."""
     first, last = _bounds(start, end)
     quote = connection.ops.quote_name
     sql = FUNNEL_SQL.format(
         verification=quote(Verification._meta.db_table),
         filing=quote(FilingApplication._meta.db_table),
         capped=_capped_sql(),
+        carrier=_carrier_sql(),
     )
     S = VerificationStatus
     adapt = connection.ops.adapt_datetimefield_value  # SQLite stores UTC text
@@ -217,21 +225,36 @@ def _grouped(start, end):
         return [dict(zip(COLUMNS, row, strict=True)) for row in cursor.fetchall()]
 
 
+CARRIERS = {
+    "China Mobile": _("China Mobile"),
+    "China Unicom": _("China Unicom"),
+    "China Telecom": _("China Telecom"),
+    "China Broadnet": _("China Broadnet"),
+    "virtual": _("Virtual operators"),
+    "other": _("Other"),
+}
+
+
 @functools.cache
-def _carrier_of_prefix(prefix, language):
+def carrier_of_prefix(prefix):
+    """The carrier (a key of CARRIERS) that a three-digit mobile prefix belongs to."""
     if prefix in VIRTUAL_PREFIXES:
-        return str(_("Virtual operators"))
-    try:
-        number = phonenumbers.parse(f"+86{prefix}{'0' * (11 - len(prefix))}")
-    except phonenumbers.NumberParseException:
-        return str(_("Other"))
-    name = carrier.name_for_number(number, "zh" if language.startswith("zh") else "en")
-    return name or str(_("Other"))
+        return "virtual"
+    number = phonenumbers.parse(f"+86{prefix}{'0' * (11 - len(prefix))}")
+    name = carrier.name_for_number(number, "en")
+    return name if name in CARRIERS else "other"
 
 
-def carrier_name(prefix):
-    """The carrier a mobile prefix belongs to, in the active language."""
-    return _carrier_of_prefix(prefix or "", translation.get_language() or "zh-hans")
+@functools.cache
+def _carrier_sql():
+    """The prefix-to-carrier table as a SQL CASE, applied to the rows grouped by
+    prefix, so what comes back is grouped by carrier (a handful, not scores)."""
+    arms = " ".join(
+        f"WHEN '{prefix}' THEN '{carrier_of_prefix(prefix)}'"
+        for prefix in (str(n) for n in range(130, 200))
+        if carrier_of_prefix(prefix) != "other"
+    )
+    return f"CASE prefix {arms} ELSE 'other' END"
 
 
 PERCENTILES_POSTGRESQL = """
@@ -305,28 +328,24 @@ def compute(start, end):
         _no_jit()
         rows = _grouped(start, end)
         median, p90 = _durations(start, end)
-    carriers = {}
+    stages = [key for key, _label in STAGES]
     for row in rows:
-        counts = [row[key] for key, _label in STAGES] + [0] * len(loss_at)
-        if row["loss"]:
-            counts[loss_at[row["loss"]]] = row["sent"]
-        prefix = row["prefix"]
-        if prefix not in carriers:
-            carriers[prefix] = carrier_name(prefix)
         keys = [
             ("all", ""),
             ("province", provinces.get(row["province"], "—")),
             ("provider", providers.get(row["provider"], "—")),
-            ("carrier", carriers[prefix]),
+            ("carrier", str(CARRIERS[row["carrier"]])),
             ("policy", str(policy_names.get(row["policy"], "—"))),
         ]
+        lost = loss_at.get(row["loss"])
         for key in keys:
             total = sums.get(key)
             if total is None:
                 total = sums[key] = [0] * width
-            for index, n in enumerate(counts):
-                if n:
-                    total[index] += n
+            for index, stage in enumerate(stages):
+                total[index] += row[stage]
+            if lost is not None:
+                total[lost] += row["sent"]
     total = Figures.from_counts(str(_("All")), sums.get(("all", ""), [0] * width))
     breakdowns = {key: [] for key, _label in BREAKDOWNS}
     for (key, name), counts in sums.items():
