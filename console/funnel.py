@@ -6,7 +6,7 @@ filing was submitted in the period:
     codes sent -> texts delivered -> first attempt -> verified -> under review
 
 and each person who did not get through is counted under one named loss. The whole
-table is one grouped query (by province, provider, policy and carrier), folded
+table is one grouped query (by province, provider, policy and mobile prefix), folded
 here into the totals and each breakdown, so the cost does not grow with the number of
 breakdowns; the time to verification is two ordered lookups.
 """
@@ -148,41 +148,33 @@ def _bounds(start, end):
 # created together, so they are in the period together. Plain SQL that PostgreSQL and
 # SQLite both run; table names come from the models.
 FUNNEL_SQL = """
-SELECT province_id, provider_id, policy, {carrier} AS carrier, loss,
-       SUM(sent), SUM(delivered), SUM(attempted), SUM(verified), SUM(reviewed)
+SELECT f.province_id, f.provider_id, f.policy, p.prefix,
+       CASE
+           WHEN p.status = %(pending)s THEN 'waiting'
+           WHEN p.status = %(cancelled)s THEN 'withdrawn'
+           WHEN p.status = %(verified)s AND p.done = 0 THEN 'others_missing'
+           WHEN p.status = %(verified)s THEN ''
+           WHEN p.status = %(failed)s THEN 'failure_limit'
+           WHEN p.code_delivered_at IS NULL THEN 'not_delivered'
+           WHEN {capped} THEN 'resend_cap'
+           WHEN p.first_attempt_at IS NOT NULL THEN 'wrong_entries'
+           ELSE 'never_tried'
+       END AS loss,
+       COUNT(*),
+       SUM(CASE WHEN p.code_delivered_at IS NOT NULL THEN 1 ELSE 0 END),
+       SUM(CASE WHEN p.first_attempt_at IS NOT NULL THEN 1 ELSE 0 END),
+       SUM(CASE WHEN p.status = %(verified)s THEN 1 ELSE 0 END),
+       SUM(CASE WHEN p.status = %(verified)s AND p.done = 1 THEN 1 ELSE 0 END)
 FROM (
-    SELECT f.province_id, f.provider_id, f.policy, p.prefix,
-           CASE
-               WHEN p.status = %(pending)s THEN 'waiting'
-               WHEN p.status = %(cancelled)s THEN 'withdrawn'
-               WHEN p.status = %(verified)s AND p.done = 0 THEN 'others_missing'
-               WHEN p.status = %(verified)s THEN ''
-               WHEN p.status = %(failed)s THEN 'failure_limit'
-               WHEN p.code_delivered_at IS NULL THEN 'not_delivered'
-               WHEN {capped} THEN 'resend_cap'
-               WHEN p.first_attempt_at IS NOT NULL THEN 'wrong_entries'
-               ELSE 'never_tried'
-           END AS loss,
-           COUNT(*) AS sent,
-           SUM(CASE WHEN p.code_delivered_at IS NOT NULL THEN 1 ELSE 0 END)
-               AS delivered,
-           SUM(CASE WHEN p.first_attempt_at IS NOT NULL THEN 1 ELSE 0 END)
-               AS attempted,
-           SUM(CASE WHEN p.status = %(verified)s THEN 1 ELSE 0 END) AS verified,
-           SUM(CASE WHEN p.status = %(verified)s AND p.done = 1 THEN 1 ELSE 0 END)
-               AS reviewed
-    FROM (
-        SELECT v.filing_id, v.status, v.resends, v.code_delivered_at,
-               v.first_attempt_at, substr(v.mobile, 1, 3) AS prefix,
-               MIN(CASE WHEN v.status = %(verified)s THEN 1 ELSE 0 END)
-                   OVER (PARTITION BY v.filing_id) AS done
-        FROM {verification} v
-        WHERE v.created_at >= %(first)s AND v.created_at < %(last)s
-    ) p
-    JOIN {filing} f ON f.id = p.filing_id
-    GROUP BY f.province_id, f.provider_id, f.policy, p.prefix, loss
-) by_prefix
-GROUP BY province_id, provider_id, policy, carrier, loss
+    SELECT v.filing_id, v.status, v.resends, v.code_delivered_at, v.first_attempt_at,
+           substr(v.mobile, 1, 3) AS prefix,
+           MIN(CASE WHEN v.status = %(verified)s THEN 1 ELSE 0 END)
+               OVER (PARTITION BY v.filing_id) AS done
+    FROM {verification} v
+    WHERE v.created_at >= %(first)s AND v.created_at < %(last)s
+) p
+JOIN {filing} f ON f.id = p.filing_id
+GROUP BY f.province_id, f.provider_id, f.policy, p.prefix, loss
 """
 
 
@@ -197,18 +189,17 @@ def _capped_sql():
     return " OR ".join(arms) or "1 = 0"
 
 
-COLUMNS = ["province", "provider", "policy", "carrier", "loss", *[k for k, _ in STAGES]]
+COLUMNS = ["province", "provider", "policy", "prefix", "loss", *[k for k, _ in STAGES]]
 
 
 def _grouped(start, end):
-    """One row per (province, provider, policy, carrier, loss) with its stage counts."""
+    """One row per (province, provider, policy, prefix, loss) with its stage counts."""
     first, last = _bounds(start, end)
     quote = connection.ops.quote_name
     sql = FUNNEL_SQL.format(
         verification=quote(Verification._meta.db_table),
         filing=quote(FilingApplication._meta.db_table),
         capped=_capped_sql(),
-        carrier=_carrier_sql(),
     )
     S = VerificationStatus
     adapt = connection.ops.adapt_datetimefield_value  # SQLite stores UTC text
@@ -240,21 +231,12 @@ def carrier_of_prefix(prefix):
     """The carrier (a key of CARRIERS) that a three-digit mobile prefix belongs to."""
     if prefix in VIRTUAL_PREFIXES:
         return "virtual"
-    number = phonenumbers.parse(f"+86{prefix}{'0' * (11 - len(prefix))}")
+    try:
+        number = phonenumbers.parse(f"+86{prefix}{'0' * (11 - len(prefix or ''))}")
+    except phonenumbers.NumberParseException:
+        return "other"
     name = carrier.name_for_number(number, "en")
     return name if name in CARRIERS else "other"
-
-
-@functools.cache
-def _carrier_sql():
-    """The prefix-to-carrier table as a SQL CASE, applied to the rows grouped by
-    prefix, so what comes back is grouped by carrier (a handful, not scores)."""
-    arms = " ".join(
-        f"WHEN '{prefix}' THEN '{carrier_of_prefix(prefix)}'"
-        for prefix in (str(n) for n in range(130, 200))
-        if carrier_of_prefix(prefix) != "other"
-    )
-    return f"CASE prefix {arms} ELSE 'other' END"
 
 
 PERCENTILES_POSTGRESQL = """
@@ -329,12 +311,16 @@ def compute(start, end):
         rows = _grouped(start, end)
         median, p90 = _durations(start, end)
     stages = [key for key, _label in STAGES]
+    carriers = {
+        prefix: str(CARRIERS[carrier_of_prefix(prefix)])
+        for prefix in {row["prefix"] for row in rows}
+    }
     for row in rows:
         keys = [
             ("all", ""),
             ("province", provinces.get(row["province"], "—")),
             ("provider", providers.get(row["provider"], "—")),
-            ("carrier", str(CARRIERS[row["carrier"]])),
+            ("carrier", carriers[row["prefix"]]),
             ("policy", str(policy_names.get(row["policy"], "—"))),
         ]
         lost = loss_at.get(row["loss"])
