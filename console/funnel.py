@@ -8,7 +8,9 @@ filing was submitted in the period:
 and each person who did not get through is counted under one named loss. The whole
 table is one grouped query (by province, provider, policy and mobile prefix), folded
 here into the totals and each breakdown, so the cost does not grow with the number of
-breakdowns; the time to verification is two ordered lookups.
+breakdowns; the time to verification is one more query. A day whose people have all
+finished cannot change any more: its rows are computed once and kept (`FunnelDay`), so
+a period costs its stored days plus the days still open, usually the last two.
 """
 
 import csv
@@ -21,9 +23,7 @@ from dataclasses import dataclass, field
 import phonenumbers
 from django.db import connection, transaction
 from django.db.models import (
-    DurationField,
-    ExpressionWrapper,
-    F,
+    Sum,
 )
 from django.utils.translation import gettext_lazy as _
 from phonenumbers import carrier
@@ -32,6 +32,8 @@ from filings import policies
 from filings.models import FilingApplication, PolicyKey, Provider, Province
 from filings.policies import BEIJING
 from verification.models import (
+    FunnelDay,
+    FunnelDuration,
     Verification,
     VerificationStatus,
 )
@@ -148,7 +150,7 @@ def _bounds(start, end):
 # created together, so they are in the period together. Plain SQL that PostgreSQL and
 # SQLite both run; table names come from the models.
 FUNNEL_SQL = """
-SELECT f.province_id, f.provider_id, f.policy, p.prefix,
+SELECT {day_column} f.province_id, f.provider_id, f.policy, p.prefix,
        CASE
            WHEN p.status = %(pending)s THEN 'waiting'
            WHEN p.status = %(cancelled)s THEN 'withdrawn'
@@ -160,22 +162,28 @@ SELECT f.province_id, f.provider_id, f.policy, p.prefix,
            WHEN p.first_attempt_at IS NOT NULL THEN 'wrong_entries'
            ELSE 'never_tried'
        END AS loss,
-       COUNT(*),
-       SUM(CASE WHEN p.code_delivered_at IS NOT NULL THEN 1 ELSE 0 END),
-       SUM(CASE WHEN p.first_attempt_at IS NOT NULL THEN 1 ELSE 0 END),
-       SUM(CASE WHEN p.status = %(verified)s THEN 1 ELSE 0 END),
+       COUNT(*) AS sent,
+       SUM(CASE WHEN p.code_delivered_at IS NOT NULL THEN 1 ELSE 0 END) AS delivered,
+       SUM(CASE WHEN p.first_attempt_at IS NOT NULL THEN 1 ELSE 0 END) AS attempted,
+       SUM(CASE WHEN p.status = %(verified)s THEN 1 ELSE 0 END) AS verified,
        SUM(CASE WHEN p.status = %(verified)s AND p.done = 1 THEN 1 ELSE 0 END)
+           AS reviewed
 FROM (
     SELECT v.filing_id, v.status, v.resends, v.code_delivered_at, v.first_attempt_at,
-           substr(v.mobile, 1, 3) AS prefix,
+           substr(v.mobile, 1, 3) AS prefix, {day} AS day,
            MIN(CASE WHEN v.status = %(verified)s THEN 1 ELSE 0 END)
                OVER (PARTITION BY v.filing_id) AS done
     FROM {verification} v
     WHERE v.created_at >= %(first)s AND v.created_at < %(last)s
 ) p
 JOIN {filing} f ON f.id = p.filing_id
-GROUP BY f.province_id, f.provider_id, f.policy, p.prefix, loss
+GROUP BY {day_column} f.province_id, f.provider_id, f.policy, p.prefix, loss
 """
+# The Beijing date of a stored moment, in each database's dialect.
+BEIJING_DAY = {
+    "postgresql": "(v.created_at AT TIME ZONE 'Asia/Shanghai')::date",
+    "sqlite": "date(v.created_at, '+8 hours')",
+}
 
 
 def _capped_sql():
@@ -192,14 +200,25 @@ def _capped_sql():
 COLUMNS = ["province", "provider", "policy", "prefix", "loss", *[k for k, _ in STAGES]]
 
 
-def _grouped(start, end):
-    """One row per (province, provider, policy, prefix, loss) with its stage counts."""
+def _grouped(start, end, by_day=False):
+    """One row per (province, provider, policy, prefix, loss) with its stage counts;
+    `by_day` adds the Beijing day of submission as the first key."""
+    sql, params = _grouped_sql(start, end, by_day)
+    columns = ["day", *COLUMNS] if by_day else COLUMNS
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _grouped_sql(start, end, by_day=False):
     first, last = _bounds(start, end)
     quote = connection.ops.quote_name
     sql = FUNNEL_SQL.format(
         verification=quote(Verification._meta.db_table),
         filing=quote(FilingApplication._meta.db_table),
         capped=_capped_sql(),
+        day=BEIJING_DAY.get(connection.vendor, "NULL") if by_day else "NULL",
+        day_column="p.day," if by_day else "",
     )
     S = VerificationStatus
     adapt = connection.ops.adapt_datetimefield_value  # SQLite stores UTC text
@@ -211,9 +230,237 @@ def _grouped(start, end):
         "verified": S.VERIFIED,
         "failed": S.FAILED,
     }
+    return sql, params
+
+
+def _first_open_day():
+    """The Beijing day of the oldest person still waiting, or None."""
+    oldest = (
+        Verification.objects.filter(status=VerificationStatus.PENDING)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return oldest.astimezone(BEIJING).date() if oldest else None
+
+
+def _as_date(value):
+    return (
+        value
+        if isinstance(value, datetime.date)
+        else datetime.date.fromisoformat(value)
+    )
+
+
+KEY = ["province", "provider", "policy", "carrier", "loss"]
+
+
+def _by_carrier(rows, with_day=False):
+    """Rows by prefix merged into rows by carrier (a handful instead of scores)."""
+    merged = {}
+    for row in rows:
+        row = {**row, "carrier": carrier_of_prefix(row.pop("prefix") or "")}
+        key = tuple(row[k] for k in (["day"] if with_day else []) + KEY)
+        if key in merged:
+            for stage, _label in STAGES:
+                merged[key][stage] += row[stage]
+        else:
+            merged[key] = row
+    return list(merged.values())
+
+
+# Whole minutes from submission to verification, counted per minute (and per Beijing
+# day of submission when kept), so that percentiles of any period add up from days.
+MINUTES = {
+    "postgresql": "floor(extract(epoch FROM v.verified_at - f.submitted_at) / 60)",
+    "sqlite": (
+        "CAST(ROUND((julianday(v.verified_at) - julianday(f.submitted_at)) * 86400)"
+        " AS INTEGER) / 60"
+    ),
+}
+MINUTES_SQL = """
+SELECT {day_column} {minutes} AS minutes, COUNT(*)
+FROM {verification} v JOIN {filing} f ON f.id = v.filing_id
+WHERE v.created_at >= %(first)s AND v.created_at < %(last)s
+  AND v.status = %(verified)s AND v.verified_at IS NOT NULL
+  AND f.submitted_at IS NOT NULL
+GROUP BY {day_column} minutes
+"""
+
+
+def _minutes(start, end, by_day=False):
+    """[(minutes, people)], or [(day, minutes, people)] with `by_day`."""
+    sql, params = _minutes_sql(start, end, by_day)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [dict(zip(COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+        return cursor.fetchall()
+
+
+def _minutes_sql(start, end, by_day=False):
+    first, last = _bounds(start, end)
+    quote = connection.ops.quote_name
+    day = BEIJING_DAY.get(connection.vendor, "NULL")
+    sql = MINUTES_SQL.format(
+        day_column=f"{day}," if by_day else "",
+        minutes=MINUTES.get(connection.vendor, MINUTES["postgresql"]),
+        verification=quote(Verification._meta.db_table),
+        filing=quote(FilingApplication._meta.db_table),
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    params = {
+        "first": adapt(first),
+        "last": adapt(last),
+        "verified": VerificationStatus.VERIFIED,
+    }
+    return sql, params
+
+
+def percentiles(histogram, shares=(0.5, 0.9)):
+    """Nearest-rank percentiles of a {minutes: people} histogram, as timedeltas."""
+    n = sum(histogram.values())
+    if not n:
+        return [None for _share in shares]
+    found = []
+    for share in shares:
+        rank, seen = math.ceil(share * n), 0
+        for minutes in sorted(histogram):
+            seen += histogram[minutes]
+            if seen >= rank:
+                found.append(datetime.timedelta(minutes=int(minutes)))
+                break
+    return found
+
+
+def _final_days(start, end):
+    """The figures of the days from `start` to `end` whose people have all finished,
+    read from the kept days (the missing ones computed and kept first): (rows,
+    minutes histogram, the first day still to compute live)."""
+    today = datetime.datetime.now(BEIJING).date()
+    open_day = _first_open_day()
+    last_final = min(end, today - datetime.timedelta(days=1))
+    if open_day is not None:
+        last_final = min(last_final, open_day - datetime.timedelta(days=1))
+    if last_final < start:
+        return [], {}, start
+    kept = FunnelDay.objects.filter(day__range=(start, last_final))
+    stored = set(kept.values_list("day", flat=True).distinct())
+    days = {
+        start + datetime.timedelta(days=n) for n in range((last_final - start).days + 1)
+    }
+    if missing := days - stored:
+        _keep_days(min(missing), max(missing), missing)
+    stages = [key for key, _label in STAGES]
+    grouped = (
+        kept.filter(sent__gt=0)
+        .order_by()
+        .values("province", "provider_id", "policy", "carrier", "loss")
+        .annotate(**{f"total_{key}": Sum(key) for key in stages})
+    )
+    rows = [
+        {
+            "province": row["province"],
+            "provider": row["provider_id"],
+            "policy": row["policy"],
+            "carrier": row["carrier"],
+            "loss": row["loss"],
+            **{key: row[f"total_{key}"] for key in stages},
+        }
+        for row in grouped
+    ]
+    histogram = dict(
+        FunnelDuration.objects.filter(day__range=(start, last_final))
+        .order_by()
+        .values_list("minutes")
+        .annotate(n=Sum("people"))
+        .values_list("minutes", "n")
+    )
+    return rows, histogram, last_final + datetime.timedelta(days=1)
+
+
+# Keeping days is done in the database, INSERT ... SELECT: a month is some hundred
+# thousand rows, too many to carry through Python. A day kept twice at once keeps
+# its first rows (the unique constraints).
+KEEP_SQL = """
+{insert} {funnelday} (day, province, provider_id, policy, carrier, loss, sent,
+    delivered, attempted, verified, reviewed)
+SELECT day, province_id, provider_id, policy, {carrier}, loss, SUM(sent),
+       SUM(delivered), SUM(attempted), SUM(verified), SUM(reviewed)
+FROM ({grouped}) by_prefix
+WHERE day >= %(first_day)s AND day <= %(last_day)s
+GROUP BY day, province_id, provider_id, policy, {carrier}, loss
+{conflict}
+"""
+KEEP_MINUTES_SQL = """
+{insert} {funnelduration} (day, minutes, people)
+SELECT * FROM ({minutes}) by_minute
+WHERE 1 = 1
+{conflict}
+"""
+
+
+def _insert_ignoring_duplicates():
+    if connection.vendor == "sqlite":
+        return "INSERT OR IGNORE INTO", ""
+    return "INSERT INTO", "ON CONFLICT DO NOTHING"
+
+
+def keep_final_days(days):
+    """Keep every finished day of the last `days` not kept yet; returns how many."""
+    end = datetime.datetime.now(BEIJING).date()
+    start = end - datetime.timedelta(days=days - 1)
+    kept = FunnelDay.objects.filter(day__range=(start, end))
+    before = kept.values("day").distinct().count()
+    with transaction.atomic():
+        _no_jit()
+        _final_days(start, end)
+    return kept.values("day").distinct().count() - before
+
+
+def _keep_days(first, last, wanted):
+    """Compute the days `wanted` (between `first` and `last`) and keep them; a day
+    with nobody is kept as one row of zeros."""
+    insert, conflict = _insert_ignoring_duplicates()
+    quote = connection.ops.quote_name
+    grouped, params = _grouped_sql(first, last, by_day=True)
+    day = connection.ops.adapt_datefield_value
+    sql = KEEP_SQL.format(
+        insert=insert,
+        conflict=conflict,
+        funnelday=quote(FunnelDay._meta.db_table),
+        carrier=_carrier_sql(),
+        grouped=grouped,
+    )
+    minutes, minute_params = _minutes_sql(first, last, by_day=True)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**params, "first_day": day(first), "last_day": day(last)})
+        cursor.execute(
+            KEEP_MINUTES_SQL.format(
+                insert=insert,
+                conflict=conflict,
+                funnelduration=quote(FunnelDuration._meta.db_table),
+                minutes=minutes,
+            ),
+            minute_params,
+        )
+    have = set(
+        FunnelDay.objects.filter(day__in=wanted)
+        .values_list("day", flat=True)
+        .distinct()
+    )
+    FunnelDay.objects.bulk_create(
+        [FunnelDay(day=d) for d in sorted(set(wanted) - have)], ignore_conflicts=True
+    )
+
+
+@functools.cache
+def _carrier_sql():
+    """The prefix-to-carrier table as a SQL CASE (the same as `carrier_of_prefix`)."""
+    arms = " ".join(
+        f"WHEN '{prefix}' THEN '{carrier_of_prefix(prefix)}'"
+        for prefix in (str(n) for n in range(130, 200))
+        if carrier_of_prefix(prefix) != "other"
+    )
+    return f"CASE prefix {arms} ELSE 'other' END"
 
 
 CARRIERS = {
@@ -239,55 +486,6 @@ def carrier_of_prefix(prefix):
     return name if name in CARRIERS else "other"
 
 
-PERCENTILES_POSTGRESQL = """
-SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY v.verified_at - f.submitted_at),
-       percentile_disc(0.9) WITHIN GROUP (ORDER BY v.verified_at - f.submitted_at)
-FROM {verification} v JOIN {filing} f ON f.id = v.filing_id
-WHERE v.created_at >= %(first)s AND v.created_at < %(last)s
-  AND v.status = %(verified)s AND v.verified_at IS NOT NULL
-  AND f.submitted_at IS NOT NULL
-"""
-
-
-def _durations(start, end):
-    """Median and 90th percentile from submission to verification (nearest rank)."""
-    first, last = _bounds(start, end)
-    if connection.vendor == "postgresql":  # one sort instead of three queries
-        sql = PERCENTILES_POSTGRESQL.format(
-            verification=connection.ops.quote_name(Verification._meta.db_table),
-            filing=connection.ops.quote_name(FilingApplication._meta.db_table),
-        )
-        params = {"first": first, "last": last, "verified": VerificationStatus.VERIFIED}
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            median, p90 = cursor.fetchone()
-        return median, p90
-    verified = (
-        Verification.objects.filter(
-            created_at__gte=first,
-            created_at__lt=last,
-            status=VerificationStatus.VERIFIED,
-            verified_at__isnull=False,
-            filing__submitted_at__isnull=False,
-        )
-        .annotate(
-            took=ExpressionWrapper(
-                F("verified_at") - F("filing__submitted_at"),
-                output_field=DurationField(),
-            )
-        )
-        .order_by("took")
-    )
-    n = verified.count()
-    if not n:
-        return None, None
-
-    def at(share):
-        return verified.values_list("took", flat=True)[math.ceil(share * n) - 1]
-
-    return at(0.5), at(0.9)
-
-
 def _no_jit():
     """PostgreSQL's JIT compiles these one-off aggregates for longer than they run
     (the planner's estimate for the grouped rows is far too high)."""
@@ -308,19 +506,19 @@ def compute(start, end):
     sums = {}  # (breakdown, group name) -> counts
     with transaction.atomic():
         _no_jit()
-        rows = _grouped(start, end)
-        median, p90 = _durations(start, end)
+        rows, histogram, live_from = _final_days(start, end)
+        if live_from <= end:
+            rows += _by_carrier(_grouped(live_from, end))
+            for minutes, people in _minutes(live_from, end):
+                histogram[minutes] = histogram.get(minutes, 0) + people
+    median, p90 = percentiles(histogram)
     stages = [key for key, _label in STAGES]
-    carriers = {
-        prefix: str(CARRIERS[carrier_of_prefix(prefix)])
-        for prefix in {row["prefix"] for row in rows}
-    }
     for row in rows:
         keys = [
             ("all", ""),
             ("province", provinces.get(row["province"], "—")),
             ("provider", providers.get(row["provider"], "—")),
-            ("carrier", carriers[row["prefix"]]),
+            ("carrier", str(CARRIERS.get(row["carrier"], CARRIERS["other"]))),
             ("policy", str(policy_names.get(row["policy"], "—"))),
         ]
         lost = loss_at.get(row["loss"])

@@ -42,6 +42,7 @@ from verification import codes, messages
 from verification.models import (
     Attempt,
     AttemptAction,
+    FunnelDay,
     SmsKind,
     SmsMessage,
     SmsStatus,
@@ -534,8 +535,10 @@ class DemoGenerator:
         return self.converter_cache[model]
 
     def finish(self):
-        """After the last batch: counters, and sequences past the ids assigned here."""
+        """After the last batch: counters, sequences past the ids assigned here, and
+        the funnel's stored days forgotten (the history just written predates them)."""
         self.save_counters()
+        FunnelDay.objects.all().delete()
         reset = connection.ops.sequence_reset_sql(no_style(), list(self.written))
         if reset:
             with connection.cursor() as cursor:

@@ -114,8 +114,14 @@ class Verification(models.Model):
             models.Index(
                 fields=["status", "updated_at"], name="verification_outcome_day"
             ),
-            # the dashboard's funnel: the people asked to verify in a period
+            # the dashboard's funnel: the people asked to verify in a period, and
+            # the oldest one still waiting (days before it are final)
             models.Index(fields=["created_at"], name="verification_created"),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status="pending"),
+                name="verification_pending_since",
+            ),
             models.Index(
                 fields=["auto_resend_due_at"],
                 condition=models.Q(status="pending", auto_resent_at__isnull=True),
@@ -262,3 +268,52 @@ class Attempt(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} · {mask_mobile(self.mobile)}"
+
+
+class FunnelDay(models.Model):
+    """The dashboard funnel's figures for one Beijing day of submissions, written once
+    every person asked to verify that day has finished (none pending), after which
+    they cannot change. One row per province, provider, policy, carrier and loss; a
+    day with nobody is one row of zeros, so that it is not computed again.
+    """
+
+    day = models.DateField(_("day"))
+    province = models.CharField(_("province"), max_length=2, blank=True)
+    provider_id = models.IntegerField(_("provider"), default=0)
+    policy = models.CharField(_("policy"), max_length=20, blank=True)
+    carrier = models.CharField(_("carrier"), max_length=16, blank=True)
+    loss = models.CharField(_("loss"), max_length=16, blank=True)
+    sent = models.PositiveIntegerField(_("codes sent"), default=0)
+    delivered = models.PositiveIntegerField(_("texts delivered"), default=0)
+    attempted = models.PositiveIntegerField(_("first attempt"), default=0)
+    verified = models.PositiveIntegerField(_("verified"), default=0)
+    reviewed = models.PositiveIntegerField(_("under review"), default=0)
+
+    class Meta:
+        verbose_name = _("funnel day")
+        verbose_name_plural = _("funnel days")
+        constraints = [
+            # two requests filling the same day cannot count it twice
+            models.UniqueConstraint(
+                fields=["day", "province", "provider_id", "policy", "carrier", "loss"],
+                name="funnel_day_group_once",
+            )
+        ]
+
+
+class FunnelDuration(models.Model):
+    """How many people of a kept day (`FunnelDay`) verified so many whole minutes
+    after their filing was submitted: the funnel's median and 90th percentile."""
+
+    day = models.DateField(_("day"))
+    minutes = models.PositiveIntegerField(_("minutes"))
+    people = models.PositiveIntegerField(_("people"))
+
+    class Meta:
+        verbose_name = _("funnel duration")
+        verbose_name_plural = _("funnel durations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "minutes"], name="funnel_duration_once"
+            )
+        ]

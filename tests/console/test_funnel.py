@@ -5,6 +5,7 @@ import datetime
 import io
 
 import pytest
+from django.db.models import F
 from django.utils import timezone, translation
 
 from console import funnel
@@ -12,7 +13,7 @@ from filings import transitions
 from filings.policies import BEIJING
 from tests.verification.helpers import last6, latest_code, submitted_filing
 from verification import actions, deadlines, moves
-from verification.models import SmsMessage
+from verification.models import FunnelDay, SmsMessage, Verification
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +162,46 @@ def test_the_dashboard_shows_the_funnel(fates, login, agent):
     assert "median 20 min, 90th percentile 30 min" in text
     # a bad date is not an error: the default period is shown
     assert login(agent).get("/admin/?start=yesterday").status_code == 200
+
+
+def test_finished_days_are_kept_and_read_back(fates):
+    """Days whose people have all finished are computed once and then read from the
+    stored rows; a day with someone still waiting is always computed afresh."""
+    three_days_ago = fates - datetime.timedelta(days=3)
+    final = Verification.objects.exclude(status="pending")
+    final.update(created_at=F("created_at") - datetime.timedelta(days=3))
+    found = funnel.compute(three_days_ago, fates)
+    assert found.total.sent == 12  # the same people, now over two days
+    stored = FunnelDay.objects.filter(day=three_days_ago, sent__gt=0)
+    assert sum(stored.values_list("sent", flat=True)) == 10
+    assert not FunnelDay.objects.filter(day=fates).exists()  # today stays open
+    # the two days in between had nobody: kept as empty days, not computed again
+    empty = FunnelDay.objects.filter(day__gt=three_days_ago, day__lt=fates)
+    assert empty.count() == 2 and not empty.filter(sent__gt=0).exists()
+    # read back, not recomputed: a change to the stored rows shows
+    row = stored.first()
+    FunnelDay.objects.filter(pk=row.pk).update(sent=F("sent") + 100)
+    assert funnel.compute(three_days_ago, fates).total.sent == 112
+
+
+def test_a_day_with_someone_waiting_is_not_kept(fates):
+    yesterday = fates - datetime.timedelta(days=1)
+    Verification.objects.update(created_at=timezone.now() - datetime.timedelta(days=1))
+    assert funnel.compute(yesterday, fates).total.sent == 12
+    assert not FunnelDay.objects.exists()  # two people of yesterday still wait
+
+
+def test_the_command_keeps_finished_days_ahead(fates, run_command):
+    Verification.objects.exclude(status="pending").update(
+        created_at=F("created_at") - datetime.timedelta(days=3)
+    )
+    code, out, err = run_command("keep_funnel_days", days=10)
+    assert code == 0, err
+    # ten days back from today: the oldest person still waiting is today's, so the
+    # nine days before today are finished (one with people, eight empty)
+    assert "9 day(s) newly kept of the last 10" in out
+    assert FunnelDay.objects.filter(sent__gt=0).exists()
+    code, out, _ = run_command("keep_funnel_days", days=10)
+    assert "0 day(s) newly kept" in out
+    code, _, err = run_command("keep_funnel_days", days=0)
+    assert code != 0 and "--days must be between 1 and 366" in err
