@@ -300,6 +300,9 @@ class FunnelDay(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d}: {self.sent}"
+
 
 class FunnelDuration(models.Model):
     """How many people of a kept day (`FunnelDay`) verified so many whole minutes
@@ -317,3 +320,6 @@ class FunnelDuration(models.Model):
                 fields=["day", "minutes"], name="funnel_duration_once"
             )
         ]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d}: {self.minutes} min × {self.people}"
