@@ -209,7 +209,12 @@ def report(results, facts, sizes, mode):
     if "staff" in results:
         s = results["staff"]
         pages = [p for p in s["pages"] if "uncached" not in p["page"]]
-        funnel = [p for p in s["pages"] if "uncached" in p["page"]]
+        funnel = [
+            p
+            for p in s["pages"]
+            if "uncached" in p["page"] and "no day kept" not in p["page"]
+        ]
+        first = [p for p in s["pages"] if "no day kept" in p["page"]]
         worst = max(page["median_ms"] for page in pages)
         summary.append(
             f"| staff console median (worst page) | <= {GOALS['staff_median_ms']} ms | "
@@ -219,8 +224,14 @@ def report(results, facts, sizes, mode):
             slowest = max(page["median_ms"] for page in funnel)
             goal = GOALS["funnel_median_ms"]
             summary.append(
-                f"| dashboard with the funnel, computed afresh (worst) | <= {goal} ms | "
+                f"| dashboard with the funnel, computed afresh, finished days kept "
+                f"(worst of 30 and 90 days) | <= {goal} ms | "
                 f"{slowest:.0f} ms | {verdict(slowest <= goal)} |"
+            )
+        if first:
+            summary.append(
+                "| the same, 30 days, before any day is kept (keep_funnel_days "
+                f"does it ahead) | (no goal) | {first[0]['median_ms']:.0f} ms | - |"
             )
         lines += [
             f"## 3. Staff console at {s['filings']:,} filings",
