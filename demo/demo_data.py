@@ -336,7 +336,8 @@ class DemoGenerator:
         """A submission time in the last month, before the deadline window of now:
         weekdays busier than weekends, office hours busier than nights (Beijing)."""
         today = self.now.astimezone(policies.BEIJING).date()
-        days = [today - datetime.timedelta(days=n) for n in range(2, MONTH_DAYS)]
+        # three days back at least: every window (48 h at most) has closed since
+        days = [today - datetime.timedelta(days=n) for n in range(3, MONTH_DAYS)]
         weights = [WEEKDAY_WEIGHTS[d.weekday()] for d in days]
         day = self.rng.choices(days, weights)[0]
         hour = self.rng.choices(range(24), HOUR_WEIGHTS)[0]
@@ -624,6 +625,8 @@ class DemoGenerator:
                 )
             if verification.status == "expired":
                 verification.updated_at = filing.verification_deadline
+            elif verification.status == "pending":
+                verification.updated_at = submitted
             else:
                 verification.updated_at = verification.verified_at or decided
             if verification.status == "pending":
@@ -634,6 +637,16 @@ class DemoGenerator:
             own.append(verification)
         verifications += own
         filing.demo_verifications = own
+        verified = [v.verified_at for v in own if v.verified_at]
+        if (
+            verified
+            and status != FilingStatus.PENDING_VERIFICATION
+            and filing.updated_at <= max(verified)
+        ):
+            # what happened to the filing comes after its people verified
+            filing.updated_at = decided = max(verified) + datetime.timedelta(
+                minutes=self.rng.randrange(1, 90)
+            )
         if (
             status == FilingStatus.APPROVED
             and filing.filing_type in icp_numbers.NUMBERED_TYPES
@@ -665,6 +678,7 @@ class DemoGenerator:
             when,
             reason="",
             actor=ActorKind.PROVIDER,
+            data=None,
         ):
             item = AuditEvent(
                 filing_id=filing.pk,
@@ -673,7 +687,7 @@ class DemoGenerator:
                 from_status=from_status,
                 to_status=to_status,
                 reason=reason,
-                data={"demo": True},
+                data={"demo": True, **(data or {})},
             )
             item.created_at = when
             return item
@@ -687,6 +701,21 @@ class DemoGenerator:
             else FilingStatus.UNDER_REVIEW
         )
         events.append(event("submitted", FilingStatus.DRAFT, first, submitted))
+        for verification in getattr(filing, "demo_verifications", []):
+            if verification.status == "verified":
+                events.append(
+                    event(
+                        "verified",
+                        "",
+                        "",
+                        verification.verified_at,
+                        actor=ActorKind.APPLICANT,
+                        data={
+                            "verification": verification.pk,
+                            "roles": verification.roles,
+                        },
+                    )
+                )
         when = filing.updated_at
         final = filing.status
         if first == FilingStatus.PENDING_VERIFICATION and final not in (
