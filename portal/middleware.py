@@ -1,13 +1,30 @@
 from django.conf import settings
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation.trans_real import parse_accept_lang_header
+
+# What a browser may ask for, by the start of its language tag, and what it gets.
+BROWSER_LANGUAGES = [("zh", "zh-hans"), ("en", "en")]
+
+
+def browser_language(header):
+    """The supported language a browser's Accept-Language asks for first, or None.
+
+    Tags are read in the browser's order of preference (q values): any Chinese
+    variant (zh, zh-CN, zh-Hant-TW...) gives zh-hans, any English one gives en.
+    """
+    for tag, _quality in parse_accept_lang_header(header or ""):
+        tag = tag.lower()
+        for prefix, language in BROWSER_LANGUAGES:
+            if tag == prefix or tag.startswith(f"{prefix}-"):
+                return language
+    return None
 
 
 class CookieLocaleMiddleware:
-    """The language is the visitor's choice (the switch sets a cookie) or zh-hans.
-
-    Unlike LocaleMiddleware it ignores the browser's Accept-Language, so the simulator
-    opens in Chinese like the pages it imitates, whatever the browser says.
-    """
+    """The language is the visitor's choice (the switch sets a cookie); without one,
+    what the browser asks for (Accept-Language) if it is Chinese or English; else
+    zh-hans, like the pages the simulator imitates."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -15,9 +32,15 @@ class CookieLocaleMiddleware:
 
     def __call__(self, request):
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
+        if chosen in self.supported:
+            language = chosen
+        else:
+            asked = browser_language(request.headers.get("Accept-Language"))
+            language = asked or settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
+        # The same address answers in another language for another cookie or browser.
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
         return response
