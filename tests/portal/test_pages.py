@@ -103,3 +103,11 @@ def test_labels_and_live_region(client):
     assert 'aria-live="polite"' in html
     assert 'aria-label="图片中的字符"' in html
     assert 'name="viewport"' in html
+
+
+def test_the_resend_page_is_headed_resend(client):
+    client.cookies["django_language"] = "en"
+    html = client.get("/resend/").content.decode()
+    assert '<h1 class="h3">Resend text message</h1>' in html
+    client.cookies["django_language"] = "zh-hans"
+    assert '<h1 class="h3">短信重发</h1>' in client.get("/p/gs/resend/").content.decode()
