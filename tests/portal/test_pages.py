@@ -110,4 +110,6 @@ def test_the_resend_page_is_headed_resend(client):
     html = client.get("/resend/").content.decode()
     assert '<h1 class="h3">Resend text message</h1>' in html
     client.cookies["django_language"] = "zh-hans"
-    assert '<h1 class="h3">短信重发</h1>' in client.get("/p/gs/resend/").content.decode()
+    assert (
+        '<h1 class="h3">短信重发</h1>' in client.get("/p/gs/resend/").content.decode()
+    )
