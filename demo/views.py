@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from stdnum.cn import ric
 
 from demo.forms import PhoneForm, TimeTravelForm
@@ -34,6 +35,7 @@ def demo_enabled():
     return settings.DEMO_MODE and sms.get_backend().is_outbox
 
 
+@never_cache  # the texts of the number typed
 def demo_phone(request):
     """A simulated phone: the inbox of one mobile number, newest first."""
     if not demo_enabled():

@@ -1,6 +1,8 @@
 """URL configuration: where each app's pages are mounted."""
 
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from demo import views as demo_views
@@ -9,8 +11,17 @@ from icpportal.health import healthz
 # The plain bilingual error page; 503 while the database is unreachable.
 handler500 = "icpportal.faults.server_error"
 
+
+def favicon(request):
+    """Browsers ask for /favicon.ico when a page (a file download, say) names none;
+    the address is looked up per request, as the static files' manifest exists only
+    after collectstatic."""
+    return redirect(static("favicon.svg"), permanent=True)
+
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     # A staff page of the demo, under the console's address.
     path("admin/demo/time-travel/", demo_views.time_travel, name="demo-time-travel"),
     path("admin/", admin.site.urls),

@@ -11,8 +11,10 @@ from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
 from django.views import View
+from django.views.decorators.cache import never_cache
 
 from filings import policies
 from filings.models import FilingApplication, FilingStatus, Province, Role
@@ -107,6 +109,7 @@ def _submission_key(token):
     return f"portal:submission:{token}"
 
 
+@method_decorator(never_cache, name="dispatch")  # it shows what the person typed
 class ChannelFormView(View):
     """A verify or resend page on a channel, with post/redirect/get.
 
@@ -342,6 +345,7 @@ def _lookup(reference, mobile, cert_last6):
     return found
 
 
+@never_cache  # it shows what the person typed and their people's progress
 def lookup(request):
     """Where is my filing: which roles have verified, which are pending, time left."""
     context = {"form": LookupForm(), "searched": False}
