@@ -8,7 +8,10 @@ from django.urls import include, path
 from demo import views as demo_views
 from icpportal.health import healthz
 
-# The plain bilingual error page; 503 while the database is unreachable.
+# Error pages in the site's layout; 503 while the database is unreachable.
+handler400 = "icpportal.faults.bad_request"
+handler403 = "icpportal.faults.permission_denied"
+handler404 = "icpportal.faults.page_not_found"
 handler500 = "icpportal.faults.server_error"
 
 

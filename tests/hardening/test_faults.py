@@ -29,7 +29,8 @@ def test_database_lost_mid_verification(monkeypatch):
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
     html = response.content.decode()
-    assert "没有被部分保存" in html and "Nothing you submitted was half saved" in html
+    # the site's own page, in the visitor's language (Chinese here), with the banner
+    assert "没有被部分保存" in html and 'class="sim-banner"' in html
     assert "Traceback" not in html and leader.mobile not in html
     # ...but rolled back with everything else of the request
     assert set(
@@ -81,6 +82,7 @@ def test_another_error_is_a_500_with_the_same_page(monkeypatch):
 
     monkeypatch.setattr(actions, "_mark_verified", bug)
     client = Client(raise_request_exception=False)
+    client.cookies["django_language"] = "en"
     response = post_form(client, "/verify/", verify_data(leader), follow=False)
     assert response.status_code == 500
     assert "Retry-After" not in response
