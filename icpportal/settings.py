@@ -170,6 +170,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 CAPTCHA_TEST_MODE = env.bool("CAPTCHA_TEST_MODE", default=False)
 CAPTCHA_IMAGE_SIZE = (120, 40)
 CAPTCHA_FONT_SIZE = 28
+CAPTCHA_CHALLENGE_FUNCT = "portal.challenges.unambiguous_challenge"
+CAPTCHA_2X_IMAGE = True  # served at image/<key>@2/, named in the picture's srcset
 
 # Demo mode: the simulated phone at /demo/phone/ (with the database SMS backend).
 DEMO_MODE = env.bool("DEMO_MODE", default=False)

@@ -180,6 +180,10 @@ class ChannelFormView(View):
     def post(self, request, province=None):
         if province:
             _require_province_code(province)
+        if request.POST.get("new_picture"):
+            # Another picture, nothing checked: the same form, what was typed kept.
+            province = _province_or_404(province) if province else None
+            return self._render(request, province, self._refreshed(request.POST))
         form = self.form_class(request.POST)
         if not form.is_valid():
             if "captcha" in form.errors and form.cleaned_data.get("mobile"):
@@ -192,9 +196,18 @@ class ChannelFormView(View):
                     user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 )
             data = form.data.copy()
-            for name in self.cleared_fields:
+            # Only the picture was wrong: keep everything else that was typed.
+            cleared = (
+                ("captcha_1",)
+                if set(form.errors) == {"captcha"}
+                else self.cleared_fields
+            )
+            for name in cleared:
                 data[name] = ""
             form.data = data
+            if "captcha" in form.errors:
+                answer = form.fields["captcha"].widget.widgets[1]
+                answer.attrs["aria-describedby"] = "id_captcha_error"
             province = _province_or_404(province) if province else None
             return self._render(request, province, form)
         if self._seen_before(form.cleaned_data.get("submission")):
@@ -218,6 +231,12 @@ class ChannelFormView(View):
         }
         self._keep_state(request, response, state)
         return response
+
+    def _refreshed(self, posted):
+        """An unbound form holding what was typed, with a new picture."""
+        keep = [*self.kept_fields, "code", "reference", "submission"]
+        initial = {name: posted.get(name, "") for name in keep if name in posted}
+        return self.form_class(initial=initial)
 
     @staticmethod
     def _seen_before(token):
@@ -349,7 +368,12 @@ def _lookup(reference, mobile, cert_last6):
 def lookup(request):
     """Where is my filing: which roles have verified, which are pending, time left."""
     context = {"form": LookupForm(), "searched": False}
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("new_picture"):
+        typed = ("reference", "mobile", "cert_last6")
+        context["form"] = LookupForm(
+            initial={name: request.POST.get(name, "") for name in typed}
+        )
+    elif request.method == "POST":
         form = LookupForm(request.POST)
         context["form"] = form
         if form.is_valid():
@@ -369,4 +393,7 @@ def lookup(request):
         data = form.data.copy()
         data["captcha_1"] = ""
         form.data = data
+        if "captcha" in form.errors:
+            answer = form.fields["captcha"].widget.widgets[1]
+            answer.attrs["aria-describedby"] = "id_captcha_error"
     return render(request, "portal/lookup.html", context)
