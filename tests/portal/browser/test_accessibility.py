@@ -1,0 +1,88 @@
+"""axe-core on every applicant page and the console's filing list and filing page, in
+both languages, at phone and desktop widths: no violation of serious or critical
+impact. The checker is injected by Playwright, so the pages keep their CSP."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from filings.models import FilingApplication
+from tests.console.conftest import make_staff
+from tests.portal.browser.test_journey import import_filing
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PUBLIC = [
+    "/",
+    "/verify/",
+    "/resend/",
+    "/where/",
+    "/provinces/",
+    "/p/gs/",
+    "/p/gs/verify/",
+    "/p/gs/resend/",
+    "/p/bj/",
+    "/demo/",
+    "/demo/phone/?mobile=13800138000",
+    "/no-such-page/",
+]
+SERIOUS = {"serious", "critical"}
+AXE = Axe()
+
+
+def violations(page):
+    results = AXE.run(page)
+    return [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in SERIOUS
+    ]
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_applicant_pages(browser, browser_site, tmp_path, language, width):
+    import_filing(tmp_path)
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    context.add_cookies(
+        [{"name": "django_language", "value": language, "url": browser_site}]
+    )
+    page = context.new_page()
+    found = {}
+    for url in PUBLIC:
+        page.goto(f"{browser_site}{url}")
+        if problems := violations(page):
+            found[url] = problems
+    # a page after a wrong entry: the field errors and the answer banner
+    page.goto(f"{browser_site}/verify/")
+    page.click("form.applicant-form button[type=submit].btn-primary")
+    if problems := violations(page):
+        found["/verify/ with errors"] = problems
+    context.close()
+    assert not found, found
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_console_filing_list_and_page(browser, browser_site, tmp_path, language, width):
+    import_filing(tmp_path)
+    make_staff("agent", "Support agent")
+    filing = FilingApplication.objects.get()
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    context.add_cookies(
+        [{"name": "django_language", "value": language, "url": browser_site}]
+    )
+    page = context.new_page()
+    page.goto(f"{browser_site}/admin/login/")
+    page.fill("#id_username", "agent")
+    page.fill("#id_password", "pw-agent")
+    page.click("input[type=submit]")
+    found = {}
+    for url in [
+        "/admin/filings/filingapplication/",
+        f"/admin/filings/filingapplication/{filing.pk}/change/",
+    ]:
+        page.goto(f"{browser_site}{url}")
+        if problems := violations(page):
+            found[url] = problems
+    context.close()
+    assert not found, found
