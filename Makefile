@@ -35,6 +35,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 	fi
 	@echo "==> Installing pinned requirements"
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@command -v flite >/dev/null 2>&1 || { \
+		echo "==> Installing flite (reads the captcha aloud for those who cannot see it)"; \
+		apt-get install -y -qq flite >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq flite >/dev/null 2>&1; } \
+		|| echo "    flite could not be installed: the captcha offers no spoken alternative"; }
 	@touch $(STAMP)
 
 demo: $(STAMP)

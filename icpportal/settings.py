@@ -5,6 +5,7 @@ environment (or a `.env` file beside `manage.py`) through django-environ. The RE
 lists each variable with its default.
 """
 
+import shutil
 from pathlib import Path
 
 import environ
@@ -172,6 +173,9 @@ CAPTCHA_IMAGE_SIZE = (120, 40)
 CAPTCHA_FONT_SIZE = 28
 CAPTCHA_CHALLENGE_FUNCT = "portal.challenges.unambiguous_challenge"
 CAPTCHA_2X_IMAGE = True  # served at image/<key>@2/, named in the picture's srcset
+# The picture's spoken alternative, a WAV file read by Debian's flite (apt-get install
+# flite); without flite the page offers none. FLITE_PATH= (empty) turns it off.
+CAPTCHA_FLITE_PATH = env.str("FLITE_PATH", default=shutil.which("flite") or "") or None
 
 # Demo mode: the simulated phone at /demo/phone/ (with the database SMS backend).
 DEMO_MODE = env.bool("DEMO_MODE", default=False)

@@ -2,6 +2,7 @@
 typed kept after a wrong picture, a new picture without JavaScript, characters that
 cannot be misread, a sharp picture on dense screens."""
 
+import os
 import re
 
 import pytest
@@ -107,3 +108,26 @@ def test_no_character_reads_as_another():
     shown, answer = unambiguous_challenge()
     assert len(shown) == captcha_settings.CAPTCHA_LENGTH
     assert answer == shown.lower() and set(shown) <= set(UNAMBIGUOUS)
+
+
+def test_the_picture_can_be_heard(client):
+    if not captcha_settings.CAPTCHA_FLITE_PATH:
+        message = "flite not found (apt-get install flite)"
+        if os.environ.get("REQUIRE_FLITE"):
+            pytest.fail(message)
+        pytest.skip(message)
+    html = client.get("/verify/").content.decode()
+    link = re.search(r'<a href="(/captcha/audio/\w+\.wav)" class="captcha-audio"', html)
+    assert link, "no spoken alternative offered"
+    response = client.get(link.group(1))
+    assert response.status_code == 200
+    body = (
+        b"".join(response.streaming_content) if response.streaming else response.content
+    )
+    assert body[:4] == b"RIFF" and len(body) > 10_000  # a WAV file with speech
+
+
+def test_without_flite_no_link_is_offered(client, monkeypatch):
+    monkeypatch.setattr(captcha_settings, "CAPTCHA_FLITE_PATH", None)
+    html = client.get("/verify/").content.decode()
+    assert "captcha-audio" not in html
