@@ -63,7 +63,7 @@ def test_applicant_pages(browser, browser_site, tmp_path, language, width):
 
 @pytest.mark.parametrize("width", [360, 1280])
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_console_filing_list_and_page(browser, browser_site, tmp_path, language, width):
+def test_console_pages(browser, browser_site, tmp_path, language, width):
     import_filing(tmp_path)
     make_staff("agent", "Support agent")
     filing = FilingApplication.objects.get()
@@ -78,11 +78,16 @@ def test_console_filing_list_and_page(browser, browser_site, tmp_path, language,
     page.click("input[type=submit]")
     found = {}
     for url in [
+        "/admin/",  # the dashboard and its funnel
         "/admin/filings/filingapplication/",
         f"/admin/filings/filingapplication/{filing.pk}/change/",
     ]:
         page.goto(f"{browser_site}{url}")
         if problems := violations(page):
             found[url] = problems
+    # an override's confirmation page
+    page.click("button[name='CHANGE_FORM-action'][value=resend_code]")
+    if problems := violations(page):
+        found["confirm resend"] = problems
     context.close()
     assert not found, found
