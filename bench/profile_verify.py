@@ -82,6 +82,8 @@ def main():
         f"{plain_ms:.2f} ms each without the profiler.\n\n"
         + profiler.output_text(show_all=False)
     )
+    # The report names files relative to the checkout, wherever it lives.
+    text = text.replace(f"{Path(__file__).resolve().parents[1]}/", "")
     if options.out:
         Path(options.out).write_text(text, encoding="utf-8")
     else:
