@@ -8,7 +8,6 @@ transition and engine functions. Personal data is masked unless the user holds
 
 import csv
 import datetime
-import functools
 
 from django.contrib import admin
 from django.contrib.admin.options import ActionLocation
@@ -861,27 +860,8 @@ class AttemptAdmin(MobileSearchMixin, ReadOnlyAdmin):
 
     @admin.display(description=_("page"))
     def page(self, obj):
-        return story.channel_label(obj.channel, _provinces())
+        return story.channel_label(obj.channel)
 
     @admin.display(description=_("answer"))
     def answer(self, obj):
         return dashboard.outcome_words(obj.action, obj.status, obj.reason)
-
-
-@functools.cache
-def _province_names():
-    return {p.code: (p.name_zh, p.name_en) for p in Province.objects.all()}
-
-
-class _ProvinceName:
-    """Enough of a province for `story.channel_label`, read once per process: the
-    names are reference data that the console cannot change."""
-
-    def __init__(self, names):
-        self.name_zh, self.name_en = names
-
-    local_name = Province.local_name
-
-
-def _provinces():
-    return {code: _ProvinceName(names) for code, names in _province_names().items()}

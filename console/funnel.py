@@ -6,7 +6,7 @@ filing was submitted in the period:
     codes sent -> texts delivered -> first attempt -> verified -> under review
 
 and each person who did not get through is counted under one named loss. The whole
-table is one grouped query (by province, provider, policy and mobile prefix), folded
+table is one grouped query (by province, provider, policy and carrier), folded
 here into the totals and each breakdown, so the cost does not grow with the number of
 breakdowns; the time to verification is one more query. A day whose people have all
 finished cannot change any more: its rows are computed once and kept (`FunnelDay`), so
@@ -197,28 +197,42 @@ def _capped_sql():
     return " OR ".join(arms) or "1 = 0"
 
 
-COLUMNS = ["province", "provider", "policy", "prefix", "loss", *[k for k, _ in STAGES]]
+# The rows by prefix, regrouped by carrier (a handful of rows instead of scores).
+BY_CARRIER_SQL = """
+SELECT {day_column} province_id, provider_id, policy, {carrier} AS carrier, loss,
+       CAST(SUM(sent) AS INTEGER), CAST(SUM(delivered) AS INTEGER),
+       CAST(SUM(attempted) AS INTEGER), CAST(SUM(verified) AS INTEGER),
+       CAST(SUM(reviewed) AS INTEGER)
+FROM ({by_prefix}) by_prefix
+GROUP BY {day_column} province_id, provider_id, policy, {carrier}, loss
+"""
+COLUMNS = ["province", "provider", "policy", "carrier", "loss", *[k for k, _ in STAGES]]
 
 
-def _grouped(start, end, by_day=False):
-    """One row per (province, provider, policy, prefix, loss) with its stage counts;
-    `by_day` adds the Beijing day of submission as the first key."""
-    sql, params = _grouped_sql(start, end, by_day)
-    columns = ["day", *COLUMNS] if by_day else COLUMNS
+def _grouped(start, end):
+    """One row per (province, provider, policy, carrier, loss) with its stage counts."""
+    sql, params = _grouped_sql(start, end)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        return [dict(zip(COLUMNS, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _grouped_sql(start, end, by_day=False):
+    """The grouped statement and its parameters; `by_day` adds the Beijing day of
+    submission as the first column."""
     first, last = _bounds(start, end)
     quote = connection.ops.quote_name
-    sql = FUNNEL_SQL.format(
+    by_prefix = FUNNEL_SQL.format(
         verification=quote(Verification._meta.db_table),
         filing=quote(FilingApplication._meta.db_table),
         capped=_capped_sql(),
         day=BEIJING_DAY.get(connection.vendor, "NULL") if by_day else "NULL",
         day_column="p.day," if by_day else "",
+    )
+    sql = BY_CARRIER_SQL.format(
+        day_column="day," if by_day else "",
+        carrier=_carrier_sql(),
+        by_prefix=by_prefix,
     )
     S = VerificationStatus
     adapt = connection.ops.adapt_datetimefield_value  # SQLite stores UTC text
@@ -244,31 +258,6 @@ def _first_open_day():
     return oldest.astimezone(BEIJING).date() if oldest else None
 
 
-def _as_date(value):
-    return (
-        value
-        if isinstance(value, datetime.date)
-        else datetime.date.fromisoformat(value)
-    )
-
-
-KEY = ["province", "provider", "policy", "carrier", "loss"]
-
-
-def _by_carrier(rows, with_day=False):
-    """Rows by prefix merged into rows by carrier (a handful instead of scores)."""
-    merged = {}
-    for row in rows:
-        row = {**row, "carrier": carrier_of_prefix(row.pop("prefix") or "")}
-        key = tuple(row[k] for k in (["day"] if with_day else []) + KEY)
-        if key in merged:
-            for stage, _label in STAGES:
-                merged[key][stage] += row[stage]
-        else:
-            merged[key] = row
-    return list(merged.values())
-
-
 # Whole minutes from submission to verification, counted per minute (and per Beijing
 # day of submission when kept), so that percentiles of any period add up from days.
 MINUTES = {
@@ -288,9 +277,9 @@ GROUP BY {day_column} minutes
 """
 
 
-def _minutes(start, end, by_day=False):
-    """[(minutes, people)], or [(day, minutes, people)] with `by_day`."""
-    sql, params = _minutes_sql(start, end, by_day)
+def _minutes(start, end):
+    """[(minutes, people)] of the people who verified."""
+    sql, params = _minutes_sql(start, end)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -383,17 +372,12 @@ def _final_days(start, end):
 KEEP_SQL = """
 {insert} {funnelday} (day, province, provider_id, policy, carrier, loss, sent,
     delivered, attempted, verified, reviewed)
-SELECT day, province_id, provider_id, policy, {carrier}, loss, SUM(sent),
-       SUM(delivered), SUM(attempted), SUM(verified), SUM(reviewed)
-FROM ({grouped}) by_prefix
-WHERE day >= %(first_day)s AND day <= %(last_day)s
-GROUP BY day, province_id, provider_id, policy, {carrier}, loss
+{grouped}
 {conflict}
 """
 KEEP_MINUTES_SQL = """
 {insert} {funnelduration} (day, minutes, people)
-SELECT * FROM ({minutes}) by_minute
-WHERE 1 = 1
+{minutes}
 {conflict}
 """
 
@@ -422,17 +406,15 @@ def _keep_days(first, last, wanted):
     insert, conflict = _insert_ignoring_duplicates()
     quote = connection.ops.quote_name
     grouped, params = _grouped_sql(first, last, by_day=True)
-    day = connection.ops.adapt_datefield_value
     sql = KEEP_SQL.format(
         insert=insert,
         conflict=conflict,
         funnelday=quote(FunnelDay._meta.db_table),
-        carrier=_carrier_sql(),
         grouped=grouped,
     )
     minutes, minute_params = _minutes_sql(first, last, by_day=True)
     with connection.cursor() as cursor:
-        cursor.execute(sql, {**params, "first_day": day(first), "last_day": day(last)})
+        cursor.execute(sql, params)
         cursor.execute(
             KEEP_MINUTES_SQL.format(
                 insert=insert,
@@ -454,7 +436,7 @@ def _keep_days(first, last, wanted):
 
 @functools.cache
 def _carrier_sql():
-    """The prefix-to-carrier table as a SQL CASE (the same as `carrier_of_prefix`)."""
+    """The prefix-to-carrier table (`carrier_of_prefix`) as a SQL CASE."""
     arms = " ".join(
         f"WHEN '{prefix}' THEN '{carrier_of_prefix(prefix)}'"
         for prefix in (str(n) for n in range(130, 200))
@@ -508,7 +490,7 @@ def compute(start, end):
         _no_jit()
         rows, histogram, live_from = _final_days(start, end)
         if live_from <= end:
-            rows += _by_carrier(_grouped(live_from, end))
+            rows += _grouped(live_from, end)
             for minutes, people in _minutes(live_from, end):
                 histogram[minutes] = histogram.get(minutes, 0) + people
     median, p90 = percentiles(histogram)

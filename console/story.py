@@ -9,7 +9,7 @@ numbers follow the viewer's permission (`filings.privacy`).
 import datetime
 from dataclasses import dataclass, field
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -74,12 +74,24 @@ def staff_label(user):
     return _("Staff member %(name)s") % {"name": user.get_username()}
 
 
-def channel_label(channel, provinces):
+# Province names are reference data the console cannot change: read once per process
+# (and again while there are none, as in a database being set up).
+_PROVINCE_NAMES = {}
+
+
+def province_name(code):
+    """A province's name in the active language, from its code."""
+    if not _PROVINCE_NAMES:
+        for known, zh, en in Province.objects.values_list("code", "name_zh", "name_en"):
+            _PROVINCE_NAMES[known] = (zh, en)
+    zh, en = _PROVINCE_NAMES.get(code, (code, code))
+    return en if (translation.get_language() or "").startswith("en") else zh
+
+
+def channel_label(channel):
     """Where an attempt was made: the MIIT page or a province's page."""
     if channel.startswith("p:"):
-        province = provinces.get(channel[2:])
-        name = province.local_name if province else channel[2:]
-        return _("the %(province)s page") % {"province": name}
+        return _("the %(province)s page") % {"province": province_name(channel[2:])}
     return _("the MIIT page")
 
 
@@ -144,7 +156,6 @@ class Story:
     events: list
     attempts: list
     texts: list
-    provinces: dict
     cards: list = field(default_factory=list)
     timeline: list = field(default_factory=list)
 
@@ -168,7 +179,6 @@ def load(filing, now=None):
         events=events,
         attempts=attempts,
         texts=texts,
-        provinces={p.code: p for p in Province.objects.all()},
     )
     story.cards = [card(story, v) for v in verifications]
     story.timeline = timeline(story, by_id)
@@ -600,7 +610,7 @@ def attempt_entry(story, attempt, by_id):
         if person is None
         else _("The applicant, %(person)s,") % {"person": person_text(person)}
     )
-    where = channel_label(attempt.channel, story.provinces)
+    where = channel_label(attempt.channel)
     sentence = _("%(who)s %(words)s on %(where)s") % {
         "who": who,
         "words": words,

@@ -825,12 +825,6 @@ class DemoGenerator:
 
     def _texts(self, filing, submitted):
         """The notification and the codes a pending filing's people received."""
-        texts = self._pending_texts(filing, submitted)
-        for text in texts:
-            text.created_at = text.attempted_at = submitted
-        return texts
-
-    def _pending_texts(self, filing, submitted):
         texts = []
         pending = [v for v in filing.demo_verifications if v.status == "pending"]
         for verification in filing.demo_verifications:
@@ -841,6 +835,8 @@ class DemoGenerator:
                     recipient=verification.mobile,
                     text=messages.order_submitted_text(filing, submitted),
                     status=SmsStatus.SENT,
+                    created_at=submitted,
+                    attempted_at=submitted,
                     sent_at=submitted,
                     attempts=1,
                     filing_id=filing.pk,
@@ -856,6 +852,8 @@ class DemoGenerator:
                         filing, verification.demo_code, submitted
                     ),
                     status=SmsStatus.SENT,
+                    created_at=submitted,
+                    attempted_at=submitted,
                     sent_at=submitted,
                     attempts=1,
                     filing_id=filing.pk,

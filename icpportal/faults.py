@@ -6,6 +6,7 @@ transaction was rolled back, and the next request opens a fresh connection, so t
 site recovers by itself. Anything else unexpected: the same page with a 500.
 """
 
+import logging
 import sys
 
 from django.db import InterfaceError, OperationalError
@@ -14,6 +15,8 @@ from django.template import loader
 from django.utils.translation import gettext as _
 
 RETRY_AFTER_SECONDS = 30
+
+logger = logging.getLogger(__name__)
 UNAVAILABLE = (OperationalError, InterfaceError)
 
 
@@ -80,6 +83,7 @@ def server_error(request):
             _("Nothing you submitted was half saved. Please try again in a moment."),
         )
     except Exception:  # noqa: BLE001 -- the last resort must not fail in turn
+        logger.exception("The error page could not be rendered; the plain one is sent")
         response = HttpResponse(
             loader.render_to_string("500.html"), status=503 if down else 500
         )

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, StringAgg, Subquery, Value
-from django.db.models.functions import Coalesce, Right, Upper
+from django.db.models import OuterRef, Q, StringAgg, Subquery, Value
+from django.db.models.functions import Right, Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -270,18 +270,12 @@ def _wrong_part(verification, code, cert):
     return WrongPart.CODE_AND_CERTIFICATE
 
 
-def _first_attempt(now):
-    """The update that records a person's first attempt (and keeps a later one from
-    overwriting it), folded into the statement each outcome writes anyway."""
-    return Coalesce(F("first_attempt_at"), Value(now))
-
-
 def _mark_verified(verification, now):
     Verification.objects.filter(pk=verification.pk).update(
         status=VerificationStatus.VERIFIED,
         verified_at=now,
         failed_attempts=0,
-        first_attempt_at=_first_attempt(now),
+        first_attempt_at=moves.first_attempt(now),
         updated_at=now,
     )
     verification.status = VerificationStatus.VERIFIED
@@ -321,7 +315,7 @@ def _count_failure(live, now):
         if verification.failed_attempts < limit:
             Verification.objects.filter(pk=verification.pk).update(
                 failed_attempts=verification.failed_attempts,
-                first_attempt_at=_first_attempt(now),
+                first_attempt_at=moves.first_attempt(now),
                 updated_at=now,
             )
         else:

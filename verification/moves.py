@@ -187,6 +187,12 @@ def complete_verification(
     )
 
 
+def first_attempt(now):
+    """The update that records a person's first attempt (and keeps a later one from
+    overwriting it), folded into the statement each outcome writes anyway."""
+    return Coalesce(F("first_attempt_at"), Value(now))
+
+
 def fail_verification(
     filing, verification, *, actor=transitions.APPLICANT, locked_verifications=None
 ):
@@ -204,7 +210,7 @@ def fail_verification(
             Verification.objects.filter(pk=verification.pk).update(
                 status=VerificationStatus.FAILED,
                 failed_attempts=verification.failed_attempts,
-                first_attempt_at=Coalesce(F("first_attempt_at"), Value(now)),
+                first_attempt_at=first_attempt(now),
                 updated_at=now,
             )
             verification.status = VerificationStatus.FAILED
@@ -230,7 +236,7 @@ def fail_verification(
                 output_field=Verification._meta.get_field("failed_attempts"),
             ),
             first_attempt_at=Case(
-                When(this, then=Coalesce(F("first_attempt_at"), Value(now))),
+                When(this, then=first_attempt(now)),
                 default=F("first_attempt_at"),
             ),
             updated_at=now,

@@ -57,3 +57,31 @@ def test_a_per_process_cache_is_reported():
     assert result.returncode != 0
     assert "verification.W001" in result.stderr
     assert "CACHE_URL=redis://" in result.stderr
+
+
+def language_cookie(**extra):
+    """The language cookie's flags as the production profile sets them."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SETTINGS_MODULE": "icpportal.settings",
+        **PRODUCTION,
+        **extra,
+    }
+    script = (
+        "from django.conf import settings as s; "
+        "print(s.LANGUAGE_COOKIE_SECURE, s.LANGUAGE_COOKIE_SAMESITE)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.split()
+
+
+def test_the_language_cookie_is_as_secure_as_the_session_cookie():
+    assert language_cookie() == ["True", "Lax"]
+    assert language_cookie(SESSION_COOKIE_SECURE="false") == ["False", "Lax"]
