@@ -48,6 +48,7 @@ def test_agent_reads_why_a_person_failed_and_resends(page, browser_site, tmp_pat
     page.fill("#id_username", "agent")
     page.fill("#id_password", "pw-agent")
     page.click("input[type=submit]")
+    page.wait_for_url(f"{browser_site}/admin/")  # logged in before going on
     page.goto(f"{browser_site}/admin/filings/filingapplication/")
     page.fill("#searchbar", "+86 138 1111 2222")
     page.press("#searchbar", "Enter")

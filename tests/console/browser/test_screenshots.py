@@ -50,6 +50,7 @@ def test_console_screenshots(browser, browser_site, tmp_path, settings):
         page.fill("#id_username", "agent")
         page.fill("#id_password", "pw-agent")
         page.click("input[type=submit]")
+        page.wait_for_url(f"{browser_site}/admin/")  # logged in before going on
         page.goto(f"{browser_site}/admin/")
         page.wait_for_selector("#funnel")
         shots = [(f"console-dashboard-{short}.png", page)]

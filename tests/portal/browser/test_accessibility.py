@@ -76,6 +76,7 @@ def test_console_pages(browser, browser_site, tmp_path, language, width):
     page.fill("#id_username", "agent")
     page.fill("#id_password", "pw-agent")
     page.click("input[type=submit]")
+    page.wait_for_url(f"{browser_site}/admin/")  # logged in before going on
     found = {}
     for url in [
         "/admin/",  # the dashboard and its funnel
