@@ -243,6 +243,13 @@ def _mark_verified(filing, data, actor):
     return str(_("others are still to verify"))
 
 
+def _mark_everyone_verified(filing, data, actor):
+    said = ""
+    for verification in _pending(filing, None):
+        said = _mark_verified(filing, {**data, "verification": verification}, actor)
+    return said
+
+
 def _change_mobile(filing, data, actor):
     engine.staff_change_mobile(
         _pending(filing, data["verification"])[0],
@@ -340,6 +347,19 @@ ALL = [
     approve,
     reject,
 ]
+
+
+# What a macro step runs (console.casework.run_macro), by the step's action: the
+# same functions as the buttons, acting on everyone pending where a button asks whom.
+MACRO_STEPS = {
+    "resend_code": _resend,
+    "extend_deadline": _extend,
+    "mark_verified": _mark_everyone_verified,
+    "return_to_provider": _return,
+    "cancel": _cancel,
+    "approve": _approve,
+    "reject": _reject,
+}
 
 
 # The filing page's buttons: what each does, and why it cannot be used now.

@@ -12,7 +12,7 @@ from django.urls import path
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from console import dashboard, funnel, story
+from console import dashboard, funnel, story, views
 from verification.throttles import CACHE_ERRORS
 
 FUNNEL_CACHE_SECONDS = 60
@@ -80,7 +80,17 @@ class StaffAdminSite(admin.AdminSite):
 
     def get_urls(self):
         export = path("funnel.csv", self.admin_view(self.funnel_csv), name="funnel_csv")
-        return [export, *super().get_urls()]
+        work_queue = path(
+            "queue/",
+            self.admin_view(lambda request: views.queue_view(request, self)),
+            name="queue",
+        )
+        case_action = path(
+            "filings/filingapplication/<int:filing_id>/case/<slug:do>/",
+            self.admin_view(views.filing_case_action),
+            name="filing_case_action",
+        )
+        return [export, work_queue, case_action, *super().get_urls()]
 
     def funnel_csv(self, request):
         """The funnel's table, every breakdown, for the chosen period, as CSV."""

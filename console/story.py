@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from filings import policies, transitions
-from filings.models import ActorKind, FilingStatus, Province, Role
+from filings.models import ActorKind, EventType, FilingStatus, Province, Role
 from filings.policies import BEIJING
 from filings.privacy import mask_code, show_mobile
 from verification.models import (
@@ -52,6 +53,21 @@ def duration_text(delta):
     if hours:
         return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
     return _("%(m)d min") % {"m": minutes}
+
+
+def time_left_text(deadline, now=None):
+    """'3 h 20 min' until a deadline, or the overdue time, as markup."""
+    now = now or timezone.now()
+    left = deadline - now
+    seconds = int(left.total_seconds())
+    if seconds < 0:
+        return format_html(
+            '<span class="overdue">{} {}</span>',
+            _("overdue"),
+            duration_text(left),
+        )
+    css = "due-soon" if seconds < 2 * 3600 else ""
+    return format_html('<span class="{}">{}</span>', css, duration_text(left))
 
 
 def group_label(name):
@@ -156,6 +172,7 @@ class Story:
     events: list
     attempts: list
     texts: list
+    notes: list = field(default_factory=list)
     cards: list = field(default_factory=list)
     timeline: list = field(default_factory=list)
 
@@ -172,6 +189,11 @@ def load(filing, now=None):
     )
     attempts = _attempts(filing, verifications)
     texts = list(filing.sms_messages.order_by("-id")[:TIMELINE_LIMIT])
+    notes = list(
+        filing.notes.select_related("author", "macro")
+        .prefetch_related("author__groups")
+        .order_by("-created_at", "-id")[:TIMELINE_LIMIT]
+    )
     story = Story(
         filing=filing,
         now=now,
@@ -179,6 +201,7 @@ def load(filing, now=None):
         events=events,
         attempts=attempts,
         texts=texts,
+        notes=notes,
     )
     story.cards = [card(story, v) for v in verifications]
     story.timeline = timeline(story, by_id)
@@ -364,10 +387,12 @@ def text_state(message):
 
 # The timeline -----------------------------------------------------------------------
 def timeline(story, by_id):
-    """Audit events, attempts and texts, newest first, as translated sentences."""
+    """Audit events, attempts, texts and internal notes, newest first, as
+    translated sentences."""
     entries = [event_entry(story, e, by_id) for e in story.events]
     entries += [attempt_entry(story, a, by_id) for a in story.attempts]
     entries += [text_entry(t, by_id) for t in story.texts]
+    entries += [note_entry(n) for n in story.notes]
     # At one instant the event comes before the text it queued, and the attempt
     # before the event it caused.
     entries.sort(key=lambda e: (e.when, e.order), reverse=True)
@@ -514,6 +539,8 @@ def event_entry(story, event, by_id):
                 "sentence": sentence,
                 "when": beijing(new),
             }
+    elif kind in CASE_EVENTS:
+        return case_entry(story, event, who)
     else:
         sentence = _("%(who)s changed the filing from “%(old)s” to “%(new)s”") % {
             "who": who,
@@ -523,6 +550,77 @@ def event_entry(story, event, by_id):
     return Entry(
         event.created_at, _with_reason(sentence, reason), "event", tone, order=1
     )
+
+
+CASE_EVENTS = {
+    EventType.CLAIMED,
+    EventType.ASSIGNED,
+    EventType.RELEASED,
+    EventType.FOLLOW_UP_SET,
+    EventType.FOLLOW_UP_DONE,
+    EventType.MACRO_RUN,
+}
+
+
+def case_entry(story, event, who):
+    """A case-work event (claims, follow-ups, macros) as a sentence."""
+    data = event.data if isinstance(event.data, dict) else {}
+    kind = event.event_type
+    reason = ""
+    if kind == EventType.CLAIMED:
+        sentence = _("%(who)s took the filing (“I have this”)") % {"who": who}
+    elif kind == EventType.ASSIGNED:
+        sentence = _("%(who)s assigned the filing to %(to)s") % {
+            "who": who,
+            "to": data.get("to") or "—",
+        }
+        if data.get("from"):
+            sentence = _("%(sentence)s; it was with %(previous)s") % {
+                "sentence": sentence,
+                "previous": data["from"],
+            }
+    elif kind == EventType.RELEASED:
+        sentence = _("%(who)s released the filing; nobody has it now") % {"who": who}
+        if data.get("from") and data["from"] != getattr(
+            event.staff_user, "username", None
+        ):
+            sentence = _("%(sentence)s (it was with %(previous)s)") % {
+                "sentence": sentence,
+                "previous": data["from"],
+            }
+    elif kind == EventType.FOLLOW_UP_SET:
+        sentence = _("%(who)s set a follow-up for %(when)s") % {
+            "who": who,
+            "when": beijing(_parse_moment(data.get("due"))),
+        }
+        if event.reason:
+            sentence = _("%(sentence)s: “%(note)s”") % {
+                "sentence": sentence,
+                "note": event.reason,
+            }
+    elif kind == EventType.FOLLOW_UP_DONE:
+        sentence = _("%(who)s marked the follow-up for %(when)s done") % {
+            "who": who,
+            "when": beijing(_parse_moment(data.get("due"))),
+        }
+    else:
+        english = (translation.get_language() or "").startswith("en")
+        name = data.get("name_en" if english else "name_zh") or "—"
+        sentence = _("%(who)s ran the macro “%(name)s”") % {"who": who, "name": name}
+    return Entry(event.created_at, _with_reason(sentence, reason), "case", order=0)
+
+
+def note_entry(note):
+    """An internal note: who wrote it, and what, as the detail."""
+    who = staff_label(note.author)
+    if note.macro_id:
+        sentence = _("Internal note by %(who)s, from the macro “%(name)s”") % {
+            "who": who,
+            "name": note.macro.local_name,
+        }
+    else:
+        sentence = _("Internal note by %(who)s") % {"who": who}
+    return Entry(note.created_at, sentence, "note", detail=note.text, order=3)
 
 
 WRONG_ENTRY = {
@@ -664,4 +762,6 @@ def kind_label(kind):
         "event": _("Filing"),
         "attempt": _("Page"),
         "text": _("Text"),
+        "case": _("Case work"),
+        "note": _("Note"),
     }[kind]

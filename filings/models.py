@@ -97,6 +97,13 @@ class EventType(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     DEADLINE_EXTENDED = "deadline_extended", _("Deadline extended")
+    # The support team's case work (console.casework): no status moves.
+    CLAIMED = "claimed", _("Claimed by an agent")
+    ASSIGNED = "assigned", _("Assigned to an agent")
+    RELEASED = "released", _("Released")
+    FOLLOW_UP_SET = "follow_up_set", _("Follow-up set")
+    FOLLOW_UP_DONE = "follow_up_done", _("Follow-up done")
+    MACRO_RUN = "macro_run", _("Macro run")
 
 
 class ActorKind(models.TextChoices):
@@ -388,6 +395,13 @@ class FilingApplication(models.Model):
             ),
             models.Index(
                 fields=["provider", "-created_at"], name="filing_provider_newest"
+            ),
+            # the work queue's "returned in the last 24 hours": a returned filing is
+            # final, so its last update is its return, and only those rows are kept
+            models.Index(
+                fields=["updated_at"],
+                condition=models.Q(status="returned"),
+                name="filing_returned_at",
             ),
         ]
         permissions = [

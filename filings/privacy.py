@@ -8,6 +8,10 @@
 import re
 from contextvars import ContextVar
 
+from stdnum.cn import uscc
+
+from filings.validators import fold_width
+
 PERMISSION = "filings.view_personal_data"
 _current_request = ContextVar("icpportal_current_request", default=None)
 # The code follows "验证码为" in every text this system sends (verification.messages).
@@ -66,3 +70,37 @@ class PersonalDataMiddleware:
             return self.get_response(request)
         finally:
             _current_request.reset(token)
+
+
+# Free text the console keeps (notes, follow-ups) must never hold a full mobile or
+# certificate number: it is shown to every staff member and exported as written.
+_SQUEEZE_RE = re.compile(r"(?<=[0-9+])[\s\-‐‑‒–—―.()（）]+(?=[0-9])")
+_MOBILE_IN_TEXT_RE = re.compile(r"(?<![0-9])(?:\+?86|0086)?(1[3-9][0-9]{9})(?![0-9])")
+_RESIDENT_ID_IN_TEXT_RE = re.compile(r"(?<![0-9])[0-9]{17}[0-9X](?![0-9A-Z])")
+_USCC_IN_TEXT_RE = re.compile(r"(?<![0-9A-Z])[0-9A-HJ-NP-RTUW-Y]{18}(?![0-9A-Z])")
+
+
+def personal_numbers_in(text, known=()):
+    """Which kinds of full personal number `text` holds: a subset of {"mobile",
+    "certificate"}.
+
+    Finds mainland mobiles (with or without +86, spaced or dashed, in full-width
+    digits), 18-character resident ID numbers and valid unified social credit codes,
+    and any of `known` (the filing's own certificate numbers and mobiles) written out.
+    Masked numbers (138****8000) pass.
+    """
+    squeezed = _SQUEEZE_RE.sub("", fold_width(text or "")).upper()
+    found = set()
+    if _MOBILE_IN_TEXT_RE.search(squeezed):
+        found.add("mobile")
+    if _RESIDENT_ID_IN_TEXT_RE.search(squeezed) or any(
+        uscc.is_valid(m) for m in _USCC_IN_TEXT_RE.findall(squeezed)
+    ):
+        found.add("certificate")
+    for number in known:
+        number = (number or "").upper()
+        if len(number) >= 6 and number in squeezed:
+            found.add(
+                "mobile" if _MOBILE_IN_TEXT_RE.fullmatch(number) else "certificate"
+            )
+    return found

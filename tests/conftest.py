@@ -46,6 +46,9 @@ def reference_data(transactional_db):
     ):
         module = importlib.import_module(f"filings.migrations.{name}")
         getattr(module, function)(apps, None)
+    for name, function in (("0002_case_work_permissions", "grant"),):
+        module = importlib.import_module(f"console.migrations.{name}")
+        getattr(module, function)(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 import factory
 from stdnum.cn import ric, uscc
 
+from console.models import Macro, MacroStep
 from filings.models import (
     CertificateType,
     FilingApplication,
@@ -88,3 +89,26 @@ class FilingFactory(factory.django.DjangoModelFactory):
         if extracted is None:
             extracted = [ServiceFactory(subject=self.subject)]
         self.services.add(*extracted)
+
+
+class MacroFactory(factory.django.DjangoModelFactory):
+    """A macro; pass `steps=[(action, hours), ...]`."""
+
+    class Meta:
+        model = Macro
+        skip_postgeneration_save = True
+
+    name_zh = factory.Sequence(lambda n: f"快捷操作{n}")
+    name_en = factory.Sequence(lambda n: f"Macro {n}")
+    reason_template = "macro for {reference}"
+    note_template = ""
+    follow_up_hours = None
+
+    @factory.post_generation
+    def steps(self, create, extracted, **kwargs):
+        if not create:
+            return
+        for position, (action, hours) in enumerate(extracted or [], start=1):
+            MacroStep.objects.create(
+                macro=self, position=position, action=action, hours=hours
+            )

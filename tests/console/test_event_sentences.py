@@ -24,6 +24,13 @@ WRITTEN = {
     transitions.APPROVED,
     transitions.REJECTED,
     transitions.DEADLINE_EXTENDED,
+    # console.casework
+    EventType.CLAIMED,
+    EventType.ASSIGNED,
+    EventType.RELEASED,
+    EventType.FOLLOW_UP_SET,
+    EventType.FOLLOW_UP_DONE,
+    EventType.MACRO_RUN,
 }
 
 

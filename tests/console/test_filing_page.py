@@ -7,8 +7,10 @@ import re
 from html import unescape
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
+from console import casework
 from filings import transitions
 from tests.console.conftest import change_url, form_action
 from tests.verification.helpers import last6, latest_code, submitted_filing
@@ -127,7 +129,15 @@ def test_the_filing_page_stays_within_its_query_budget(
     login, agent, django_assert_max_num_queries
 ):
     filing, _, _ = failed_twice_then_resent()
+    # with the case work the page shows: an owner, notes, follow-ups, macros
+    call_command("add_standard_macros", verbosity=0)
+    casework.claim(filing, agent)
+    for n in range(3):
+        casework.add_note(filing, agent, f"note {n}")
+        casework.set_follow_up(
+            filing, agent, timezone.now() + datetime.timedelta(hours=n + 1)
+        )
     client = login(agent)
     client.get(change_url(filing))
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(19):
         assert client.get(change_url(filing)).status_code == 200

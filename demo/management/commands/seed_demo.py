@@ -3,6 +3,7 @@
 import time
 
 from django.contrib.auth.models import Group, User
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from demo.demo_data import Batch, DemoGenerator
@@ -10,8 +11,12 @@ from filings.models import FilingApplication
 
 DEMO_ACCOUNTS = [
     ("demo-admin", None, "superuser: everything, unmasked personal data"),
-    ("demo-supervisor", "Supervisor", "every override"),
-    ("demo-agent", "Support agent", "view, resend codes, extend deadlines"),
+    ("demo-supervisor", "Supervisor", "every override, assign cases, edit macros"),
+    (
+        "demo-agent",
+        "Support agent",
+        "view, resend codes, extend deadlines, claim cases, notes, follow-ups",
+    ),
     ("demo-auditor", "Auditor", "view only"),
 ]
 # Public by design: demo logins of a local simulator, printed by `make demo`.
@@ -92,6 +97,8 @@ class Command(BaseCommand):
         self._accounts(options)
 
     def _accounts(self, options):
+        # The standard macros, for the work queue and the filing page.
+        call_command("add_standard_macros", stdout=self.stdout)
         if not options["no_accounts"]:
             for username, _, what in ensure_demo_accounts():
                 self.stdout.write(f"  login {username} / {DEMO_PASSWORD}: {what}")

@@ -1,0 +1,310 @@
+"""The work queue: the filings that need a person now, each with its reasons in words,
+the most urgent first.
+
+Each reason is one indexed query over a small part of the data (the filings still
+waiting, the returns of the last day, the open follow-ups), whatever the size of the
+table; the reasons are merged here, then one page of filings is read with its people
+and owners. The number of queries is the same for any page.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from console import story
+from console.models import WAITING_STATUSES, Case, FollowUp
+from filings import policies
+from filings.models import FilingApplication, FilingStatus
+from verification.models import SmsMessage, SmsStatus, Verification, VerificationStatus
+
+DEADLINE_SOON = "deadline"
+TEXT_FAILED = "text_failed"
+ONE_FROM_LIMIT = "one_from_limit"
+RETURNED = "returned"
+FOLLOW_UP_DUE = "follow_up"
+
+REASONS = [
+    (DEADLINE_SOON, gettext_lazy("Deadline soon")),
+    (TEXT_FAILED, gettext_lazy("Text not delivered")),
+    (ONE_FROM_LIMIT, gettext_lazy("One failure from the limit")),
+    (RETURNED, gettext_lazy("Returned in the last 24 hours")),
+    (FOLLOW_UP_DUE, gettext_lazy("Follow-up due")),
+]
+OWNERS = [
+    ("", gettext_lazy("Anyone")),
+    ("mine", gettext_lazy("Mine")),
+    ("unassigned", gettext_lazy("Unassigned")),
+]
+PER_PAGE = 50
+# The most urgent rows read per reason; a desk with more than this is told so.
+CAP = 5000
+RETURNED_WITHIN = datetime.timedelta(hours=24)
+
+
+def deadline_hours():
+    """How close a deadline puts a filing in the queue (QUEUE_DEADLINE_HOURS)."""
+    return getattr(settings, "QUEUE_DEADLINE_HOURS", 6)
+
+
+@dataclass
+class Row:
+    """One filing in the queue."""
+
+    filing_id: int
+    deadline: datetime.datetime | None = None
+    since: datetime.datetime | None = None  # returned at, or the follow-up due
+    reasons: dict = field(default_factory=dict)  # reason -> its detail
+    filing: object = None
+    owner: object = None
+    sentences: list = field(default_factory=list)
+
+    @property
+    def sort_key(self):
+        # Time left first; then what has waited longest.
+        if self.deadline is not None:
+            return (0, self.deadline)
+        return (1, self.since or timezone.now())
+
+
+@dataclass
+class Page:
+    rows: list
+    total: int
+    number: int
+    pages: int
+    capped: bool
+
+
+def _scoped(queryset, prefix, filters):
+    """Apply the province, provider and policy filters through `prefix`."""
+    fields = {
+        "province": "province_id",
+        "provider": "provider__code",
+        "policy": "policy",
+    }
+    lookups = {
+        f"{prefix}{column}": filters[name]
+        for name, column in fields.items()
+        if filters.get(name)
+    }
+    return queryset.filter(**lookups)
+
+
+def _limit_q():
+    """Pending verifications one failure from their policy's limit."""
+    q = Q()
+    for key, policy in policies.POLICIES.items():
+        q |= Q(filing__policy=key, failed_attempts=policy.failure_limit - 1)
+    return q
+
+
+def _candidates(now, filters, only):
+    """{filing id: Row} for every reason (or only `only`), and whether any reason
+    had more rows than CAP."""
+    rows, capped = {}, False
+
+    def row(filing_id):
+        return rows.setdefault(filing_id, Row(filing_id))
+
+    def want(reason):
+        return not only or only == reason
+
+    def read(queryset):
+        nonlocal capped
+        found = list(queryset[: CAP + 1])
+        capped = capped or len(found) > CAP
+        return found[:CAP]
+
+    pending = FilingStatus.PENDING_VERIFICATION
+    if want(DEADLINE_SOON):
+        soon = FilingApplication.objects.filter(
+            status=pending,
+            verification_deadline__lte=now + datetime.timedelta(hours=deadline_hours()),
+        ).order_by("verification_deadline")
+        for pk, deadline in read(
+            _scoped(soon, "", filters).values_list("id", "verification_deadline")
+        ):
+            found = row(pk)
+            found.deadline = deadline
+            found.reasons[DEADLINE_SOON] = deadline
+    waiting = Verification.objects.filter(
+        status=VerificationStatus.PENDING, filing__status=pending
+    )
+    if want(TEXT_FAILED):
+        last_text = SmsMessage.objects.filter(verification=OuterRef("pk")).order_by(
+            "-id"
+        )
+        failed = (
+            _scoped(waiting, "filing__", filters)
+            .annotate(last_status=Subquery(last_text.values("status")[:1]))
+            .filter(last_status=SmsStatus.FAILED)
+            .order_by("filing__verification_deadline")
+        )
+        for pk, deadline, verification in read(
+            failed.values_list("filing_id", "filing__verification_deadline", "id")
+        ):
+            found = row(pk)
+            found.deadline = deadline
+            found.reasons.setdefault(TEXT_FAILED, []).append(verification)
+    if want(ONE_FROM_LIMIT):
+        near = (
+            _scoped(waiting, "filing__", filters)
+            .filter(_limit_q())
+            .order_by("filing__verification_deadline")
+        )
+        for pk, deadline, verification in read(
+            near.values_list("filing_id", "filing__verification_deadline", "id")
+        ):
+            found = row(pk)
+            found.deadline = deadline
+            found.reasons.setdefault(ONE_FROM_LIMIT, []).append(verification)
+    if want(RETURNED):
+        returned = FilingApplication.objects.filter(
+            status=FilingStatus.RETURNED, updated_at__gte=now - RETURNED_WITHIN
+        ).order_by("updated_at")
+        for pk, when in read(
+            _scoped(returned, "", filters).values_list("id", "updated_at")
+        ):
+            found = row(pk)
+            found.since = when
+            found.reasons[RETURNED] = when
+    if want(FOLLOW_UP_DUE):
+        due = FollowUp.objects.filter(
+            done_at__isnull=True, due_at__lte=now, filing__status__in=WAITING_STATUSES
+        ).order_by("due_at")
+        for pk, when, status, deadline, follow_up in read(
+            _scoped(due, "filing__", filters).values_list(
+                "filing_id",
+                "due_at",
+                "filing__status",
+                "filing__verification_deadline",
+                "id",
+            )
+        ):
+            found = row(pk)
+            if found.since is None or when < found.since:
+                found.since = when
+            if status == pending:
+                found.deadline = deadline
+            found.reasons.setdefault(FOLLOW_UP_DUE, []).append(follow_up)
+    return rows, capped
+
+
+def build(
+    user, *, now=None, reason="", province="", provider="", policy="", owner="", page=1
+):
+    """One page of the queue for `user` with the filters applied."""
+    now = now or timezone.now()
+    filters = {"province": province, "provider": provider, "policy": policy}
+    rows, capped = _candidates(now, filters, reason)
+    owners = (
+        dict(
+            Case.objects.filter(
+                filing_id__in=list(rows), owner__isnull=False
+            ).values_list("filing_id", "owner_id")
+        )
+        if rows
+        else {}
+    )
+    if owner == "mine":
+        rows = {pk: r for pk, r in rows.items() if owners.get(pk) == user.pk}
+    elif owner == "unassigned":
+        rows = {pk: r for pk, r in rows.items() if pk not in owners}
+    ordered = sorted(rows.values(), key=lambda r: (r.sort_key, r.filing_id))
+    total = len(ordered)
+    pages = max(1, -(-total // PER_PAGE))
+    number = min(max(1, page), pages)
+    shown = ordered[(number - 1) * PER_PAGE : number * PER_PAGE]
+    _load(shown, now)
+    return Page(shown, total, number, pages, capped)
+
+
+def _load(rows, now):
+    """Read the filings of one page, their people, owners and follow-ups: a fixed
+    number of queries."""
+    ids = [r.filing_id for r in rows]
+    if not ids:
+        return
+    filings = FilingApplication.objects.select_related(
+        "provider", "province", "subject", "case__owner"
+    ).prefetch_related("verifications", "case__owner__groups")
+    by_id = {f.pk: f for f in filings.filter(pk__in=ids)}
+    follow_ups = {
+        f.pk: f
+        for f in FollowUp.objects.filter(
+            pk__in=[pk for r in rows for pk in r.reasons.get(FOLLOW_UP_DUE, [])]
+        ).select_related("created_by")
+    }
+    for row in rows:
+        row.filing = by_id[row.filing_id]
+        case = getattr(row.filing, "case", None)
+        row.owner = case.owner if case else None
+        row.sentences = sentences(row, follow_ups, now)
+
+
+def sentences(row, follow_ups, now):
+    """Why the filing is in the queue, in words, one sentence per reason."""
+    filing = row.filing
+    verifications = {v.pk: v for v in filing.verifications.all()}
+    said = []
+    if DEADLINE_SOON in row.reasons:
+        waiting = [
+            story.person_text(v)
+            for v in verifications.values()
+            if v.status == VerificationStatus.PENDING
+        ]
+        left = row.reasons[DEADLINE_SOON] - now
+        if left.total_seconds() <= 0:
+            text = _("The deadline passed %(ago)s ago; not verified: %(people)s")
+            said.append(
+                text
+                % {
+                    "ago": story.duration_text(left),
+                    "people": "、".join(waiting) or "—",
+                }
+            )
+        else:
+            text = _("Deadline in %(left)s; not verified yet: %(people)s")
+            said.append(
+                text
+                % {
+                    "left": story.duration_text(left),
+                    "people": "、".join(waiting) or "—",
+                }
+            )
+    for pk in row.reasons.get(TEXT_FAILED, []):
+        said.append(
+            _("The last text to %(person)s was not delivered")
+            % {"person": story.person_text(verifications.get(pk))}
+        )
+    limit = policies.get_policy(filing.policy).failure_limit
+    for pk in row.reasons.get(ONE_FROM_LIMIT, []):
+        said.append(
+            _("%(person)s has failed %(n)d times in a row; one more returns the filing")
+            % {"person": story.person_text(verifications.get(pk)), "n": limit - 1}
+        )
+    if RETURNED in row.reasons:
+        said.append(
+            _("Returned to the provider %(ago)s ago; the customer may call")
+            % {"ago": story.duration_text(now - row.reasons[RETURNED])}
+        )
+    for pk in row.reasons.get(FOLLOW_UP_DUE, []):
+        follow_up = follow_ups.get(pk)
+        if follow_up is None:
+            continue
+        text = _("Follow-up due since %(when)s, set by %(who)s") % {
+            "when": story.beijing(follow_up.due_at),
+            "who": follow_up.created_by.get_username(),
+        }
+        if follow_up.note:
+            text = _("%(sentence)s: “%(note)s”") % {
+                "sentence": text,
+                "note": follow_up.note,
+            }
+        said.append(text)
+    return said

@@ -1,0 +1,141 @@
+"""Internal notes: append-only, on the timeline with author and Beijing time, never
+holding a full mobile or certificate number, never shown outside the console."""
+
+import pytest
+from django.utils import translation
+
+from console import casework, story
+from console.models import Note
+from tests.console.conftest import LIST_URL, change_url, messages_of
+from tests.verification.helpers import submitted_filing
+
+pytestmark = pytest.mark.django_db
+
+
+def note_url(filing):
+    return f"/admin/filings/filingapplication/{filing.pk}/case/note/"
+
+
+def test_an_agent_writes_a_note_and_reads_it_on_the_timeline(login, agent):
+    filing, _, _ = submitted_filing()
+    client = login(agent)
+    response = client.post(
+        note_url(filing), {"text": "客户来电，说明天上午核验"}, follow=True
+    )
+    assert messages_of(response) == ["Note added."]
+    note = Note.objects.get(filing=filing)
+    assert note.author == agent
+    html = response.content.decode()
+    assert "Internal note by Support agent agent" in html
+    assert "客户来电，说明天上午核验" in html
+    assert story.beijing(note.created_at, with_seconds=True) in html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户手机 13812345678 打不通",
+        "call +86 138 1234 5678 back",
+        "号码：138-1234-5678",
+        "全角 １３８１２３４５６７８",
+        "0086 13812345678",
+    ],
+)
+def test_a_full_mobile_is_refused_with_the_reason(agent, text):
+    filing, _, _ = submitted_filing()
+    with translation.override("en"), pytest.raises(casework.CaseRefused) as refused:
+        casework.add_note(filing, agent, text)
+    assert "holds a full mobile number" in str(refused.value)
+    assert "138****8000" in str(refused.value)
+    assert not Note.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "身份证 110101199003074514",
+        "ID 11010119900307451X",
+        "信用代码 91110108MA01KP5X3R",  # a valid unified social credit code
+        "110101 1990 0307 4514",
+    ],
+)
+def test_a_full_certificate_number_is_refused(agent, text):
+    filing, _, _ = submitted_filing()
+    with translation.override("en"), pytest.raises(casework.CaseRefused) as refused:
+        casework.add_note(filing, agent, text)
+    assert "holds a full certificate number" in str(refused.value)
+
+
+def test_the_filings_own_numbers_are_refused_whatever_their_form(agent):
+    filing, leader, admin = submitted_filing()
+    leader.certificate_type = "passport"
+    leader.certificate_number = "E12345678"
+    leader.save()
+    filing.subject.leader.refresh_from_db()
+    with pytest.raises(casework.CaseRefused):
+        casework.add_note(filing, agent, "passport e12345678 checked")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户 138****5678 已核验",
+        "证件尾号 4514",
+        "约好 2026-12-03 10:30 回电",
+        "ICP备2026000123号",
+        "订单 20261203",
+    ],
+)
+def test_masked_numbers_dates_and_short_numbers_pass(agent, text):
+    filing, _, _ = submitted_filing()
+    assert casework.add_note(filing, agent, text).text == text
+
+
+def test_the_page_says_why_in_chinese(login, agent):
+    filing, _, _ = submitted_filing()
+    response = login(agent, "zh-hans").post(
+        note_url(filing), {"text": "13812345678"}, follow=True
+    )
+    assert messages_of(response) == [
+        "内容含有完整的手机号码。所有工作人员都能看到备注，且备注永久保存，因此控制台"
+        "从不保存完整号码：请写成掩码形式，如 138****8000。"
+    ]
+
+
+def test_notes_are_append_only(agent):
+    filing, _, _ = submitted_filing()
+    note = casework.add_note(filing, agent, "first")
+    note.text = "changed"
+    with pytest.raises(TypeError):
+        note.save()
+    with pytest.raises(TypeError):
+        note.delete()
+    with pytest.raises(TypeError):
+        Note.objects.filter(pk=note.pk).update(text="changed")
+    with pytest.raises(TypeError):
+        Note.objects.all().delete()
+
+
+def test_notes_never_reach_the_applicant_pages_or_the_export(
+    client, login, supervisor, agent
+):
+    filing, leader, _ = submitted_filing()
+    casework.add_note(filing, agent, "内部：客户语气不好")
+    for url in ("/verify/", "/resend/", "/demo/phone/"):
+        response = client.get(url)
+        assert "客户语气不好" not in response.content.decode()
+    export = login(supervisor).get(LIST_URL + "export/")
+    body = b"".join(export.streaming_content).decode()
+    assert filing.reference in body
+    assert "客户语气不好" not in body
+
+
+def test_auditors_read_notes_but_have_no_form(login, agent, auditor):
+    filing, _, _ = submitted_filing()
+    casework.add_note(filing, agent, "customer will call back")
+    html = login(auditor).get(change_url(filing)).content.decode()
+    assert "customer will call back" in html
+    assert 'id="add-note"' not in html
+    response = login(auditor).post(note_url(filing), {"text": "x"}, follow=True)
+    assert messages_of(response) == ["Your role does not allow this; ask a supervisor."]
+    assert Note.objects.count() == 1
