@@ -5,6 +5,7 @@ of every kind, a filing in each status, its history, the confirmation of an over
 time travel) as a supervisor, in Chinese and in English, and the text a person reads
 is checked."""
 
+import datetime
 import re
 from html.parser import HTMLParser
 
@@ -12,8 +13,10 @@ import pytest
 from django.contrib import admin
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
+from console import casework
+from console.models import Macro, MacroAction
 from filings.models import (
     ActorKind,
     EventType,
@@ -39,6 +42,7 @@ LABELLED = [
     SmsKind,
     WrongPart,
     PolicyKey,
+    MacroAction,
 ]
 
 
@@ -89,9 +93,16 @@ def seeded(settings):
     call_command("seed_demo", filings=150, seed=11, no_accounts=True, verbosity=0)
 
 
-def pages(client, user):
+def pages(client, user, extra=()):
     """Every console page `user` may read, as (name, response)."""
-    urls = ["/admin/", "/admin/demo/time-travel/"]
+    urls = [
+        *extra,
+        "/admin/",
+        "/admin/demo/time-travel/",
+        "/admin/queue/",
+        "/admin/queue/?owner=mine",
+        "/admin/queue/?reason=returned",
+    ]
     for model in admin.site._registry:
         opts = model._meta
         if not user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
@@ -126,15 +137,29 @@ def pages(client, user):
     yield "confirm resend", form_action(client, pending, "resend_code", confirm=False)
 
 
+def with_case_work(user):
+    """A pending filing with an owner, a note, a follow-up and a macro's run."""
+    pending = FilingApplication.objects.filter(
+        status=FilingStatus.PENDING_VERIFICATION,
+        verification_deadline__gt=timezone.now(),
+    ).first()
+    casework.claim(pending, user)
+    casework.add_note(pending, user, "客户来电 / the customer called")
+    casework.set_follow_up(pending, user, timezone.now() + datetime.timedelta(hours=3))
+    casework.run_macro(Macro.objects.order_by("position").first(), pending, user)
+    return pending
+
+
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_no_page_shows_a_raw_code_json_or_utc(seeded, login, supervisor, language):
+    worked = with_case_work(supervisor)
     client = login(supervisor, language)
     untranslated = english_labels() if language == "zh-hans" else set()
     codes = set(Provider.objects.values_list("code", flat=True))
     other_language = "name_en" if language == "zh-hans" else "name_zh"
     other_names = set(Provider.objects.values_list(other_language, flat=True))
     walked = 0
-    for url, response in pages(client, supervisor):
+    for url, response in pages(client, supervisor, [change_url(worked)]):
         text = visible(response.content.decode())
         assert not SNAKE_CASE.findall(text), (url, SNAKE_CASE.findall(text)[:5])
         assert not JSON.search(text), (url, JSON.search(text).group(0))

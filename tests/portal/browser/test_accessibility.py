@@ -1,10 +1,15 @@
-"""axe-core on every applicant page and the console's filing list and filing page, in
+"""axe-core on every applicant page and the console's filing list, filing page and work queue, in
 both languages, at phone and desktop widths: no violation of serious or critical
 impact. The checker is injected by Playwright, so the pages keep their CSP."""
 
+import datetime
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.core.management import call_command
+from django.utils import timezone
 
+from console import casework
 from filings.models import FilingApplication
 from tests.console.conftest import make_staff
 from tests.portal.browser.test_journey import import_filing
@@ -65,8 +70,16 @@ def test_applicant_pages(browser, browser_site, tmp_path, language, width):
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_console_pages(browser, browser_site, tmp_path, language, width):
     import_filing(tmp_path)
-    make_staff("agent", "Support agent")
+    agent = make_staff("agent", "Support agent")
     filing = FilingApplication.objects.get()
+    # the case work the filing page and the queue show
+    call_command("add_standard_macros", verbosity=0)
+    casework.claim(filing, agent)
+    casework.add_note(filing, agent, "the customer called")
+    past = timezone.now() - datetime.timedelta(hours=2)
+    casework.set_follow_up(
+        filing, agent, past + datetime.timedelta(hours=1), "x", now=past
+    )
     context = browser.new_context(viewport={"width": width, "height": 900})
     context.add_cookies(
         [{"name": "django_language", "value": language, "url": browser_site}]
@@ -81,6 +94,7 @@ def test_console_pages(browser, browser_site, tmp_path, language, width):
     for url in [
         "/admin/",  # the dashboard and its funnel
         "/admin/filings/filingapplication/",
+        "/admin/queue/",  # the work queue, with that filing's follow-up due
         f"/admin/filings/filingapplication/{filing.pk}/change/",
     ]:
         page.goto(f"{browser_site}{url}")
