@@ -1,4 +1,5 @@
-"""Benchmark: the staff console's filing list and filing page at national volume.
+"""Benchmark: the staff console's filing list, filing page, dashboard and work queue at
+national volume.
 
 Fills a PostgreSQL database with N filings (default 1,000,000) using server-side
 `generate_series` inserts, then times the list page (default, filtered, searched by
@@ -153,6 +154,26 @@ UPDATE verification_verification SET
         WHEN status = 'verified' THEN verified_at + interval '10 minutes' END
 """
 
+# What the work queue reads beyond that: a pending person in 13 one failure from the
+# limit, a follow-up on one filing in 50 of the newest 200,000 (due from a day ago to
+# a day ahead, a third done), and an owner for a pending filing in 4.
+QUEUE_SQL = """
+UPDATE verification_verification SET failed_attempts = 4
+WHERE status = 'pending' AND id %% 13 = 0;
+
+INSERT INTO console_followup (filing_id, due_at, note, created_by_id, created_at,
+    done_at, done_by_id)
+SELECT f.id, now() + ((f.id %% 2880) - 1440) * interval '1 minute', '回电',
+       %(user)s, now() - interval '1 day',
+       CASE WHEN f.id %% 3 = 0 THEN now() END,
+       CASE WHEN f.id %% 3 = 0 THEN %(user)s END
+FROM filings_filingapplication f WHERE f.id %% 50 = 6 AND f.id <= 200000;
+
+INSERT INTO console_case (filing_id, owner_id, owned_since)
+SELECT f.id, %(user)s, now() FROM filings_filingapplication f
+WHERE f.status = 'pending_verification' AND f.id %% 4 = 2
+"""
+
 SEQUENCES = [
     "filings_person",
     "filings_subject",
@@ -164,6 +185,7 @@ SEQUENCES = [
     "filings_auditevent",
     "verification_smsmessage",
     "verification_attempt",
+    "console_followup",
 ]
 
 
@@ -181,13 +203,19 @@ def holds_filings(url, n):
     return row[0] == n
 
 
-def fill(n, sql=FILL_SQL):
+def fill(n, sql=FILL_SQL, **extra):
     from django.db import connection
 
     statements = [s.strip() for s in sql.split(";") if s.strip()]
     # Filings submitted (one every 30 s) in the last two days may still wait; older
     # ones were returned when their deadline passed, as in life.
-    params = {"n": n, "provinces": PROVINCES, "abbr": ABBREVIATIONS, "recent": 5760}
+    params = {
+        "n": n,
+        "provinces": PROVINCES,
+        "abbr": ABBREVIATIONS,
+        "recent": 5760,
+        **extra,
+    }
     with connection.cursor() as cursor:
         for statement in statements:
             table = re.search(r"(?:INSERT INTO|UPDATE)\s+(\w+)", statement).group(1)
@@ -301,6 +329,13 @@ def main():
     user, _ = User.objects.get_or_create(
         username="bench", defaults={"is_staff": True, "is_superuser": True}
     )
+    from console.models import FollowUp
+
+    if not FollowUp.objects.exists():  # a database filled before the work queue
+        log("Adding the follow-ups, owners and near-limit people the queue reads")
+        started = time.perf_counter()
+        fill(options.filings, QUEUE_SQL, user=user.pk)
+        log(f"Added in {time.perf_counter() - started:.0f}s")
     client = Client()
     client.force_login(user)
     middle = options.filings // 2
@@ -326,6 +361,14 @@ def main():
             f"{base}?q=示例科技有限公司{middle_id // 10}",
         ),
         ("filing page", f"{base}{pending_id}/change/"),
+        ("work queue, everything", "/admin/queue/"),
+        ("work queue, page 5", "/admin/queue/?page=5"),
+        ("work queue, my cases", "/admin/queue/?owner=mine"),
+        (
+            "work queue, returned in 24 h in one province",
+            "/admin/queue/?reason=returned&province=gs",
+        ),
+        ("work queue, follow-ups due", "/admin/queue/?reason=follow_up"),
         ("front page with the funnel, last 30 days, uncached", "/admin/"),
         (
             "front page, funnel by carrier, last 90 days, uncached",
@@ -368,7 +411,9 @@ def main():
         f"- filings: {options.filings:,} (2 people, 1 service, 2 verifications, 1 audit "
         "event each; a code text per person, 1 in 33 not delivered; an attempt per "
         "person verified, a wrong entry for 1 in 7), submitted one every 30 s, so a "
-        "30-day period holds about 86,000 filings",
+        "30-day period holds about 86,000 filings; for the work queue, a pending "
+        "person in 13 one failure from the limit, a follow-up on 1 filing in 50 of "
+        "the newest 200,000 (a third done) and an owner for 1 pending filing in 4",
         f"- machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, Django {dj.get_version()}, PostgreSQL {pg_version}",
         f"- {options.runs} timed runs per page after one warm-up, in-process test client,"

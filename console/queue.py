@@ -48,7 +48,7 @@ RETURNED_WITHIN = datetime.timedelta(hours=24)
 
 def deadline_hours():
     """How close a deadline puts a filing in the queue (QUEUE_DEADLINE_HOURS)."""
-    return getattr(settings, "QUEUE_DEADLINE_HOURS", 6)
+    return settings.QUEUE_DEADLINE_HOURS
 
 
 @dataclass

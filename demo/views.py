@@ -111,7 +111,9 @@ def demo_home(request):
             "reference": reference,
         }
         return redirect_see_other(f"/demo/phone/?mobile={mobile}")
-    return render(request, "demo/home.html", {})
+    return render(
+        request, "demo/home.html", {"queue_hours": settings.QUEUE_DEADLINE_HOURS}
+    )
 
 
 @staff_member_required

@@ -180,6 +180,11 @@ CAPTCHA_FLITE_PATH = env.str("FLITE_PATH", default=shutil.which("flite") or "") 
 # Demo mode: the simulated phone at /demo/phone/ (with the database SMS backend).
 DEMO_MODE = env.bool("DEMO_MODE", default=False)
 
+# The console's work queue lists a pending filing this many hours before its deadline.
+QUEUE_DEADLINE_HOURS = env.int("QUEUE_DEADLINE_HOURS", default=6)
+if not 1 <= QUEUE_DEADLINE_HOURS <= 48:
+    raise ImproperlyConfigured("QUEUE_DEADLINE_HOURS must be 1 to 48.")
+
 # Logs: plain text by default, one JSON object per line with LOG_FORMAT=json. Mobile and
 # certificate numbers are masked in every message.
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")

@@ -24,6 +24,17 @@ def test_landing_explains_in_both_languages(client):
     assert "texts a 6-digit code" in html
 
 
+def test_landing_describes_the_work_queue_in_both_languages(client, settings):
+    settings.QUEUE_DEADLINE_HOURS = 8
+    html = client.get("/demo/").content.decode()
+    assert 'href="/admin/queue/"' in html
+    assert "截止时间在 8 小时内" in html
+    client.cookies["django_language"] = "en"
+    html = client.get("/demo/").content.decode()
+    assert "a deadline within 8 hours with someone still to verify" in html
+    assert "“Customer never got the text”" in html
+
+
 def test_try_it_leads_through_the_phone_to_a_verification(client):
     response = client.post("/demo/")
     assert response.status_code == 303
