@@ -11,6 +11,7 @@ one transaction per filing: a refused step undoes the ones before it.
 import datetime
 import string
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -343,7 +344,7 @@ def run_macro(macro, filing, user, *, now=None):
             data = {"reason": reason, "verification": None, "hours": step.hours}
             try:
                 said = overrides.MACRO_STEPS[step.action](locked, data, actor)
-            except overrides.REFUSALS as exc:
+            except (*overrides.REFUSALS, ValidationError) as exc:
                 raise MacroRefused(
                     _("“%(step)s” was refused: %(why)s Nothing was done.")
                     % {

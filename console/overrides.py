@@ -207,6 +207,8 @@ def refusal_text(filing, exc):
         )
     if isinstance(exc, engine.StaffActionRefused):
         return str(exc)
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
     return str(_("The override was refused: %(detail)s")) % {"detail": exc}
 
 

@@ -11,7 +11,7 @@ from django.contrib.admin.widgets import AdminSplitDateTime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -172,7 +172,7 @@ def filing_case_action(request, filing_id, do):
         "macro": _macro,
     }
     if do not in handlers:
-        raise PermissionDenied
+        raise Http404
     try:
         said = handlers[do](request, filing)
     except casework.CaseRefused as exc:

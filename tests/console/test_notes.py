@@ -3,9 +3,12 @@ holding a full mobile or certificate number, never shown outside the console."""
 
 import pytest
 from django.utils import translation
+from hypothesis import given
+from hypothesis import strategies as st
 
 from console import casework, story
 from console.models import Note
+from filings.privacy import personal_numbers_in
 from tests.console.conftest import LIST_URL, change_url, messages_of
 from tests.verification.helpers import submitted_filing
 
@@ -139,3 +142,20 @@ def test_auditors_read_notes_but_have_no_form(login, agent, auditor):
     response = login(auditor).post(note_url(filing), {"text": "x"}, follow=True)
     assert messages_of(response) == ["Your role does not allow this; ask a supervisor."]
     assert Note.objects.count() == 1
+
+
+@given(
+    number=st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
+    separators=st.lists(
+        st.sampled_from(["", " ", "-", "　", "."]), min_size=10, max_size=10
+    ),
+    prefix=st.sampled_from(["", "+86", "+86 ", "0086", "86 "]),
+    words=st.sampled_from(["", "电话", "call ", "手机："]),
+)
+def test_any_way_of_writing_a_mobile_is_found(number, separators, prefix, words):
+    written = number[0] + "".join(
+        s + d for s, d in zip(separators, number[1:], strict=True)
+    )
+    assert "mobile" in personal_numbers_in(f"{words}{prefix}{written} 谢谢")
+    masked = f"{number[:3]}****{number[-4:]}"
+    assert personal_numbers_in(f"{words}{masked}") == set()

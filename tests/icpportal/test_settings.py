@@ -42,3 +42,22 @@ def test_time_zone_and_languages():
     assert settings.USE_TZ is True
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
+
+
+def test_the_queue_window_is_read_and_checked():
+    ok = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import icpportal.settings as s; print(s.QUEUE_DEADLINE_HOURS)",
+        ],
+        env={**os.environ, "DEBUG": "true", "QUEUE_DEADLINE_HOURS": "12"},
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        check=False,
+    )
+    assert ok.stdout.strip() == "12", ok.stderr
+    bad = _load_settings(DEBUG="true", QUEUE_DEADLINE_HOURS="0")
+    assert bad.returncode != 0
+    assert "QUEUE_DEADLINE_HOURS must be 1 to 48." in bad.stderr
