@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import OuterRef, Q, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -247,6 +247,12 @@ def _load(rows, now):
         row.sentences = sentences(row, follow_ups, now)
 
 
+def _listed(items):
+    """Items joined as the active language lists them."""
+    english = (translation.get_language() or "").startswith("en")
+    return (", " if english else "、").join(items) or "—"
+
+
 def sentences(row, follow_ups, now):
     """Why the filing is in the queue, in words, one sentence per reason."""
     filing = row.filing
@@ -265,7 +271,7 @@ def sentences(row, follow_ups, now):
                 text
                 % {
                     "ago": story.duration_text(left),
-                    "people": "、".join(waiting) or "—",
+                    "people": _listed(waiting),
                 }
             )
         else:
@@ -274,7 +280,7 @@ def sentences(row, follow_ups, now):
                 text
                 % {
                     "left": story.duration_text(left),
-                    "people": "、".join(waiting) or "—",
+                    "people": _listed(waiting),
                 }
             )
     for pk in row.reasons.get(TEXT_FAILED, []):

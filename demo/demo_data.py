@@ -606,8 +606,11 @@ class DemoGenerator:
             )
             verification.created_at = submitted
             if status == FilingStatus.PENDING_VERIFICATION:
+                # someone is always still to verify (else it would be under review)
                 verification.status = (
-                    "pending" if index or self.rng.random() < 0.7 else "verified"
+                    "pending"
+                    if index or self.rng.random() < 0.7 or len(people) == 1
+                    else "verified"
                 )
             elif status == FilingStatus.RETURNED and outcome == "expired":
                 verification.status = "expired"

@@ -44,6 +44,7 @@ def test_a_deadline_within_the_window_with_someone_to_verify(agent, settings):
     assert set(row.reasons) == {queue.DEADLINE_SOON}
     assert row.sentences[0].startswith("Deadline in 1 h 59 min; not verified yet: ")
     assert "Entity leader (" in row.sentences[0]
+    assert "), Website/app administrator (" in row.sentences[0]
     assert reasons_of(agent, later) is None
     settings.QUEUE_DEADLINE_HOURS = 13
     assert reasons_of(agent, later) is not None

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import User
 
+from console.models import Macro
 from demo.demo_data import Batch, DemoGenerator
 from filings.models import FilingApplication, IcpNumberCounter, Person, Subject
 from filings.validators import normalize_certificate, normalize_mobile
@@ -85,6 +86,17 @@ def test_some_filings_are_about_to_expire(seeded):
         verification_deadline__lt=timezone.now() + timedelta(hours=2),
     )
     assert soon.exists()
+
+
+def test_a_filing_waiting_for_verification_waits_for_someone(seeded):
+    waiting = FilingApplication.objects.filter(status="pending_verification")
+    assert waiting.exists()
+    assert not waiting.exclude(verifications__status="pending").exists()
+
+
+def test_the_standard_macros_are_there(seeded):
+    assert Macro.objects.count() == 3
+    assert "3 standard macro(s) added" in seeded
 
 
 def test_a_waiting_persons_code_from_the_phone_verifies(seeded):
