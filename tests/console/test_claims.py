@@ -1,6 +1,8 @@
 """Owners: an agent claims a filing, a supervisor assigns or releases it; each is an
 audit event and a line of the timeline."""
 
+import re
+
 import pytest
 from django.utils import translation
 
@@ -119,3 +121,18 @@ def test_two_agents_claiming_at_once_one_wins(reference_data):
     assert lost[0].owner == won[0].owner
     assert Case.objects.get(filing=filing).owner == won[0].owner
     assert AuditEvent.objects.filter(event_type=EventType.CLAIMED).count() == 1
+
+
+def test_a_supervisor_assigns_from_the_filing_page(login, agent, supervisor, auditor):
+    filing, _, _ = submitted_filing()
+    client = login(supervisor)
+    html = client.get(change_url(filing)).content.decode()
+    options = re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', html)
+    assert {"agent", "supervisor"} <= set(options)
+    assert "auditor" not in options  # an auditor cannot be given a case
+    response = client.post(case_url(filing, "assign"), {"agent": agent.pk}, follow=True)
+    assert messages_of(response) == ["Support agent agent has this filing now."]
+    assert Case.objects.get(filing=filing).owner == agent
+    html = login(agent).get(change_url(filing)).content.decode()
+    assert 'id="assign"' not in html  # agents do not assign
+    assert 'id="release"' in html  # but release their own
