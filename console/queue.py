@@ -44,6 +44,10 @@ PER_PAGE = 50
 # The most urgent rows read per reason; a desk with more than this is told so.
 CAP = 5000
 RETURNED_WITHIN = datetime.timedelta(hours=24)
+# A follow-up whose filing left the waiting states stays open in its table (it is done
+# by the filing, not marked); reading only the last 30 days of due ones keeps the
+# query from growing with the years. An older one stays on its filing's page.
+FOLLOW_UP_STALE = datetime.timedelta(days=30)
 
 
 def deadline_hours():
@@ -175,7 +179,10 @@ def _candidates(now, filters, only):
             found.reasons[RETURNED] = when
     if want(FOLLOW_UP_DUE):
         due = FollowUp.objects.filter(
-            done_at__isnull=True, due_at__lte=now, filing__status__in=WAITING_STATUSES
+            done_at__isnull=True,
+            due_at__lte=now,
+            due_at__gt=now - FOLLOW_UP_STALE,
+            filing__status__in=WAITING_STATUSES,
         ).order_by("due_at")
         for pk, when, status, deadline, follow_up in read(
             _scoped(due, "filing__", filters).values_list(

@@ -180,3 +180,12 @@ def test_the_number_of_queries_does_not_grow_with_the_page(login, agent, supervi
     with CaptureQueriesContext(connection) as ten:
         assert client.get(URL).context["page"].total == 10
     assert len(ten) == len(one)
+
+
+def test_a_follow_up_overdue_for_a_month_leaves_the_queue(agent, supervisor):
+    filing, _, _ = submitted_filing()
+    past = timezone.now() - datetime.timedelta(days=31)
+    casework.set_follow_up(filing, agent, past + HOUR, "ring back", now=past)
+    assert reasons_of(agent, filing) is None
+    filing.refresh_from_db()
+    assert len(casework.open_follow_ups(filing)) == 1  # still on its page
