@@ -335,6 +335,10 @@ def main():
         log("Adding the follow-ups, owners and near-limit people the queue reads")
         started = time.perf_counter()
         fill(options.filings, QUEUE_SQL, user=user.pk)
+        # as the nightly close_follow_ups leaves them: only live ones stay open
+        from console.casework import close_finished_follow_ups
+
+        log(f"  {close_finished_follow_ups():,} follow-ups of finished filings closed")
         log(f"Added in {time.perf_counter() - started:.0f}s")
     client = Client()
     client.force_login(user)

@@ -1014,6 +1014,11 @@ class FollowUpAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("state"))
     def state(self, obj):
+        if obj.done_at and obj.done_by_id is None:
+            return _("Closed at %(when)s: the filing is “%(status)s”") % {
+                "when": story.beijing(obj.done_at),
+                "status": obj.filing.get_status_display(),
+            }
         if obj.done_at:
             return _("Done by %(who)s at %(when)s") % {
                 "who": obj.done_by.get_username() if obj.done_by else "—",

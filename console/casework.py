@@ -258,6 +258,20 @@ def finish_follow_up(follow_up, user, *, now=None):
     return row
 
 
+def close_finished_follow_ups(*, now=None):
+    """Mark done every open follow-up whose filing has left the waiting states
+    (nobody marked it; the filing's own move said it). Returns how many.
+
+    They count as done from that move on anyway (`open_follow_ups`, the queue); this
+    keeps them out of the open follow-ups' index, so the queue reads only live ones.
+    """
+    now = now or timezone.now()
+    finished = FollowUp.objects.filter(done_at__isnull=True).exclude(
+        filing__status__in=WAITING_STATUSES
+    )
+    return finished.update(done_at=now)
+
+
 def open_follow_ups(filing):
     """The filing's follow-ups still to do: none once it left the waiting states."""
     if filing.status not in WAITING_STATUSES:

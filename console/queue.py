@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from console import story
-from console.models import WAITING_STATUSES, Case, FollowUp
+from console.models import WAITING_STATUSES, FollowUp
 from filings import policies
 from filings.models import FilingApplication, FilingStatus
 from verification.models import SmsMessage, SmsStatus, Verification, VerificationStatus
@@ -85,7 +85,8 @@ class Page:
 
 
 def _scoped(queryset, prefix, filters):
-    """Apply the province, provider and policy filters through `prefix`."""
+    """Apply the province, provider, policy and owner filters through `prefix` (the
+    path to the filing), in the query itself."""
     fields = {
         "province": "province_id",
         "provider": "provider__code",
@@ -96,6 +97,10 @@ def _scoped(queryset, prefix, filters):
         for name, column in fields.items()
         if filters.get(name)
     }
+    if filters.get("owner") == "mine":
+        lookups[f"{prefix}case__owner"] = filters["user"]
+    elif filters.get("owner") == "unassigned":
+        queryset = queryset.exclude(**{f"{prefix}case__owner__isnull": False})
     return queryset.filter(**lookups)
 
 
@@ -207,21 +212,14 @@ def build(
 ):
     """One page of the queue for `user` with the filters applied."""
     now = now or timezone.now()
-    filters = {"province": province, "provider": provider, "policy": policy}
+    filters = {
+        "province": province,
+        "provider": provider,
+        "policy": policy,
+        "owner": owner,
+        "user": user,
+    }
     rows, capped = _candidates(now, filters, reason)
-    owners = (
-        dict(
-            Case.objects.filter(
-                filing_id__in=list(rows), owner__isnull=False
-            ).values_list("filing_id", "owner_id")
-        )
-        if rows
-        else {}
-    )
-    if owner == "mine":
-        rows = {pk: r for pk, r in rows.items() if owners.get(pk) == user.pk}
-    elif owner == "unassigned":
-        rows = {pk: r for pk, r in rows.items() if pk not in owners}
     ordered = sorted(rows.values(), key=lambda r: (r.sort_key, r.filing_id))
     total = len(ordered)
     pages = max(1, -(-total // PER_PAGE))

@@ -112,3 +112,25 @@ def test_the_timeline_says_it_in_chinese(agent):
     stamp = f"{when:%Y-%m-%d} 10:00"
     assert f"客服专员 agent 设置了 {stamp} 的跟进：“回电”" in lines
     assert f"客服专员 agent 将 {stamp} 的跟进标记为完成" in lines
+
+
+def test_the_nightly_command_closes_follow_ups_of_finished_filings(
+    agent, supervisor, run_command, login
+):
+    waiting, _, _ = submitted_filing()
+    finished, _, _ = submitted_filing()
+    kept = casework.set_follow_up(waiting, agent, tomorrow_at_ten(), "a")
+    closed = casework.set_follow_up(finished, agent, tomorrow_at_ten(), "b")
+    moves.return_filing(finished, actor=transitions.Actor.staff(supervisor), reason="x")
+    code, out, _ = run_command("close_follow_ups")
+    assert (code, out.strip()) == (
+        0,
+        "1 follow-up(s) closed: their filing is no longer waiting.",
+    )
+    kept.refresh_from_db()
+    closed.refresh_from_db()
+    assert kept.done_at is None
+    assert closed.done_at is not None and closed.done_by is None
+    html = login(supervisor).get("/admin/console/followup/?state=done").content.decode()
+    assert "the filing is “Returned to provider”" in html
+    assert run_command("close_follow_ups")[1].startswith("0 follow-up(s) closed")
