@@ -2,8 +2,8 @@
 
 Parts (each in its own process, against the local PostgreSQL and Redis):
   sql       statements per verify, resend and page view (tests/portal/test_query_counts)
-  verify    verify throughput over HTTP vs a bare view (verify_http.py); profiled
-            with pyinstrument (profile_verify.py) when it misses its goal
+  verify    verify over HTTP beside a bare view and django-otp, CPU per request
+            (verify_http.py); profiled (profile_verify.py) when it misses its goal
   staff     the staff console at 1,000,000 filings (staff_console.py)
   deadlines process_deadlines with 100,000 overdue verifications (deadlines.py)
   seed      seed_demo 100,000 filings
@@ -40,11 +40,25 @@ from bench.common import (  # noqa: E402
 
 PARTS = ["sql", "verify", "staff", "deadlines", "seed"]
 SIZES = {
-    "full": {"staff": 1_000_000, "deadlines": 100_000, "seed": 100_000, "http": 20},
-    "quick": {"staff": 20_000, "deadlines": 10_000, "seed": 2_000, "http": 5},
+    "full": {
+        "staff": 1_000_000,
+        "deadlines": 100_000,
+        "seed": 100_000,
+        "http": 20,
+        "rounds": 3,
+    },
+    "quick": {
+        "staff": 20_000,
+        "deadlines": 10_000,
+        "seed": 2_000,
+        "http": 5,
+        "rounds": 1,
+    },
 }
 GOALS = {
     "ratio": 0.35,
+    # CPU per verify over django-otp's in the same run (issue: <= 1.0, stretch 0.5)
+    "cpu_to_peer": 1.0,
     "p99_ms": 50,
     "verify_statements": 8,
     "page_statements": 4,
@@ -82,8 +96,12 @@ def script_part(out, name, arguments, env=None):
 
 
 def part_verify(out, sizes, report_dir):
-    figures = script_part(out, "verify_http", ["--duration", str(sizes["http"])])
-    if figures["ratio"] < GOALS["ratio"]:
+    figures = script_part(
+        out,
+        "verify_http",
+        ["--duration", str(sizes["http"]), "--rounds", str(sizes["rounds"])],
+    )
+    if figures["cpu_ratio_to_peer"] > GOALS["cpu_to_peer"]:
         # The goal is missed: say where the time goes.
         log("Profiling the verify request (goal missed)")
         profile = report_dir / "verify_profile.txt"
@@ -140,37 +158,59 @@ def report(results, facts, sizes, mode):
 
     if "verify" in results:
         v = results["verify"]
-        verify, bare = v["verify"], v["bare"]
+        verify, bare, peer = v["verify"], v["bare"], v["peer"]
         ok_ratio = v["ratio"] >= GOALS["ratio"]
         ok_p99 = verify["p99_ms"] < GOALS["p99_ms"]
+        ok_cpu = v["cpu_ratio_to_peer"] <= GOALS["cpu_to_peer"]
         summary += [
+            f"| CPU per verify / django-otp's, same run (stretch 0.5) | <= "
+            f"{GOALS['cpu_to_peer']} | {v['cpu_ratio_to_peer']:.2f} | "
+            f"{verdict(ok_cpu)} |",
             f"| verify/bare throughput | >= {GOALS['ratio']} | {v['ratio']:.2f} | "
             f"{verdict(ok_ratio)} |",
             f"| verify p99 | < {GOALS['p99_ms']} ms | {verify['p99_ms']:.1f} ms | "
             f"{verdict(ok_p99)} |",
         ]
         lines += [
-            "## 1. Verify throughput over HTTP",
+            "## 1. Verify over HTTP, beside a bare view and django-otp",
             "",
             f"gunicorn, {v['workers']} sync workers, PostgreSQL and Redis on loopback; "
             f"wrk, 2 threads, {v['connections']} connections, {v['duration_s']} s per "
-            f"run after a warm-up. {v['filings']:,} pending filings, "
-            f"{v['people']:,} people. Verify mix: a third each correct, wrong code, "
-            "unknown mobile (verify.lua); throttles off, captcha in test mode.",
+            f"run after a warm-up, {v['rounds']} rounds interleaved (median, and the "
+            f"range). {v['filings']:,} pending filings, {v['people']:,} people. Mix: "
+            "a third each correct, wrong code, unknown mobile (wrk.lua); throttles "
+            "off, captcha in test mode. The peer is django-otp's `OTPTokenForm` with "
+            "an email device per person, in a minimal view (bench/peers.py). CPU per "
+            "request: user + sys of the gunicorn processes, PostgreSQL and Redis over "
+            "the timed run, divided by the requests served.",
             "",
-            "| endpoint | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | "
-            "responses |",
-            "|---|---|---|---|---|---|---|---|",
+            "| endpoint | req/s (range) | p50 ms | p99 ms | CPU ms per request (range) "
+            "| of which web / PostgreSQL / Redis | responses |",
+            "|---|---|---|---|---|---|---|",
         ]
-        for name, r in (("GET /bench/bare/", bare), ("POST /verify/", verify)):
+        for name, r in (
+            ("GET /bench/bare/", bare),
+            ("POST /verify/ (this project)", verify),
+            ("django-otp 1.7 OTPTokenForm, email device", peer),
+        ):
+            cpu = r["cpu_s"]
+            share = " / ".join(
+                f"{cpu[k] * 1000 / max(r['requests'], 1):.2f}"
+                for k in ("web", "postgresql", "redis")
+            )
+            low, high = r["cpu_ms_range"]
+            slow, fast = r["requests_per_s_range"]
             lines.append(
-                f"| {name} | {r['requests']:,} | {r['requests_per_s']:.0f} | "
-                f"{r['p50_ms']:.1f} | {r['p90_ms']:.1f} | {r['p99_ms']:.1f} | "
-                f"{r['max_us'] / 1000:.1f} | {r['statuses']} |"
+                f"| {name} | {r['requests_per_s']:.0f} ({slow:.0f}–{fast:.0f}) | "
+                f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
+                f"{r['cpu_ms_per_request']:.2f} ({low:.2f}–{high:.2f}) | {share} | "
+                f"{r['statuses']} |"
             )
         lines += [
             "",
-            f"Ratio verify/bare: **{v['ratio']:.2f}** (goal >= {GOALS['ratio']}). "
+            f"CPU per verify / django-otp's: **{v['cpu_ratio_to_peer']:.2f}** (goal <= "
+            f"{GOALS['cpu_to_peer']}, stretch 0.5); bare / verify CPU: "
+            f"{v['cpu_ratio_bare']:.2f}; verify/bare throughput: {v['ratio']:.2f}. "
             f"Answers recorded (MIIT status: count): {v['answers']}. "
             f"Errors logged by the server: {v['server_errors_logged']}.",
             "",

@@ -1,5 +1,7 @@
-"""The application's settings plus one bare view, to measure the stack's own cost."""
+"""The application's settings plus one bare view and the django-otp peer, to measure
+the stack's own cost and the peer's beside ours."""
 
 from icpportal.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
+INSTALLED_APPS = [*INSTALLED_APPS, "django_otp", "django_otp.plugins.otp_email"]  # noqa: F405

@@ -1,19 +1,27 @@
-"""Benchmark: verify throughput over HTTP, against a bare view in the same run.
+"""Benchmark: verify over HTTP, against a bare view and the django-otp peer, in one run.
 
 gunicorn (2 sync workers) serves the application with PostgreSQL and the Redis cache
 on loopback; wrk drives POST /verify/ with a third each of correct, wrong and
-not-found verifications from many mobiles (wrk.lua), then GET /bench/bare/ (a view
-that returns "ok" through the same middleware). Throttles are off and the captcha is
-in test mode, as a load generator can neither wait out the one nor read the other.
+not-found verifications from many mobiles (wrk.lua), the same mix against django-otp's
+`OTPTokenForm` with an email device per person (bench/peers.py, /bench/otp/), and
+GET /bench/bare/ (a view that returns "ok" through the same middleware). Throttles are
+off and the captcha is in test mode, as a load generator can neither wait out the one
+nor read the other.
+
+Each is timed --rounds times, interleaved, and reported with requests/s, latency and
+CPU milliseconds per request: user + sys of the gunicorn processes, every PostgreSQL
+process and Redis over the timed run (from /proc), divided by the requests served.
+That figure holds on a shared, noisy machine where requests/s does not.
 
     .venv/bin/python bench/verify_http.py [--people 40000] [--duration 20]
-        [--connections 4] [--json out.json]
+        [--rounds 3] [--connections 4] [--json out.json]
 """
 
 import argparse
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -97,6 +105,41 @@ def fill(filings):
         cursor.execute("ANALYZE")
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid):
+    """(name, parent pid, CPU seconds used) of a process, from /proc; None if gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    name = text[text.index("(") + 1 : text.rindex(")")]
+    fields = text[text.rindex(")") + 2 :].split()
+    # after the name: state, ppid, ... utime (14th field of the line), stime (15th)
+    return name, int(fields[1]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def server_cpu(master):
+    """CPU seconds so far of the gunicorn master and its workers, every PostgreSQL
+    process and Redis."""
+    totals = {"web": 0.0, "postgresql": 0.0, "redis": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        found = _stat(entry.name)
+        if found is None:
+            continue
+        name, parent, seconds = found
+        if int(entry.name) == master or parent == master:
+            totals["web"] += seconds
+        elif name.startswith("postgres"):
+            totals["postgresql"] += seconds
+        elif name.startswith("redis-server"):
+            totals["redis"] += seconds
+    return totals
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -150,11 +193,40 @@ def summary(result):
     }
 
 
+def measured(mode, url, seconds, connections, env, master):
+    """One timed wrk run with the servers' CPU over it."""
+    before = server_cpu(master)
+    result = summary(wrk(mode, url, seconds, connections, env))
+    after = server_cpu(master)
+    cpu = {kind: after[kind] - before[kind] for kind in before}
+    result["cpu_s"] = cpu
+    result["cpu_ms_per_request"] = sum(cpu.values()) * 1000 / max(result["requests"], 1)
+    return result
+
+
+def medians(runs):
+    """The median run's figures, with the range of CPU per request and requests/s."""
+    cpu = [r["cpu_ms_per_request"] for r in runs]
+    rps = [r["requests_per_s"] for r in runs]
+    middle = sorted(runs, key=lambda r: r["cpu_ms_per_request"])[len(runs) // 2]
+    return {
+        **middle,
+        "cpu_ms_per_request": statistics.median(cpu),
+        "cpu_ms_range": [min(cpu), max(cpu)],
+        "requests_per_s": statistics.median(rps),
+        "requests_per_s_range": [min(rps), max(rps)],
+        "p50_ms": statistics.median(r["p50_ms"] for r in runs),
+        "p99_ms": statistics.median(r["p99_ms"] for r in runs),
+        "runs": len(runs),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=40_000)
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", help="write the figures here")
     options = parser.parse_args()
@@ -187,6 +259,11 @@ def main():
     started = time.perf_counter()
     fill(filings)
     log(f"Filled in {time.perf_counter() - started:.1f}s")
+    from bench.peers import seed
+
+    started = time.perf_counter()
+    seed(2 * filings)
+    log(f"Seeded the django-otp peer in {time.perf_counter() - started:.1f}s")
     import redis
 
     redis.Redis.from_url(CACHE_URL).flushdb()
@@ -222,28 +299,26 @@ def main():
             log("Warming up (3 s each)")
             wrk("bare", f"{base}/bench/bare/", 3, options.connections, wrk_env)
             warm = wrk("verify", base, 3, options.connections, wrk_env)
-            log(f"Bare view, {options.duration} s, {options.connections} connections")
-            bare = summary(
-                wrk(
-                    "bare",
-                    f"{base}/bench/bare/",
-                    options.duration,
-                    options.connections,
-                    wrk_env,
-                )
-            )
-            log(
-                f"  {bare['requests_per_s']:.0f} req/s, p50 {bare['p50_ms']:.1f} ms, "
-                f"p99 {bare['p99_ms']:.1f} ms"
-            )
-            log(f"Verify, {options.duration} s, {options.connections} connections")
-            verify = summary(
-                wrk("verify", base, options.duration, options.connections, wrk_env)
-            )
-            log(
-                f"  {verify['requests_per_s']:.0f} req/s, p50 {verify['p50_ms']:.1f} ms,"
-                f" p99 {verify['p99_ms']:.1f} ms, statuses {verify['statuses']}"
-            )
+            wrk("otp", base, 3, options.connections, wrk_env)
+            runs = {"bare": [], "verify": [], "otp": []}
+            for round_ in range(1, options.rounds + 1):
+                for mode in runs:
+                    url = f"{base}/bench/bare/" if mode == "bare" else base
+                    done = measured(
+                        mode,
+                        url,
+                        options.duration,
+                        options.connections,
+                        wrk_env,
+                        server.pid,
+                    )
+                    runs[mode].append(done)
+                    log(
+                        f"  round {round_}, {mode}: {done['requests_per_s']:.0f} req/s, "
+                        f"p50 {done['p50_ms']:.1f} ms, p99 {done['p99_ms']:.1f} ms, "
+                        f"{done['cpu_ms_per_request']:.2f} CPU ms per request"
+                    )
+            bare, verify, peer = (medians(runs[m]) for m in ("bare", "verify", "otp"))
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -264,6 +339,10 @@ def main():
     )
     ratio = verify["requests_per_s"] / bare["requests_per_s"]
     result = {
+        "peer": peer,
+        "rounds": options.rounds,
+        "cpu_ratio_to_peer": verify["cpu_ms_per_request"] / peer["cpu_ms_per_request"],
+        "cpu_ratio_bare": bare["cpu_ms_per_request"] / verify["cpu_ms_per_request"],
         "filings": filings,
         "people": 2 * filings,
         "workers": options.workers,
@@ -276,7 +355,10 @@ def main():
         "answers": {str(k): v for k, v in sorted(answers.items(), key=str)},
         "server_errors_logged": server_errors,
     }
-    log(f"Ratio verify/bare {ratio:.2f}; answers {result['answers']}")
+    log(
+        f"Ratio verify/bare {ratio:.2f}; CPU per verify / django-otp's "
+        f"{result['cpu_ratio_to_peer']:.2f}; answers {result['answers']}"
+    )
     if options.json:
         Path(options.json).write_text(json.dumps(result, indent=2))
 

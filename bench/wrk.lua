@@ -1,8 +1,9 @@
 -- wrk script. BENCH_MODE=verify: POST /verify/ with a mix of correct, wrong and
 -- not-found verifications from many mobiles (person p of the bench data has mobile
 -- 13800000000 + p, code %06d of p and certificate tail %06d of p; see
--- verify_http.py). BENCH_MODE=bare: GET the bare view. Either way a JSON summary goes
--- to the file named by BENCH_WRK_OUT.
+-- verify_http.py). BENCH_MODE=otp: the same mix POSTed to django-otp's verify
+-- (bench/peers.py; the mobile is the user, the code the token). BENCH_MODE=bare: GET
+-- the bare view. Either way a JSON summary goes to the file named by BENCH_WRK_OUT.
 local mode = os.getenv("BENCH_MODE") or "verify"
 local people = tonumber(os.getenv("BENCH_PEOPLE") or "1000")
 local csrf = "benchcsrfbenchcsrfbenchcsrf12345"  -- 32 characters: a valid secret
@@ -41,6 +42,10 @@ function request()
   else
     kinds.unknown = kinds.unknown + 1
     mobile = tostring(19900000000 + math.random(9999999))
+  end
+  if mode == "otp" then
+    local form = "csrfmiddlewaretoken=" .. csrf .. "&mobile=" .. mobile .. "&code=" .. code
+    return wrk.format("POST", "/bench/otp/", headers, form)
   end
   local body = "csrfmiddlewaretoken=" .. csrf
     .. "&submission=" .. string.format("%x%x%x", math.random(2^30), math.random(2^30), id)
