@@ -193,6 +193,55 @@ def summary(result):
     }
 
 
+def profile_under_load(options, server_env, scratch, people):
+    """Serve verify again with every request profiled in the gunicorn workers, drive
+    it with the same mix for --profile-seconds, and write the merged call tree."""
+    from bench.profiling import write_report
+
+    folder = Path(scratch) / "profiles"
+    folder.mkdir()
+    port = free_port()
+    env = {**os.environ, **server_env, "BENCH_PROFILE_DIR": str(folder)}
+    with (Path(scratch) / "gunicorn-profile.log").open("w") as server_log:
+        server = subprocess.Popen(
+            [
+                str(Path(PYTHON).parent / "gunicorn"),
+                "icpportal.wsgi",
+                "-c",
+                str(ROOT / "bench" / "gunicorn_profile.py"),
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                str(options.workers),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{base}/bench/bare/", server)
+        log(f"Profiling verify under load in the workers ({options.profile_seconds} s)")
+        served = wrk(
+            "verify",
+            base,
+            options.profile_seconds,
+            options.connections,
+            {"BENCH_PEOPLE": str(people)},
+        )
+    finally:
+        server.terminate()  # the workers write their sessions as they exit
+        server.wait(timeout=60)
+    write_report(
+        folder,
+        options.profile,
+        f"POST /verify/ profiled in {options.workers} gunicorn workers under wrk "
+        f"(-c{options.connections}, the same mix), {served['requests']:,} requests "
+        "(pyinstrument, every request; the profiler itself slows them).",
+    )
+
+
 def measured(mode, url, seconds, connections, env, master):
     """One timed wrk run with the servers' CPU over it."""
     before = server_cpu(master)
@@ -227,6 +276,10 @@ def main():
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--profile", help="also profile verify in the workers under load; write here"
+    )
+    parser.add_argument("--profile-seconds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", help="write the figures here")
     options = parser.parse_args()
@@ -329,6 +382,8 @@ def main():
             for line in log_path.read_text().splitlines()
             if '"ERROR"' in line and "captcha.conf.settings" not in line
         )
+        if options.profile:
+            profile_under_load(options, server_env, scratch, 2 * filings)
 
     from django.db.models import Count
 
