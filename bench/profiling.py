@@ -12,6 +12,7 @@ from pyinstrument import Profiler
 from pyinstrument.renderers import ConsoleRenderer
 from pyinstrument.session import Session
 
+ROOT = Path(__file__).resolve().parents[1]
 collected = None
 
 
@@ -42,4 +43,6 @@ def write_report(folder, out, title):
     for session in sessions[1:]:
         merged = Session.combine(merged, session)
     text = ConsoleRenderer(unicode=True, color=False, show_all=False).render(merged)
+    # file names relative to the checkout, as the report is read anywhere
+    text = text.replace(f"{ROOT}/", "")
     Path(out).write_text(f"{title}\n\n{text}", encoding="utf-8")
