@@ -243,7 +243,9 @@ def _follow_up_done(request, filing):
 
 
 def _macro(request, filing):
-    macro = Macro.objects.filter(pk=request.POST.get("macro") or 0).first()
+    macro = Macro.objects.filter(
+        pk=request.POST.get("macro") or 0, is_active=True
+    ).first()
     if macro is None:
         raise casework.CaseRefused(_("Choose a macro."))
     done = casework.run_macro(macro, filing, request.user)

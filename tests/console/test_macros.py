@@ -229,3 +229,23 @@ def test_only_supervisors_edit_macros(login, agent, supervisor, auditor):
     response = login(supervisor).post(add, data)
     assert response.status_code == 302
     assert MacroStep.objects.get(macro__name_en="Resend").hours == 12
+
+
+def test_a_macro_that_is_not_offered_does_not_run(login, agent):
+    filing, _, _ = submitted_filing()
+    macro = standard("Customer never got the text")
+    macro.is_active = False
+    macro.save()
+    response = login(agent).post(
+        f"/admin/filings/filingapplication/{filing.pk}/case/macro/",
+        {"macro": macro.pk},
+        follow=True,
+    )
+    assert messages_of(response) == ["Choose a macro."]
+    assert not Note.objects.exists()
+    assert (
+        "Customer never got the text"
+        not in response.content.decode()
+        .split('class="module case-work"')[1]
+        .split("</section>")[0]
+    )
