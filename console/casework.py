@@ -11,7 +11,6 @@ one transaction per filing: a refused step undoes the ones before it.
 import datetime
 import string
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,12 +62,6 @@ def _case_of(locked):
     requests cannot both create it)."""
     case = Case.objects.select_related("owner").filter(filing=locked).first()
     return case or Case(filing=locked)
-
-
-def owner_of(filing):
-    """Who has the filing now, or None."""
-    case = Case.objects.select_related("owner").filter(filing=filing).first()
-    return case.owner if case else None
 
 
 def claim(filing, user, *, now=None):
@@ -358,7 +351,7 @@ def run_macro(macro, filing, user, *, now=None):
             data = {"reason": reason, "verification": None, "hours": step.hours}
             try:
                 said = overrides.MACRO_STEPS[step.action](locked, data, actor)
-            except (*overrides.REFUSALS, ValidationError) as exc:
+            except overrides.REFUSALS as exc:
                 raise MacroRefused(
                     _("“%(step)s” was refused: %(why)s Nothing was done.")
                     % {

@@ -11,20 +11,12 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from filings.models import FilingApplication, FilingStatus
+from filings.models import AppendOnlyModel, FilingApplication, FilingStatus
 
 # A follow-up is open while its filing is in one of these: the people have still to
 # verify, or the administration has still to decide. It is done when the agent marks
 # it or when the filing leaves them (returned, cancelled, approved, rejected).
 WAITING_STATUSES = (FilingStatus.PENDING_VERIFICATION, FilingStatus.UNDER_REVIEW)
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("Notes are append-only; they cannot be updated.")
-
-    def delete(self):
-        raise TypeError("Notes are append-only; they cannot be deleted.")
 
 
 class Case(models.Model):
@@ -62,7 +54,7 @@ class Case(models.Model):
         return str(self.filing)
 
 
-class Note(models.Model):
+class Note(AppendOnlyModel):
     """An internal note on a filing. Rows are only ever added."""
 
     filing = models.ForeignKey(
@@ -88,8 +80,6 @@ class Note(models.Model):
         verbose_name=_("written by the macro"),
     )
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("internal note")
@@ -98,14 +88,6 @@ class Note(models.Model):
 
     def __str__(self):
         return self.text[:60]
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise TypeError("Notes are append-only; they cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Notes are append-only; they cannot be deleted.")
 
 
 class FollowUp(models.Model):

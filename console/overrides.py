@@ -28,7 +28,12 @@ from verification.models import Verification, VerificationStatus
 BOTH = [ActionLocation.CHANGE_FORM, ActionLocation.CHANGE_LIST]
 FORM_ONLY = [ActionLocation.CHANGE_FORM]
 MAX_BULK = 500
-REFUSALS = (transitions.IllegalTransition, engine.StaffActionRefused, ValueError)
+REFUSALS = (
+    transitions.IllegalTransition,
+    engine.StaffActionRefused,
+    ValueError,
+    ValidationError,
+)
 
 
 class ReasonForm(forms.Form):
@@ -152,9 +157,6 @@ def _apply_all(modeladmin, request, filings, data, title, apply):
             note = apply(filing, data, actor)
         except REFUSALS as exc:
             refused.append((filing, refusal_text(filing, exc)))
-            continue
-        except ValidationError as exc:
-            refused.append((filing, " ".join(exc.messages)))
             continue
         done.append(filing)
         message = f"{title}: {data['reason']}"

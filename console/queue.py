@@ -72,7 +72,7 @@ class Row:
         # Time left first; then what has waited longest.
         if self.deadline is not None:
             return (0, self.deadline)
-        return (1, self.since or timezone.now())
+        return (1, self.since)  # returned, or a follow-up due: both set it
 
 
 @dataclass
@@ -144,34 +144,30 @@ def _candidates(now, filters, only):
     waiting = Verification.objects.filter(
         status=VerificationStatus.PENDING, filing__status=pending
     )
+
+    def people(reason, verifications):
+        """Rows for the pending people `verifications` selects, under `reason`."""
+        for pk, deadline, verification in read(
+            _scoped(verifications, "filing__", filters)
+            .order_by("filing__verification_deadline")
+            .values_list("filing_id", "filing__verification_deadline", "id")
+        ):
+            found = row(pk)
+            found.deadline = deadline
+            found.reasons.setdefault(reason, []).append(verification)
+
     if want(TEXT_FAILED):
         last_text = SmsMessage.objects.filter(verification=OuterRef("pk")).order_by(
             "-id"
         )
-        failed = (
-            _scoped(waiting, "filing__", filters)
-            .annotate(last_status=Subquery(last_text.values("status")[:1]))
-            .filter(last_status=SmsStatus.FAILED)
-            .order_by("filing__verification_deadline")
+        people(
+            TEXT_FAILED,
+            waiting.annotate(
+                last_status=Subquery(last_text.values("status")[:1])
+            ).filter(last_status=SmsStatus.FAILED),
         )
-        for pk, deadline, verification in read(
-            failed.values_list("filing_id", "filing__verification_deadline", "id")
-        ):
-            found = row(pk)
-            found.deadline = deadline
-            found.reasons.setdefault(TEXT_FAILED, []).append(verification)
     if want(ONE_FROM_LIMIT):
-        near = (
-            _scoped(waiting, "filing__", filters)
-            .filter(_limit_q())
-            .order_by("filing__verification_deadline")
-        )
-        for pk, deadline, verification in read(
-            near.values_list("filing_id", "filing__verification_deadline", "id")
-        ):
-            found = row(pk)
-            found.deadline = deadline
-            found.reasons.setdefault(ONE_FROM_LIMIT, []).append(verification)
+        people(ONE_FROM_LIMIT, waiting.filter(_limit_q()))
     if want(RETURNED):
         returned = FilingApplication.objects.filter(
             status=FilingStatus.RETURNED, updated_at__gte=now - RETURNED_WITHIN

@@ -566,7 +566,6 @@ def case_entry(story, event, who):
     """A case-work event (claims, follow-ups, macros) as a sentence."""
     data = event.data if isinstance(event.data, dict) else {}
     kind = event.event_type
-    reason = ""
     if kind == EventType.CLAIMED:
         sentence = _("%(who)s took the filing (“I have this”)") % {"who": who}
     elif kind == EventType.ASSIGNED:
@@ -607,7 +606,7 @@ def case_entry(story, event, who):
         english = (translation.get_language() or "").startswith("en")
         name = data.get("name_en" if english else "name_zh") or "—"
         sentence = _("%(who)s ran the macro “%(name)s”") % {"who": who, "name": name}
-    return Entry(event.created_at, _with_reason(sentence, reason), "case", order=0)
+    return Entry(event.created_at, sentence, "case", order=0)
 
 
 def note_entry(note):

@@ -442,15 +442,33 @@ class IcpNumberCounter(models.Model):
         return f"{self.province} {self.year}: {self.last_serial}"
 
 
-class AuditEventQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise TypeError("Audit events are append-only; they cannot be updated.")
+        raise TypeError(f"{self.model.__name__} rows are append-only; no updates.")
 
     def delete(self):
-        raise TypeError("Audit events are append-only; they cannot be deleted.")
+        raise TypeError(f"{self.model.__name__} rows are append-only; no deletes.")
 
 
-class AuditEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    """A record that is only ever added: saving it again, deleting it, or updating or
+    deleting through a queryset raises TypeError."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError(f"{type(self).__name__} rows are append-only; no changes.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(f"{type(self).__name__} rows are append-only; no deletes.")
+
+
+class AuditEvent(AppendOnlyModel):
     """One thing that happened to a filing. Rows are only ever added."""
 
     filing = models.ForeignKey(
@@ -481,8 +499,6 @@ class AuditEvent(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
 
-    objects = AuditEventQuerySet.as_manager()
-
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("audit event")
@@ -490,11 +506,3 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return str(self.get_event_type_display())
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise TypeError("Audit events are append-only; they cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Audit events are append-only; they cannot be deleted.")

@@ -136,3 +136,7 @@ def test_a_supervisor_assigns_from_the_filing_page(login, agent, supervisor, aud
     html = login(agent).get(change_url(filing)).content.decode()
     assert 'id="assign"' not in html  # agents do not assign
     assert 'id="release"' in html  # but release their own
+    refused = login(agent).post(
+        case_url(filing, "assign"), {"agent": agent.pk}, follow=True
+    )
+    assert messages_of(refused) == ["Your role does not allow this; ask a supervisor."]

@@ -9,8 +9,8 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.utils import timezone, translation
 
-from console import casework
-from console.models import FollowUp, Macro, MacroStep, Note
+from console import casework, overrides
+from console.models import FollowUp, Macro, MacroAction, MacroStep, Note
 from filings.models import AuditEvent, EventType, FilingStatus
 from tests.console.conftest import make_staff, messages_of
 from tests.factories import MacroFactory
@@ -104,6 +104,7 @@ def test_a_step_the_role_does_not_allow_refuses_the_whole_macro(agent, superviso
     ],
 )
 def test_each_step_needs_its_own_permission(action, permission):
+    assert set(MacroAction.values) == set(overrides.MACRO_STEPS)
     filing, _, _ = submitted_filing()
     macro = MacroFactory(steps=[(action, 24 if action == "extend_deadline" else None)])
     without = worker("without", [])
