@@ -70,24 +70,31 @@ SELECT g, g FROM generate_series(1, %(n)s) AS g;
 
 INSERT INTO verification_verification (id, filing_id, mobile, is_leader,
     is_administrator, status, failed_attempts, resends, code_hash, previous_code_hash,
-    code_issued_at, created_at, updated_at)
+    certificate_hashes, code_issued_at, created_at, updated_at)
 SELECT p.id, (p.id + 1) / 2, p.mobile, p.id %% 2 = 1, p.id %% 2 = 0, 'pending', 0, 0,
-       c.code_hash, '', now(), now(), now()
+       c.code_hash, '', c.certificate_hash, now(), now(), now()
 FROM filings_person p JOIN bench_codes c ON c.person_id = p.id
 """
 
 
 def fill(filings):
-    """`filings` pending filings of two people each; person p's code is %06d of p."""
+    """`filings` pending filings of two people each; person p's code and certificate
+    tail are both %06d of p."""
     from django.db import connection
 
-    from verification.codes import hash_code
+    from verification.codes import hash_certificate_tail, hash_code
 
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TEMP TABLE bench_codes (person_id int, code_hash text)")
+        cursor.execute(
+            "CREATE TEMP TABLE bench_codes "
+            "(person_id int, code_hash text, certificate_hash text)"
+        )
         with cursor.cursor.copy("COPY bench_codes FROM STDIN") as copy:
             for person in range(1, 2 * filings + 1):
-                copy.write_row((person, hash_code(f"{person:06d}")))
+                digits = f"{person:06d}"  # the code and the certificate tail
+                copy.write_row(
+                    (person, hash_code(digits), hash_certificate_tail(digits))
+                )
         params = {"n": filings}
         for statement in filter(None, (s.strip() for s in FILL_SQL.split(";"))):
             cursor.execute(statement, params)

@@ -11,6 +11,7 @@ data; verification codes of the demo come from it too (live codes use `secrets`)
 import datetime
 import math
 import random
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.management.color import no_style
@@ -38,7 +39,7 @@ from filings.models import (
     ServiceKind,
     Subject,
 )
-from verification import codes, messages
+from verification import codes, messages, moves
 from verification.models import (
     Attempt,
     AttemptAction,
@@ -558,13 +559,14 @@ class DemoGenerator:
             filing.change_scope,
             [s.kind for s in services],
         )
-        people = {}
+        people = defaultdict(moves.Verifier)
         if Role.LEADER in roles:
-            people.setdefault(leader.mobile, set()).add(Role.LEADER)
+            people[leader.mobile].add(Role.LEADER, leader.certificate_number)
         if Role.ADMINISTRATOR in roles:
             for service in services:
-                people.setdefault(service.administrator.mobile, set()).add(
-                    Role.ADMINISTRATOR
+                administrator = service.administrator
+                people[administrator.mobile].add(
+                    Role.ADMINISTRATOR, administrator.certificate_number
                 )
         if people:
             filing.verification_deadline = submitted + policy.window
@@ -597,12 +599,15 @@ class DemoGenerator:
             if people
             else None
         )
-        for index, (mobile, person_roles) in enumerate(people.items()):
+        for index, (mobile, verifier) in enumerate(people.items()):
             verification = Verification(
                 filing=filing,
                 mobile=mobile,
-                is_leader=Role.LEADER in person_roles,
-                is_administrator=Role.ADMINISTRATOR in person_roles,
+                is_leader=Role.LEADER in verifier.roles,
+                is_administrator=Role.ADMINISTRATOR in verifier.roles,
+                certificate_hashes=codes.certificate_hashes(
+                    verifier.certificate_numbers
+                ),
             )
             verification.created_at = submitted
             if status == FilingStatus.PENDING_VERIFICATION:

@@ -281,8 +281,9 @@ ALIYUN_SMS_ENDPOINT = env.str(
 )
 ALIYUN_SMS_TIMEOUT = env.float("ALIYUN_SMS_TIMEOUT", default=5.0)
 
-# Key of the HMAC that verification codes are stored under; derived from SECRET_KEY
-# when empty. Changing it invalidates every code that is out.
+# Key of the HMAC that verification codes and certificate tails are stored under;
+# derived from SECRET_KEY when empty. Changing it invalidates every code that is out
+# (then run manage.py rehash_certificates).
 VERIFICATION_CODE_SECRET = env.str("VERIFICATION_CODE_SECRET", default="")
 
 # Throttles on the verify and resend pages (README, "Throttles").

@@ -14,9 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import OuterRef, Q, StringAgg, Subquery, Value
-from django.db.models.functions import Right, Upper
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,9 +22,8 @@ from filings import policies, transitions
 from filings.models import FilingApplication, FilingStatus, Person, PolicyKey, Service
 from filings.privacy import mask_mobile
 from filings.validators import normalize_mobile
-from verification import codes, messages, moves, throttles
+from verification import codes, messages, moves, statements, throttles
 from verification.models import (
-    Attempt,
     AttemptAction,
     SmsKind,
     Verification,
@@ -50,16 +47,10 @@ class Channel:
     def name(self):
         return f"p:{self.province}" if self.province else "central"
 
-    def filing_filter(self, prefix="filing__"):
-        """A Q selecting the filings this channel serves."""
-        if self.province:
-            return Q(
-                **{
-                    f"{prefix}policy__in": PROVINCIAL_POLICIES,
-                    f"{prefix}province_id": self.province,
-                }
-            )
-        return Q(**{f"{prefix}policy__in": CENTRAL_POLICIES})
+    @property
+    def policies(self):
+        """The policies of the filings this channel serves."""
+        return PROVINCIAL_POLICIES if self.province else CENTRAL_POLICIES
 
 
 CENTRAL = Channel()
@@ -120,11 +111,13 @@ def _record(
     consecutive_failures=None,
 ):
     logger.info("%s on %s: %s (%s)", action, channel.name, outcome_status, reason)
-    Attempt.objects.create(
+    statements.for_connection().insert_attempt(
+        connections[DEFAULT_DB_ALIAS],
+        created_at=timezone.now(),
         action=action,
         channel=channel.name,
         mobile=mobile,
-        verification=match,
+        verification_id=match.pk if match else None,
         status=outcome_status,
         reason=reason,
         wrong_part=wrong_part,
@@ -163,23 +156,6 @@ def _throttle(action, channel, mobile, ip, user_agent):
     return Outcome(action, None, throttled=throttled)
 
 
-def _administrator_tails(mobile):
-    """An annotation: the certificate tails of the filing's administrators who use
-    `mobile`, comma-separated, so checking them costs no query of its own."""
-    return Subquery(
-        Service.objects.filter(
-            filings=OuterRef("filing_id"), administrator__mobile=mobile
-        )
-        .values("filings")
-        .annotate(
-            tails=StringAgg(
-                Upper(Right("administrator__certificate_number", 6)), Value(",")
-            )
-        )
-        .values("tails")
-    )
-
-
 def _lock_live(channel, mobile, now):
     """Lock the pending verifications of `mobile` on `channel` and their filings.
 
@@ -187,66 +163,40 @@ def _lock_live(channel, mobile, now):
     deadline sweep has not run. Returns (live verifications, expired ones). Each live
     verification carries `siblings`, every verification of its filing as locked here.
     """
-    pending = Verification.objects.filter(
-        channel.filing_filter(), mobile=mobile, status=VerificationStatus.PENDING
-    )
-    filings = {
-        filing.pk: filing
-        for filing in FilingApplication.objects.select_for_update(of=("self",))
-        .filter(pk__in=pending.values("filing_id"))
-        .select_related("subject__leader", "provider")
-        .order_by("pk")
-    }
-    # All of these filings' verifications: whether a verify completes its filing is
-    # then known without another query.
-    locked = list(
-        Verification.objects.select_for_update()
-        .filter(filing_id__in=filings)
-        .annotate(administrator_tails=_administrator_tails(mobile))
-        .order_by("pk")
-    )
-    siblings = {}
-    for verification in locked:
-        siblings.setdefault(verification.filing_id, []).append(verification)
+    db = connections[DEFAULT_DB_ALIAS]
     live, expired = [], []
-    for verification in locked:
-        if (
-            verification.mobile != mobile
-            or verification.status != VerificationStatus.PENDING
-        ):
+    for filing, verifications in statements.for_connection(db).lock_pending(
+        db, mobile, channel.policies, channel.province
+    ):
+        if filing.status != FilingStatus.PENDING_VERIFICATION:
             continue
-        verification.filing = filings[verification.filing_id]
-        verification.siblings = siblings[verification.filing_id]
-        if verification.filing.status != FilingStatus.PENDING_VERIFICATION:
-            continue
-        if verification.filing.verification_deadline <= now:
-            moves.expire_filing(verification.filing, now=now)
-            expired.append(verification)
+        mine = [
+            v
+            for v in verifications
+            if v.mobile == mobile and v.status == VerificationStatus.PENDING
+        ]
+        for verification in mine:
+            verification.siblings = verifications
+        if filing.verification_deadline <= now:
+            moves.expire_filing(filing, now=now)
+            expired.extend(mine)
         else:
-            live.append(verification)
+            live.extend(mine)
     return live, expired
 
 
-def _accepted_tails(verification):
-    """The certificate tails (last six, upper-case) that identify this person."""
-    accepted = set()
-    if verification.is_leader:
-        accepted.add(verification.filing.subject.leader.certificate_number[-6:].upper())
-    if verification.is_administrator and verification.administrator_tails:
-        accepted.update(verification.administrator_tails.split(","))
-    return accepted
+def _is_person(verification, cert):
+    """Whether `cert` is the certificate tail of (one of) this verification's person."""
+    return codes.certificate_matches(verification.certificate_hashes, cert)
 
 
 def _answer_without_pending(channel, mobile, code, cert, expired):
     """Status for a mobile with nothing pending: 21, 20, 0 or 4."""
     if expired:
         return messages.FAILED_CONTACT_PROVIDER, expired[0], "expired"
-    latest = (
-        Verification.objects.filter(channel.filing_filter(), mobile=mobile)
-        .select_related("filing__subject__leader")
-        .annotate(administrator_tails=_administrator_tails(mobile))
-        .order_by("-pk")
-        .first()
+    db = connections[DEFAULT_DB_ALIAS]
+    latest = statements.for_connection(db).latest(
+        db, mobile, channel.policies, channel.province
     )
     if latest is None:
         return messages.NOT_FOUND, None, "no_verification"
@@ -254,7 +204,7 @@ def _answer_without_pending(channel, mobile, code, cert, expired):
         return messages.FAILED_CONTACT_PROVIDER, latest, f"already_{latest.status}"
     if latest.status == VerificationStatus.CANCELLED:
         return messages.FAILED_TRY_AGAIN, latest, "cancelled"
-    if codes.code_matches(latest.code_hash, code) and cert in _accepted_tails(latest):
+    if codes.code_matches(latest.code_hash, code) and _is_person(latest, cert):
         return messages.ALREADY_VERIFIED, latest, "already_verified"
     return messages.NOT_FOUND, latest, "wrong_after_verified"
 
@@ -265,7 +215,7 @@ def _wrong_part(verification, code, cert):
     if code_right:
         return WrongPart.CERTIFICATE
     old_code = bool(code) and codes.code_matches(verification.previous_code_hash, code)
-    if cert in _accepted_tails(verification):
+    if _is_person(verification, cert):
         return WrongPart.OLD_CODE if old_code else WrongPart.CODE
     return WrongPart.CODE_AND_CERTIFICATE
 
@@ -369,7 +319,7 @@ def verify(channel, mobile, code, cert_last6, *, ip=None, user_agent="", now=Non
                 for v in live
                 if code
                 and codes.code_matches(v.code_hash, code)
-                and cert in _accepted_tails(v)
+                and _is_person(v, cert)
             ),
             None,
         )
@@ -437,7 +387,7 @@ def resend(channel, mobile, cert_last6, *, ip=None, user_agent="", now=None):
         if not live:
             status, reason = messages.NOTHING_PENDING, "nothing_pending"
         else:
-            matching = [v for v in live if cert and cert in _accepted_tails(v)]
+            matching = [v for v in live if _is_person(v, cert)]
             under_cap = [
                 v
                 for v in matching

@@ -6,6 +6,7 @@ The plain code exists in one place, the text of the SMS that carries it.
 import hmac
 import logging
 import secrets
+from collections import defaultdict
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -19,6 +20,7 @@ from verification.tasks import deliver_sms
 
 CODE_LENGTH = 6
 HASH_SALT = "icpportal.verification.code"
+CERTIFICATE_SALT = "icpportal.verification.certificate-tail"
 MAX_DRAWS = 50
 
 logger = logging.getLogger(__name__)
@@ -32,8 +34,83 @@ def generate_code():
 def hash_code(code):
     """HMAC-SHA256 of `code` under VERIFICATION_CODE_SECRET (or a key derived from
     SECRET_KEY when that is unset)."""
-    secret = settings.VERIFICATION_CODE_SECRET or settings.SECRET_KEY
-    return salted_hmac(HASH_SALT, code, secret=secret, algorithm="sha256").hexdigest()
+    return salted_hmac(
+        HASH_SALT, code, secret=_secret(), algorithm="sha256"
+    ).hexdigest()
+
+
+def _secret():
+    return settings.VERIFICATION_CODE_SECRET or settings.SECRET_KEY
+
+
+def hash_certificate_tail(tail):
+    """HMAC-SHA256 of a certificate number's last six characters (upper-cased),
+    under the same key as the codes but another salt."""
+    return salted_hmac(
+        CERTIFICATE_SALT, tail.upper(), secret=_secret(), algorithm="sha256"
+    ).hexdigest()
+
+
+def certificate_hashes(certificate_numbers):
+    """What a verification stores to recognise its person: the keyed hashes of the
+    last six characters of each certificate number that identifies them, sorted and
+    comma-separated. The digits themselves are never stored on the verification."""
+    tails = {number[-6:].upper() for number in certificate_numbers if number}
+    return ",".join(sorted(hash_certificate_tail(tail) for tail in tails))
+
+
+def certificate_matches(stored_hashes, tail):
+    """Whether typed certificate digits are one of a verification's stored tails."""
+    if not stored_hashes or not tail:
+        return False
+    typed = hash_certificate_tail(tail)
+    # Every stored hash is compared, so the time says nothing about which matched.
+    found = False
+    for stored in stored_hashes.split(","):
+        found |= hmac.compare_digest(stored, typed)
+    return found
+
+
+def rehash_certificates(verifications, *, batch_size=2000, progress=None):
+    """Write `certificate_hashes` afresh, from the people of their filings, for every
+    row of `verifications` (a queryset; the migration passes its historical model's).
+
+    For rows written without it, and after VERIFICATION_CODE_SECRET changes. Works
+    in batches of `batch_size` rows in primary-key order, calling `progress(done)`
+    after each; returns the number of rows written.
+    """
+    rows = verifications.model._base_manager.using(verifications.db)
+    done, last = 0, 0
+    while True:
+        ids = list(
+            verifications.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return done
+        last = ids[-1]
+        numbers = defaultdict(set)
+        leaders = rows.filter(pk__in=ids, is_leader=True).values_list(
+            "pk", "filing__subject__leader__certificate_number"
+        )
+        administrators = rows.filter(
+            pk__in=ids,
+            is_administrator=True,
+            filing__services__administrator__mobile=F("mobile"),
+        ).values_list("pk", "filing__services__administrator__certificate_number")
+        for pk, number in [*leaders, *administrators]:
+            numbers[pk].add(number)
+        rows.bulk_update(
+            [
+                rows.model(pk=pk, certificate_hashes=certificate_hashes(numbers[pk]))
+                for pk in ids
+            ],
+            ["certificate_hashes"],
+        )
+        done += len(ids)
+        if progress:
+            progress(done)
 
 
 def code_matches(stored_hash, code):

@@ -68,6 +68,18 @@ class Verification(models.Model):
             "from a wrong one. It is never accepted."
         ),
     )
+    # The check needs nothing but this row: no person, service or certificate
+    # number is read to tell whether typed digits are this person's.
+    certificate_hashes = models.TextField(
+        _("certificate hashes"),
+        blank=True,
+        db_default="",  # rows written by bulk SQL without it are filled by rehashing
+        editable=False,
+        help_text=_(
+            "Keyed hashes (HMAC-SHA256) of the last six characters of each "
+            "certificate number that identifies this person; never the characters."
+        ),
+    )
     code_issued_at = models.DateTimeField(
         _("code issued"), null=True, blank=True, editable=False
     )

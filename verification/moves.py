@@ -8,6 +8,7 @@ not the bare filing moves, for a filing that has (or gets) verifications.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
@@ -20,8 +21,21 @@ from verification import codes, messages
 from verification.models import SmsKind, Verification, VerificationStatus
 
 
+@dataclass
+class Verifier:
+    """One person who must verify: their roles, and the certificate numbers that
+    identify them (a leader and an administrator may share a mobile)."""
+
+    roles: set = field(default_factory=set)
+    certificate_numbers: set = field(default_factory=set)
+
+    def add(self, role, certificate_number):
+        self.roles.add(role)
+        self.certificate_numbers.add(certificate_number)
+
+
 def required_verifications(filing):
-    """The verifications a filing needs under its policy: {mobile: set of roles}.
+    """The verifications a filing needs under its policy: {mobile: Verifier}.
 
     Two roles with the same mobile are one person and so one verification.
     """
@@ -32,12 +46,16 @@ def required_verifications(filing):
         filing.change_scope,
         [service.kind for service in services],
     )
-    by_mobile = defaultdict(set)
+    by_mobile = defaultdict(Verifier)
     if Role.LEADER in roles:
-        by_mobile[filing.subject.leader.mobile].add(Role.LEADER)
+        leader = filing.subject.leader
+        by_mobile[leader.mobile].add(Role.LEADER, leader.certificate_number)
     if Role.ADMINISTRATOR in roles:
         for service in services:
-            by_mobile[service.administrator.mobile].add(Role.ADMINISTRATOR)
+            administrator = service.administrator
+            by_mobile[administrator.mobile].add(
+                Role.ADMINISTRATOR, administrator.certificate_number
+            )
     return dict(by_mobile)
 
 
@@ -78,11 +96,14 @@ def submit_filing(filing, *, actor=transitions.PROVIDER, now=None):
             Verification(
                 filing=locked,
                 mobile=mobile,
-                is_leader=Role.LEADER in roles,
-                is_administrator=Role.ADMINISTRATOR in roles,
+                is_leader=Role.LEADER in verifier.roles,
+                is_administrator=Role.ADMINISTRATOR in verifier.roles,
+                certificate_hashes=codes.certificate_hashes(
+                    verifier.certificate_numbers
+                ),
                 auto_resend_due_at=auto_resend_at,
             )
-            for mobile, roles in needed.items()
+            for mobile, verifier in needed.items()
         )
         _send_submission_messages(locked, created, now)
         return {"verifications": len(needed)}
