@@ -5,6 +5,7 @@ Each `normalize_*` function returns the canonical form or raises a Django
 """
 
 import datetime
+import functools
 import re
 import unicodedata
 
@@ -27,6 +28,13 @@ PERSONAL_CERTIFICATE_TYPES = frozenset(CertificateType.values) - {CertificateTyp
 def fold_width(value):
     """Full-width digits, letters and signs to their ASCII forms (NFKC)."""
     return unicodedata.normalize("NFKC", value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_assigned_mobile(digits):
+    """Whether 11 digits are in an assigned mobile range. Remembered: a request
+    checks the same number in the form and again in the engine."""
+    return phonenumbers.is_valid_number(phonenumbers.parse(digits, "CN"))
 
 
 def normalize_mobile(value):
@@ -53,8 +61,7 @@ def normalize_mobile(value):
             _("Enter a valid mainland China mobile number (11 digits starting 13–19)."),
             code="invalid",
         )
-    parsed = phonenumbers.parse(text, "CN")
-    if not phonenumbers.is_valid_number(parsed):
+    if not _is_assigned_mobile(text):
         raise ValidationError(
             _("%(number)s is not an assigned mainland China mobile range."),
             code="unassigned",

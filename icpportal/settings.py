@@ -12,6 +12,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from icpportal.cache import with_reused_clients
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -123,7 +125,10 @@ else:
             server_side_binding=True, prepare_threshold=5
         )
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Django's Redis backend, keeping one client per pool (icpportal/cache.py).
+CACHES = {
+    "default": with_reused_clients(env.cache("CACHE_URL", default="locmemcache://"))
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -8,6 +8,7 @@ from captcha.fields import CaptchaField
 from captcha.models import CaptchaStore
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -50,17 +51,37 @@ class SingleUseCaptchaField(CaptchaField):
         forms.MultiValueField.clean(self, value)
         key, answer = value[0], (value[1] or "").strip().lower()
         value[1] = ""
-        challenges = CaptchaStore.objects.filter(hashkey=key)
         if captcha_settings.CAPTCHA_TEST_MODE and answer == "passed":
-            challenges.delete()
+            _delete_challenge(key)
             return value
-        solved, _ = challenges.filter(
-            response=answer, expiration__gt=timezone.now()
-        ).delete()
-        if not solved:
-            challenges.delete()  # one attempt per picture, right or wrong
+        if not _delete_challenge(key, answer):
+            _delete_challenge(key)  # one attempt per picture, right or wrong
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return value
+
+
+def _delete_challenge(key, answer=None):
+    """Delete the challenge `key` (only if `answer` solves it and it is live, when
+    given); return whether a row went. One plain DELETE: the queryset's delete
+    collects related objects first, and a challenge has none."""
+    meta = CaptchaStore._meta
+    quote = connection.ops.quote_name
+
+    def column(name):
+        return quote(meta.get_field(name).column)
+
+    sql = (
+        f"DELETE FROM {quote(meta.db_table)} "  # noqa: S608
+        f"WHERE {column('hashkey')} = %s"
+    )
+    params = [key]
+    if answer is not None:
+        sql += f" AND {column('response')} = %s AND {column('expiration')} > %s"
+        expiration = meta.get_field("expiration")
+        params += [answer, expiration.get_db_prep_value(timezone.now(), connection)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount > 0
 
 
 class ApplicantForm(forms.Form):

@@ -18,10 +18,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def cache_down(settings):
-    # Nothing listens on port 1: every cache call is refused at once.
+    # Nothing listens on port 1: every cache call is refused at once. The backend
+    # is the one production gets for a redis:// CACHE_URL.
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "icpportal.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
         }
     }
