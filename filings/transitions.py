@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from filings import icp_numbers, policies
 from filings.models import ActorKind, AuditEvent, FilingApplication, FilingStatus
+from filings.statements import insert
 
 S = FilingStatus
 
@@ -103,15 +104,17 @@ def record_event(
     filing, actor, event_type, *, from_status="", to_status="", reason="", data=None
 ):
     """Append an audit event for `filing`. Call it inside the caller's transaction."""
-    return AuditEvent.objects.create(
-        filing=filing,
-        actor_kind=actor.kind,
-        staff_user=actor.user if actor.kind == ActorKind.STAFF else None,
-        event_type=event_type,
-        from_status=from_status,
-        to_status=to_status,
-        reason=reason,
-        data=data or {},
+    return insert(
+        AuditEvent(
+            filing=filing,
+            actor_kind=actor.kind,
+            staff_user=actor.user if actor.kind == ActorKind.STAFF else None,
+            event_type=event_type,
+            from_status=from_status,
+            to_status=to_status,
+            reason=reason,
+            data=data or {},
+        )
     )
 
 

@@ -21,9 +21,11 @@ from django.utils.translation import gettext as _
 from filings import policies, transitions
 from filings.models import FilingApplication, FilingStatus, Person, PolicyKey, Service
 from filings.privacy import mask_mobile
+from filings.statements import insert
 from filings.validators import normalize_mobile
 from verification import codes, messages, moves, statements, throttles
 from verification.models import (
+    Attempt,
     AttemptAction,
     SmsKind,
     Verification,
@@ -111,19 +113,19 @@ def _record(
     consecutive_failures=None,
 ):
     logger.info("%s on %s: %s (%s)", action, channel.name, outcome_status, reason)
-    statements.for_connection().insert_attempt(
-        connections[DEFAULT_DB_ALIAS],
-        created_at=timezone.now(),
-        action=action,
-        channel=channel.name,
-        mobile=mobile,
-        verification_id=match.pk if match else None,
-        status=outcome_status,
-        reason=reason,
-        wrong_part=wrong_part,
-        consecutive_failures=consecutive_failures,
-        ip=ip or None,
-        user_agent=(user_agent or "")[:512],
+    insert(
+        Attempt(
+            action=action,
+            channel=channel.name,
+            mobile=mobile,
+            verification=match,
+            status=outcome_status,
+            reason=reason,
+            wrong_part=wrong_part,
+            consecutive_failures=consecutive_failures,
+            ip=ip or None,
+            user_agent=(user_agent or "")[:512],
+        )
     )
 
 
@@ -221,12 +223,8 @@ def _wrong_part(verification, code, cert):
 
 
 def _mark_verified(verification, now):
-    Verification.objects.filter(pk=verification.pk).update(
-        status=VerificationStatus.VERIFIED,
-        verified_at=now,
-        failed_attempts=0,
-        first_attempt_at=moves.first_attempt(now),
-        updated_at=now,
+    statements.for_connection().mark_verified(
+        connections[DEFAULT_DB_ALIAS], verification, now
     )
     verification.status = VerificationStatus.VERIFIED
     transitions.record_event(
@@ -263,10 +261,8 @@ def _count_failure(live, now):
         verification.failed_attempts += 1
         limit = policies.get_policy(verification.filing.policy).failure_limit
         if verification.failed_attempts < limit:
-            Verification.objects.filter(pk=verification.pk).update(
-                failed_attempts=verification.failed_attempts,
-                first_attempt_at=moves.first_attempt(now),
-                updated_at=now,
+            statements.for_connection().count_failed_attempt(
+                connections[DEFAULT_DB_ALIAS], verification, now
             )
         else:
             # The count and the failure land in one statement.

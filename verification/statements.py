@@ -1,48 +1,14 @@
-"""The statements of the verify and resend path, composed once per database connection.
-
-A queryset builds its SQL anew on every call, and on this path that was most of a
-verify's CPU. These statements are written once from the models' own table and column
-names; their rows come back as model instances with the database's converters applied,
-as a queryset's would, and their parameters are prepared by the models' fields.
+"""The statements of the verify and resend path, composed once per database
+connection (see `filings.statements`): the lock step, the look-up of a mobile with
+nothing pending, and the two updates a verify's outcome writes.
 
 Locking: `lock_pending` locks each filing before its verifications, in filing order,
 in one statement; the filing transitions and the deadline sweep take the same order.
 """
 
-import weakref
-
-from django.db import DEFAULT_DB_ALIAS, connections
-
 from filings.models import FilingApplication
-from verification.models import Attempt, Verification, VerificationStatus
-
-
-class Columns:
-    """A model's concrete columns under a table alias in a hand-written statement."""
-
-    def __init__(self, db, model, alias):
-        quote = db.ops.quote_name
-        self.model = model
-        self.alias = db.alias
-        self.fields = model._meta.concrete_fields
-        self.width = len(self.fields)
-        self.select = ", ".join(f"{alias}.{quote(f.column)}" for f in self.fields)
-        self.converters = []
-        for position, field in enumerate(self.fields):
-            column = field.get_col(model._meta.db_table)
-            found = db.ops.get_db_converters(column) + column.get_db_converters(db)
-            if found:
-                self.converters.append((position, column, found))
-
-    def load(self, db, row, start=0):
-        """The instance held by `row[start:start + width]`."""
-        values = list(row[start : start + self.width])
-        for position, column, converters in self.converters:
-            value = values[position]
-            for convert in converters:
-                value = convert(value, column, db)
-            values[position] = value
-        return self.model.from_db(self.alias, None, values)
+from filings.statements import Columns, composed
+from verification.models import Verification, VerificationStatus
 
 
 class Statements:
@@ -75,13 +41,19 @@ class Statements:
                 f"JOIN {filings} f ON f.id = v.filing_id "
                 f"WHERE v.mobile = %s AND {channel} ORDER BY v.id DESC LIMIT 1"
             )
-        self.attempt_fields = [
-            field for field in Attempt._meta.concrete_fields if not field.primary_key
-        ]
-        self._insert_attempt = (
-            f"INSERT INTO {quote(Attempt._meta.db_table)} "  # noqa: S608
-            f"({', '.join(quote(f.column) for f in self.attempt_fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(self.attempt_fields))})"
+        table = f"UPDATE {verifications} SET "  # noqa: S608
+        column = {f.attname: quote(f.column) for f in Verification._meta.fields}
+        first_attempt = (
+            f"{column['first_attempt_at']} = COALESCE({column['first_attempt_at']}, %s)"
+        )
+        self._verified = (
+            f"{table}{column['status']} = %s, {column['verified_at']} = %s, "
+            f"{column['failed_attempts']} = 0, {first_attempt}, "
+            f"{column['updated_at']} = %s WHERE {column['id']} = %s"
+        )
+        self._failed_attempt = (
+            f"{table}{column['failed_attempts']} = %s, {first_attempt}, "
+            f"{column['updated_at']} = %s WHERE {column['id']} = %s"
         )
 
     def lock_pending(self, db, mobile, policies, province):
@@ -120,24 +92,26 @@ class Statements:
             row = cursor.fetchone()
         return self.verification.load(db, row) if row else None
 
-    def insert_attempt(self, db, **values):
-        """Write one Attempt from its field values (`created_at` included)."""
-        params = [
-            field.get_db_prep_save(values.get(field.attname), db)
-            for field in self.attempt_fields
-        ]
+    def mark_verified(self, db, verification, now):
+        """Record a verification as verified at `now` (its failures count no more;
+        a first attempt is kept, else this is it)."""
+        when = db.ops.adapt_datetimefield_value(now)
         with db.cursor() as cursor:
-            cursor.execute(self._insert_attempt, params)
+            cursor.execute(
+                self._verified,
+                [VerificationStatus.VERIFIED, when, when, when, verification.pk],
+            )
 
-
-_composed = weakref.WeakKeyDictionary()
+    def count_failed_attempt(self, db, verification, now):
+        """Store a verification's `failed_attempts` after one more wrong entry."""
+        when = db.ops.adapt_datetimefield_value(now)
+        with db.cursor() as cursor:
+            cursor.execute(
+                self._failed_attempt,
+                [verification.failed_attempts, when, when, verification.pk],
+            )
 
 
 def for_connection(db=None):
-    """The statements for `db` (by default the current default connection)."""
-    db = db or connections[DEFAULT_DB_ALIAS]
-    try:
-        return _composed[db]
-    except KeyError:
-        statements = _composed[db] = Statements(db)
-        return statements
+    """The path's statements for `db` (by default the current default connection)."""
+    return composed(Statements, db)

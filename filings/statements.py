@@ -1,0 +1,145 @@
+"""Statements composed once per database connection, for the request that the system
+exists to serve (a verify) and the records it writes.
+
+A queryset builds its SQL anew on every call, and on the verify path that was most of
+the CPU. What is here is written once from the models' own table and column names:
+rows come back as model instances with the database's converters applied, as from a
+queryset, and values go in prepared by the models' fields, as in `save()`.
+"""
+
+import weakref
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models.expressions import DatabaseDefault
+
+# Values of these fields reach the database driver as they are; the others (dates,
+# JSON, addresses...) are prepared by their field, as `save()` does.
+AS_IS = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "BigIntegerField",
+        "BooleanField",
+        "CharField",
+        "ForeignKey",
+        "IntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SmallIntegerField",
+        "TextField",
+    }
+)
+
+
+def default_connection():
+    """The current thread's default database connection (the wrapper itself)."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+_composed = weakref.WeakKeyDictionary()
+
+
+def composed(build, db=None):
+    """`build(db)`, made once per connection (a connection is one vendor and one
+    thread) and kept for the connection's life."""
+    db = db or default_connection()
+    kept = _composed.setdefault(db, {})
+    try:
+        return kept[build]
+    except KeyError:
+        made = kept[build] = build(db)
+        return made
+
+
+class Columns:
+    """A model's concrete columns under a table alias in a hand-written SELECT."""
+
+    def __init__(self, db, model, alias):
+        quote = db.ops.quote_name
+        self.model = model
+        self.alias = db.alias
+        self.fields = model._meta.concrete_fields
+        self.width = len(self.fields)
+        self.select = ", ".join(f"{alias}.{quote(f.column)}" for f in self.fields)
+        self.converters = []
+        for position, field in enumerate(self.fields):
+            column = field.get_col(model._meta.db_table)
+            found = db.ops.get_db_converters(column) + column.get_db_converters(db)
+            if found:
+                self.converters.append((position, column, found))
+
+    def load(self, db, row, start=0):
+        """The instance held by `row[start:start + width]`."""
+        values = list(row[start : start + self.width])
+        for position, column, converters in self.converters:
+            value = values[position]
+            for convert in converters:
+                value = convert(value, column, db)
+            values[position] = value
+        return self.model.from_db(self.alias, None, values)
+
+
+class Insert:
+    """The INSERT of one row of `model`, every concrete field but the primary key."""
+
+    def __init__(self, db, model):
+        quote = db.ops.quote_name
+        meta = model._meta
+        self.fields = [f for f in meta.concrete_fields if not f.primary_key]
+        self.prepared = {
+            position
+            for position, field in enumerate(self.fields)
+            if field.get_internal_type() not in AS_IS
+        }
+        self.returning = db.features.can_return_columns_from_insert
+        self.sql = (
+            f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608
+            f"({', '.join(quote(f.column) for f in self.fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(self.fields))})"
+        )
+        if self.returning:
+            self.sql += f" RETURNING {quote(meta.pk.column)}"
+
+    def run(self, db, instance):
+        params = []
+        for position, field in enumerate(self.fields):
+            value = field.pre_save(instance, True)  # auto_now_add fills its time
+            if isinstance(value, DatabaseDefault):
+                value = field.db_default  # a literal: the models here use no others
+            if position in self.prepared:
+                value = field.get_db_prep_save(value, db)
+            params.append(value)
+        with db.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            return cursor.fetchone()[0] if self.returning else cursor.lastrowid
+
+
+def insert(instance):
+    """Write a new model instance in one composed INSERT and give it its primary key.
+
+    Like `save()` for a new row, without its signals (none of the models written
+    this way has receivers) and without re-reading database defaults.
+    """
+    model = type(instance)
+    db = default_connection()
+    statement = composed(_insert_for(model), db)
+    instance.pk = statement.run(db, instance)
+    instance._state.adding = False
+    instance._state.db = db.alias
+    return instance
+
+
+_insert_builders = {}
+
+
+def _insert_for(model):
+    """One builder per model, so that `composed` keeps one Insert per model."""
+    try:
+        return _insert_builders[model]
+    except KeyError:
+
+        def build(db):
+            return Insert(db, model)
+
+        builder = _insert_builders[model] = build
+        return builder
