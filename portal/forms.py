@@ -84,22 +84,27 @@ def _delete_challenge(key, answer=None):
         return cursor.rowcount > 0
 
 
+def _captcha_field():
+    field = SingleUseCaptchaField(
+        label=_("Captcha"),
+        error_messages={
+            "required": MESSAGES["captcha_required"],
+            "invalid": MESSAGES["captcha_invalid"],
+        },
+    )
+    field.widget.widgets[1].attrs["aria-label"] = _("Characters in the picture")
+    return field
+
+
 class ApplicantForm(forms.Form):
     """Common parts: the one-time submission token and the captcha."""
 
     submission = forms.CharField(widget=forms.HiddenInput, required=False)
+    # Declared once: each form gets its own copy, as of every declared field.
+    captcha = _captcha_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        captcha = SingleUseCaptchaField(
-            label=_("Captcha"),
-            error_messages={
-                "required": MESSAGES["captcha_required"],
-                "invalid": MESSAGES["captcha_invalid"],
-            },
-        )
-        captcha.widget.widgets[1].attrs["aria-label"] = _("Characters in the picture")
-        self.fields["captcha"] = captcha
         if not self.is_bound:
             self.initial.setdefault("submission", secrets.token_urlsafe(16))
 
