@@ -9,6 +9,7 @@ Parts (each in its own process, against the local PostgreSQL and Redis):
   seed      seed_demo 100,000 filings
 
     .venv/bin/python bench/run.py [--quick] [--only sql,verify,...]
+    .venv/bin/python bench/run.py --from-json bench/results/report.json
         [--report bench/results/report.md]
 
 --quick shrinks every size (for trying the bench, not for the report of record).
@@ -212,7 +213,10 @@ def report(results, facts, sizes, mode):
             f"CPU per verify / django-otp's: **{v['cpu_ratio_to_peer']:.2f}**, the "
             "median of the rounds' ratios ("
             + ", ".join(f"{r:.2f}" for r in v.get("cpu_ratio_to_peer_rounds", []))
-            + f"; goal <= {GOALS['cpu_to_peer']}, stretch 0.5); bare / verify CPU: "
+            + f"; goal <= {GOALS['cpu_to_peer']}, stretch 0.5); the ratio of the two "
+            f"medians is {verify['cpu_ms_per_request'] / peer['cpu_ms_per_request']:.2f}"
+            " (the machine's speed changes between rounds move it more); bare / "
+            "verify CPU: "
             f"{v['cpu_ratio_bare']:.2f}; verify/bare throughput: {v['ratio']:.2f}. "
             f"Answers recorded (MIIT status: count): {v['answers']}. "
             f"Errors logged by the server: {v['server_errors_logged']}.",
@@ -361,8 +365,21 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", default=",".join(PARTS))
     parser.add_argument("--report", default=str(ROOT / "bench/results/report.md"))
+    parser.add_argument(
+        "--from-json",
+        metavar="REPORT_JSON",
+        help="write the report again from a run's report.json, running nothing",
+    )
     options = parser.parse_args()
     Path(options.report).parent.mkdir(parents=True, exist_ok=True)
+    if options.from_json:
+        saved = json.loads(Path(options.from_json).read_text())
+        text = report(
+            saved["results"], saved["machine"], SIZES[saved["mode"]], saved["mode"]
+        )
+        Path(options.report).write_text(text + "\n", encoding="utf-8")
+        log(f"Report written to {options.report} from {options.from_json}")
+        return
     parts = [p.strip() for p in options.only.split(",") if p.strip()]
     unknown = set(parts) - set(PARTS)
     if unknown:
