@@ -92,15 +92,18 @@ class Insert:
             if field.get_internal_type() not in AS_IS
         }
         self.returning = db.features.can_return_columns_from_insert
-        self.sql = (
+        # Without RETURNING: for a row whose key nobody reads back (see Writes).
+        self.sql_without_key = (
             f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608
             f"({', '.join(quote(f.column) for f in self.fields)}) "
             f"VALUES ({', '.join(['%s'] * len(self.fields))})"
         )
+        self.sql = self.sql_without_key
         if self.returning:
             self.sql += f" RETURNING {quote(meta.pk.column)}"
 
-    def run(self, db, instance):
+    def params(self, db, instance):
+        """The values of `instance`'s row, prepared as `save()` prepares them."""
         params = []
         for position, field in enumerate(self.fields):
             value = field.pre_save(instance, True)  # auto_now_add fills its time
@@ -109,6 +112,10 @@ class Insert:
             if position in self.prepared:
                 value = field.get_db_prep_save(value, db)
             params.append(value)
+        return params
+
+    def run(self, db, instance):
+        params = self.params(db, instance)
         with db.cursor() as cursor:
             cursor.execute(self.sql, params)
             return cursor.fetchone()[0] if self.returning else cursor.lastrowid
@@ -127,6 +134,51 @@ def insert(instance):
     instance._state.adding = False
     instance._state.db = db.alias
     return instance
+
+
+class Writes:
+    """Writes inside one transaction whose results nobody reads, sent together.
+
+    On PostgreSQL they go as one statement (each but the last in a data-modifying
+    WITH), one round trip and one statement's overhead instead of several; elsewhere
+    one after the other. Nothing is written until `send()`, which the caller runs
+    before its transaction commits; if the transaction fails first, nothing was sent.
+    The writes must not depend on each other: on PostgreSQL they all see the rows as
+    they were before the statement.
+    """
+
+    def __init__(self, db=None):
+        self.db = db or default_connection()
+        self.pending = []
+
+    def execute(self, sql, params):
+        """Add one statement (no rows wanted back)."""
+        self.pending.append((sql, params))
+
+    def insert(self, instance):
+        """Add the INSERT of a new `instance`; it gets no primary key back."""
+        statement = composed(_insert_for(type(instance)), self.db)
+        self.pending.append(
+            (statement.sql_without_key, statement.params(self.db, instance))
+        )
+        return instance
+
+    def send(self):
+        """Write everything added so far."""
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        if self.db.vendor == "postgresql":
+            *first, (last_sql, last_params) = pending
+            sql = "".join(
+                f"{'WITH' if i == 0 else ','} w{i} AS ({statement}) "
+                for i, (statement, _) in enumerate(first)
+            )
+            params = [value for _, values in first for value in values]
+            pending = [(sql + last_sql, [*params, *last_params])]
+        with self.db.cursor() as cursor:
+            for sql, params in pending:
+                cursor.execute(sql, params)
 
 
 _insert_builders = {}

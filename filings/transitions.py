@@ -101,10 +101,22 @@ class IllegalTransition(Exception):
 
 
 def record_event(
-    filing, actor, event_type, *, from_status="", to_status="", reason="", data=None
+    filing,
+    actor,
+    event_type,
+    *,
+    from_status="",
+    to_status="",
+    reason="",
+    data=None,
+    writes=None,
 ):
-    """Append an audit event for `filing`. Call it inside the caller's transaction."""
-    return insert(
+    """Append an audit event for `filing`. Call it inside the caller's transaction.
+
+    With `writes` (a `filings.statements.Writes`), the event is added to them and
+    written when they are sent, still in the caller's transaction.
+    """
+    return (writes.insert if writes else insert)(
         AuditEvent(
             filing=filing,
             actor_kind=actor.kind,

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from filings import policies, transitions
 from filings.models import FilingApplication, FilingStatus, Person, PolicyKey, Service
 from filings.privacy import mask_mobile
-from filings.statements import insert
+from filings.statements import Writes, insert
 from filings.validators import normalize_mobile
 from verification import codes, messages, moves, statements, throttles
 from verification.models import (
@@ -111,9 +111,10 @@ def _record(
     match,
     wrong_part="",
     consecutive_failures=None,
+    writes=None,
 ):
     logger.info("%s on %s: %s (%s)", action, channel.name, outcome_status, reason)
-    insert(
+    (writes.insert if writes else insert)(
         Attempt(
             action=action,
             channel=channel.name,
@@ -222,18 +223,18 @@ def _wrong_part(verification, code, cert):
     return WrongPart.CODE_AND_CERTIFICATE
 
 
-def _mark_verified(verification, now):
-    statements.for_connection().mark_verified(
-        connections[DEFAULT_DB_ALIAS], verification, now
-    )
+def _mark_verified(verification, now, writes):
+    statements.for_connection(writes.db).mark_verified(writes, verification, now)
     verification.status = VerificationStatus.VERIFIED
     transitions.record_event(
         verification.filing,
         transitions.APPLICANT,
         "verified",
         data={"verification": verification.pk, "roles": verification.roles},
+        writes=writes,
     )
     if all(v.status == VerificationStatus.VERIFIED for v in verification.siblings):
+        writes.send()  # the filing's own events come after this one
         moves.complete_verification(
             verification.filing, locked_verifications=verification.siblings
         )
@@ -254,15 +255,15 @@ def _counts(verification, code):
     return bool(code) and codes.code_matches(verification.code_hash, code)
 
 
-def _count_failure(live, now):
+def _count_failure(live, now, writes):
     """One more failed attempt on each live verification; fail those at the limit."""
     failed = []
     for verification in live:
         verification.failed_attempts += 1
         limit = policies.get_policy(verification.filing.policy).failure_limit
         if verification.failed_attempts < limit:
-            statements.for_connection().count_failed_attempt(
-                connections[DEFAULT_DB_ALIAS], verification, now
+            statements.for_connection(writes.db).count_failed_attempt(
+                writes, verification, now
             )
         else:
             # The count and the failure land in one statement.
@@ -309,6 +310,9 @@ def verify(channel, mobile, code, cert_last6, *, ip=None, user_agent="", now=Non
             _record(action, channel, mobile, status, reason, ip, user_agent, match)
             return Outcome(action, status, verifications=[match] if match else [])
 
+        # The outcome's own writes and the attempt go to the database together.
+        writes = Writes()
+
         match = next(
             (
                 v
@@ -322,7 +326,7 @@ def verify(channel, mobile, code, cert_last6, *, ip=None, user_agent="", now=Non
         counted = [] if match else [v for v in live if _counts(v, code)]
         wrong_part, failures = "", None
         if match:
-            status = _mark_verified(match, now)
+            status = _mark_verified(match, now, writes)
             reason = "verified"
             matched = [match]
         elif not counted:
@@ -336,7 +340,7 @@ def verify(channel, mobile, code, cert_last6, *, ip=None, user_agent="", now=Non
             ).update(first_attempt_at=now)
         else:
             wrong_part = _wrong_part(counted[0], code, cert)
-            failed = _count_failure(counted, now)
+            failed = _count_failure(counted, now, writes)
             failures = counted[0].failed_attempts
             status = (
                 messages.FAILED_CONTACT_PROVIDER
@@ -362,7 +366,9 @@ def verify(channel, mobile, code, cert_last6, *, ip=None, user_agent="", now=Non
             match,
             wrong_part=wrong_part,
             consecutive_failures=failures,
+            writes=writes,
         )
+        writes.send()
     return Outcome(action, status, verifications=matched)
 
 

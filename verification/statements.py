@@ -92,24 +92,24 @@ class Statements:
             row = cursor.fetchone()
         return self.verification.load(db, row) if row else None
 
-    def mark_verified(self, db, verification, now):
-        """Record a verification as verified at `now` (its failures count no more;
-        a first attempt is kept, else this is it)."""
-        when = db.ops.adapt_datetimefield_value(now)
-        with db.cursor() as cursor:
-            cursor.execute(
-                self._verified,
-                [VerificationStatus.VERIFIED, when, when, when, verification.pk],
-            )
+    def mark_verified(self, writes, verification, now):
+        """Add to `writes` (a `filings.statements.Writes`): a verification verified
+        at `now` (its failures count no more; a first attempt is kept, else this is
+        it)."""
+        when = writes.db.ops.adapt_datetimefield_value(now)
+        writes.execute(
+            self._verified,
+            [VerificationStatus.VERIFIED, when, when, when, verification.pk],
+        )
 
-    def count_failed_attempt(self, db, verification, now):
-        """Store a verification's `failed_attempts` after one more wrong entry."""
-        when = db.ops.adapt_datetimefield_value(now)
-        with db.cursor() as cursor:
-            cursor.execute(
-                self._failed_attempt,
-                [verification.failed_attempts, when, when, verification.pk],
-            )
+    def count_failed_attempt(self, writes, verification, now):
+        """Add to `writes`: store a verification's `failed_attempts` after one more
+        wrong entry."""
+        when = writes.db.ops.adapt_datetimefield_value(now)
+        writes.execute(
+            self._failed_attempt,
+            [verification.failed_attempts, when, when, verification.pk],
+        )
 
 
 def for_connection(db=None):
