@@ -1,7 +1,6 @@
 """The applicant pages: central and provincial verify/resend, the province directory,
 and "where is my filing"."""
 
-import contextlib
 import json
 import logging
 
@@ -25,7 +24,6 @@ from verification.models import AttemptAction
 
 logger = logging.getLogger(__name__)
 
-SUBMISSION_TTL = 3600
 # A page's state (see ChannelFormView): a signed cookie scoped to the page's path,
 # good for an hour.
 STATE_COOKIE = "portal_state"
@@ -105,10 +103,6 @@ def banner(action, result):
     return {"style": style, "status": status, "text": table[status].text(language)}
 
 
-def _submission_key(token):
-    return f"portal:submission:{token}"
-
-
 @method_decorator(never_cache, name="dispatch")  # it shows what the person typed
 class ChannelFormView(View):
     """A verify or resend page on a channel, with post/redirect/get.
@@ -118,7 +112,8 @@ class ChannelFormView(View):
     The state thus travels with the browser: the redirect may land on any web
     process or node, whatever the cache, and the public pages never touch the
     session table. Each rendered form carries a one-time token, so a double-click or
-    a reloaded POST is processed only once.
+    a reloaded POST is processed only once: the attempt it writes holds the token,
+    which the database keeps unique.
     """
 
     action = None
@@ -186,6 +181,11 @@ class ChannelFormView(View):
             return self._render(request, province, self._refreshed(request.POST))
         form = self.form_class(request.POST)
         if not form.is_valid():
+            if "captcha" in form.errors and actions.submission_processed(
+                form.cleaned_data.get("submission")
+            ):
+                # Sent again: its picture went with the first sending.
+                return self._sent_again(request)
             if "captcha" in form.errors and form.cleaned_data.get("mobile"):
                 channel = actions.Channel(province) if province else actions.CENTRAL
                 actions.record_wrong_picture(
@@ -210,17 +210,11 @@ class ChannelFormView(View):
                 answer.attrs["aria-describedby"] = "id_captcha_error"
             province = _province_or_404(province) if province else None
             return self._render(request, province, form)
-        if self._seen_before(form.cleaned_data.get("submission")):
-            logger.info("A form was sent again; it was processed the first time.")
-            return _redirect_see_other(request.path)
         channel = actions.Channel(province) if province else actions.CENTRAL
         try:
             outcome = self.run(channel, form.cleaned_data, request)
-        except Exception:
-            # Nothing was processed (the transaction rolled back): the same form,
-            # sent again, must be processed then.
-            self._forget(form.cleaned_data.get("submission"))
-            raise
+        except actions.SentAgain:
+            return self._sent_again(request)
         result = {"status": outcome.status}
         if outcome.throttled:
             result = {"status": None, "retry_after": outcome.throttled.retry_after}
@@ -239,23 +233,11 @@ class ChannelFormView(View):
         return self.form_class(initial=initial)
 
     @staticmethod
-    def _seen_before(token):
-        """Whether this one-time form token was processed already (and mark it so).
-        Without a cache it cannot be told; the single-use captcha still stops a
-        second processing."""
-        if not token:
-            return False
-        try:
-            return not cache.add(_submission_key(token), 1, SUBMISSION_TTL)
-        except throttles.CACHE_ERRORS:
-            return False
-
-    @staticmethod
-    def _forget(token):
-        """Unmark a token whose processing failed, so that it counts as new."""
-        if token:
-            with contextlib.suppress(*throttles.CACHE_ERRORS):
-                cache.delete(_submission_key(token))
+    def _sent_again(request):
+        """A form processed before: to the page, which shows the first answer (its
+        cookie came with the first response)."""
+        logger.info("A form was sent again; it was processed the first time.")
+        return _redirect_see_other(request.path)
 
     def run(self, channel, data, request):
         raise NotImplementedError
@@ -274,6 +256,7 @@ class VerifyView(ChannelFormView):
             data["cert_last6"],
             ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            submission=data.get("submission", ""),
         )
 
 
@@ -290,6 +273,7 @@ class ResendView(ChannelFormView):
             data["cert_last6"],
             ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            submission=data.get("submission", ""),
         )
 
 

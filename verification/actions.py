@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +25,7 @@ from filings.statements import Writes, insert
 from filings.validators import normalize_mobile
 from verification import codes, messages, moves, statements, throttles
 from verification.models import (
+    SUBMISSION_TOKEN_LENGTH,
     Attempt,
     AttemptAction,
     SmsKind,
@@ -56,6 +57,22 @@ class Channel:
 
 
 CENTRAL = Channel()
+
+
+class SentAgain(Exception):
+    """The form behind this call (its one-time token) was processed already: nothing
+    was done this time."""
+
+
+def submission_processed(token):
+    """Whether a call with this one-time form token was processed (its attempt is on
+    record)."""
+    return bool(token) and Attempt.objects.filter(submission=token).exists()
+
+
+def _once(token):
+    """A usable one-time token: empty if there is none or it is too long to keep."""
+    return token if token and len(token) <= SUBMISSION_TOKEN_LENGTH else ""
 
 
 @dataclass
@@ -112,6 +129,7 @@ def _record(
     wrong_part="",
     consecutive_failures=None,
     writes=None,
+    submission="",
 ):
     logger.info("%s on %s: %s (%s)", action, channel.name, outcome_status, reason)
     (writes.insert if writes else insert)(
@@ -126,6 +144,7 @@ def _record(
             consecutive_failures=consecutive_failures,
             ip=ip or None,
             user_agent=(user_agent or "")[:512],
+            submission=submission,
         )
     )
 
@@ -149,14 +168,35 @@ def record_wrong_picture(action, channel, mobile, *, ip=None, user_agent=""):
     )
 
 
-def _throttle(action, channel, mobile, ip, user_agent):
+def _throttle(action, channel, mobile, ip, user_agent, submission):
     """Count the request; if it is over a limit, record it and return the Outcome."""
     throttled = throttles.hit(action, mobile=mobile, ip=ip)
     if not throttled:
         return None
     reason = f"throttled_{throttled.scope}"
-    _record(action, channel, mobile, None, reason, ip, user_agent, None)
+    _record(
+        action,
+        channel,
+        mobile,
+        None,
+        reason,
+        ip,
+        user_agent,
+        None,
+        submission=submission,
+    )
     return Outcome(action, None, throttled=throttled)
+
+
+def _processed_once(run, submission):
+    """Run `run()`; if its attempt cannot be written because this one-time token's
+    is on record already, raise SentAgain (what `run` did was rolled back)."""
+    try:
+        return run()
+    except IntegrityError:
+        if submission_processed(submission):
+            raise SentAgain from None
+        raise
 
 
 def _lock_live(channel, mobile, now):
@@ -287,16 +327,40 @@ def _count_failure(live, now, writes):
     return failed
 
 
-def verify(channel, mobile, code, cert_last6, *, ip=None, user_agent="", now=None):
+def verify(
+    channel,
+    mobile,
+    code,
+    cert_last6,
+    *,
+    ip=None,
+    user_agent="",
+    now=None,
+    submission="",
+):
     """Check a code typed on `channel`'s verify page; return an Outcome (3, 31, 20, 4,
-    2, 21 or 0; or throttled)."""
+    2, 21 or 0; or throttled).
+
+    `submission` is the form's one-time token: a second call with the same one is
+    not processed and raises SentAgain.
+    """
+    submission = _once(submission)
+    return _processed_once(
+        lambda: _verify(
+            channel, mobile, code, cert_last6, ip, user_agent, now, submission
+        ),
+        submission,
+    )
+
+
+def _verify(channel, mobile, code, cert_last6, ip, user_agent, now, submission):
     now = now or timezone.now()
     mobile = _normalized_mobile(mobile)
     code = _normalized_digits(code, codes.CODE_LENGTH)
     cert = _normalized_digits(cert_last6, 6)
     action = AttemptAction.VERIFY
 
-    if throttled := _throttle(action, channel, mobile, ip, user_agent):
+    if throttled := _throttle(action, channel, mobile, ip, user_agent, submission):
         return throttled
 
     with transaction.atomic():
@@ -307,7 +371,17 @@ def verify(channel, mobile, code, cert_last6, *, ip=None, user_agent="", now=Non
                 if mobile
                 else (messages.NOT_FOUND, None, "invalid_mobile")
             )
-            _record(action, channel, mobile, status, reason, ip, user_agent, match)
+            _record(
+                action,
+                channel,
+                mobile,
+                status,
+                reason,
+                ip,
+                user_agent,
+                match,
+                submission=submission,
+            )
             return Outcome(action, status, verifications=[match] if match else [])
 
         # The outcome's own writes and the attempt go to the database together.
@@ -367,20 +441,35 @@ def verify(channel, mobile, code, cert_last6, *, ip=None, user_agent="", now=Non
             wrong_part=wrong_part,
             consecutive_failures=failures,
             writes=writes,
+            submission=submission,
         )
         writes.send()
     return Outcome(action, status, verifications=matched)
 
 
-def resend(channel, mobile, cert_last6, *, ip=None, user_agent="", now=None):
+def resend(
+    channel, mobile, cert_last6, *, ip=None, user_agent="", now=None, submission=""
+):
     """Send a new code to a person with a pending verification on `channel`; return an
-    Outcome (101, 100, 102 or 4; or throttled)."""
+    Outcome (101, 100, 102 or 4; or throttled).
+
+    `submission` is the form's one-time token: a second call with the same one is
+    not processed and raises SentAgain.
+    """
+    submission = _once(submission)
+    return _processed_once(
+        lambda: _resend(channel, mobile, cert_last6, ip, user_agent, now, submission),
+        submission,
+    )
+
+
+def _resend(channel, mobile, cert_last6, ip, user_agent, now, submission):
     now = now or timezone.now()
     mobile = _normalized_mobile(mobile)
     cert = _normalized_digits(cert_last6, 6)
     action = AttemptAction.RESEND
 
-    if throttled := _throttle(action, channel, mobile, ip, user_agent):
+    if throttled := _throttle(action, channel, mobile, ip, user_agent, submission):
         return throttled
 
     with transaction.atomic():
@@ -421,6 +510,7 @@ def resend(channel, mobile, cert_last6, *, ip=None, user_agent="", now=None):
             user_agent,
             match,
             wrong_part=wrong_part,
+            submission=submission,
         )
     return Outcome(action, status, verifications=resent)
 

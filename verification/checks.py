@@ -19,7 +19,7 @@ def shared_cache(app_configs, **kwargs):
         Warning(
             f"The cache is per process ({backend.rsplit('.', 1)[-1]}): every web "
             "process counts its own throttles, so N processes let N times the limits "
-            "through, and keeps its own one-time form tokens.",
+            "through.",
             hint="Set CACHE_URL to a cache all processes share, e.g. "
             "CACHE_URL=redis://127.0.0.1:6379/0.",
             id="verification.W001",

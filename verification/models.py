@@ -231,6 +231,10 @@ class WrongPart(models.TextChoices):
     PICTURE = "picture", _("the characters in the picture")
 
 
+# The longest one-time form token kept; a longer one is not taken as a token.
+SUBMISSION_TOKEN_LENGTH = 32
+
+
 class Attempt(models.Model):
     """One submission of the verify or resend form. Never holds the code or the
     certificate digits that were typed."""
@@ -271,12 +275,31 @@ class Attempt(models.Model):
     )
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
+    submission = models.CharField(
+        _("form token"),
+        max_length=SUBMISSION_TOKEN_LENGTH,
+        blank=True,
+        db_default="",
+        editable=False,
+        help_text=_(
+            "The one-time token of the form that was sent: a form is processed once."
+        ),
+    )
 
     class Meta:
         ordering = ["id"]
         verbose_name = _("attempt")
         verbose_name_plural = _("attempts")
         indexes = [models.Index(fields=["mobile", "created_at"])]
+        constraints = [
+            # A form sent twice (a double click, a reloaded POST) is processed once:
+            # the second processing cannot write its attempt and rolls back.
+            models.UniqueConstraint(
+                fields=["submission"],
+                condition=~models.Q(submission=""),
+                name="attempt_submission_once",
+            )
+        ]
 
     def __str__(self):
         return f"{self.get_action_display()} · {mask_mobile(self.mobile)}"

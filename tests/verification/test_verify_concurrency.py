@@ -99,6 +99,23 @@ def test_simultaneous_correct_submissions_for_one_person_verify_once(settings):
     assert attempts.filter(status=3).count() == 1
 
 
+def test_one_form_sent_many_times_at_once_is_processed_once(settings):
+    settings.RATELIMIT_ENABLED = False
+    filing, leader, _ = submitted_filing(same_person=True)
+    # A wrong code: each processing would count one more failure.
+    outcomes = race(
+        [
+            lambda: verify_person(filing, leader, "000000", submission="one-form")
+            for _ in range(10)
+        ]
+    )
+    processed = [o for o in outcomes if isinstance(o, actions.Outcome)]
+    sent_again = [o for o in outcomes if isinstance(o, actions.SentAgain)]
+    assert len(processed) == 1 and len(sent_again) == 9, outcomes
+    assert Verification.objects.get(filing=filing).failed_attempts == 1
+    assert Attempt.objects.filter(submission="one-form").count() == 1
+
+
 def test_resend_racing_verify_leaves_one_consistent_outcome():
     filing, leader, _ = submitted_filing(same_person=True)
     old_code = latest_code(leader.mobile)
