@@ -199,18 +199,31 @@ def _processed_once(run, submission):
         raise
 
 
-def _lock_live(channel, mobile, now):
+# The latest verification was not looked for (something was pending).
+NOT_LOOKED = object()
+
+
+def _lock_live(channel, mobile, now, *, with_latest=False):
     """Lock the pending verifications of `mobile` on `channel` and their filings.
 
     Overdue ones are expired on the spot (their filings are returned) even if the
-    deadline sweep has not run. Returns (live verifications, expired ones). Each live
-    verification carries `siblings`, every verification of its filing as locked here.
+    deadline sweep has not run. Returns (live verifications, expired ones, latest).
+    Each live verification carries `siblings`, every verification of its filing as
+    locked here. `latest` is, `with_latest` and nothing pending, the mobile's newest
+    verification (or None), read in the same statement; else NOT_LOOKED.
     """
     db = connections[DEFAULT_DB_ALIAS]
+    path = statements.for_connection(db)
+    latest = NOT_LOOKED
+    if with_latest:
+        pending, latest = path.lock_pending_or_latest(
+            db, mobile, channel.policies, channel.province
+        )
+        latest = NOT_LOOKED if pending else latest
+    else:
+        pending = path.lock_pending(db, mobile, channel.policies, channel.province)
     live, expired = [], []
-    for filing, verifications in statements.for_connection(db).lock_pending(
-        db, mobile, channel.policies, channel.province
-    ):
+    for filing, verifications in pending:
         if filing.status != FilingStatus.PENDING_VERIFICATION:
             continue
         mine = [
@@ -225,7 +238,7 @@ def _lock_live(channel, mobile, now):
             expired.extend(mine)
         else:
             live.extend(mine)
-    return live, expired
+    return live, expired, latest
 
 
 def _is_person(verification, cert):
@@ -233,14 +246,16 @@ def _is_person(verification, cert):
     return codes.certificate_matches(verification.certificate_hashes, cert)
 
 
-def _answer_without_pending(channel, mobile, code, cert, expired):
-    """Status for a mobile with nothing pending: 21, 20, 0 or 4."""
+def _answer_without_pending(channel, mobile, code, cert, expired, latest):
+    """Status for a mobile with nothing pending: 21, 20, 0 or 4. `latest` is its
+    newest verification, or NOT_LOOKED."""
     if expired:
         return messages.FAILED_CONTACT_PROVIDER, expired[0], "expired"
-    db = connections[DEFAULT_DB_ALIAS]
-    latest = statements.for_connection(db).latest(
-        db, mobile, channel.policies, channel.province
-    )
+    if latest is NOT_LOOKED:
+        db = connections[DEFAULT_DB_ALIAS]
+        latest = statements.for_connection(db).latest(
+            db, mobile, channel.policies, channel.province
+        )
     if latest is None:
         return messages.NOT_FOUND, None, "no_verification"
     if latest.status in (VerificationStatus.FAILED, VerificationStatus.EXPIRED):
@@ -364,10 +379,14 @@ def _verify(channel, mobile, code, cert_last6, ip, user_agent, now, submission):
         return throttled
 
     with transaction.atomic():
-        live, expired = _lock_live(channel, mobile, now) if mobile else ([], [])
+        live, expired, latest = (
+            _lock_live(channel, mobile, now, with_latest=True)
+            if mobile
+            else ([], [], None)
+        )
         if not live:
             status, match, reason = (
-                _answer_without_pending(channel, mobile, code, cert, expired)
+                _answer_without_pending(channel, mobile, code, cert, expired, latest)
                 if mobile
                 else (messages.NOT_FOUND, None, "invalid_mobile")
             )
@@ -473,7 +492,7 @@ def _resend(channel, mobile, cert_last6, ip, user_agent, now, submission):
         return throttled
 
     with transaction.atomic():
-        live, _ = _lock_live(channel, mobile, now) if mobile else ([], [])
+        live, _, _ = _lock_live(channel, mobile, now) if mobile else ([], [], None)
         resent, wrong_part = [], ""
         if not live:
             status, reason = messages.NOTHING_PENDING, "nothing_pending"

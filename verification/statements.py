@@ -23,6 +23,13 @@ class Statements:
         lock = " FOR UPDATE OF f, v" if db.features.has_select_for_update_of else ""
         self._lock = {}
         self._latest = {}
+        self._lock_or_latest = {}
+        # Positions (from 1) in the combined statement: its marker, then the row.
+        verification_id = (
+            2
+            + self.filing.width
+            + [f.attname for f in self.verification.fields].index("id")
+        )
         for provincial in (False, True):
             channel = "f.policy IN (%s, %s)" + (
                 " AND f.province_id = %s" if provincial else ""
@@ -40,6 +47,20 @@ class Statements:
                 f"SELECT {self.verification.select} FROM {verifications} v "  # noqa: S608
                 f"JOIN {filings} f ON f.id = v.filing_id "
                 f"WHERE v.mobile = %s AND {channel} ORDER BY v.id DESC LIMIT 1"
+            )
+            # Both in one statement: the pending rows, locked, or if there are none
+            # the newest verification (marked 1), for the answer to a mobile with
+            # nothing pending.
+            self._lock_or_latest[provincial] = (
+                f"WITH pending AS ({self._lock[provincial]}) "  # noqa: S608
+                f"SELECT 0, pending.* FROM pending UNION ALL SELECT * FROM (SELECT 1, "
+                f"{self.filing.select}, {self.verification.select} "
+                f"FROM {verifications} v "
+                f"JOIN {filings} f ON f.id = v.filing_id "
+                f"WHERE v.mobile = %s AND {channel} "
+                f"AND NOT EXISTS (SELECT 1 FROM pending) "
+                f"ORDER BY v.id DESC LIMIT 1) latest "
+                f"ORDER BY 1, {verification_id}"
             )
         table = f"UPDATE {verifications} SET "  # noqa: S608
         column = {f.attname: quote(f.column) for f in Verification._meta.fields}
@@ -69,7 +90,22 @@ class Statements:
             params.append(province)
         with db.cursor() as cursor:
             cursor.execute(self._lock[bool(province)], params)
+            return self._grouped(db, cursor.fetchall())
+
+    def lock_pending_or_latest(self, db, mobile, policies, province):
+        """`lock_pending`, and with it, if nothing is pending, `latest`, in one
+        statement. Returns (what `lock_pending` returns, the latest verification or
+        None); the latest is looked for only when nothing is pending."""
+        channel = [*policies, province] if province else [*policies]
+        params = [mobile, VerificationStatus.PENDING, *channel, mobile, *channel]
+        with db.cursor() as cursor:
+            cursor.execute(self._lock_or_latest[bool(province)], params)
             rows = cursor.fetchall()
+        if len(rows) == 1 and rows[0][0] == 1:
+            return [], self.verification.load(db, rows[0], 1 + self.filing.width)
+        return self._grouped(db, [row[1:] for row in rows]), None
+
+    def _grouped(self, db, rows):
         found = {}
         for row in rows:
             filing_id = row[0]

@@ -43,9 +43,7 @@ def test_with_the_real_captcha_the_second_sending_shows_the_first_answer(
     assert attempts.get().submission == data["submission"]
 
 
-def test_a_wrong_picture_keeps_the_token_for_the_corrected_sending(
-    client, monkeypatch
-):
+def test_a_wrong_picture_keeps_the_token_for_the_corrected_sending(client, monkeypatch):
     monkeypatch.setattr(captcha_settings, "CAPTCHA_TEST_MODE", False)
     _, leader, _ = submitted_filing()
     data = _solved(client, "/verify/", verify_data(leader))
