@@ -19,8 +19,9 @@ def test_database_lost_mid_verification(monkeypatch):
     events_before = AuditEvent.objects.count()
     real_mark = actions._mark_verified
 
-    def dies_after_writing(verification, now):
-        real_mark(verification, now)  # the verification is written...
+    def dies_after_writing(verification, now, writes):
+        real_mark(verification, now, writes)
+        writes.send()  # the verification and its event are written...
         raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr(actions, "_mark_verified", dies_after_writing)
@@ -60,11 +61,11 @@ def test_the_next_request_after_a_database_fault_works(monkeypatch):
     real_mark = actions._mark_verified
     calls = []
 
-    def dies_once(verification, now):
+    def dies_once(verification, now, writes):
         calls.append(1)
         if len(calls) == 1:
             raise OperationalError("the database system is shutting down")
-        return real_mark(verification, now)
+        return real_mark(verification, now, writes)
 
     monkeypatch.setattr(actions, "_mark_verified", dies_once)
     client = Client(raise_request_exception=False)
