@@ -203,6 +203,7 @@ class SmsColumns:
         "text_display",
         "status",
         "attempts",
+        "failure",
         "error",
     )
 

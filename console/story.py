@@ -741,11 +741,8 @@ def text_entry(message, by_id):
             "state": state,
         }
     tone = {SmsStatus.FAILED: "bad"}.get(message.status, "")
-    if message.status == SmsStatus.FAILED and message.error:
-        sentence = _("%(sentence)s (the gateway said: %(error)s)") % {
-            "sentence": sentence,
-            "error": message.error[:200],
-        }
+    if message.error and message.status in (SmsStatus.FAILED, SmsStatus.QUEUED):
+        sentence = delivery_failure(message, sentence)
     return Entry(
         message.created_at,
         sentence,
@@ -754,6 +751,32 @@ def text_entry(message, by_id):
         detail=mask_code(message.text),
         order=2,
     )
+
+
+def delivery_failure(message, sentence):
+    """`sentence` about a text, with why its last attempt failed: in words (the
+    retry rules' reading of the gateway's answer) and as the gateway said it."""
+    parts = {
+        "sentence": sentence,
+        "why": message.get_failure_display(),
+        "error": message.error[:200],
+        "attempts": message.attempts,
+    }
+    if message.status == SmsStatus.QUEUED:
+        if not message.failure:
+            return _(
+                "%(sentence)s, to be tried again (the gateway said: %(error)s)"
+            ) % (parts)
+        return (
+            _(
+                "%(sentence)s, to be tried again after %(attempts)s attempts: "
+                "%(why)s (the gateway said: %(error)s)"
+            )
+            % parts
+        )
+    if not message.failure:
+        return _("%(sentence)s (the gateway said: %(error)s)") % parts
+    return _("%(sentence)s: %(why)s (the gateway said: %(error)s)") % parts
 
 
 def kind_label(kind):

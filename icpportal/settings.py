@@ -270,7 +270,8 @@ _task_backend = env.str("TASK_BACKEND", default="immediate")
 TASKS = {"default": {"BACKEND": TASK_BACKENDS.get(_task_backend, _task_backend)}}
 
 # Text messages. SMS_BACKEND: database (the outbox table is every phone; default),
-# console, locmem (tests), aliyun (Alibaba Cloud SMS), or a dotted path.
+# console, locmem (tests), aliyun (Alibaba Cloud SMS), tencent (Tencent Cloud SMS),
+# or a dotted path. A gateway's settings are checked at start-up (verification.checks).
 SMS_BACKEND = env.str("SMS_BACKEND", default="database")
 SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=5)
 SMS_RETRY_DELAY_SECONDS = env.int("SMS_RETRY_DELAY_SECONDS", default=30)
@@ -285,6 +286,16 @@ ALIYUN_SMS_ENDPOINT = env.str(
     "ALIYUN_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com/"
 )
 ALIYUN_SMS_TIMEOUT = env.float("ALIYUN_SMS_TIMEOUT", default=5.0)
+TENCENT_SMS_SECRET_ID = env.str("TENCENT_SMS_SECRET_ID", default="")
+TENCENT_SMS_SECRET_KEY = env.str("TENCENT_SMS_SECRET_KEY", default="")
+TENCENT_SMS_SDK_APP_ID = env.str("TENCENT_SMS_SDK_APP_ID", default="")
+TENCENT_SMS_SIGN_NAME = env.str("TENCENT_SMS_SIGN_NAME", default="")
+TENCENT_SMS_TEMPLATE_ID = env.str("TENCENT_SMS_TEMPLATE_ID", default="")
+TENCENT_SMS_REGION = env.str("TENCENT_SMS_REGION", default="ap-guangzhou")
+TENCENT_SMS_ENDPOINT = env.str(
+    "TENCENT_SMS_ENDPOINT", default="https://sms.tencentcloudapi.com/"
+)
+TENCENT_SMS_TIMEOUT = env.float("TENCENT_SMS_TIMEOUT", default=5.0)
 
 # Key of the HMAC that verification codes and certificate tails are stored under;
 # derived from SECRET_KEY when empty. Changing it invalidates every code that is out

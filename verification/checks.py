@@ -1,8 +1,86 @@
-"""Deployment checks (`manage.py check --deploy`) for what the engine needs from the
-cache."""
+"""System checks: the SMS gateway's settings (at every start: `manage.py check`, the
+worker, and the web processes through `icpportal.wsgi`), and for deployments
+(`manage.py check --deploy`) what the engine needs from the cache."""
+
+import urllib.parse
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
+from django.utils.module_loading import import_string
+
+from verification import sms
+
+SMS = "sms"
+# The settings each gateway backend cannot send without.
+GATEWAY_SETTINGS = {
+    "aliyun": (
+        "ALIYUN_SMS_ACCESS_KEY_ID",
+        "ALIYUN_SMS_ACCESS_KEY_SECRET",
+        "ALIYUN_SMS_SIGN_NAME",
+        "ALIYUN_SMS_TEMPLATE_CODE",
+        "ALIYUN_SMS_ENDPOINT",
+        "ALIYUN_SMS_TIMEOUT",
+    ),
+    "tencent": (
+        "TENCENT_SMS_SECRET_ID",
+        "TENCENT_SMS_SECRET_KEY",
+        "TENCENT_SMS_SDK_APP_ID",
+        "TENCENT_SMS_SIGN_NAME",
+        "TENCENT_SMS_TEMPLATE_ID",
+        "TENCENT_SMS_REGION",
+        "TENCENT_SMS_ENDPOINT",
+        "TENCENT_SMS_TIMEOUT",
+    ),
+}
+
+
+@register(SMS)
+def sms_gateway(app_configs, **kwargs):
+    """The configured SMS backend exists, and a gateway's settings are all there."""
+    name = settings.SMS_BACKEND
+    try:
+        import_string(sms.backend_path(name))
+    except ImportError as exc:
+        return [
+            Error(
+                f"SMS_BACKEND is {name!r}, which is not a backend: {exc}",
+                hint="Use database, console, locmem, aliyun, tencent or the dotted "
+                "path of a backend class.",
+                id="verification.E001",
+            )
+        ]
+    errors = []
+    for setting in GATEWAY_SETTINGS.get(name, ()):
+        value = getattr(settings, setting, None)
+        if value in (None, ""):
+            errors.append(
+                Error(
+                    f"SMS_BACKEND is {name} but {setting} is not set: no text could "
+                    "be sent.",
+                    hint=f"Set {setting} in the environment (README, Text messages).",
+                    id="verification.E002",
+                )
+            )
+        elif setting.endswith("_ENDPOINT"):
+            url = urllib.parse.urlsplit(str(value))
+            if url.scheme not in ("http", "https") or not url.netloc:
+                errors.append(
+                    Error(
+                        f"{setting} is {value!r}, not an http(s) URL.",
+                        hint="For example https://dysmsapi.aliyuncs.com/ or "
+                        "https://sms.tencentcloudapi.com/.",
+                        id="verification.E003",
+                    )
+                )
+        elif setting.endswith("_TIMEOUT") and not float(value) > 0:
+            errors.append(
+                Error(
+                    f"{setting} is {value}: it must be more than 0 seconds.",
+                    id="verification.E004",
+                )
+            )
+    return errors
+
 
 PER_PROCESS_CACHES = {
     "django.core.cache.backends.locmem.LocMemCache",

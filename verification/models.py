@@ -168,6 +168,18 @@ class SmsStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class DeliveryFailure(models.TextChoices):
+    """Why a gateway did not take a text, in words for staff. The gateway's own code
+    and message stay in `SmsMessage.error`, to quote to the vendor."""
+
+    THROTTLED = "throttled", _("the gateway's sending limit was reached")
+    INVALID_NUMBER = "invalid_number", _("the gateway does not take this number")
+    REFUSED = "refused", _("the gateway refused our account, signature or template")
+    TIMEOUT = "timeout", _("the gateway did not answer in time")
+    UNREACHABLE = "unreachable", _("the gateway could not be reached")
+    GATEWAY_FAULT = "gateway_fault", _("the gateway had a fault of its own")
+
+
 class SmsMessage(models.Model):
     """Every text message the system sends. With the database backend this table is
     also every phone's inbox."""
@@ -181,6 +193,14 @@ class SmsMessage(models.Model):
         _("status"), max_length=8, choices=SmsStatus.choices, default=SmsStatus.QUEUED
     )
     error = models.TextField(_("last error"), blank=True)
+    failure = models.CharField(
+        _("why it was not delivered"),
+        max_length=16,
+        choices=DeliveryFailure.choices,
+        blank=True,
+        db_default="",
+        help_text=_("Of the last attempt, when it failed."),
+    )
     attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
     attempted_at = models.DateTimeField(_("last send attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)

@@ -44,6 +44,7 @@ def _attempt_delivery(message_id):
         outcome = {
             "status": SmsStatus.QUEUED if retry else SmsStatus.FAILED,
             "error": str(exc)[:1000],
+            "failure": exc.failure,
         }
         logger.warning(
             "SMS %s attempt %s failed (%s): %s",
@@ -57,6 +58,7 @@ def _attempt_delivery(message_id):
             "status": SmsStatus.SENT,
             "sent_at": timezone.now(),
             "error": "",
+            "failure": "",
             "gateway_id": gateway_id,
         }
     SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(**outcome)

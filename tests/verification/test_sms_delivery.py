@@ -145,6 +145,7 @@ def test_backend_names_resolve(settings):
         ("locmem", "LocmemBackend"),
         ("database", "DatabaseBackend"),
         ("aliyun", "AliyunBackend"),
+        ("tencent", "TencentBackend"),
     ]:
         assert type(get_backend(name)).__name__ == cls
 

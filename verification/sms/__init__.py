@@ -15,6 +15,7 @@ BACKENDS = {
     "locmem": "verification.sms.locmem.LocmemBackend",
     "database": "verification.sms.database.DatabaseBackend",
     "aliyun": "verification.sms.aliyun.AliyunBackend",
+    "tencent": "verification.sms.tencent.TencentBackend",
 }
 
 __all__ = ["BACKENDS", "BaseSmsBackend", "SmsSendError", "backend_path", "get_backend"]

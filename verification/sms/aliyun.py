@@ -1,114 +1,129 @@
-"""Alibaba Cloud SMS (dysmsapi `SendSms`) over HTTPS, signed with an AccessKey pair.
+"""Alibaba Cloud SMS (dysmsapi 2017-05-25 `SendSms`) through Alibaba Cloud's own SDK
+(`alibabacloud-dysmsapi20170525`), which signs each request with the AccessKey pair.
 
 Settings (from the environment): `ALIYUN_SMS_ACCESS_KEY_ID`,
 `ALIYUN_SMS_ACCESS_KEY_SECRET`, `ALIYUN_SMS_SIGN_NAME`, `ALIYUN_SMS_TEMPLATE_CODE`
-(a template whose only variable is `${content}`), `ALIYUN_SMS_ENDPOINT` and
-`ALIYUN_SMS_TIMEOUT` (seconds).
+(a template whose only variable is `${content}`), `ALIYUN_SMS_ENDPOINT` (a URL) and
+`ALIYUN_SMS_TIMEOUT` (seconds). `verification.checks` stops start-up when one is
+missing.
 """
 
-import base64
-import datetime
-import hashlib
-import hmac
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
-import uuid
 
+from alibabacloud_dysmsapi20170525 import models as dysmsapi
+from alibabacloud_dysmsapi20170525.client import Client
+from alibabacloud_tea_openapi import utils_models
+from alibabacloud_tea_openapi.exceptions import (
+    AlibabaCloudException,
+    ServerException,
+    ThrottlingException,
+)
+from darabonba.exceptions import UnretryableException
+from darabonba.runtime import RuntimeOptions
 from django.conf import settings
 
-from verification.sms.base import BaseSmsBackend, SmsSendError
+from verification.models import DeliveryFailure
+from verification.sms.base import (
+    Answer,
+    BaseSmsBackend,
+    SmsSendError,
+    answer_for,
+    network_failure,
+)
 
-API_VERSION = "2017-05-25"
-# Error codes worth trying again: flow control and the service's own faults.
-RETRYABLE_CODES = {"isv.BUSINESS_LIMIT_CONTROL", "isv.DAY_LIMIT_CONTROL", "Throttling"}
+# The gateway's codes (in the answer's body, or of an HTTP error) and what each means
+# for the retry rules. The first row whose prefix starts the code applies.
+ANSWERS = (
+    Answer("isv.BUSINESS_LIMIT_CONTROL", DeliveryFailure.THROTTLED, True),
+    Answer("isv.DAY_LIMIT_CONTROL", DeliveryFailure.THROTTLED, True),
+    Answer("Throttling", DeliveryFailure.THROTTLED, True),
+    Answer("isv.MOBILE_NUMBER_ILLEGAL", DeliveryFailure.INVALID_NUMBER, False),
+    Answer("isv.MOBILE_COUNT_OVER_LIMIT", DeliveryFailure.INVALID_NUMBER, False),
+    Answer("isv.BLACK_KEY_CONTROL_LIMIT", DeliveryFailure.INVALID_NUMBER, False),
+    Answer("isp.", DeliveryFailure.GATEWAY_FAULT, True),
+    Answer("ServiceUnavailable", DeliveryFailure.GATEWAY_FAULT, True),
+    Answer("InternalError", DeliveryFailure.GATEWAY_FAULT, True),
+    # Account, signature, template, parameters: the same request fails again.
+    Answer("isv.", DeliveryFailure.REFUSED, False),
+    Answer("InvalidAccessKeyId", DeliveryFailure.REFUSED, False),
+    Answer("SignatureDoesNotMatch", DeliveryFailure.REFUSED, False),
+    Answer("Forbidden", DeliveryFailure.REFUSED, False),
+    Answer("MissingParameter", DeliveryFailure.REFUSED, False),
+)
+UNKNOWN = Answer("", DeliveryFailure.REFUSED, False)
+SERVER_FAULT = Answer("", DeliveryFailure.GATEWAY_FAULT, True)
 
 
-def percent_encode(value):
-    """RFC 3986 encoding as the Alibaba Cloud RPC signature requires."""
-    return urllib.parse.quote(str(value), safe="~")
-
-
-def sign(params, secret, method="POST"):
-    """The `Signature` parameter for `params` (signature version 1.0, HMAC-SHA1)."""
-    canonical = "&".join(
-        f"{percent_encode(key)}={percent_encode(params[key])}" for key in sorted(params)
+def client_config(endpoint, access_key_id, access_key_secret, timeout):
+    """The SDK's configuration for the gateway at `endpoint` (a URL)."""
+    url = urllib.parse.urlsplit(endpoint)
+    milliseconds = max(1, int(timeout * 1000))
+    return utils_models.Config(
+        access_key_id=access_key_id,
+        access_key_secret=access_key_secret,
+        endpoint=url.netloc,
+        protocol=url.scheme,
+        region_id="cn-hangzhou",
+        connect_timeout=milliseconds,
+        read_timeout=milliseconds,
     )
-    string_to_sign = f"{method}&{percent_encode('/')}&{percent_encode(canonical)}"
-    digest = hmac.new(
-        f"{secret}&".encode(), string_to_sign.encode(), hashlib.sha1
-    ).digest()
-    return base64.b64encode(digest).decode()
 
 
 class AliyunBackend(BaseSmsBackend):
     def __init__(self):
-        self.access_key_id = settings.ALIYUN_SMS_ACCESS_KEY_ID
-        self.access_key_secret = settings.ALIYUN_SMS_ACCESS_KEY_SECRET
         self.sign_name = settings.ALIYUN_SMS_SIGN_NAME
         self.template_code = settings.ALIYUN_SMS_TEMPLATE_CODE
-        self.endpoint = settings.ALIYUN_SMS_ENDPOINT
-        self.timeout = settings.ALIYUN_SMS_TIMEOUT
+        self.client = Client(
+            client_config(
+                settings.ALIYUN_SMS_ENDPOINT,
+                settings.ALIYUN_SMS_ACCESS_KEY_ID,
+                settings.ALIYUN_SMS_ACCESS_KEY_SECRET,
+                settings.ALIYUN_SMS_TIMEOUT,
+            )
+        )
 
-    def request_params(self, message):
-        params = {
-            "AccessKeyId": self.access_key_id,
-            "Action": "SendSms",
-            "Format": "JSON",
-            "OutId": str(message.pk),  # lets the gateway's receipts name our message
-            "PhoneNumbers": message.recipient,
-            "RegionId": "cn-hangzhou",
-            "SignName": self.sign_name,
-            "SignatureMethod": "HMAC-SHA1",
-            "SignatureNonce": uuid.uuid4().hex,
-            "SignatureVersion": "1.0",
-            "TemplateCode": self.template_code,
-            "TemplateParam": json.dumps({"content": message.text}, ensure_ascii=False),
-            "Timestamp": datetime.datetime.now(datetime.UTC).strftime(
-                "%Y-%m-%dT%H:%M:%SZ"
-            ),
-            "Version": API_VERSION,
-        }
-        params["Signature"] = sign(params, self.access_key_secret)
-        return params
+    def request(self, message):
+        """The SDK's SendSms request for `message`."""
+        return dysmsapi.SendSmsRequest(
+            phone_numbers=message.recipient,  # 11 digits: mainland numbers only
+            sign_name=self.sign_name,
+            template_code=self.template_code,
+            template_param=json.dumps({"content": message.text}, ensure_ascii=False),
+            out_id=str(message.pk),  # lets the gateway's receipts name our message
+        )
 
     def send(self, message):
-        if not (self.access_key_id and self.access_key_secret):
-            raise SmsSendError(
-                "ALIYUN_SMS_ACCESS_KEY_ID and ALIYUN_SMS_ACCESS_KEY_SECRET are not set",
-                retryable=False,
-            )
-        body = urllib.parse.urlencode(self.request_params(message)).encode()
-        request = urllib.request.Request(  # noqa: S310 - endpoint comes from settings
-            self.endpoint,
-            data=body,
-            method="POST",
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-        )
+        # Our own retry rules decide when to try again (tasks.deliver_sms).
+        runtime = RuntimeOptions(autoretry=False)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                payload = response.read()
-        except urllib.error.HTTPError as exc:
-            payload = exc.read()
-            if exc.code >= 500:
-                raise SmsSendError(f"gateway HTTP {exc.code}") from exc
-            return self._result(payload, http_status=exc.code)
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise SmsSendError(f"gateway unreachable: {exc}") from exc
-        return self._result(payload)
+            response = self.client.send_sms_with_options(self.request(message), runtime)
+        except UnretryableException as exc:
+            text = str(exc)
+            raise SmsSendError(
+                f"gateway unreachable: {text}", failure=network_failure(text)
+            ) from exc
+        except AlibabaCloudException as exc:
+            default = (
+                SERVER_FAULT
+                if isinstance(exc, (ServerException, ThrottlingException))
+                else UNKNOWN
+            )
+            # The SDK writes a missing code as "None".
+            code = "" if exc.code in (None, "None") else exc.code
+            raise self._error(
+                code, exc.message or "", exc.status_code, default
+            ) from exc
+        body = response.body
+        if body.code == "OK":
+            return str(body.biz_id or "")
+        raise self._error(body.code or "", body.message or "", response.status_code)
 
     @staticmethod
-    def _result(payload, http_status=200):
-        try:
-            data = json.loads(payload)
-        except ValueError as exc:
-            raise SmsSendError(f"gateway HTTP {http_status}: not JSON") from exc
-        code = data.get("Code", "")
-        if code == "OK":
-            return str(data.get("BizId", ""))
-        retryable = code in RETRYABLE_CODES or code.startswith("isp.")
-        raise SmsSendError(
-            f"gateway {code or 'error'}: {data.get('Message', '')}".strip(),
-            retryable=retryable,
+    def _error(code, text, http_status, default=UNKNOWN):
+        answer = answer_for(ANSWERS, code, default)
+        return SmsSendError(
+            f"gateway {code or f'HTTP {http_status}'}: {text}".strip(),
+            retryable=answer.retryable,
+            failure=answer.failure,
         )
