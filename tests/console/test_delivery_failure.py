@@ -50,6 +50,9 @@ def test_an_invalid_number_is_not_delivered_and_says_why(
     page = text_of(login(agent, language).get(change_url(filing)))
     assert why in page
     assert "InvalidParameterValue.IncorrectPhoneNumber" in page
+    # The text-message list has it too.
+    listing = text_of(login(agent, language).get("/admin/verification/smsmessage/"))
+    assert why in listing
 
 
 def test_throttling_is_tried_again_up_to_the_limit(

@@ -36,6 +36,7 @@ def test_a_text_goes_as_the_sdk_sends_it(gateway):
     assert TencentBackend().send(message()) == "2028:0001"
     assert gateway.problems == []
     (request,) = gateway.received
+    assert request["headers"]["host"] == gateway.url.split("/")[2]
     body = json.loads(request["body"])
     assert body["PhoneNumberSet"] == ["+8613800138000"]
     assert body["SmsSdkAppId"] == "1400000001"
