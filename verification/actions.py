@@ -9,6 +9,7 @@ Locking: a call locks the filings concerned first, then their verification rows,
 same order the filing transitions and the deadline sweep use, so they cannot deadlock.
 """
 
+import functools
 import logging
 import unicodedata
 from dataclasses import dataclass, field
@@ -188,15 +189,23 @@ def _throttle(action, channel, mobile, ip, user_agent, submission):
     return Outcome(action, None, throttled=throttled)
 
 
-def _processed_once(run, submission):
-    """Run `run()`; if its attempt cannot be written because this one-time token's
-    is on record already, raise SentAgain (what `run` did was rolled back)."""
-    try:
-        return run()
-    except IntegrityError:
-        if submission_processed(submission):
-            raise SentAgain from None
-        raise
+def _processed_once(function):
+    """`function` (verify, resend), processed once per one-time form token, its
+    `submission` keyword (empty, or too long to keep: no token). When the attempt
+    cannot be written because the token's is on record already, the call raises
+    SentAgain, what it did rolled back."""
+
+    @functools.wraps(function)
+    def once(*args, submission="", **kwargs):
+        submission = _once(submission)
+        try:
+            return function(*args, submission=submission, **kwargs)
+        except IntegrityError:
+            if submission_processed(submission):
+                raise SentAgain from None
+            raise
+
+    return once
 
 
 # The latest verification was not looked for (something was pending).
@@ -342,6 +351,7 @@ def _count_failure(live, now, writes):
     return failed
 
 
+@_processed_once
 def verify(
     channel,
     mobile,
@@ -359,16 +369,6 @@ def verify(
     `submission` is the form's one-time token: a second call with the same one is
     not processed and raises SentAgain.
     """
-    submission = _once(submission)
-    return _processed_once(
-        lambda: _verify(
-            channel, mobile, code, cert_last6, ip, user_agent, now, submission
-        ),
-        submission,
-    )
-
-
-def _verify(channel, mobile, code, cert_last6, ip, user_agent, now, submission):
     now = now or timezone.now()
     mobile = _normalized_mobile(mobile)
     code = _normalized_digits(code, codes.CODE_LENGTH)
@@ -466,6 +466,7 @@ def _verify(channel, mobile, code, cert_last6, ip, user_agent, now, submission):
     return Outcome(action, status, verifications=matched)
 
 
+@_processed_once
 def resend(
     channel, mobile, cert_last6, *, ip=None, user_agent="", now=None, submission=""
 ):
@@ -475,14 +476,6 @@ def resend(
     `submission` is the form's one-time token: a second call with the same one is
     not processed and raises SentAgain.
     """
-    submission = _once(submission)
-    return _processed_once(
-        lambda: _resend(channel, mobile, cert_last6, ip, user_agent, now, submission),
-        submission,
-    )
-
-
-def _resend(channel, mobile, cert_last6, ip, user_agent, now, submission):
     now = now or timezone.now()
     mobile = _normalized_mobile(mobile)
     cert = _normalized_digits(cert_last6, 6)
