@@ -72,9 +72,12 @@ class Statements:
             f"{column['failed_attempts']} = 0, {first_attempt}, "
             f"{column['updated_at']} = %s WHERE {column['id']} = %s"
         )
+        # Not `updated_at`: it dates a verification's outcome (the dashboard's day
+        # of a failure or an expiry), and a row whose indexed columns stay as they
+        # were is updated in place by PostgreSQL (HOT), writing no index entry.
         self._failed_attempt = (
-            f"{table}{column['failed_attempts']} = %s, {first_attempt}, "
-            f"{column['updated_at']} = %s WHERE {column['id']} = %s"
+            f"{table}{column['failed_attempts']} = %s, {first_attempt} "
+            f"WHERE {column['id']} = %s"
         )
 
     def lock_pending(self, db, mobile, policies, province):
@@ -140,11 +143,11 @@ class Statements:
 
     def count_failed_attempt(self, writes, verification, now):
         """Add to `writes`: store a verification's `failed_attempts` after one more
-        wrong entry."""
+        wrong entry (a first attempt is kept, else this is it)."""
         when = writes.db.ops.adapt_datetimefield_value(now)
         writes.execute(
             self._failed_attempt,
-            [verification.failed_attempts, when, when, verification.pk],
+            [verification.failed_attempts, when, verification.pk],
         )
 
 
