@@ -764,9 +764,10 @@ def delivery_failure(message, sentence):
     }
     if message.status == SmsStatus.QUEUED:
         if not message.failure:
-            return _(
-                "%(sentence)s, to be tried again (the gateway said: %(error)s)"
-            ) % (parts)
+            return (
+                _("%(sentence)s, to be tried again (the gateway said: %(error)s)")
+                % parts
+            )
         return (
             _(
                 "%(sentence)s, to be tried again after %(attempts)s attempts: "

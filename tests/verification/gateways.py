@@ -62,9 +62,11 @@ class FakeGateway(BaseHTTPRequestHandler):
     def reply(self, request, answer):
         raise NotImplementedError
 
-    def json(self, status, body):
+    def json(self, status, body, headers=None):
         payload = json.dumps(body).encode()
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", self.content_type)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
@@ -134,6 +136,8 @@ class AliyunGateway(FakeGateway):
             return self.json(
                 answer.status,
                 {"Code": answer.code, "Message": "refused", "RequestId": "r-1"},
+                # The gateway's way of saying when to try again after a limit.
+                headers={"x-acs-retry-after": "30"} if answer.status == 429 else {},
             )
         if answer.kind == "code":
             return self.json(

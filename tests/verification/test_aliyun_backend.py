@@ -81,6 +81,7 @@ def test_a_gateway_not_there_is_tried_again(gateway, settings):
         (400, "Throttling.User", True, "throttled"),
         (503, "ServiceUnavailable", True, "gateway_fault"),
         (500, "UnknownFault", True, "gateway_fault"),
+        (429, "UnknownLimit", True, "throttled"),
         (403, "UnknownRefusal", False, "refused"),
     ],
 )

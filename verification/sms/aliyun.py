@@ -52,7 +52,11 @@ ANSWERS = (
     Answer("MissingParameter", DeliveryFailure.REFUSED, False),
 )
 UNKNOWN = Answer("", DeliveryFailure.REFUSED, False)
-SERVER_FAULT = Answer("", DeliveryFailure.GATEWAY_FAULT, True)
+# For a code not in the table, by the kind of HTTP error the SDK raised.
+DEFAULTS = (
+    (ThrottlingException, Answer("", DeliveryFailure.THROTTLED, True)),
+    (ServerException, Answer("", DeliveryFailure.GATEWAY_FAULT, True)),
+)
 
 
 def client_config(endpoint, access_key_id, access_key_secret, timeout):
@@ -104,10 +108,8 @@ class AliyunBackend(BaseSmsBackend):
                 f"gateway unreachable: {text}", failure=network_failure(text)
             ) from exc
         except AlibabaCloudException as exc:
-            default = (
-                SERVER_FAULT
-                if isinstance(exc, (ServerException, ThrottlingException))
-                else UNKNOWN
+            default = next(
+                (row for kind, row in DEFAULTS if isinstance(exc, kind)), UNKNOWN
             )
             # The SDK writes a missing code as "None".
             code = "" if exc.code in (None, "None") else exc.code

@@ -1,3 +1,5 @@
+from typing import NamedTuple
+
 from verification.models import DeliveryFailure
 
 
@@ -11,17 +13,13 @@ class SmsSendError(Exception):
         self.failure = failure
 
 
-class Answer:
+class Answer(NamedTuple):
     """How a gateway's error code maps onto the retry rules: a row of a vendor's
     table of answers, matched on the code's beginning."""
 
-    def __init__(self, prefix, failure, retryable):
-        self.prefix = prefix
-        self.failure = failure
-        self.retryable = retryable
-
-    def __repr__(self):
-        return f"Answer({self.prefix!r}, {self.failure!r}, {self.retryable!r})"
+    prefix: str
+    failure: str
+    retryable: bool
 
 
 def answer_for(table, code, default):
