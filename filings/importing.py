@@ -114,6 +114,12 @@ class _Errors:
             return None
 
 
+def has_control_characters(value):
+    """Whether `value` holds characters no field takes (and PostgreSQL refuses NUL
+    even in a look-up)."""
+    return any(ord(char) < 32 or ord(char) == 127 for char in value)
+
+
 def _join(prefix, name):
     return f"{prefix}.{name}" if prefix else name
 
@@ -147,7 +153,7 @@ def _text(errors, data, path, key, max_length, required=True):
     if len(value) > max_length:
         errors.add(_join(path, key), f"has more than {max_length} characters")
         return ""
-    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+    if has_control_characters(value):
         errors.add(_join(path, key), "contains control characters")
         return ""
     return value
@@ -269,6 +275,9 @@ def _service(errors, value, path, seen_domains):
 def _lookup(errors, model, key, value, label):
     if not isinstance(value, str) or not value.strip():
         errors.add(key, "is required")
+        return None
+    if has_control_characters(value.strip()):
+        errors.add(key, "contains control characters")
         return None
     found = model.objects.filter(**{"code": value.strip().lower()}).first()
     if found is None:

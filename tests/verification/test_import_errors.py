@@ -36,6 +36,9 @@ def import_one(tmp_path, run_command, data):
         ({"reference": ""}, "reference", "is required"),
         ({"reference": "x" * 65}, "reference", "more than 64 characters"),
         ({"reference": "A\x00B"}, "reference", "control characters"),
+        # A look-up value too: PostgreSQL would refuse the query itself.
+        ({"provider": "\x00"}, "provider", "control characters"),
+        ({"province": "g\x00s"}, "province", "control characters"),
         ({"type": "renew"}, "type", "'renew' is not one of"),
         ({"policy": "miit-1999"}, "policy", "'miit-1999' is not one of"),
         (
@@ -229,6 +232,15 @@ def test_skip_existing(tmp_path, run_command):
     code, out, _ = run_command("import_filings", path, skip_existing=True)
     assert code == 0
     assert "skipped, already imported" in out
+
+
+def test_skip_existing_with_control_characters_reports_them(tmp_path, run_command):
+    data = record(provider="\x00", reference="A\x00B")
+    path = write_import_file(tmp_path, [data])
+    code, out, _ = run_command("import_filings", path, skip_existing=True)
+    assert code == 1
+    assert "provider: contains control characters" in out
+    assert "reference: contains control characters" in out
 
 
 def test_failure_while_writing_leaves_nothing(tmp_path, run_command, monkeypatch):

@@ -7,7 +7,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.utils import timezone
 
-from filings.importing import RecordInvalid, parse_record
+from filings.importing import RecordInvalid, has_control_characters, parse_record
 from filings.models import FilingApplication
 from verification.moves import import_filing
 
@@ -108,6 +108,8 @@ class Command(BaseCommand):
         provider, reference = record.get("provider"), record.get("reference")
         if not isinstance(provider, str) or not isinstance(reference, str):
             return False
+        if has_control_characters(provider.strip() + reference.strip()):
+            return False  # not a reference on record; parsing says why
         return FilingApplication.objects.filter(
             provider__code=provider.strip().lower(), reference=reference.strip()
         ).exists()
