@@ -21,6 +21,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from console import casework, dashboard, overrides, story, views
@@ -202,10 +203,15 @@ class SmsColumns:
         "recipient_display",
         "text_display",
         "status",
+        "report_display",
         "attempts",
         "failure",
         "error",
     )
+
+    @admin.display(description=_("delivery report"))
+    def report_display(self, obj):
+        return story.report_text(obj) or "—"
 
     @admin.display(description=_("recipient"))
     def recipient_display(self, obj):
@@ -753,7 +759,7 @@ class VerificationAdmin(VerificationColumns, MobileSearchMixin, ReadOnlyAdmin):
 class SmsMessageAdmin(SmsColumns, MobileSearchMixin, ReadOnlyAdmin):
     mobile_field = "recipient"
     list_display = SmsColumns.columns
-    list_filter = ("status", "kind")
+    list_filter = ("status", "report", "kind")
     show_full_result_count = False
     paginator = CappedCountPaginator
     ordering = ("-id",)
@@ -773,16 +779,13 @@ class SmsMessageAdmin(SmsColumns, MobileSearchMixin, ReadOnlyAdmin):
 
 
 def sms_backend_label(path):
-    """A backend's dotted path as staff know it."""
-    labels = {
-        "verification.sms.database.DatabaseBackend": _("Demo phone (database outbox)"),
-        "verification.sms.console.ConsoleBackend": _("Server log (console)"),
-        "verification.sms.locmem.LocmemBackend": _("Memory (tests)"),
-        "verification.sms.aliyun.AliyunBackend": _("Alibaba Cloud SMS"),
-    }
+    """A backend's dotted path as staff know it: the backend's own `label`."""
     if not path:
         return "—"
-    return labels.get(path, _("Another gateway"))
+    try:
+        return import_string(path).label
+    except (ImportError, AttributeError):
+        return _("Another gateway")
 
 
 class AttemptOutcomeFilter(admin.SimpleListFilter):

@@ -193,10 +193,20 @@ def check_free_text(text, filing=None, *, limit=NOTE_MAX, required=True):
 
 
 def add_note(filing, author, text, *, macro=None):
-    """Append an internal note to the filing."""
+    """Append an internal note to the filing, and say so in its audit trail (the
+    event names the note; its words stay in the note)."""
     _require(author, WORK)
     text = check_free_text(text, filing)
-    return Note.objects.create(filing=filing, author=author, text=text, macro=macro)
+    with transaction.atomic():
+        locked = _lock(filing)
+        note = Note.objects.create(filing=locked, author=author, text=text, macro=macro)
+        transitions.record_event(
+            locked,
+            transitions.Actor.staff(author),
+            EventType.NOTE_ADDED,
+            data={"note": note.pk},
+        )
+    return note
 
 
 def set_follow_up(filing, user, due_at, note="", *, now=None):

@@ -20,7 +20,13 @@ from console import story
 from console.models import WAITING_STATUSES, FollowUp
 from filings import policies
 from filings.models import FilingApplication, FilingStatus
-from verification.models import SmsMessage, SmsStatus, Verification, VerificationStatus
+from verification.models import (
+    DeliveryReport,
+    SmsMessage,
+    SmsStatus,
+    Verification,
+    VerificationStatus,
+)
 
 DEADLINE_SOON = "deadline"
 TEXT_FAILED = "text_failed"
@@ -163,8 +169,12 @@ def _candidates(now, filters, only):
         people(
             TEXT_FAILED,
             waiting.annotate(
-                last_status=Subquery(last_text.values("status")[:1])
-            ).filter(last_status=SmsStatus.FAILED),
+                last_status=Subquery(last_text.values("status")[:1]),
+                last_report=Subquery(last_text.values("report")[:1]),
+            ).filter(
+                Q(last_status=SmsStatus.FAILED)
+                | Q(last_report=DeliveryReport.UNDELIVERED)
+            ),
         )
     if want(ONE_FROM_LIMIT):
         people(ONE_FROM_LIMIT, waiting.filter(_limit_q()))

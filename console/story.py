@@ -22,11 +22,13 @@ from filings.privacy import mask_code, show_mobile
 from verification.models import (
     Attempt,
     AttemptAction,
+    DeliveryReport,
     SmsKind,
     SmsStatus,
     VerificationStatus,
     WrongPart,
 )
+from verification.sms.base import report_meaning
 
 TIMELINE_LIMIT = 300
 STAFF_GROUPS = ("Supervisor", "Support agent", "Auditor")
@@ -377,6 +379,10 @@ def card(story, verification):
 
 
 def text_state(message):
+    """Where a text is: queued, with the gateway, on the phone (by its delivery report
+    when the gateway sends reports), or not delivered."""
+    if message.status == SmsStatus.SENT and message.report:
+        return report_text(message)
     return {
         SmsStatus.QUEUED: _("waiting to be sent"),
         SmsStatus.SENDING: _("being sent"),
@@ -385,11 +391,59 @@ def text_state(message):
     }.get(message.status, message.get_status_display())
 
 
+def report_text(message):
+    """A text's delivery report as the carrier gave it, in words; "" without one."""
+    if message.report == DeliveryReport.AWAITING:
+        return _("taken by the gateway; no delivery report yet")
+    if not message.report or message.reported_at is None:
+        return ""
+    parts = {
+        "when": beijing(message.reported_at),
+        "code": message.report_code,
+        "why": report_meaning(message.report_code),
+    }
+    if message.report == DeliveryReport.UNDELIVERED:
+        return (
+            _(
+                "taken by the gateway, but not delivered to the phone: %(why)s "
+                "(the carrier's report at %(when)s: %(code)s)"
+            )
+            % parts
+        )
+    taken = message.sent_at or message.attempted_at or message.created_at
+    late = message.reported_at - taken
+    if late >= datetime.timedelta(minutes=1):
+        parts["late"] = duration_text(late)
+        sentence = (
+            _("delivered to the phone at %(when)s, %(late)s after the gateway took it")
+            % parts
+        )
+    else:
+        sentence = _("delivered to the phone at %(when)s") % parts
+    if message.copies > 1:
+        sentence = _(
+            "%(sentence)s, %(copies)d times (the carrier delivered it again)"
+        ) % {"sentence": sentence, "copies": message.copies}
+    return sentence
+
+
+def text_undelivered(message):
+    """Whether a text is known not to have reached the phone."""
+    return message.status == SmsStatus.FAILED or (
+        message.report == DeliveryReport.UNDELIVERED
+    )
+
+
 # The timeline -----------------------------------------------------------------------
 def timeline(story, by_id):
     """Audit events, attempts, texts and internal notes, newest first, as
     translated sentences."""
-    entries = [event_entry(story, e, by_id) for e in story.events]
+    # A note's event only says it was written: the note itself is its entry.
+    entries = [
+        event_entry(story, e, by_id)
+        for e in story.events
+        if e.event_type != EventType.NOTE_ADDED
+    ]
     entries += [attempt_entry(story, a, by_id) for a in story.attempts]
     entries += [text_entry(t, by_id) for t in story.texts]
     entries += [note_entry(n) for n in story.notes]
@@ -559,6 +613,7 @@ CASE_EVENTS = {
     EventType.FOLLOW_UP_SET,
     EventType.FOLLOW_UP_DONE,
     EventType.MACRO_RUN,
+    EventType.NOTE_ADDED,
 }
 
 
@@ -602,6 +657,8 @@ def case_entry(story, event, who):
             "who": who,
             "when": beijing(_parse_moment(data.get("due"))),
         }
+    elif kind == EventType.NOTE_ADDED:
+        sentence = _("%(who)s wrote an internal note") % {"who": who}
     else:
         english = (translation.get_language() or "").startswith("en")
         name = data.get("name_en" if english else "name_zh") or "—"
@@ -740,7 +797,7 @@ def text_entry(message, by_id):
             "sender": message.sender,
             "state": state,
         }
-    tone = {SmsStatus.FAILED: "bad"}.get(message.status, "")
+    tone = "bad" if text_undelivered(message) else ""
     if message.error and message.status in (SmsStatus.FAILED, SmsStatus.QUEUED):
         sentence = delivery_failure(message, sentence)
     return Entry(

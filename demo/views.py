@@ -21,7 +21,7 @@ from filings.importing import parse_record
 from filings.models import Person
 from verification import moves, sms
 from verification.deadlines import process_deadlines
-from verification.models import SmsMessage
+from verification.models import DeliveryReport, SmsMessage, SmsStatus
 
 
 def redirect_see_other(url):
@@ -43,9 +43,7 @@ def demo_phone(request):
     form = PhoneForm(request.GET or None)
     inbox = None
     if form.is_bound and form.is_valid():
-        inbox = SmsMessage.objects.filter(
-            recipient=form.cleaned_data["mobile"]
-        ).order_by("-id")[:100]
+        inbox = phone_inbox(form.cleaned_data["mobile"])
     identity = request.session.get("demo_identity")
     if identity and not (
         inbox is not None and form.cleaned_data["mobile"] == identity["mobile"]
@@ -56,6 +54,26 @@ def demo_phone(request):
         "demo/phone.html",
         {"form": form, "inbox": inbox, "identity": identity},
     )
+
+
+INBOX_LIMIT = 100
+
+
+def phone_inbox(mobile, limit=INBOX_LIMIT):
+    """What the phone of `mobile` received, newest first: the texts the gateway took
+    that no delivery report says were lost or are still on their way, each as often
+    as the carrier delivered it, stamped with when it arrived."""
+    texts = (
+        SmsMessage.objects.filter(recipient=mobile, status=SmsStatus.SENT)
+        .exclude(report__in=[DeliveryReport.AWAITING, DeliveryReport.UNDELIVERED])
+        .order_by("-id")[:limit]
+    )
+    inbox = []
+    for text in texts:
+        text.arrived_at = text.reported_at or text.sent_at or text.created_at
+        inbox += [text] * text.copies
+    inbox.sort(key=lambda text: (text.arrived_at, text.pk), reverse=True)
+    return inbox[:limit]
 
 
 def _new_demo_identity():

@@ -104,6 +104,7 @@ class EventType(models.TextChoices):
     FOLLOW_UP_SET = "follow_up_set", _("Follow-up set")
     FOLLOW_UP_DONE = "follow_up_done", _("Follow-up done")
     MACRO_RUN = "macro_run", _("Macro run")
+    NOTE_ADDED = "note_added", _("Internal note written")
 
 
 class ActorKind(models.TextChoices):

@@ -178,6 +178,16 @@ class DeliveryFailure(models.TextChoices):
     TIMEOUT = "timeout", _("the gateway did not answer in time")
     UNREACHABLE = "unreachable", _("the gateway could not be reached")
     GATEWAY_FAULT = "gateway_fault", _("the gateway had a fault of its own")
+    CARRIER_DOWN = "carrier_down", _("the carrier's network was down")
+
+
+class DeliveryReport(models.TextChoices):
+    """What the carrier reported about a text the gateway took: whether it reached
+    the phone. Empty for a backend that sends no delivery reports."""
+
+    AWAITING = "awaiting", _("no delivery report yet")
+    DELIVERED = "delivered", _("delivered to the phone")
+    UNDELIVERED = "undelivered", _("not delivered to the phone")
 
 
 class SmsMessage(models.Model):
@@ -200,6 +210,24 @@ class SmsMessage(models.Model):
         blank=True,
         db_default="",
         help_text=_("Of the last attempt, when it failed."),
+    )
+    report = models.CharField(
+        _("delivery report"),
+        max_length=12,
+        choices=DeliveryReport.choices,
+        blank=True,
+        db_default="",
+        help_text=_("Empty when the gateway sends no delivery reports."),
+    )
+    report_code = models.CharField(
+        _("carrier's report code"), max_length=16, blank=True, db_default=""
+    )
+    reported_at = models.DateTimeField(_("reported"), null=True, blank=True)
+    copies = models.PositiveSmallIntegerField(
+        _("copies delivered"),
+        default=1,
+        db_default=1,
+        help_text=_("More than one when the carrier delivered the text twice."),
     )
     attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
     attempted_at = models.DateTimeField(_("last send attempt"), null=True, blank=True)

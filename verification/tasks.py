@@ -10,12 +10,18 @@ from django.tasks import default_task_backend, task
 from django.utils import timezone
 
 from verification import context, sms
-from verification.models import SmsKind, SmsMessage, SmsStatus, Verification
+from verification.models import (
+    DeliveryReport,
+    SmsKind,
+    SmsMessage,
+    SmsStatus,
+    Verification,
+)
 
 logger = logging.getLogger(__name__)
 
 
-def _claim(message_id):
+def _claim(message_id, backend):
     """Mark a queued message as being sent, and commit that before the gateway is
     called: no other worker takes it, and if this one dies mid-send the message stays
     visibly "sending" until the deadline sweep deals with it (see
@@ -28,23 +34,30 @@ def _claim(message_id):
         message.attempts += 1
         message.attempted_at = timezone.now()
         message.backend = sms.backend_path()
-        message.save(update_fields=["status", "attempts", "attempted_at", "backend"])
+        message.report = DeliveryReport.AWAITING if backend.reports_delivery else ""
+        message.save(
+            update_fields=["status", "attempts", "attempted_at", "backend", "report"]
+        )
     return message
 
 
 def _attempt_delivery(message_id):
     """Try to deliver one queued message once. Returns True if a retry is due."""
-    message = _claim(message_id)
+    backend = sms.get_backend()
+    message = _claim(message_id, backend)
     if message is None:
         return False
     try:
-        gateway_id = sms.get_backend().send(message) or ""
+        # A backend that reports delivery may record the report during the send
+        # (the report stays, the outcome below does not touch it).
+        gateway_id = backend.send(message) or ""
     except sms.SmsSendError as exc:
         retry = exc.retryable and message.attempts < settings.SMS_MAX_ATTEMPTS
         outcome = {
             "status": SmsStatus.QUEUED if retry else SmsStatus.FAILED,
             "error": str(exc)[:1000],
             "failure": exc.failure,
+            "report": "",  # the gateway did not take it: nothing to report on
         }
         logger.warning(
             "SMS %s attempt %s failed (%s): %s",
@@ -64,11 +77,50 @@ def _attempt_delivery(message_id):
     SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(**outcome)
     if outcome["status"] == SmsStatus.SENT:
         logger.info("SMS %s sent (attempt %s)", message.pk, message.attempts)
-        if message.kind == SmsKind.VERIFICATION_CODE and message.verification_id:
-            Verification.objects.filter(
-                pk=message.verification_id, code_delivered_at__isnull=True
-            ).update(code_delivered_at=outcome["sent_at"])
+        if not backend.reports_delivery:
+            _code_delivered(message, outcome["sent_at"])
     return outcome["status"] == SmsStatus.QUEUED
+
+
+def _code_delivered(message, when):
+    """The person's first code reached them: the dashboard's "delivered" stage."""
+    if message.kind == SmsKind.VERIFICATION_CODE and message.verification_id:
+        Verification.objects.filter(
+            pk=message.verification_id, code_delivered_at__isnull=True
+        ).update(code_delivered_at=when)
+
+
+class ReportRefused(Exception):
+    """A delivery report for a text that is not waiting for one."""
+
+
+def record_delivery_report(message, *, delivered, code, when=None, copies=1):
+    """Record what the carrier reported about a text the gateway took: it reached
+    the phone (`copies` times: a carrier may deliver a text twice) or it did not,
+    with the carrier's report code. A delivered code counts as delivered from then.
+
+    Refused (ReportRefused) unless the text is waiting for its report: a gateway
+    reports once per text. Returns the message.
+    """
+    when = when or timezone.now()
+    with transaction.atomic():
+        locked = SmsMessage.objects.select_for_update().get(pk=message.pk)
+        if locked.report != DeliveryReport.AWAITING:
+            raise ReportRefused(
+                f"Text {locked.pk} is not waiting for a delivery report "
+                f"(report: {locked.report or 'none'})."
+            )
+        locked.report = (
+            DeliveryReport.DELIVERED if delivered else DeliveryReport.UNDELIVERED
+        )
+        locked.report_code = code[:16]
+        locked.reported_at = when
+        locked.copies = max(1, copies) if delivered else 0
+        locked.save(update_fields=["report", "report_code", "reported_at", "copies"])
+        if delivered:
+            _code_delivered(locked, when)
+    logger.info("SMS %s reported %s (%s)", locked.pk, locked.report, code)
+    return locked
 
 
 @task()

@@ -31,6 +31,7 @@ WRITTEN = {
     EventType.FOLLOW_UP_SET,
     EventType.FOLLOW_UP_DONE,
     EventType.MACRO_RUN,
+    EventType.NOTE_ADDED,
 }
 
 

@@ -32,6 +32,15 @@ def test_an_agent_writes_a_note_and_reads_it_on_the_timeline(login, agent):
     assert "Internal note by Support agent agent" in html
     assert "客户来电，说明天上午核验" in html
     assert story.beijing(note.created_at, with_seconds=True) in html
+    assert html.count("客户来电，说明天上午核验") == 1  # its event adds no second line
+
+
+def test_a_note_is_in_the_audit_trail_by_its_author_without_its_words(agent):
+    filing, _, _ = submitted_filing()
+    note = casework.add_note(filing, agent, "客户说明天上午核验")
+    event = filing.audit_events.get(event_type="note_added")
+    assert (event.staff_user, event.data) == (agent, {"note": note.pk})
+    assert "明天" not in str(event.data) + event.reason
 
 
 @pytest.mark.parametrize(

@@ -35,8 +35,11 @@ def test_landing_describes_the_work_queue_in_both_languages(client, settings):
     assert "“Customer never got the text”" in html
 
 
-def test_try_it_leads_through_the_phone_to_a_verification(client):
-    response = client.post("/demo/")
+def test_try_it_leads_through_the_phone_to_a_verification(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/demo/")
     assert response.status_code == 303
     phone = client.get(response["Location"]).content.decode()
     identity = client.session["demo_identity"]

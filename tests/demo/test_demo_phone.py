@@ -13,8 +13,11 @@ def demo(settings):
     settings.SMS_BACKEND = "database"
 
 
-def test_inbox_newest_first_with_clickable_links(client, demo):
-    _, leader, _ = submitted_filing()
+def test_inbox_newest_first_with_clickable_links(
+    client, demo, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _, leader, _ = submitted_filing()
     html = client.get(
         "/demo/phone/", {"mobile": f"+86 {leader.mobile}"}
     ).content.decode()
@@ -23,6 +26,12 @@ def test_inbox_newest_first_with_clickable_links(client, demo):
     )  # the code came after the notice
     assert '<a href="http://testserver/verify/"' in html
     assert "12381" in html
+
+
+def test_a_text_not_sent_yet_is_not_on_the_phone(client, demo):
+    _, leader, _ = submitted_filing()  # committed never: the texts stay queued
+    html = client.get("/demo/phone/", {"mobile": leader.mobile}).content.decode()
+    assert "验证码为" not in html and "该号码没有短信" in html
 
 
 def test_unknown_number_has_an_empty_inbox(client, demo):

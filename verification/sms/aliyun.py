@@ -22,6 +22,7 @@ from alibabacloud_tea_openapi.exceptions import (
 from darabonba.exceptions import UnretryableException
 from darabonba.runtime import RuntimeOptions
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from verification.models import DeliveryFailure
 from verification.sms.base import (
@@ -75,6 +76,8 @@ def client_config(endpoint, access_key_id, access_key_secret, timeout):
 
 
 class AliyunBackend(BaseSmsBackend):
+    label = _("Alibaba Cloud SMS")
+
     def __init__(self):
         self.sign_name = settings.ALIYUN_SMS_SIGN_NAME
         self.template_code = settings.ALIYUN_SMS_TEMPLATE_CODE

@@ -1,6 +1,25 @@
 from typing import NamedTuple
 
+from django.utils.translation import gettext_lazy as _
+
 from verification.models import DeliveryFailure
+
+#: The state words of carriers' delivery reports (the SMPP and CMPP "stat" field),
+#: in words for staff. The code itself is kept too, to quote to the vendor.
+REPORT_CODES = {
+    "DELIVRD": _("the phone received it"),
+    "UNDELIV": _("the carrier could not deliver it to the phone"),
+    "EXPIRED": _("the phone stayed off or out of reach until the carrier gave up"),
+    "REJECTD": _("the carrier refused it"),
+    "DELETED": _("the carrier deleted it before delivery"),
+    "UNKNOWN": _("the carrier does not know what became of it"),
+}
+
+
+def report_meaning(code):
+    """A carrier's report code in words, or the code itself if it is not a known
+    one."""
+    return REPORT_CODES.get(code, code)
 
 
 class SmsSendError(Exception):
@@ -39,6 +58,10 @@ class BaseSmsBackend:
 
     #: True when the message table itself is the delivery (every phone reads it).
     is_outbox = False
+    #: True when the gateway reports later whether a text it took reached the phone
+    #: (`verification.tasks.record_delivery_report`); a text then counts as
+    #: delivered only on its report, not when the gateway takes it.
+    reports_delivery = False
 
     def send(self, message):
         """Deliver `message` (an SmsMessage); return the gateway id or ""."""

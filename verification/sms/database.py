@@ -1,3 +1,5 @@
+from django.utils.translation import gettext_lazy as _
+
 from verification.sms.base import BaseSmsBackend
 
 
@@ -6,6 +8,8 @@ class DatabaseBackend(BaseSmsBackend):
 
     The default backend, used by the demo's simulated phone.
     """
+
+    label = _("Demo phone (database outbox)")
 
     is_outbox = True
 

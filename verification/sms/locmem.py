@@ -1,3 +1,5 @@
+from django.utils.translation import gettext_lazy as _
+
 from verification.sms.base import BaseSmsBackend
 
 #: Messages "sent" with the locmem backend, for tests (like django.core.mail.outbox).
@@ -6,6 +8,8 @@ outbox = []
 
 class LocmemBackend(BaseSmsBackend):
     """Keeps messages in `verification.sms.locmem.outbox`."""
+
+    label = _("Memory (tests)")
 
     def send(self, message):
         outbox.append(message)

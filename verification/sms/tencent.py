@@ -11,6 +11,7 @@ when one is missing.
 import urllib.parse
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from tencentcloud.common import credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import (
     TencentCloudSDKException,
@@ -79,6 +80,8 @@ def client(endpoint, secret_id, secret_key, region, timeout):
 
 
 class TencentBackend(BaseSmsBackend):
+    label = _("Tencent Cloud SMS")
+
     def __init__(self):
         self.sdk_app_id = settings.TENCENT_SMS_SDK_APP_ID
         self.sign_name = settings.TENCENT_SMS_SIGN_NAME
