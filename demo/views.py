@@ -13,9 +13,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from stdnum.cn import ric
 
+from demo import gateway
 from demo.forms import PhoneForm, TimeTravelForm
 from filings.importing import parse_record
 from filings.models import Person
@@ -145,7 +147,19 @@ def time_travel(request):
         request.POST or None, initial={"when": TimeTravelForm.tomorrow()}
     )
     if request.method == "POST" and form.is_valid():
-        report = process_deadlines(form.cleaned_data["when"])
+        when = form.cleaned_data["when"]
+        arrived = gateway.push_due_reports(when) if gateway.in_use() else 0
+        report = process_deadlines(when)
+        if arrived:
+            messages.info(
+                request,
+                ngettext(
+                    "%(n)d late text arrived by then.",
+                    "%(n)d late texts arrived by then.",
+                    arrived,
+                )
+                % {"n": arrived},
+            )
         messages.success(
             request,
             _(

@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "filings.privacy.PersonalDataMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Demo mode only: the training gateway's late delivery reports arrive.
+    "demo.middleware.gateway_reports",
 ]
 
 ROOT_URLCONF = "icpportal.urls"
@@ -273,6 +275,11 @@ TASKS = {"default": {"BACKEND": TASK_BACKENDS.get(_task_backend, _task_backend)}
 # console, locmem (tests), aliyun (Alibaba Cloud SMS), tencent (Tencent Cloud SMS),
 # or a dotted path. A gateway's settings are checked at start-up (verification.checks).
 SMS_BACKEND = env.str("SMS_BACKEND", default="database")
+# In demo mode the database outbox sits behind the training gateway, which a
+# supervisor can make misbehave on /demo/training/ (demo.gateway); until then it
+# delivers every text at once, as the plain outbox does.
+if DEMO_MODE and SMS_BACKEND == "database":
+    SMS_BACKEND = "demo.gateway.TrainingGateway"
 SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=5)
 SMS_RETRY_DELAY_SECONDS = env.int("SMS_RETRY_DELAY_SECONDS", default=30)
 # A message still "sending" this long after its attempt began had its worker die

@@ -49,6 +49,7 @@ def reference_data(transactional_db):
     for name, function in (("0002_case_work_permissions", "grant"),):
         module = importlib.import_module(f"console.migrations.{name}")
         getattr(module, function)(apps, None)
+    importlib.import_module("demo.migrations.0002_trainer_permission").grant(apps, None)
 
 
 @pytest.fixture(autouse=True)
