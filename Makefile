@@ -47,11 +47,14 @@ demo: $(STAMP)
 	@echo "==> Demo data and logins (generated once, reused afterwards)"
 	@DEBUG=true $(PY) manage.py seed_demo --if-empty --filings $(DEMO_FILINGS)
 	@DEBUG=true $(PY) manage.py import_filings samples/filings.json --skip-existing > /dev/null
+	@echo "==> Training scenarios for demo-agent (built once)"
+	@DEBUG=true DEMO_MODE=true $(PY) manage.py add_training_scenarios --if-none
 	@echo ""
 	@echo "==> Open http://$(HOST):$(PORT)/demo/  (try a verification in two minutes)"
 	@echo "    central pages  http://$(HOST):$(PORT)/verify/  and /resend/"
 	@echo "    a province     http://$(HOST):$(PORT)/p/gs/   all: /provinces/"
 	@echo "    demo phone     http://$(HOST):$(PORT)/demo/phone/"
+	@echo "    training       http://$(HOST):$(PORT)/demo/training/  (staff)"
 	@echo "    staff console  http://$(HOST):$(PORT)/admin/  (logins above)"
 	@echo ""
 	@DEBUG=true DEMO_MODE=true SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)

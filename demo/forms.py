@@ -4,10 +4,12 @@ import datetime
 
 from django import forms
 from django.contrib.admin.widgets import AdminSplitDateTime
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from demo.models import GatewayRule
 from filings.policies import BEIJING
 from filings.validators import normalize_mobile
 
@@ -63,3 +65,55 @@ class TimeTravelForm(forms.Form):
     @staticmethod
     def tomorrow():
         return timezone.localtime() + datetime.timedelta(days=1)
+
+
+class NewRunForm(forms.Form):
+    """A trainer (or a trainee for themselves) builds a scenario."""
+
+    scenario = forms.ChoiceField(label=_("Scenario"))
+    trainee = forms.ModelChoiceField(
+        label=_("For"), queryset=User.objects.none(), required=False
+    )
+
+    def __init__(self, *args, scenarios=(), trainer=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scenario"].choices = [(s.key, s.title) for s in scenarios]
+        if trainer:
+            self.fields["trainee"].queryset = User.objects.filter(
+                is_staff=True, is_active=True
+            ).order_by("username")
+        else:
+            del self.fields["trainee"]
+
+
+class GatewayRuleForm(forms.ModelForm):
+    """How the training gateway treats one carrier's texts (or every carrier's)."""
+
+    delay_minutes = forms.IntegerField(
+        label=_("Delay (minutes)"), min_value=1, max_value=24 * 60, initial=10
+    )
+    lost_percent = forms.IntegerField(
+        label=_("Share lost (%)"), min_value=1, max_value=100, initial=100
+    )
+
+    class Meta:
+        model = GatewayRule
+        fields = ["carrier", "behaviour", "delay_minutes", "lost_percent"]
+
+    def validate_unique(self):
+        pass  # a carrier's rule is replaced, not refused (see save_rule)
+
+    def save_rule(self, user):
+        """Replace the carrier's rule; the lost share counts afresh."""
+        data = self.cleaned_data
+        rule, _ = GatewayRule.objects.update_or_create(
+            carrier=data["carrier"],
+            defaults={
+                "behaviour": data["behaviour"],
+                "delay_minutes": data["delay_minutes"],
+                "lost_percent": data["lost_percent"],
+                "texts_seen": 0,
+                "updated_by": user,
+            },
+        )
+        return rule

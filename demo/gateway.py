@@ -40,6 +40,7 @@ class Plan:
     behaviour: str = Behaviour.NORMAL
     delay_minutes: int = 10
     lost_percent: int = 100
+    only: str = ""  # a scenario's: the one mobile it applies to
 
 
 # A plan for every text, set while a training scenario is built: its misbehaviour
@@ -49,7 +50,8 @@ _scenario_plan = contextvars.ContextVar("scenario_plan", default=None)
 
 @contextlib.contextmanager
 def behaving(behaviour, **settings_of_plan):
-    """Treat every text sent in the block this way (training scenarios)."""
+    """Treat every text sent in the block this way, or with `only` every text to
+    that mobile, the others normally (training scenarios)."""
     token = _scenario_plan.set(Plan(behaviour, **settings_of_plan))
     try:
         yield
@@ -78,6 +80,8 @@ def plan_for(recipient):
     carrier, else normal delivery."""
     scenario = _scenario_plan.get()
     if scenario is not None:
+        if scenario.only and scenario.only != recipient:
+            return Behaviour.NORMAL, Plan(), False
         lost = scenario.behaviour == Behaviour.LOST and scenario.lost_percent >= 100
         return scenario.behaviour, scenario, lost
     carrier = messages.host_carrier(recipient)

@@ -117,6 +117,9 @@ class TrainingRun(models.Model):
     answer_shown_at = models.DateTimeField(
         _("answer shown"), null=True, blank=True, editable=False
     )
+    # What the scenario's texts name that the filing does not keep (a new mobile
+    # the customer gave, the province whose page they used); never shown as is.
+    details = models.JSONField(_("details"), default=dict, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

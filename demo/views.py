@@ -6,9 +6,10 @@ import secrets
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -17,8 +18,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from stdnum.cn import ric
 
-from demo import gateway
-from demo.forms import PhoneForm, TimeTravelForm
+from demo import gateway, training
+from demo.forms import GatewayRuleForm, NewRunForm, PhoneForm, TimeTravelForm
+from demo.models import GatewayRule, TrainingRun
 from filings.importing import parse_record
 from filings.models import Person
 from verification import moves, sms
@@ -132,7 +134,12 @@ def demo_home(request):
         }
         return redirect_see_other(f"/demo/phone/?mobile={mobile}")
     return render(
-        request, "demo/home.html", {"queue_hours": settings.QUEUE_DEADLINE_HOURS}
+        request,
+        "demo/home.html",
+        {
+            "queue_hours": settings.QUEUE_DEADLINE_HOURS,
+            "scenarios": training.SCENARIOS,
+        },
     )
 
 
@@ -179,3 +186,173 @@ def time_travel(request):
         "form": form,
     }
     return TemplateResponse(request, "demo/time_travel.html", context)
+
+
+# Training -------------------------------------------------------------------------
+TRAINER = "demo.train_staff"
+
+
+def _training_or_404():
+    if not training.available():
+        raise Http404("Training exists only in demo mode, with the training gateway.")
+
+
+def _admin_page(request, template, title, **context):
+    return TemplateResponse(
+        request,
+        template,
+        {**admin.site.each_context(request), "title": title, **context},
+    )
+
+
+def _run_rows(runs):
+    """Runs with their scenario and result, for the pages' tables."""
+    return [
+        {
+            "run": run,
+            "scenario": training.BY_KEY[run.scenario],
+            "result": training.check(run),
+        }
+        for run in runs
+    ]
+
+
+@staff_member_required
+@never_cache
+def training_home(request):
+    """The training page: the scenarios to build, the runs handed out, and (for
+    trainers) the gateway's behaviour and every trainee's results."""
+    _training_or_404()
+    trainer = request.user.has_perm(TRAINER)
+    new_run = NewRunForm(
+        request.POST if request.POST.get("action") == "create" else None,
+        scenarios=training.SCENARIOS,
+        trainer=trainer,
+        initial={"trainee": request.user.pk},
+    )
+    rule_form = GatewayRuleForm(
+        request.POST if request.POST.get("action") == "gateway" else None
+    )
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "create" and new_run.is_valid():
+            trainee = new_run.cleaned_data.get("trainee") or request.user
+            run = training.create_run(
+                new_run.cleaned_data["scenario"], trainee, request.user
+            )
+            messages.success(
+                request,
+                _("The scenario “%(title)s” is ready for %(who)s.")
+                % {
+                    "title": training.BY_KEY[run.scenario].title,
+                    "who": trainee.get_username(),
+                },
+            )
+            return redirect_see_other(reverse("demo-training-run", args=[run.pk]))
+        if action == "gateway":
+            if not trainer:
+                raise PermissionDenied
+            if rule_form.is_valid():
+                rule = rule_form.save_rule(request.user)
+                messages.success(
+                    request,
+                    _("The training gateway: %(carrier)s, %(behaviour)s.")
+                    % {
+                        "carrier": rule.get_carrier_display(),
+                        "behaviour": rule.get_behaviour_display(),
+                    },
+                )
+                return redirect_see_other(reverse("demo-training"))
+        if action not in ("create", "gateway"):
+            messages.error(request, _("Choose what to do."))
+    runs = TrainingRun.objects.select_related("trainee", "filing")
+    if not trainer:
+        runs = runs.filter(trainee=request.user)
+    trainees = []
+    if trainer:
+        for user in User.objects.filter(training_runs__isnull=False).distinct():
+            rows = _run_rows(user.training_runs.select_related("filing"))
+            trainees.append(
+                {
+                    "user": user,
+                    "runs": len(rows),
+                    "handled": sum(1 for row in rows if row["result"].handled),
+                }
+            )
+    return _admin_page(
+        request,
+        "demo/training.html",
+        _("Training scenarios"),
+        scenarios=training.SCENARIOS,
+        new_run=new_run,
+        rule_form=rule_form,
+        rules=[
+            {"rule": rule, "changed": training.beijing(rule.updated_at)}
+            for rule in GatewayRule.objects.select_related("updated_by")
+        ],
+        rows=_run_rows(runs[:50]),
+        trainer=trainer,
+        trainees=trainees,
+    )
+
+
+def _run_for(request, pk):
+    _training_or_404()
+    run = get_object_or_404(
+        TrainingRun.objects.select_related("filing", "trainee", "created_by"), pk=pk
+    )
+    if run.trainee_id != request.user.pk and not request.user.has_perm(TRAINER):
+        raise Http404("Not your training run.")
+    return run
+
+
+@staff_member_required
+@never_cache
+def training_run(request, pk):
+    """One run: the customer's call, the question, the filing to work on, the
+    answer on request, and how the work on the filing reads so far."""
+    run = _run_for(request, pk)
+    if request.method == "POST":
+        training.mark_answer_shown(run)
+        return redirect_see_other(
+            reverse("demo-training-run", args=[run.pk]) + "#answer"
+        )
+    scenario = training.BY_KEY[run.scenario]
+    return _admin_page(
+        request,
+        "demo/training_run.html",
+        scenario.title,
+        run=run,
+        scenario=scenario,
+        situation=training.told(run, scenario.situation),
+        answer=training.told(run, scenario.answer) if run.answer_shown_at else "",
+        result=training.check(run),
+        filing_url=reverse(
+            "admin:filings_filingapplication_change", args=[run.filing_id]
+        ),
+        handed_out=training.beijing(run.created_at),
+        answer_shown=training.beijing(run.answer_shown_at),
+    )
+
+
+@staff_member_required
+@never_cache
+def training_trainee(request, pk):
+    """A trainer's page of one trainee's results: every run, what was done, in order,
+    and what was missing."""
+    _training_or_404()
+    if not request.user.has_perm(TRAINER):
+        raise PermissionDenied
+    trainee = get_object_or_404(User, pk=pk, is_staff=True)
+    rows = _run_rows(trainee.training_runs.select_related("filing"))
+    for row in rows:
+        row["answer_shown"] = training.beijing(row["run"].answer_shown_at)
+        row["handed_out"] = training.beijing(row["run"].created_at)
+    return _admin_page(
+        request,
+        "demo/training_trainee.html",
+        _("Training results of %(who)s") % {"who": trainee.get_username()},
+        trainee=trainee,
+        rows=rows,
+        handled=sum(1 for row in rows if row["result"].handled),
+    )

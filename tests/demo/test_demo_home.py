@@ -35,6 +35,15 @@ def test_landing_describes_the_work_queue_in_both_languages(client, settings):
     assert "“Customer never got the text”" in html
 
 
+def test_landing_lists_the_training_scenarios_for_staff(client):
+    html = client.get("/demo/").content.decode()
+    assert 'href="/demo/training/"' in html and "重发次数已达上限" in html
+    client.cookies["django_language"] = "en"
+    html = client.get("/demo/").content.decode()
+    assert "For support staff: training scenarios" in html
+    assert "The resend limit is reached" in html
+
+
 def test_try_it_leads_through_the_phone_to_a_verification(
     client, django_capture_on_commit_callbacks
 ):
