@@ -34,7 +34,9 @@ def test_one_of_each_on_first_run_only(run_command, logins):
 
 def test_named_scenarios_for_another_trainee(run_command, logins):
     other = make_staff("trainee-2")
-    code, _, _ = run_command("add_training_scenarios", "resend_cap", "--for", "trainee-2")
+    code, _, _ = run_command(
+        "add_training_scenarios", "resend_cap", "--for", "trainee-2"
+    )
     assert code == 0
     assert [(r.scenario, r.trainee) for r in TrainingRun.objects.all()] == [
         ("resend_cap", other)
