@@ -2,6 +2,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from demo import training
 from demo.views import demo_enabled
 
 
@@ -13,5 +14,9 @@ def demo(request):
     if settings.DEMO_MODE and user is not None and user.has_perm("filings.time_travel"):
         tools.append(
             {"url": reverse("demo-time-travel"), "label": _("Demo time travel")}
+        )
+    if training.available() and getattr(user, "is_staff", False):
+        tools.append(
+            {"url": reverse("demo-training"), "label": _("Training scenarios")}
         )
     return {"demo_mode": demo_enabled(), "demo_tools": tools}

@@ -114,7 +114,8 @@ class Build:
 
     def submit(self, *, policy, province, leader, administrator, provider="aliyun"):
         """The provider imports and submits a first filing (one website)."""
-        reference = f"TRN-{clock.real_now():%m%d}-{secrets.token_hex(3).upper()}"
+        today = timezone.localtime(clock.real_now(), BEIJING)
+        reference = f"TRN-{today:%m%d}-{secrets.token_hex(3).upper()}"
         word = self.rng.choice(["cloud", "star", "river", "peak", "smart", "link"])
         record = {
             "provider": provider,

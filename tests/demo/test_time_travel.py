@@ -6,9 +6,12 @@ import json
 import pytest
 from django.utils import timezone
 
+from demo import gateway
+from demo.models import Behaviour, GatewayRule
 from filings.models import FilingApplication
 from filings.policies import BEIJING
 from tests.verification.helpers import submitted_filing
+from verification.models import DeliveryReport, SmsMessage
 
 pytestmark = pytest.mark.django_db
 URL = "/admin/demo/time-travel/"
@@ -65,3 +68,22 @@ def test_agents_may_not(login, agent):
 def test_only_in_demo_mode(login, supervisor, settings):
     settings.DEMO_MODE = False
     assert login(supervisor).get(URL).status_code == 404
+
+
+def test_late_texts_arrive_by_the_chosen_time(
+    login, supervisor, settings, django_capture_on_commit_callbacks
+):
+    settings.SMS_BACKEND = gateway.PATH
+    GatewayRule.objects.create(behaviour=Behaviour.DELAYED, delay_minutes=180)
+    with django_capture_on_commit_callbacks(execute=True):
+        filing, _, _ = submitted_filing()
+    texts = SmsMessage.objects.filter(filing=filing)
+    assert {t.report for t in texts} == {DeliveryReport.AWAITING}
+    later = timezone.now().astimezone(BEIJING) + datetime.timedelta(hours=4)
+    response = login(supervisor).post(
+        URL,
+        {"when_0": later.strftime("%Y-%m-%d"), "when_1": later.strftime("%H:%M")},
+        follow=True,
+    )
+    assert "4 late texts arrived by then." in response.content.decode()
+    assert {t.report for t in texts.all()} == {DeliveryReport.DELIVERED}

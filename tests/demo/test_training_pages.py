@@ -139,3 +139,18 @@ def test_staff_only(client, settings):
     assert client.get(HOME).status_code == 302
     make_staff("reader")  # exists, but the anonymous client is not it
     assert "login" in client.get(HOME)["Location"]
+
+
+def test_linked_from_the_console_front_page_in_demo_mode(login, agent, settings):
+    client = login(agent)
+    assert 'href="/demo/training/"' in client.get("/admin/").content.decode()
+    settings.DEMO_MODE = False
+    assert 'href="/demo/training/"' not in client.get("/admin/").content.decode()
+
+
+def test_a_run_page_leads_back_to_the_list(login, agent):
+    client = login(agent)
+    build(client, "shared_mobile")
+    run = TrainingRun.objects.get()
+    page = client.get(f"/demo/training/{run.pk}/").content.decode()
+    assert '<a href="/demo/training/">Training scenarios</a>' in page
