@@ -45,6 +45,19 @@ class TrainingUnavailable(Exception):
     """Scenarios need demo mode and the training gateway."""
 
 
+class BuildRefused(Exception):
+    """The engine held back a step of the scenario (a throttle); nothing was kept."""
+
+
+def _not_held_back(outcome):
+    if outcome.throttled:
+        raise BuildRefused(
+            "The verification pages' throttle held back a step of the scenario; "
+            f"try again in {outcome.throttled.retry_after} seconds."
+        )
+    return outcome.status
+
+
 def available():
     """Whether scenarios can be built here: demo mode, with the training gateway."""
     return gateway.in_use()
@@ -178,7 +191,7 @@ class Build:
             user_agent=PHONE_AGENT,
         )
         self.deliver(filing)
-        return outcome.status
+        return _not_held_back(outcome)
 
     def resend(self, filing, person):
         """The person asks for a new code on the resend page."""
@@ -190,7 +203,7 @@ class Build:
             user_agent=PHONE_AGENT,
         )
         self.deliver(filing)
-        return outcome.status
+        return _not_held_back(outcome)
 
     def wrong_digits(self, person):
         """Six certificate characters that are not the person's."""
@@ -573,7 +586,8 @@ BY_KEY = {scenario.key: scenario for scenario in SCENARIOS}
 
 def create_run(scenario_key, trainee, created_by):
     """Build a new filing for the scenario and hand it to `trainee`; returns the
-    TrainingRun. Raises TrainingUnavailable outside demo mode."""
+    TrainingRun. Raises TrainingUnavailable outside demo mode, and BuildRefused (with
+    nothing kept) when the engine held a step back."""
     if not available():
         raise TrainingUnavailable(
             "Training scenarios need demo mode (DEMO_MODE=true) and the training "

@@ -237,9 +237,20 @@ def training_home(request):
         action = request.POST.get("action")
         if action == "create" and new_run.is_valid():
             trainee = new_run.cleaned_data.get("trainee") or request.user
-            run = training.create_run(
-                new_run.cleaned_data["scenario"], trainee, request.user
-            )
+            try:
+                run = training.create_run(
+                    new_run.cleaned_data["scenario"], trainee, request.user
+                )
+            except training.BuildRefused:
+                messages.error(
+                    request,
+                    _(
+                        "The scenario could not be built just now (too many tries "
+                        "from the practice addresses); nothing was kept. Try again "
+                        "in a few minutes."
+                    ),
+                )
+                return redirect_see_other(reverse("demo-training"))
             messages.success(
                 request,
                 _("The scenario “%(title)s” is ready for %(who)s.")

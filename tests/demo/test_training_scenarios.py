@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone, translation
 
 from demo import gateway, training
-from filings.models import EventType
+from demo.models import TrainingRun
+from filings.models import EventType, FilingApplication
 from filings.policies import BEIJING
 from verification.models import Attempt, DeliveryReport, SmsKind, SmsMessage
 
@@ -196,3 +197,18 @@ def test_no_scenario_outside_demo_mode(settings, agent, supervisor):
     settings.DEMO_MODE, settings.SMS_BACKEND = True, "locmem"
     with pytest.raises(training.TrainingUnavailable):
         training.create_run("shared_mobile", agent, supervisor)
+
+
+def test_a_step_held_back_keeps_nothing(demo, settings, agent, supervisor, login):
+    settings.RATELIMITS = {**settings.RATELIMITS, "verify_per_mobile": "0/h"}
+    with pytest.raises(training.BuildRefused):
+        training.create_run("five_wrong_digits", agent, supervisor)
+    assert not FilingApplication.objects.exists() and not TrainingRun.objects.exists()
+    client = login(agent)
+    response = client.post(
+        "/demo/training/",
+        {"action": "create", "scenario": "wrong_province_site"},
+        follow=True,
+    )
+    assert "could not be built just now" in response.content.decode()
+    assert not TrainingRun.objects.exists()
