@@ -219,22 +219,35 @@ def _ago(build, **delta):
 
 # The scenarios' builders -----------------------------------------------------------
 # Each returns the filing, and records in `build.facts` what its texts need.
-def build_never_got_text(build):
-    leader, administrator = build.person("139"), build.person("133")
+def _leader_code_lost(build, *, policy, province, carriers, submitted, verified):
+    """A filing whose administrator verified `verified` ago, and whose entity
+    leader's code, texted `submitted` ago, the carrier reported lost."""
+    leader, administrator = (build.person(prefix) for prefix in carriers)
     with (
-        clock.at(_ago(build, minutes=55)),
+        clock.at(_ago(build, **submitted)),
         gateway.behaving(Behaviour.LOST, only=leader.mobile),
     ):
         filing = build.submit(
-            policy="miit-current",
-            province="bj",
+            policy=policy,
+            province=province,
             leader=leader,
             administrator=administrator,
         )
-    with clock.at(_ago(build, minutes=40)):
+    with clock.at(_ago(build, **verified)):
         build.verify(filing, administrator)
     build.facts["name"] = leader.name
     return filing
+
+
+def build_never_got_text(build):
+    return _leader_code_lost(
+        build,
+        policy="miit-current",
+        province="bj",
+        carriers=("139", "133"),
+        submitted={"minutes": 55},
+        verified={"minutes": 40},
+    )
 
 
 def build_five_wrong_digits(build):
@@ -314,21 +327,14 @@ def build_shared_mobile(build):
 
 
 def build_waiting_auto_resend(build):
-    leader, administrator = build.person("187"), build.person("153")
-    with (
-        clock.at(_ago(build, hours=2)),
-        gateway.behaving(Behaviour.LOST, only=leader.mobile),
-    ):
-        filing = build.submit(
-            policy="provincial-2019",
-            province="sd",
-            leader=leader,
-            administrator=administrator,
-        )
-    with clock.at(_ago(build, minutes=80)):
-        build.verify(filing, administrator)
-    build.facts["name"] = leader.name
-    return filing
+    return _leader_code_lost(
+        build,
+        policy="provincial-2019",
+        province="sd",
+        carriers=("187", "153"),
+        submitted={"hours": 2},
+        verified={"minutes": 80},
+    )
 
 
 def build_wrong_province_site(build):

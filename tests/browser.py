@@ -74,3 +74,16 @@ def page(browser, browser_site, request):
             path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True
         )
     context.close()
+
+
+def log_in_as_agent(page, site, language):
+    """Log `page` in to the console as the test login "agent" (made with
+    `make_staff("agent", ...)`), in `language`; returns when the console is open."""
+    page.context.add_cookies(
+        [{"name": "django_language", "value": language, "url": site}]
+    )
+    page.goto(f"{site}/admin/login/")
+    page.fill("#id_username", "agent")
+    page.fill("#id_password", "pw-agent")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{site}/admin/")  # logged in before going on

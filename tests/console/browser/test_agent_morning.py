@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from console.models import Case, FollowUp, Note
 from filings.policies import BEIJING
+from tests.browser import log_in_as_agent
 from tests.console.conftest import make_staff
 from tests.verification.helpers import submitted_filing
 from verification.models import SmsKind, SmsMessage
@@ -65,14 +66,7 @@ def test_an_agents_morning(page, browser_site, reference_data, language):
         filing=filing, kind=SmsKind.VERIFICATION_CODE
     ).count()
 
-    page.context.add_cookies(
-        [{"name": "django_language", "value": language, "url": browser_site}]
-    )
-    page.goto(f"{browser_site}/admin/login/")
-    page.fill("#id_username", "agent")
-    page.fill("#id_password", "pw-agent")
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{browser_site}/admin/")
+    log_in_as_agent(page, browser_site, language)
     page.click(".queue-links a.default")
     page.wait_for_url(f"{browser_site}/admin/queue/")
 

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from tests.browser import log_in_as_agent
 from tests.console.conftest import make_staff
 from tests.records import person, record, website, write_import_file
 from tests.verification.helpers import latest_code
@@ -41,14 +42,7 @@ def test_agent_reads_why_a_person_failed_and_resends(page, browser_site, tmp_pat
     actions.verify(actions.CENTRAL, MOBILE, code, "000000", ip="203.0.113.9")
     before = SmsMessage.objects.filter(recipient=MOBILE).count()
 
-    page.context.add_cookies(
-        [{"name": "django_language", "value": "zh-hans", "url": browser_site}]
-    )
-    page.goto(f"{browser_site}/admin/login/")
-    page.fill("#id_username", "agent")
-    page.fill("#id_password", "pw-agent")
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{browser_site}/admin/")  # logged in before going on
+    log_in_as_agent(page, browser_site, "zh-hans")
     page.goto(f"{browser_site}/admin/filings/filingapplication/")
     page.fill("#searchbar", "+86 138 1111 2222")
     page.press("#searchbar", "Enter")

@@ -14,6 +14,7 @@ from django.db.models import Count
 
 from console import casework
 from filings.models import FilingApplication
+from tests.browser import log_in_as_agent
 from tests.console.conftest import make_staff
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -49,15 +50,8 @@ def test_console_screenshots(browser, browser_site, tmp_path, settings):
     for language in ("zh-hans", "en"):
         short = "zh" if language == "zh-hans" else "en"
         context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.add_cookies(
-            [{"name": "django_language", "value": language, "url": browser_site}]
-        )
         page = context.new_page()
-        page.goto(f"{browser_site}/admin/login/")
-        page.fill("#id_username", "agent")
-        page.fill("#id_password", "pw-agent")
-        page.click("input[type=submit]")
-        page.wait_for_url(f"{browser_site}/admin/")  # logged in before going on
+        log_in_as_agent(page, browser_site, language)
         page.goto(f"{browser_site}/admin/")
         page.wait_for_selector("#funnel")
         shots = [(f"console-dashboard-{short}.png", page)]

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from demo import gateway
 from demo.models import TrainingRun
+from tests.browser import log_in_as_agent
 from tests.console.conftest import make_staff
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,14 +41,7 @@ def test_a_trainees_exercise(page, browser_site, settings, language):
     words = WORDS[language]
     make_staff("agent", "Support agent")
     call_command("add_standard_macros", verbosity=0)
-    page.context.add_cookies(
-        [{"name": "django_language", "value": language, "url": browser_site}]
-    )
-    page.goto(f"{browser_site}/admin/login/")
-    page.fill("#id_username", "agent")
-    page.fill("#id_password", "pw-agent")
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{browser_site}/admin/")
+    log_in_as_agent(page, browser_site, language)
     page.click('a[href="/demo/training/"]')
 
     row = page.locator("tr", has_text=words["title"])

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from console import casework
 from filings.models import FilingApplication
+from tests.browser import log_in_as_agent
 from tests.console.conftest import make_staff
 from tests.portal.browser.test_journey import import_filing
 
@@ -81,15 +82,8 @@ def test_console_pages(browser, browser_site, tmp_path, language, width):
         filing, agent, past + datetime.timedelta(hours=1), "x", now=past
     )
     context = browser.new_context(viewport={"width": width, "height": 900})
-    context.add_cookies(
-        [{"name": "django_language", "value": language, "url": browser_site}]
-    )
     page = context.new_page()
-    page.goto(f"{browser_site}/admin/login/")
-    page.fill("#id_username", "agent")
-    page.fill("#id_password", "pw-agent")
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{browser_site}/admin/")  # logged in before going on
+    log_in_as_agent(page, browser_site, language)
     found = {}
     for url in [
         "/admin/",  # the dashboard and its funnel
