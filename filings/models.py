@@ -397,6 +397,11 @@ class FilingApplication(models.Model):
             models.Index(
                 fields=["provider", "-created_at"], name="filing_provider_newest"
             ),
+            # the provider API's list: a provider's filings, last changed first
+            models.Index(
+                fields=["provider", "-updated_at", "-id"],
+                name="filing_provider_changed",
+            ),
             # the work queue's "returned in the last 24 hours": a returned filing is
             # final, so its last update is its return, and only those rows are kept
             models.Index(

@@ -83,5 +83,5 @@ class ClientAddressMiddleware:
                 peer, request.META.get("HTTP_X_FORWARDED_FOR", ""), self.networks
             )
         # Until the request is finished (see icpportal.logging.forget_request).
-        logged_client_address.set(request.META["REMOTE_ADDR"] or "-")
+        logged_client_address.set(request.META.get("REMOTE_ADDR") or "-")
         return self.get_response(request)

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "verification",
     "portal",
     "demo",
+    "api",
+    "ninja",  # its docs page's own static files (Swagger UI), no CDN
 ]
 
 MIDDLEWARE = [
@@ -186,6 +188,9 @@ CAPTCHA_FLITE_PATH = env.str("FLITE_PATH", default=shutil.which("flite") or "") 
 
 # Demo mode: the simulated phone at /demo/phone/ (with the database SMS backend).
 DEMO_MODE = env.bool("DEMO_MODE", default=False)
+
+# The provider API: each key's requests per period (N/period, as RATELIMIT_*).
+API_RATELIMIT = env.str("API_RATELIMIT", default="600/m")
 
 # The console's work queue lists a pending filing this many hours before its deadline.
 QUEUE_DEADLINE_HOURS = env.int("QUEUE_DEADLINE_HOURS", default=6)

@@ -5,6 +5,7 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
 
+from api.views import api
 from demo import views as demo_views
 from icpportal.health import healthz
 
@@ -28,6 +29,7 @@ urlpatterns = [
     # A staff page of the demo, under the console's address.
     path("admin/demo/time-travel/", demo_views.time_travel, name="demo-time-travel"),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
     path("captcha/", include("captcha.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("demo.urls")),

@@ -50,6 +50,7 @@ def reference_data(transactional_db):
         module = importlib.import_module(f"console.migrations.{name}")
         getattr(module, function)(apps, None)
     importlib.import_module("demo.migrations.0002_trainer_permission").grant(apps, None)
+    importlib.import_module("api.migrations.0002_supervisor_keys").grant(apps, None)
 
 
 @pytest.fixture(autouse=True)

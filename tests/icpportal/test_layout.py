@@ -4,7 +4,7 @@ imports (function-level ones included) go round in a circle.
 Floors, bottom up (README, "How the code is laid out"):
 1. filings: the records and their rules
 2. verification: the engine
-3. one app per kind of user, none importing another: portal, console, demo
+3. one app per kind of user, none importing another: portal, console, demo, api
 4. icpportal: settings and URLs, wiring the apps together
 """
 
@@ -21,6 +21,7 @@ FLOORS = {
     "portal": 3,
     "console": 3,
     "demo": 3,
+    "api": 3,
     "icpportal": 4,
 }
 
@@ -173,6 +174,8 @@ def test_a_cycle_inside_an_app_is_caught():
     edges = graph()
     assert "verification.codes" in edges["verification.actions"]
     edges["verification.codes"] = edges["verification.codes"] | {"verification.actions"}
-    assert ["verification.actions", "verification.codes", "verification.actions"] in (
-        cycles(edges)
+    # a cycle is reported from whichever of its modules the walk reached first
+    assert any(
+        len(cycle) == 3 and set(cycle) == {"verification.actions", "verification.codes"}
+        for cycle in cycles(edges)
     )

@@ -1,0 +1,34 @@
+"""Make a provider API key and print it (alone, on the last line)."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from api import keys
+from filings.models import Provider
+
+
+class Command(BaseCommand):
+    help = (
+        "Create an API key for an access provider (by its code). The key is printed "
+        "once, alone on the last line; only its hash is kept."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("provider", help="The provider's code, e.g. aliyun.")
+        parser.add_argument("--name", required=True, help="What the key is for.")
+
+    def handle(self, *args, **options):
+        provider = Provider.objects.filter(code=options["provider"]).first()
+        if provider is None:
+            codes = ", ".join(Provider.objects.values_list("code", flat=True))
+            raise CommandError(
+                f"No provider {options['provider']!r}; the providers are: {codes}."
+            )
+        name = options["name"].strip()
+        if not name or len(name) > 100:
+            raise CommandError("--name must have 1 to 100 characters.")
+        record, key = keys.create_key(provider, name)
+        self.stdout.write(
+            f"API key “{record.name}” for {provider.code} (begins {record.prefix}); "
+            "shown this once:"
+        )
+        self.stdout.write(key)

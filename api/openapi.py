@@ -1,0 +1,204 @@
+"""What the OpenAPI document says beyond what the endpoints' types give: the
+submission body (the import format, which the import's own checks validate), the
+problem answers, and the headers."""
+
+DESCRIPTION = (
+    "The access providers' door to the ICP filing SMS verification simulator. "
+    "Every request carries one provider's key (`Authorization: Bearer <key>`) and sees "
+    "only that provider's filings. Errors are RFC 9457 problem details "
+    "(`application/problem+json`), in the language of `Accept-Language` (zh-hans by "
+    "default, or en). Times are ISO 8601 in Beijing time. A simulator, not affiliated "
+    "with MIIT."
+)
+
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+PROBLEM_SCHEMA = {
+    "title": "Problem",
+    "type": "object",
+    "description": "RFC 9457 problem details.",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "For an invalid filing: the field paths and messages "
+            "of `import_filings`.",
+            "items": {
+                "type": "object",
+                "required": ["path", "message"],
+                "properties": {
+                    "path": {"type": "string"},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+_MEANINGS = {
+    400: "The body is not JSON.",
+    401: "No key, or not a live key.",
+    404: "No filing of yours has this reference.",
+    409: "A filing with this reference exists, or the move does not fit its status.",
+    422: "Invalid input; `errors` names the fields.",
+    429: "This key is over its throttle; see Retry-After.",
+}
+
+
+def _problems(*statuses):
+    responses = {}
+    for status in (401, 429, *statuses):
+        response = {
+            "description": _MEANINGS[status],
+            "content": {"application/problem+json": {"schema": _PROBLEM_REF}},
+        }
+        if status == 429:
+            response["headers"] = {
+                "Retry-After": {
+                    "description": "Seconds to wait.",
+                    "schema": {"type": "integer"},
+                }
+            }
+        responses[str(status)] = response
+    return {"responses": responses}
+
+
+_TEXT = {"type": "string"}
+_PERSON = {
+    "type": "object",
+    "required": ["name", "certificate_type", "certificate_number", "mobile"],
+    "properties": {
+        "name": _TEXT,
+        "certificate_type": {
+            "type": "string",
+            "enum": [
+                "resident_id",
+                "uscc",
+                "passport",
+                "hk_macao_permit",
+                "taiwan_permit",
+                "hmt_residence_permit",
+                "foreign_permanent_residence",
+            ],
+        },
+        "certificate_number": _TEXT,
+        "mobile": {"type": "string", "examples": ["13800138000"]},
+        "emergency_mobile": _TEXT,
+    },
+}
+FILING_RECORD = {
+    "title": "FilingRecord",
+    "type": "object",
+    "description": "One filing in the import format (README, `import_filings`). "
+    "`provider` may be left out: it is the key's.",
+    "required": ["reference", "province", "type", "subject", "services"],
+    "properties": {
+        "provider": _TEXT,
+        "reference": {"type": "string", "maxLength": 64},
+        "province": {"type": "string", "examples": ["bj"]},
+        "type": {
+            "type": "string",
+            "enum": [
+                "first_filing",
+                "add_service",
+                "add_access",
+                "change",
+                "cancel_subject",
+                "cancel_service",
+                "cancel_access",
+            ],
+        },
+        "change_scope": {
+            "type": ["string", "null"],
+            "enum": ["", "subject", "service", "both", None],
+        },
+        "policy": {
+            "type": ["string", "null"],
+            "description": "Left out or null: the policy in force where and when "
+            "the filing is submitted.",
+            "enum": [
+                "pilot-2017",
+                "provincial-2019",
+                "miit-2020",
+                "miit-current",
+                None,
+            ],
+        },
+        "submitted_at": {"type": "string", "format": "date-time"},
+        "subject": {
+            "type": "object",
+            "required": [
+                "name",
+                "nature",
+                "certificate_type",
+                "certificate_number",
+                "leader",
+            ],
+            "properties": {
+                "name": _TEXT,
+                "nature": _TEXT,
+                "certificate_type": _TEXT,
+                "certificate_number": _TEXT,
+                "leader": _PERSON,
+            },
+        },
+        "services": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["kind", "name", "administrator"],
+                "properties": {
+                    "kind": {"type": "string", "enum": ["website", "app"]},
+                    "name": _TEXT,
+                    "domains": {"type": "array", "items": _TEXT},
+                    "app_identifier": _TEXT,
+                    "administrator": _PERSON,
+                },
+            },
+        },
+    },
+}
+_IDEMPOTENCY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Send the same key with the same body to get the first answer "
+    "again; 1 to 255 characters.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+
+SUBMIT = {
+    "parameters": [_IDEMPOTENCY],
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/FilingRecord"}
+            }
+        },
+    },
+    **_problems(400, 409, 422),
+}
+LIST = _problems(422)
+READ = _problems(404)
+WITHDRAW = _problems(404, 409, 422)
+
+
+def finish(schema):
+    """The generated document, with the problem and record schemas it refers to."""
+    components = schema.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM_SCHEMA
+    schemas["FilingRecord"] = FILING_RECORD
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            # ninja documents its own 422 as JSON; ours are problem details
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if str(status) != "200" and str(status) != "201" and content:
+                    response["content"] = {
+                        "application/problem+json": {"schema": _PROBLEM_REF}
+                    }
+    return schema

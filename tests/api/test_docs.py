@@ -1,0 +1,29 @@
+"""The OpenAPI 3.1 document and the docs page, served from this site's own static
+files."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_openapi_document(client):
+    document = client.get("/api/v1/openapi.json").json()
+    assert document["openapi"] == "3.1.0"
+    assert set(document["paths"]) == {
+        "/api/v1/filings",
+        "/api/v1/filings/{reference}",
+        "/api/v1/filings/{reference}/withdraw",
+    }
+    submit = document["paths"]["/api/v1/filings"]["post"]
+    assert submit["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/FilingRecord"
+    }
+    assert set(submit["responses"]) >= {"201", "400", "401", "409", "422", "429"}
+    assert "application/problem+json" in submit["responses"]["422"]["content"]
+    assert any(p["name"] == "Idempotency-Key" for p in submit["parameters"])
+
+
+def test_the_docs_page_uses_no_cdn(client):
+    html = client.get("/api/v1/docs").content.decode()
+    assert "swagger-ui-bundle.js" in html and "/static/ninja/" in html
+    assert "cdn" not in html.lower() and "https://" not in html
