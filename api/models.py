@@ -62,7 +62,9 @@ class IdempotentAnswer(models.Model):
     idempotency_key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)
     status = models.PositiveSmallIntegerField()
-    body = models.JSONField()
+    # The answer as JSON text: an echoed field may hold characters (NUL) that a
+    # PostgreSQL jsonb value refuses, where its escaped text form is fine.
+    body = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

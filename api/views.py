@@ -349,7 +349,7 @@ def submit_filing(request, draft: bool = False):
                         idempotency_key=idempotency_key,
                         request_hash=digest,
                         status=0,
-                        body={},
+                        body="",
                     )
             except IntegrityError:
                 first = IdempotentAnswer.objects.get(
@@ -366,7 +366,9 @@ def submit_filing(request, draft: bool = False):
                         [("Idempotency-Key", "was used with another body")],
                     ) from None
                 return _answer(
-                    first.status, first.body, {"Idempotent-Replayed": "true"}
+                    first.status,
+                    json.loads(first.body),
+                    {"Idempotent-Replayed": "true"},
                 )
         try:
             status, body = _submit(request, draft)
@@ -374,7 +376,7 @@ def submit_filing(request, draft: bool = False):
             with translation.override(api_language(request)):
                 status, body = problem.status, problem.body()
         if kept is not None:
-            kept.status, kept.body = status, body
+            kept.status, kept.body = status, json.dumps(body)
             kept.save(update_fields=["status", "body"])
     return _answer(status, body)
 

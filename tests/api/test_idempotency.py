@@ -80,3 +80,11 @@ def test_two_identical_requests_at_once_make_one_filing(reference_data):
         True,
     ]
     assert FilingApplication.objects.filter(reference="API-0001").count() == 1
+
+
+def test_an_answer_echoing_a_nul_is_kept_and_replayed(call, key):
+    bad = {**sample(), "province": "b\u0000j"}
+    first = call("post", "/filings", key[1], bad, HTTP_IDEMPOTENCY_KEY="k-nul")
+    again = call("post", "/filings", key[1], bad, HTTP_IDEMPOTENCY_KEY="k-nul")
+    assert first.status_code == again.status_code == 422
+    assert again.json() == first.json()

@@ -3,8 +3,12 @@ one provider's key while another provider's filings exist, then the other way ro
 No 5xx, every response as the document says, and no answer names the other
 provider's filings."""
 
+import contextlib
+
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -18,11 +22,25 @@ pytestmark = pytest.mark.django_db
 EXAMPLES = 12
 
 
+@contextlib.contextmanager
+def requests_keep_the_connection():
+    """Call the app as a WSGI application inside the test's transaction: as Django's
+    test client does, requests then leave the test's database connection open."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def operations(settings):
     """Every operation of the document, loaded from the app itself."""
     settings.ALLOWED_HOSTS = ["localhost", "testserver"]
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+    with requests_keep_the_connection():
+        schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
     found = [result.ok() for result in schema.get_all_operations()]
     assert len(found) == 4  # submit, list, read, withdraw
     return found
@@ -66,7 +84,8 @@ def _keeps_to_its_document(operations, two_providers, side):
             for marker in others:
                 assert marker not in response.text
 
-        check()
+        with requests_keep_the_connection():
+            check()
     return statuses
 
 
