@@ -49,6 +49,11 @@ demo: $(STAMP)
 	@DEBUG=true $(PY) manage.py import_filings samples/filings.json --skip-existing > /dev/null
 	@echo "==> Training scenarios for demo-agent (built once)"
 	@DEBUG=true DEMO_MODE=true $(PY) manage.py add_training_scenarios --if-none
+	@echo "==> A provider API key for the demo (Alibaba Cloud; a new one each run)"
+	@key=$$(DEBUG=true $(PY) manage.py create_api_key aliyun --name "Demo key" --replace | tail -n 1); \
+	echo "    key: $$key"; \
+	echo "    submit a filing over the API (docs: http://$(HOST):$(PORT)/api/v1/docs):"; \
+	echo "    curl -s -X POST http://$(HOST):$(PORT)/api/v1/filings -H \"Authorization: Bearer $$key\" -H 'Content-Type: application/json' -H 'Accept-Language: en' -d @samples/api-filing.json"
 	@echo ""
 	@echo "==> Open http://$(HOST):$(PORT)/demo/  (try a verification in two minutes)"
 	@echo "    central pages  http://$(HOST):$(PORT)/verify/  and /resend/"

@@ -88,3 +88,14 @@ def test_a_supervisor_makes_a_key_in_the_console_and_revokes_it(login, superviso
 
 def test_an_agent_cannot_make_keys(login, agent):
     assert login(agent).get("/admin/api/apikey/add/").status_code == 403
+
+
+def test_replace_revokes_the_old_key_of_that_name(run_command):
+    run_command("create_api_key", "aliyun", "--name", "Demo key")
+    code, out, _ = run_command(
+        "create_api_key", "aliyun", "--name", "Demo key", "--replace"
+    )
+    assert code == 0 and "Revoked the key beginning" in out
+    live = ApiKey.objects.filter(revoked_at__isnull=True)
+    assert live.count() == 1
+    assert keys.authenticate(out.strip().splitlines()[-1]) == live.get()

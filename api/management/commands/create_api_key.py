@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from api import keys
+from api.models import ApiKey
 from filings.models import Provider
 
 
@@ -15,6 +16,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("provider", help="The provider's code, e.g. aliyun.")
         parser.add_argument("--name", required=True, help="What the key is for.")
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="First revoke the provider's live keys of the same name (make demo).",
+        )
 
     def handle(self, *args, **options):
         provider = Provider.objects.filter(code=options["provider"]).first()
@@ -26,6 +32,12 @@ class Command(BaseCommand):
         name = options["name"].strip()
         if not name or len(name) > 100:
             raise CommandError("--name must have 1 to 100 characters.")
+        if options["replace"]:
+            for old in ApiKey.objects.filter(
+                provider=provider, name=name, revoked_at__isnull=True
+            ):
+                keys.revoke(old)
+                self.stdout.write(f"Revoked the key beginning {old.prefix}.")
         record, key = keys.create_key(provider, name)
         self.stdout.write(
             f"API key “{record.name}” for {provider.code} (begins {record.prefix}); "
