@@ -7,6 +7,7 @@ Parts (each in its own process, against the local PostgreSQL and Redis):
   staff     the staff console at 1,000,000 filings (staff_console.py)
   deadlines process_deadlines with 100,000 overdue verifications (deadlines.py)
   seed      seed_demo 100,000 filings
+  api       submissions over the provider API beside import_filings (api_submit.py)
 
     .venv/bin/python bench/run.py [--quick] [--only sql,verify,...]
     .venv/bin/python bench/run.py --from-json bench/results/report.json
@@ -39,12 +40,13 @@ from bench.common import (  # noqa: E402
     recreate_database,
 )
 
-PARTS = ["sql", "verify", "staff", "deadlines", "seed"]
+PARTS = ["sql", "verify", "staff", "deadlines", "seed", "api"]
 SIZES = {
     "full": {
         "staff": 1_000_000,
         "deadlines": 100_000,
         "seed": 100_000,
+        "api": 2_000,
         "http": 20,
         "rounds": 3,
     },
@@ -52,6 +54,7 @@ SIZES = {
         "staff": 20_000,
         "deadlines": 10_000,
         "seed": 2_000,
+        "api": 300,
         "http": 5,
         "rounds": 1,
     },
@@ -139,6 +142,10 @@ def part_seed(out, sizes, report_dir):
     )  # fmt: skip
     log(f"  {seconds:.1f}s")
     return {"filings": sizes["seed"], "seconds": seconds}
+
+
+def part_api(out, sizes, report_dir):
+    return script_part(out, "api_submit", ["--filings", str(sizes["api"])])
 
 
 def verdict(ok):
@@ -346,6 +353,36 @@ def report(results, facts, sizes, mode):
             f"`manage.py seed_demo --filings {sd['filings']:,} --no-accounts` into a "
             f"fresh PostgreSQL database: {sd['seconds']:.1f} s "
             f"({sd['filings'] / sd['seconds']:,.0f} filings/s).",
+            "",
+        ]
+
+    if "api" in results:
+        a = results["api"]
+        imported, api = a["import"], a["api"]
+        summary.append(
+            f"| submissions over the API, CPU per submission / import_filings' | "
+            f"(no goal) | {a['cpu_ratio']:.2f} | - |"
+        )
+        lines += [
+            "## 6. Submissions: the provider API beside import_filings",
+            "",
+            f"{api['submissions']:,} records each (the README's first sample, each "
+            "with its own reference) into a fresh PostgreSQL database; texts queued "
+            f"for a worker. The API: gunicorn, {api['workers']} sync workers, "
+            f"{api['clients']} client threads, one POST /api/v1/filings with an "
+            "Idempotency-Key each; import_filings: one process reading a file, its "
+            f"start-up ({imported['startup_s']:.1f} s, an empty file) taken off. CPU: "
+            "user + sys of the command or the gunicorn processes, plus PostgreSQL.",
+            "",
+            "| path | submissions/s | CPU ms per submission | of which app / "
+            "PostgreSQL | answers |",
+            "|---|---|---|---|---|",
+            f"| import_filings | {imported['per_s']:.0f} | "
+            f"{imported['cpu_ms_per_submission']:.2f} | {imported['cpu_ms_web']:.2f} / "
+            f"{imported['cpu_ms_postgresql']:.2f} | {imported['created']:,} created |",
+            f"| POST /api/v1/filings | {api['per_s']:.0f} | "
+            f"{api['cpu_ms_per_submission']:.2f} | {api['cpu_ms_web']:.2f} / "
+            f"{api['cpu_ms_postgresql']:.2f} | {api['answers']} |",
             "",
         ]
 
