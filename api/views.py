@@ -83,6 +83,12 @@ class Problem(Exception):
         return body
 
 
+def invalid_parameter(detail, path, message):
+    """A 422 for one bad parameter or header: `detail` for people, `message` as
+    `errors` names it."""
+    return Problem(422, _("Invalid request"), detail, [(path, message)])
+
+
 def problem_response(request, problem):
     with translation.override(api_language(request)):
         response = JsonResponse(
@@ -331,11 +337,10 @@ def submit_filing(request, draft: bool = False):
     if idempotency_key is not None and not (
         0 < len(idempotency_key) <= IDEMPOTENCY_KEY_LONGEST
     ):
-        raise Problem(
-            422,
-            _("Invalid request"),
+        raise invalid_parameter(
             _("An Idempotency-Key has 1 to 255 characters."),
-            [("Idempotency-Key", "must have 1 to 255 characters")],
+            "Idempotency-Key",
+            "must have 1 to 255 characters",
         )
     digest = hashlib.sha256(request.body + b"?draft=" + str(draft).encode()).hexdigest()
     with transaction.atomic():
@@ -396,11 +401,10 @@ def _after(cursor):
         if timezone.is_naive(moment) or not isinstance(pk, int):
             raise ValueError
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-        raise Problem(
-            422,
-            _("Invalid request"),
+        raise invalid_parameter(
             _("The cursor is not one this API gave."),
-            [("cursor", "is not a cursor of this API")],
+            "cursor",
+            "is not a cursor of this API",
         ) from exc
     return moment, pk
 
@@ -425,23 +429,17 @@ def list_filings(request, filters: Query[ListFilter]):
     so rows are neither repeated nor skipped while others change (a filing that
     changes meanwhile moves to the front: ask again with `updated_since`)."""
     if not 1 <= filters.limit <= PAGE_LIMIT:
-        raise Problem(
-            422,
-            _("Invalid request"),
-            _("limit is 1 to 100."),
-            [("limit", "must be 1 to 100")],
-        )
+        raise invalid_parameter(_("limit is 1 to 100."), "limit", "must be 1 to 100")
     filings = _filings(request).order_by("-updated_at", "-id")
     if filters.status:
         filings = filings.filter(status=filters.status)
     if filters.updated_since:
         since = parse_datetime(filters.updated_since)
         if since is None:
-            raise Problem(
-                422,
-                _("Invalid request"),
+            raise invalid_parameter(
                 _("updated_since is an ISO 8601 date and time."),
-                [("updated_since", "must be an ISO 8601 date and time")],
+                "updated_since",
+                "must be an ISO 8601 date and time",
             )
         if timezone.is_naive(since):
             since = since.replace(tzinfo=BEIJING)

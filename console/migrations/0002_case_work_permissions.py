@@ -3,6 +3,8 @@ edit macros, auditors read everything."""
 
 from django.db import migrations
 
+from filings.permissions import grant_to_groups, revoke_from_groups
+
 READ = ["view_case", "view_note", "view_followup", "view_macro", "view_macrostep"]
 WORK = [*READ, "work_cases"]
 GROUPS = {
@@ -22,30 +24,11 @@ GROUPS = {
 
 
 def grant(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    # Permissions are normally created after migrate; the groups need them now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, codenames in GROUPS.items():
-        for group in Group.objects.filter(name=name):
-            group.permissions.add(
-                *Permission.objects.filter(
-                    content_type__app_label="console", codename__in=codenames
-                )
-            )
+    grant_to_groups(apps, "console", GROUPS)
 
 
 def revoke(apps, schema_editor):
-    Permission = apps.get_model("auth", "Permission")
-    for group in apps.get_model("auth", "Group").objects.filter(name__in=GROUPS):
-        group.permissions.remove(
-            *Permission.objects.filter(content_type__app_label="console")
-        )
+    revoke_from_groups(apps, "console", GROUPS)
 
 
 class Migration(migrations.Migration):

@@ -3,34 +3,17 @@ the training gateway."""
 
 from django.db import migrations
 
+from filings.permissions import grant_to_groups, revoke_from_groups
+
 GROUPS = {"Supervisor": ["train_staff"]}
 
 
 def grant(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    # Permissions are normally created after migrate; the group needs it now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, codenames in GROUPS.items():
-        for group in Group.objects.filter(name=name):
-            group.permissions.add(
-                *Permission.objects.filter(
-                    content_type__app_label="demo", codename__in=codenames
-                )
-            )
+    grant_to_groups(apps, "demo", GROUPS)
 
 
 def revoke(apps, schema_editor):
-    Permission = apps.get_model("auth", "Permission")
-    for group in apps.get_model("auth", "Group").objects.filter(name__in=GROUPS):
-        group.permissions.remove(
-            *Permission.objects.filter(content_type__app_label="demo")
-        )
+    revoke_from_groups(apps, "demo", GROUPS)
 
 
 class Migration(migrations.Migration):
