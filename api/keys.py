@@ -2,16 +2,18 @@
 
 import datetime
 import hashlib
+import logging
 import secrets
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from api.models import ApiKey
-from verification.throttles import CACHE_ERRORS, parse_rate
+from verification.throttles import CACHE_ERRORS, over_rate, parse_rate
+
+logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "icp_"
 # last_used_at is written at most this often per key, not on every request
@@ -68,19 +70,16 @@ def revoke(record, *, now=None):
 def throttled(record):
     """Seconds until the key may send again, if it is over API_RATELIMIT; else 0.
 
-    Counted in the cache in fixed windows; a cache that cannot be reached lets the
-    request through (as the applicant pages' throttles do)."""
-    rate = parse_rate(settings.API_RATELIMIT)
-    now = time.time()
-    window = int(now // rate.seconds)
-    cache_key = f"ratelimit:api:{record.pk}:{window}"
+    Counted like the applicant pages' throttles (`verification.throttles`), and like
+    them a cache that cannot be reached lets the request through, with a warning."""
     try:
-        cache.add(cache_key, 0, timeout=rate.seconds + 60)
-        count = cache.incr(cache_key)
-    except ValueError:
+        return over_rate(
+            f"api:{record.pk}", parse_rate(settings.API_RATELIMIT), time.time()
+        )
+    except CACHE_ERRORS as exc:
+        logger.warning(
+            "Cache unavailable (%s): API key %s is not throttled until it is back.",
+            exc.__class__.__name__,
+            record.prefix,
+        )
         return 0
-    except CACHE_ERRORS:
-        return 0
-    if count > rate.limit:
-        return int((window + 1) * rate.seconds - now) + 1
-    return 0

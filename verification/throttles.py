@@ -75,21 +75,30 @@ def hit(action, *, mobile, ip, now=None):
         return None
 
 
+def over_rate(name, rate, now):
+    """Count one request against `rate` under `name` (a scope and identity) in the
+    current fixed window; return the seconds until the window ends if that is over
+    the limit, else 0. Raises what the cache raises (CACHE_ERRORS)."""
+    window = int(now // rate.seconds)
+    key = f"ratelimit:{name}:{window}"
+    cache.add(key, 0, timeout=rate.seconds + 60)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=rate.seconds + 60)
+        count = 1
+    if count > rate.limit:
+        return int((window + 1) * rate.seconds - now) + 1
+    return 0
+
+
 def _count(action, mobile, ip, now):
     identities = {"mobile": mobile, "ip": ip}
     for scope, rate in rates(action).items():
         identity = identities[scope]
         if not identity:
             continue
-        window = int(now // rate.seconds)
-        key = f"ratelimit:{action}:{scope}:{identity}:{window}"
-        cache.add(key, 0, timeout=rate.seconds + 60)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=rate.seconds + 60)
-            count = 1
-        if count > rate.limit:
-            retry_after = int((window + 1) * rate.seconds - now) + 1
+        retry_after = over_rate(f"{action}:{scope}:{identity}", rate, now)
+        if retry_after:
             return Throttled(scope=scope, retry_after=retry_after)
     return None
