@@ -3,19 +3,11 @@ names it, sees when it was last used, and revokes it."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from api import keys
 from api.models import ApiKey
-from filings.policies import BEIJING
-
-
-def _beijing(moment):
-    if moment is None:
-        return "—"
-    return date_format(timezone.localtime(moment, BEIJING), "Y-m-d H:i")
+from filings.policies import beijing_text
 
 
 class NewKeyForm(forms.ModelForm):
@@ -44,16 +36,16 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("created"))
     def created(self, obj):
-        return _beijing(obj.created_at)
+        return beijing_text(obj.created_at)
 
     @admin.display(description=_("last used (Beijing time)"))
     def last_used(self, obj):
-        return _beijing(obj.last_used_at)
+        return beijing_text(obj.last_used_at)
 
     @admin.display(description=_("state"))
     def state(self, obj):
         if obj.revoked_at:
-            return _("revoked at %(when)s") % {"when": _beijing(obj.revoked_at)}
+            return _("revoked at %(when)s") % {"when": beijing_text(obj.revoked_at)}
         return _("live")
 
     def get_readonly_fields(self, request, obj=None):

@@ -10,14 +10,12 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from filings import policies, transitions
 from filings.models import ActorKind, EventType, FilingStatus, Province, Role
-from filings.policies import BEIJING
 from filings.privacy import mask_code, show_mobile
 from verification.models import (
     Attempt,
@@ -34,14 +32,7 @@ TIMELINE_LIMIT = 300
 STAFF_GROUPS = ("Supervisor", "Support agent", "Auditor")
 
 
-def beijing(value, with_seconds=False):
-    """A moment as Beijing time in the active language's date format."""
-    if value is None:
-        return "—"
-    local = value.astimezone(BEIJING)
-    return f"{date_format(local.date(), 'Y-m-d')} {local:%H:%M}" + (
-        f":{local:%S}" if with_seconds else ""
-    )
+beijing = policies.beijing_text
 
 
 def duration_text(delta):

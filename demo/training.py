@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric, uscc
 
@@ -63,11 +63,7 @@ def available():
     return gateway.in_use()
 
 
-def beijing(moment):
-    """A moment as staff read it: Beijing time, to the minute."""
-    if moment is None:
-        return "—"
-    return formats.date_format(timezone.localtime(moment, BEIJING), "Y-m-d H:i")
+beijing = policies.beijing_text
 
 
 # Who calls -------------------------------------------------------------------------

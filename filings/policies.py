@@ -7,9 +7,23 @@ checks them one by one.
 import datetime
 from dataclasses import dataclass
 
+from django.utils.formats import date_format
+
 from filings.models import ChangeScope, FilingType, PolicyKey, Role, ServiceKind
 
 BEIJING = datetime.timezone(datetime.timedelta(hours=8), "Asia/Shanghai")
+
+
+def beijing_text(moment, with_seconds=False):
+    """A moment as staff read it: Beijing time, the date in the active language's
+    format, to the minute (or the second); "—" for none."""
+    if moment is None:
+        return "—"
+    local = moment.astimezone(BEIJING)
+    return f"{date_format(local.date(), 'Y-m-d')} {local:%H:%M}" + (
+        f":{local:%S}" if with_seconds else ""
+    )
+
 
 PORTAL_PROVINCIAL = "provincial"
 PORTAL_CENTRAL = "central"
