@@ -3,6 +3,7 @@ the delivery record, the engine's retries and the demo phone; none of it outside
 mode."""
 
 import datetime
+import itertools
 
 import pytest
 from django.core import checks
@@ -37,11 +38,13 @@ def rule(behaviour, carrier="", **values):
     return GatewayRule.objects.create(carrier=carrier, behaviour=behaviour, **values)
 
 
-def code_to(prefix, capture, n=[0]):  # noqa: B006 - a counter for fresh numbers
+FRESH = itertools.count(1)  # the last digits of each new number
+
+
+def code_to(prefix, capture):
     """Submit a filing whose leader and administrator share a mobile starting with
     `prefix` (one code); return that code's text."""
-    n[0] += 1
-    person = PersonFactory(mobile=f"{prefix}{n[0]:03d}")
+    person = PersonFactory(mobile=f"{prefix}{next(FRESH):03d}")
     filing = FilingFactory(policy="miit-current", subject__leader=person, services=[])
     filing.services.add(ServiceFactory(subject=filing.subject, administrator=person))
     with capture(execute=True):
