@@ -207,11 +207,13 @@ def _admin_page(request, template, title, **context):
 
 def _run_rows(runs):
     """Runs with their scenario and result, for the pages' tables."""
+    runs = list(runs)
+    results = training.check_all(runs)
     return [
         {
             "run": run,
             "scenario": training.BY_KEY[run.scenario],
-            "result": training.check(run),
+            "result": results[run.pk],
         }
         for run in runs
     ]
@@ -279,17 +281,14 @@ def training_home(request):
     runs = TrainingRun.objects.select_related("trainee", "filing")
     if not trainer:
         runs = runs.filter(trainee=request.user)
-    trainees = []
+    trainees = {}
     if trainer:
-        for user in User.objects.filter(training_runs__isnull=False).distinct():
-            rows = _run_rows(user.training_runs.select_related("filing"))
-            trainees.append(
-                {
-                    "user": user,
-                    "runs": len(rows),
-                    "handled": sum(1 for row in rows if row["result"].handled),
-                }
+        for row in _run_rows(TrainingRun.objects.select_related("trainee", "filing")):
+            entry = trainees.setdefault(
+                row["run"].trainee_id, {"user": row["run"].trainee, "runs": 0}
             )
+            entry["runs"] += 1
+            entry["handled"] = entry.get("handled", 0) + row["result"].handled
     return _admin_page(
         request,
         "demo/training.html",
@@ -303,7 +302,7 @@ def training_home(request):
         ],
         rows=_run_rows(runs[:50]),
         trainer=trainer,
-        trainees=trainees,
+        trainees=sorted(trainees.values(), key=lambda e: e["user"].get_username()),
     )
 
 

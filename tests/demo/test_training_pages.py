@@ -3,6 +3,8 @@ the answer only on request; trainers hand them out, set the gateway and read a
 trainee's results on one page; none of it outside demo mode."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from console import casework
@@ -154,3 +156,19 @@ def test_a_run_page_leads_back_to_the_list(login, agent):
     run = TrainingRun.objects.get()
     page = client.get(f"/demo/training/{run.pk}/").content.decode()
     assert '<a href="/demo/training/">Training scenarios</a>' in page
+
+
+def test_the_trainers_pages_read_the_work_in_one_query(login, agent, supervisor):
+    client = login(supervisor)
+    training.create_run("shared_mobile", agent, supervisor)
+
+    def counted(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    one = counted(HOME), counted(f"/demo/training/trainees/{agent.pk}/")
+    for key in ("wrong_province_site", "resend_cap", "five_wrong_digits"):
+        run = training.create_run(key, agent, supervisor)
+        casework.add_note(run.filing, agent, "已处理")
+    assert (counted(HOME), counted(f"/demo/training/trainees/{agent.pk}/")) == one
