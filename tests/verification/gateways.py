@@ -11,6 +11,11 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
+
+from verification.models import SmsMessage
+from verification.sms import SmsSendError
+
 ACCESS_KEY_ID = "test-key-id"
 SECRET_ID = "test-secret-id"
 REGION = "ap-guangzhou"
@@ -286,3 +291,19 @@ def serve_tencent(settings):
     settings.TENCENT_SMS_REGION = REGION
     settings.TENCENT_SMS_TIMEOUT = 0.5
     return running
+
+
+def sample_message():
+    """The text both vendors' tests send: a code, to a mainland number."""
+    return SmsMessage(
+        pk=42, sender="12381", recipient="13800138000", text="验证码为123456"
+    )
+
+
+def refused(backend_class, gateway):
+    """The SmsSendError a backend raises for the gateway's current answer; the SDK's
+    request must have been one the gateway finds no fault with."""
+    with pytest.raises(SmsSendError) as info:
+        backend_class().send(sample_message())
+    assert gateway.problems == []
+    return info.value

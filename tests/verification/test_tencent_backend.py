@@ -7,7 +7,6 @@ import json
 import pytest
 
 from tests.verification import gateways
-from verification.models import SmsMessage
 from verification.sms import SmsSendError, tencent
 from verification.sms.tencent import TencentBackend
 
@@ -19,17 +18,11 @@ def gateway(settings):
     running.stop()
 
 
-def message():
-    return SmsMessage(
-        pk=42, sender="12381", recipient="13800138000", text="验证码为123456"
-    )
+message = gateways.sample_message
 
 
 def failure(gateway):
-    with pytest.raises(SmsSendError) as info:
-        TencentBackend().send(message())
-    assert gateway.problems == []
-    return info.value
+    return gateways.refused(TencentBackend, gateway)
 
 
 def test_a_text_goes_as_the_sdk_sends_it(gateway):
