@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric, uscc
 
 from demo import clock, gateway
-from demo.demo_data import GIVEN, SURNAMES
+from demo.demo_data import DEMO_AGENTS, DEMO_IPS, GIVEN, SURNAMES
 from demo.models import Behaviour, TrainingRun
 from filings import policies
 from filings.importing import parse_record
@@ -34,11 +34,7 @@ from verification.models import SmsKind, SmsMessage, SmsStatus
 from verification.tasks import deliver_sms
 
 CODE_RE = re.compile(r"验证码为(\d{6})")
-DEMO_IPS = ["203.0.113.", "198.51.100.", "192.0.2."]  # documentation ranges only
-PHONE_AGENT = (
-    "Mozilla/5.0 (Linux; Android 14; V2309A) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/124.0 Mobile Safari/537.36"
-)
+PHONE_AGENT = DEMO_AGENTS[1]  # an Android phone's browser
 MINUTE = datetime.timedelta(minutes=1)
 
 
