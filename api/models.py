@@ -1,5 +1,5 @@
-"""The provider API's records: the providers' keys, and the answers kept for
-idempotent submissions."""
+"""The provider API's records: the providers' keys, the answers kept for
+idempotent submissions, and the webhook endpoints with their deliveries."""
 
 from django.conf import settings
 from django.db import models
@@ -77,3 +77,182 @@ class IdempotentAnswer(models.Model):
 
     def __str__(self):
         return f"{self.idempotency_key} → {self.status}"
+
+
+class EndpointDisabled(models.TextChoices):
+    """Why a webhook endpoint no longer receives events."""
+
+    GONE = "gone", _("its server answered 410 Gone")
+    FAILING = "failing", _("its deliveries failed for days")
+    BY_PROVIDER = "provider", _("disabled by the provider")
+    BY_STAFF = "staff", _("disabled by staff")
+
+
+class WebhookEndpoint(models.Model):
+    """An HTTPS address of a provider's system that is sent its filings' events,
+    signed with the endpoint's secret (Standard Webhooks)."""
+
+    provider = models.ForeignKey(
+        "filings.Provider",
+        on_delete=models.PROTECT,
+        related_name="webhook_endpoints",
+        verbose_name=_("access provider"),
+    )
+    url = models.URLField(_("address"), max_length=2000)
+    events = models.JSONField(
+        _("events"),
+        default=list,
+        blank=True,
+        help_text=_("The events sent to it; none listed means every event."),
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    secret = models.CharField(max_length=64, editable=False)
+    previous_secret = models.CharField(max_length=64, blank=True, editable=False)
+    previous_secret_until = models.DateTimeField(
+        _("old secret signs until"), null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    api_key = models.ForeignKey(
+        ApiKey,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("created with the API key"),
+    )
+    failing_since = models.DateTimeField(
+        _("failing since"), null=True, blank=True, editable=False
+    )
+    disabled_at = models.DateTimeField(
+        _("disabled"), null=True, blank=True, editable=False
+    )
+    disabled_reason = models.CharField(
+        _("why disabled"),
+        max_length=16,
+        choices=EndpointDisabled.choices,
+        blank=True,
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["provider", "id"]
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+
+    def __str__(self):
+        return f"{self.provider.code} · {self.url}"
+
+    @property
+    def enabled(self):
+        return self.disabled_at is None
+
+    def wants(self, event_type):
+        """Whether this endpoint is sent events of `event_type`."""
+        return not self.events or event_type in self.events
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for its next attempt")
+    SENDING = "sending", _("being sent")
+    DELIVERED = "delivered", _("delivered")
+    FAILED = "failed", _("given up after every attempt")
+    CANCELLED = "cancelled", _("not sent: the endpoint was disabled")
+
+
+class WebhookDelivery(models.Model):
+    """One provider event on its way to one endpoint: sent once, retried on the
+    schedule until the endpoint answers 2xx."""
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("endpoint"),
+    )
+    event = models.ForeignKey(
+        "filings.ProviderEvent",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("event"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "event"], name="webhook_delivery_once"
+            )
+        ]
+        indexes = [
+            # the sweep: deliveries due, and those whose worker stopped mid-send
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                condition=models.Q(status__in=["pending", "sending"]),
+                name="webhook_delivery_open",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event} → {self.endpoint.url}"
+
+
+class WebhookAttempt(models.Model):
+    """One try at sending a delivery: what the endpoint answered, and how fast."""
+
+    delivery = models.ForeignKey(
+        WebhookDelivery,
+        on_delete=models.CASCADE,
+        related_name="attempt_log",
+        verbose_name=_("delivery"),
+    )
+    started_at = models.DateTimeField(_("sent"))
+    latency_ms = models.PositiveIntegerField(_("time taken (ms)"))
+    status_code = models.PositiveSmallIntegerField(
+        _("answer status"), null=True, blank=True
+    )
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    excerpt = models.CharField(_("answer begins"), max_length=500, blank=True)
+    sent_again = models.BooleanField(_("sent again on request"), default=False)
+    sent_again_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent again by"),
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
+
+    def __str__(self):
+        return f"{self.delivery} · {self.status_code or self.error}"
+
+    @property
+    def succeeded(self):
+        return self.status_code is not None and 200 <= self.status_code < 300

@@ -40,9 +40,12 @@ PROBLEM_SCHEMA = {
 _MEANINGS = {
     400: "The body is not JSON.",
     401: "No key, or not a live key.",
-    404: "No filing of yours has this reference.",
-    409: "A filing with this reference exists, or the move does not fit its status.",
-    422: "Invalid input; `errors` names the fields.",
+    404: "No filing (or webhook endpoint, or event) of yours has this reference.",
+    409: "A filing with this reference exists, or the move does not fit its status; "
+    "or the webhook endpoint is disabled, or the event is being sent to it now.",
+    422: "Invalid input; `errors` names the fields. For a webhook endpoint: an "
+    "address that is not https://, or leads to a loopback, private or link-local "
+    "network, or an unknown event type.",
     429: "This key is over its throttle; see Retry-After.",
 }
 
@@ -184,6 +187,12 @@ SUBMIT = {
 LIST = _problems(422)
 READ = _problems(404)
 WITHDRAW = _problems(404, 409, 422)
+ENDPOINT_CREATE = _problems(422)
+ENDPOINT_LIST = _problems()
+ENDPOINT_READ = _problems(404, 422)
+ENDPOINT_CHANGE = _problems(404, 422)
+ENDPOINT_SEND_AGAIN = _problems(404, 409, 422)
+EVENTS = _problems(422)
 
 
 def finish(schema):

@@ -1,4 +1,5 @@
-"""The provider API, version 1 (django-ninja): submit, read, list and withdraw filings.
+"""The provider API, version 1 (django-ninja): submit, read, list and withdraw filings;
+register webhook endpoints; read the event feed.
 
 Every request carries one provider's key (`Authorization: Bearer …`) and sees only that
 provider's filings: another provider's reference is answered 404, as an unknown one
@@ -13,6 +14,7 @@ import functools
 import hashlib
 import json
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404, JsonResponse
@@ -24,11 +26,16 @@ from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
-from api import keys, openapi
-from api.models import IdempotentAnswer
+from api import keys, openapi, tasks, webhooks
+from api.models import (
+    IdempotentAnswer,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from filings import transitions
 from filings.importing import RecordInvalid, parse_record
-from filings.models import FilingApplication, FilingStatus
+from filings.models import FilingApplication, FilingStatus, ProviderEvent
 from filings.policies import BEIJING
 from filings.privacy import mask_mobile
 from verification import moves
@@ -500,3 +507,331 @@ def withdraw_filing(request, reference: str, withdrawal: WithdrawIn | None = Non
             status_label=FilingStatus(filing.status).label,
         ) from exc
     return filing_out(_own_filing(request, reference))
+
+
+# Webhook endpoints ----------------------------------------------------------------
+ENDPOINT_PREFIX = "we_"
+
+
+class EndpointIn(Schema):
+    url: str
+    events: list[str] | None = None
+    description: str = ""
+
+
+class EndpointChange(Schema):
+    url: str | None = None
+    events: list[str] | None = None
+    description: str | None = None
+    enabled: bool | None = None
+
+
+class EndpointOut(Schema):
+    id: str
+    url: str
+    events: list[str]
+    description: str
+    enabled: bool
+    disabled_at: datetime.datetime | None
+    disabled_reason: str
+    failing_since: datetime.datetime | None
+    previous_secret_until: datetime.datetime | None
+    created_at: datetime.datetime
+
+
+class EndpointCreated(EndpointOut):
+    secret: str
+
+
+class SecretOut(Schema):
+    secret: str
+    previous_secret_until: datetime.datetime
+
+
+class AttemptOut(Schema):
+    event: str
+    type: str
+    filing: str
+    sequence: int
+    sent_at: datetime.datetime
+    status_code: int | None
+    latency_ms: int
+    error: str
+    excerpt: str
+    sent_again: bool
+    delivery_status: str
+
+
+class AttemptPage(Schema):
+    attempts: list[AttemptOut]
+
+
+class SendAgainIn(Schema):
+    event: str
+
+
+class EventOut(Schema):
+    id: str
+    type: str
+    timestamp: str
+    data: dict
+
+
+class EventPage(Schema):
+    events: list[EventOut]
+    next_after: str | None
+
+
+def endpoint_out(endpoint, *, secret=False):
+    """An endpoint as its provider reads it; its secret only when just made."""
+    out = {
+        "id": f"{ENDPOINT_PREFIX}{endpoint.pk}",
+        "url": endpoint.url,
+        "events": endpoint.events,
+        "description": endpoint.description,
+        "enabled": endpoint.enabled,
+        "disabled_at": _beijing(endpoint.disabled_at),
+        "disabled_reason": endpoint.disabled_reason,
+        "failing_since": _beijing(endpoint.failing_since),
+        "previous_secret_until": _beijing(endpoint.previous_secret_until),
+        "created_at": _beijing(endpoint.created_at),
+    }
+    if secret:
+        out["secret"] = endpoint.secret
+    return out
+
+
+def _refused(exc):
+    return Problem(
+        422, _("Endpoint not accepted"), exc.detail, [(exc.path, exc.message)]
+    )
+
+
+def _own_endpoint(request, endpoint_id):
+    number = endpoint_id.removeprefix(ENDPOINT_PREFIX)
+    endpoint = None
+    if number.isascii() and number.isdigit() and len(number) < 19:
+        endpoint = WebhookEndpoint.objects.filter(
+            provider=request.auth.provider, pk=int(number)
+        ).first()
+    if endpoint is None:
+        raise Problem(404, _("Not found"), _("No such webhook endpoint."))
+    return endpoint
+
+
+@api.post(
+    "/webhooks",
+    response={201: EndpointCreated},
+    summary="Register a webhook endpoint",
+    openapi_extra=openapi.ENDPOINT_CREATE,
+)
+@in_api_language
+def create_webhook(request, endpoint: EndpointIn):
+    """Register an HTTPS endpoint for your filings' events (`events`: the types it
+    wants; none listed: every type). The answer holds its signing secret, shown this
+    once."""
+    try:
+        made = webhooks.create_endpoint(
+            request.auth.provider,
+            endpoint.url,
+            endpoint.events,
+            description=endpoint.description,
+            api_key=request.auth,
+        )
+    except webhooks.EndpointRefused as exc:
+        raise _refused(exc) from exc
+    return 201, endpoint_out(made, secret=True)
+
+
+@api.get(
+    "/webhooks",
+    response={200: list[EndpointOut]},
+    summary="List your webhook endpoints",
+    openapi_extra=openapi.ENDPOINT_LIST,
+)
+@in_api_language
+def list_webhooks(request):
+    """Your endpoints, oldest first (without their secrets)."""
+    found = WebhookEndpoint.objects.filter(provider=request.auth.provider)
+    return [endpoint_out(e) for e in found.order_by("id")]
+
+
+@api.get(
+    "/webhooks/{endpoint_id}",
+    response={200: EndpointOut},
+    summary="Read a webhook endpoint",
+    openapi_extra=openapi.ENDPOINT_READ,
+)
+@in_api_language
+def read_webhook(request, endpoint_id: str):
+    """One of your endpoints (without its secret)."""
+    return endpoint_out(_own_endpoint(request, endpoint_id))
+
+
+@api.patch(
+    "/webhooks/{endpoint_id}",
+    response={200: EndpointOut},
+    summary="Change a webhook endpoint",
+    openapi_extra=openapi.ENDPOINT_CHANGE,
+)
+@in_api_language
+def change_webhook(request, endpoint_id: str, change: EndpointChange):
+    """Change the address, the events or the description, or enable or disable
+    the endpoint (enabling one starts its failure count over)."""
+    endpoint = _own_endpoint(request, endpoint_id)
+    try:
+        webhooks.change_endpoint(
+            endpoint,
+            url=change.url,
+            events=change.events,
+            description=change.description,
+            enabled=change.enabled,
+        )
+    except webhooks.EndpointRefused as exc:
+        raise _refused(exc) from exc
+    return endpoint_out(_own_endpoint(request, endpoint_id))
+
+
+@api.delete(
+    "/webhooks/{endpoint_id}",
+    response={204: None},
+    summary="Delete a webhook endpoint",
+    openapi_extra=openapi.ENDPOINT_READ,
+)
+@in_api_language
+def delete_webhook(request, endpoint_id: str):
+    """Delete an endpoint, with its deliveries and their log."""
+    _own_endpoint(request, endpoint_id).delete()
+    return 204, None
+
+
+@api.post(
+    "/webhooks/{endpoint_id}/rotate-secret",
+    response={200: SecretOut},
+    summary="Rotate a webhook endpoint's secret",
+    openapi_extra=openapi.ENDPOINT_READ,
+)
+@in_api_language
+def rotate_webhook_secret(request, endpoint_id: str):
+    """A new signing secret, shown this once. Until `previous_secret_until` each
+    delivery is signed with both, so a receiver can move to the new one."""
+    endpoint = webhooks.rotate_secret(_own_endpoint(request, endpoint_id))
+    return {
+        "secret": endpoint.secret,
+        "previous_secret_until": _beijing(endpoint.previous_secret_until),
+    }
+
+
+@api.get(
+    "/webhooks/{endpoint_id}/attempts",
+    response={200: AttemptPage},
+    summary="The delivery log of a webhook endpoint",
+    openapi_extra=openapi.ENDPOINT_READ,
+)
+@in_api_language
+def list_webhook_attempts(request, endpoint_id: str, limit: int = 50):
+    """The latest attempts to deliver to this endpoint, newest first: what it
+    answered and how fast."""
+    endpoint = _own_endpoint(request, endpoint_id)
+    if not 1 <= limit <= PAGE_LIMIT:
+        raise invalid_parameter(_("limit is 1 to 100."), "limit", "must be 1 to 100")
+    attempts = (
+        WebhookAttempt.objects.filter(delivery__endpoint=endpoint)
+        .select_related("delivery__event__filing")
+        .order_by("-started_at", "-id")[:limit]
+    )
+    return {
+        "attempts": [
+            {
+                "event": webhooks.event_id(a.delivery.event),
+                "type": a.delivery.event.event_type,
+                "filing": a.delivery.event.filing.reference,
+                "sequence": a.delivery.event.sequence,
+                "sent_at": _beijing(a.started_at),
+                "status_code": a.status_code,
+                "latency_ms": a.latency_ms,
+                "error": a.error,
+                "excerpt": a.excerpt,
+                "sent_again": a.sent_again,
+                "delivery_status": a.delivery.status,
+            }
+            for a in attempts
+        ]
+    }
+
+
+@api.post(
+    "/webhooks/{endpoint_id}/send-again",
+    response={202: None},
+    summary="Send an event to a webhook endpoint again",
+    openapi_extra=openapi.ENDPOINT_SEND_AGAIN,
+)
+@in_api_language
+def send_webhook_again(request, endpoint_id: str, again: SendAgainIn):
+    """Send one event to this endpoint once more, now, whatever became of it
+    before (the receiver tells a repeat by its `webhook-id`)."""
+    endpoint = _own_endpoint(request, endpoint_id)
+    number = webhooks.parse_event_id(again.event)
+    delivery = (
+        WebhookDelivery.objects.filter(endpoint=endpoint, event_id=number).first()
+        if number is not None
+        else None
+    )
+    if delivery is None:
+        raise Problem(
+            404,
+            _("Not found"),
+            _("This endpoint was never sent that event."),
+        )
+    if not endpoint.enabled:
+        raise Problem(
+            409,
+            _("Endpoint disabled"),
+            _("Enable the endpoint before sending it events again."),
+        )
+    if not tasks.send_again_soon(delivery):
+        raise Problem(
+            409,
+            _("Being sent"),
+            _("The event is being sent to this endpoint right now."),
+        )
+    return 202, None
+
+
+# The event feed -------------------------------------------------------------------
+@api.get(
+    "/events",
+    response={200: EventPage},
+    summary="Your events, in order, after a given one",
+    openapi_extra=openapi.EVENTS,
+)
+@in_api_language
+def list_events(request, after: str = "", limit: int = 100):
+    """Your filings' events after event `after` (its id; none: from the first), in
+    the order they were written, the same as the webhooks deliver. A receiver that
+    was down asks with the last id it has seen until `next_after` is null."""
+    if not 1 <= limit <= 500:
+        raise invalid_parameter(_("limit is 1 to 500."), "limit", "must be 1 to 500")
+    start = webhooks.parse_event_id(after) if after else 0
+    if start is None:
+        raise invalid_parameter(
+            _("after is an event id, such as evt_123."),
+            "after",
+            "must be an event id",
+        )
+    settled = timezone.now() - datetime.timedelta(
+        seconds=settings.EVENT_FEED_SETTLE_SECONDS
+    )
+    events = list(
+        ProviderEvent.objects.filter(
+            provider=request.auth.provider, pk__gt=start, created_at__lte=settled
+        )
+        .select_related("filing", "provider")
+        .order_by("id")[: limit + 1]
+    )
+    more = len(events) > limit
+    events = events[:limit]
+    return {
+        "events": [webhooks.event_body(e) for e in events],
+        "next_after": webhooks.event_id(events[-1]) if more else None,
+    }

@@ -512,3 +512,70 @@ class AuditEvent(AppendOnlyModel):
 
     def __str__(self):
         return str(self.get_event_type_display())
+
+
+class ProviderEventType(models.TextChoices):
+    """What a filing's access provider is told of (webhooks and the event feed)."""
+
+    FILING_SUBMITTED = "filing.submitted", _("Filing submitted")
+    VERIFICATION_COMPLETED = "verification.completed", _("A person verified")
+    VERIFICATION_FAILED = "verification.failed", _("A person's verification failed")
+    FILING_UNDER_REVIEW = "filing.under_review", _("Filing under review")
+    FILING_RETURNED = "filing.returned", _("Filing returned")
+    FILING_APPROVED = "filing.approved", _("Filing approved")
+    FILING_REJECTED = "filing.rejected", _("Filing rejected")
+    FILING_CANCELLED = "filing.cancelled", _("Filing cancelled")
+
+
+class ProviderEvent(models.Model):
+    """One event a filing's access provider is told of: the outbox of the webhooks.
+
+    Written by `filings.provider_events` in the transaction of the state change it
+    reports, numbered per filing (`sequence`, from 1). What it says never changes;
+    `dispatched_at` is set once the webhook dispatcher has queued its deliveries.
+    """
+
+    provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("access provider"),
+    )
+    filing = models.ForeignKey(
+        FilingApplication,
+        on_delete=models.PROTECT,
+        db_index=False,
+        related_name="provider_events",
+        verbose_name=_("filing"),
+    )
+    sequence = models.PositiveIntegerField(_("number on the filing"))
+    event_type = models.CharField(
+        _("event"), max_length=32, choices=ProviderEventType.choices
+    )
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+    dispatched_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("provider event")
+        verbose_name_plural = _("provider events")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["filing", "sequence"], name="provider_event_sequence"
+            )
+        ]
+        indexes = [
+            # the event feed: a provider's events in order
+            models.Index(fields=["provider", "id"], name="provider_event_feed"),
+            # the dispatcher's sweep: only the rows still to dispatch are kept
+            models.Index(
+                fields=["id"],
+                condition=models.Q(dispatched_at__isnull=True),
+                name="provider_event_undispatched",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event_type} #{self.sequence}"

@@ -150,6 +150,14 @@ class Writes:
     def __init__(self, db=None):
         self.db = db or default_connection()
         self.pending = []
+        # filing id -> provider events numbered by statements still pending
+        # (`filings.provider_events`)
+        self.numbered = {}
+
+    @property
+    def together(self):
+        """Whether the writes go as one statement (and so do not see each other)."""
+        return self.db.vendor == "postgresql"
 
     def execute(self, sql, params):
         """Add one statement (no rows wanted back)."""
@@ -166,9 +174,10 @@ class Writes:
     def send(self):
         """Write everything added so far."""
         pending, self.pending = self.pending, []
+        self.numbered = {}
         if not pending:
             return
-        if self.db.vendor == "postgresql":
+        if self.together:
             *first, (last_sql, last_params) = pending
             sql = "".join(
                 f"{'WITH' if i == 0 else ','} w{i} AS ({statement}) "

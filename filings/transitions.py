@@ -22,9 +22,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from filings import icp_numbers, policies
+from filings import icp_numbers, policies, provider_events
 from filings.models import ActorKind, AuditEvent, FilingApplication, FilingStatus
-from filings.statements import insert
+from filings.statements import Writes, insert
 
 S = FilingStatus
 
@@ -114,9 +114,10 @@ def record_event(
     """Append an audit event for `filing`. Call it inside the caller's transaction.
 
     With `writes` (a `filings.statements.Writes`), the event is added to them and
-    written when they are sent, still in the caller's transaction.
+    written when they are sent, still in the caller's transaction. The provider
+    events it makes (`filings.provider_events`) are written with it.
     """
-    return (writes.insert if writes else insert)(
+    audit = (writes.insert if writes else insert)(
         AuditEvent(
             filing=filing,
             actor_kind=actor.kind,
@@ -128,6 +129,8 @@ def record_event(
             data=data or {},
         )
     )
+    provider_events.record(filing, audit, writes=writes)
+    return audit
 
 
 def _move(
@@ -163,6 +166,8 @@ def _move(
         extra = apply(locked) if apply else None
         locked.status = to_status
         locked.save()
+        # The audit event and its provider events go to the database together.
+        writes = Writes()
         record_event(
             locked,
             actor,
@@ -171,7 +176,9 @@ def _move(
             to_status=to_status,
             reason=reason,
             data={**(data or {}), **(extra or {})},
+            writes=writes,
         )
+        writes.send()
     return locked
 
 

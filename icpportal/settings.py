@@ -192,6 +192,30 @@ DEMO_MODE = env.bool("DEMO_MODE", default=False)
 # The provider API: each key's requests per period (N/period, as RATELIMIT_*).
 API_RATELIMIT = env.str("API_RATELIMIT", default="600/m")
 
+# Webhooks (api.webhooks; README, "Webhooks"). After a transaction that wrote provider
+# events commits, these are called to deliver them (the outbox stays the record).
+PROVIDER_EVENT_RECEIVERS = ["api.tasks.events_committed"]
+# Endpoints on loopback, private or link-local addresses, and plain http://, are
+# refused unless this is on (tests, the demo, the rehearsal: receivers on loopback).
+WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=15.0)
+# Seconds before each attempt: the Standard Webhooks schedule (at once, 5 s, 5 min,
+# 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h), each wait up to 10% longer (jitter).
+WEBHOOK_RETRY_SCHEDULE = env.list(
+    "WEBHOOK_RETRY_SCHEDULE",
+    cast=float,
+    default=[0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400],
+)
+# An endpoint whose deliveries have failed for this long, without one success, is
+# disabled and its provider's staff told on the console's front page.
+WEBHOOK_DISABLE_AFTER_DAYS = env.float("WEBHOOK_DISABLE_AFTER_DAYS", default=5)
+# After a secret is rotated, the old one still signs (beside the new) this long.
+WEBHOOK_SECRET_GRACE_HOURS = env.float("WEBHOOK_SECRET_GRACE_HOURS", default=24)
+# The event feed (GET /api/v1/events) lists an event this long after it was written:
+# ids are given when a row is written, and a transaction may commit after a later
+# one; waiting lets a catch-up by id never step over an event still committing.
+EVENT_FEED_SETTLE_SECONDS = env.float("EVENT_FEED_SETTLE_SECONDS", default=5)
+
 # The console's work queue lists a pending filing this many hours before its deadline.
 QUEUE_DEADLINE_HOURS = env.int("QUEUE_DEADLINE_HOURS", default=6)
 if not 1 <= QUEUE_DEADLINE_HOURS <= 48:

@@ -4,6 +4,7 @@ as a task for a scheduler or the worker.
 """
 
 import datetime
+import json
 from dataclasses import dataclass
 
 from captcha.models import CaptchaStore
@@ -12,8 +13,15 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
-from filings import transitions
-from filings.models import ActorKind, AuditEvent, FilingApplication, FilingStatus
+from filings import provider_events, transitions
+from filings.models import (
+    ActorKind,
+    AuditEvent,
+    FilingApplication,
+    FilingStatus,
+    ProviderEvent,
+    ProviderEventType,
+)
 from verification import actions, codes
 from verification.models import (
     SmsKind,
@@ -29,7 +37,8 @@ S = FilingStatus
 # The deadline sweep as set-based SQL: the same number of statements for ten overdue
 # filings or a hundred thousand. Each one moves pending_verification -> returned,
 # expires its pending verifications and gets one "expired" audit event whose data
-# holds the deadline as Python's isoformat() writes it.
+# holds the deadline as Python's isoformat() writes it, and one `filing.returned`
+# provider event numbered after the filing's last (`filings.provider_events`).
 _EXPIRE_POSTGRESQL = """
 WITH overdue AS (
     SELECT id, verification_deadline FROM {filing}
@@ -39,7 +48,7 @@ WITH overdue AS (
 ), moved AS (
     UPDATE {filing} AS f SET status = %(returned)s, updated_at = %(now)s
     FROM overdue WHERE f.id = overdue.id
-    RETURNING f.id, overdue.verification_deadline AS deadline
+    RETURNING f.id, f.provider_id, overdue.verification_deadline AS deadline
 ), expired AS (
     UPDATE {verification} AS v SET status = %(expired)s, updated_at = %(now)s
     FROM moved WHERE v.filing_id = moved.id AND v.status = %(verification_pending)s
@@ -55,6 +64,14 @@ WITH overdue AS (
             || '+00:00')
     FROM moved
     RETURNING 1
+), provider_events AS (
+    INSERT INTO {provider_event} (provider_id, filing_id, sequence, event_type, data,
+        created_at, dispatched_at)
+    SELECT provider_id, id, COALESCE((SELECT MAX(sequence) FROM {provider_event} AS pe
+        WHERE pe.filing_id = moved.id), 0) + 1, %(provider_event)s,
+        %(provider_data)s::jsonb, %(created)s, NULL
+    FROM moved
+    RETURNING 1
 )
 SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM expired)
 """
@@ -68,6 +85,15 @@ SELECT id, %(created)s, %(actor)s, NULL, %(event)s, %(pending)s, %(returned)s,
     %(reason)s,
     json_object('deadline', replace(verification_deadline, ' ', 'T') || '+00:00')
 FROM {filing}
+WHERE status = %(pending)s AND verification_deadline <= %(now)s
+""",
+    """
+INSERT INTO {provider_event} (provider_id, filing_id, sequence, event_type, data,
+    created_at, dispatched_at)
+SELECT provider_id, id, COALESCE((SELECT MAX(sequence) FROM {provider_event} AS pe
+    WHERE pe.filing_id = f.id), 0) + 1, %(provider_event)s, %(provider_data)s,
+    %(created)s, NULL
+FROM {filing} AS f
 WHERE status = %(pending)s AND verification_deadline <= %(now)s
 """,
     """
@@ -102,6 +128,7 @@ def expire_overdue(now):
         "filing": quote(FilingApplication._meta.db_table),
         "verification": quote(Verification._meta.db_table),
         "event": quote(AuditEvent._meta.db_table),
+        "provider_event": quote(ProviderEvent._meta.db_table),
     }
     adapt = connection.ops.adapt_datetimefield_value
     params = {
@@ -114,19 +141,27 @@ def expire_overdue(now):
         "actor": ActorKind.SYSTEM,
         "event": transitions.EXPIRED,
         "reason": "expired",
+        "provider_event": ProviderEventType.FILING_RETURNED,
+        "provider_data": json.dumps(
+            {"status": S.RETURNED, "reason": provider_events.RETURN_EXPIRED}
+        ),
     }
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_EXPIRE_POSTGRESQL.format(**tables), params)
             filings, verifications = cursor.fetchone()
+            if filings:
+                provider_events.notify_on_commit(connection)
             return filings, verifications
         if connection.vendor != "sqlite":
             raise NotImplementedError(f"No deadline sweep for {connection.vendor}.")
-        events, verifications, filings = (
+        events, told, verifications, filings = (
             cursor.execute(sql.format(**tables), params).rowcount
             for sql in _EXPIRE_SQLITE
         )
-        assert events == filings
+        assert events == told == filings
+        if filings:
+            provider_events.notify_on_commit(connection)
         return filings, verifications
 
 

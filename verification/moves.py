@@ -236,7 +236,11 @@ def fail_verification(
             )
             verification.status = VerificationStatus.FAILED
             close = _close_pending(VerificationStatus.CANCELLED)
-            return {"verification": verification.pk, **(close(locked) or {})}
+            return {
+                "verification": verification.pk,
+                "roles": verification.roles,
+                **(close(locked) or {}),
+            }
         others = [
             v
             for v in locked_verifications
@@ -265,7 +269,7 @@ def fail_verification(
         verification.status = VerificationStatus.FAILED
         for other in others:
             other.status = VerificationStatus.CANCELLED
-        data = {"verification": verification.pk}
+        data = {"verification": verification.pk, "roles": verification.roles}
         if others:
             data["verifications_closed"] = len(others)
         return data

@@ -1,0 +1,76 @@
+"""The webhooks' background tasks (Django's tasks API): dispatch and delivery.
+
+`events_committed` is what `PROVIDER_EVENT_RECEIVERS` calls once a transaction that
+wrote provider events commits. With a backend that can defer (the database one), a
+failed delivery is queued again for its next attempt; with the immediate one the
+next attempt waits for `manage.py send_webhooks`.
+"""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.tasks import default_task_backend, task
+
+from api import webhooks
+from api.models import DeliveryStatus
+
+
+def events_committed():
+    """Queue the dispatcher: the events just committed get their deliveries."""
+    dispatch_events.enqueue()
+
+
+def enqueue_deliveries(delivery_ids, *, due_by=None):
+    """Queue one delivery task per id (`due_by`: see `deliver_webhook`)."""
+    when = due_by.isoformat() if due_by else None
+    for delivery_id in delivery_ids:
+        deliver_webhook.enqueue(delivery_id, due_by=when)
+
+
+@task()
+def dispatch_events():
+    """Make the deliveries of the events not dispatched yet, and queue them."""
+    dispatched, made = webhooks.dispatch()
+    enqueue_deliveries(made)
+    return dispatched
+
+
+def _queue_next(delivery_id, next_at):
+    if next_at is not None and default_task_backend.supports_defer:
+        deliver_webhook.using(run_after=next_at).enqueue(delivery_id)
+
+
+@task()
+def deliver_webhook(delivery_id, due_by=None):
+    """Send one delivery if it is due (now, or by `due_by`, the ISO time of the
+    sweep that queued it: a demo's sweep may travel in time); a failure queues its
+    next attempt."""
+    now = datetime.datetime.fromisoformat(due_by) if due_by else None
+    _queue_next(delivery_id, webhooks.attempt(delivery_id, now=now))
+
+
+def send_again_soon(delivery, *, user=None):
+    """Queue a delivery to be sent once more, now, whatever became of it (a
+    receiver that lost it asks for it again). False if it is being sent now."""
+    if delivery.status == DeliveryStatus.SENDING:
+        return False
+    send_again.enqueue(delivery.pk, user.pk if user else None)
+    return True
+
+
+@task()
+def send_again(delivery_id, user_id=None):
+    """Send a delivery once more now, at a provider's or a staff user's request."""
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    _queue_next(
+        delivery_id, webhooks.attempt(delivery_id, again=True, sent_again_by=user)
+    )
+
+
+def sweep(now=None):
+    """The safety net (`manage.py send_webhooks`): events no dispatcher took,
+    sends whose worker stopped, deliveries due whose task was lost. Returns the
+    report (`webhooks.SweepReport`)."""
+    report = webhooks.sweep(now=now)
+    enqueue_deliveries(report.due, due_by=now)
+    return report

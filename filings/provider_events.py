@@ -1,0 +1,198 @@
+"""The events a filing's access provider is told of: the outbox of the webhooks.
+
+`record` runs inside `transitions.record_event`, so every provider event is written in
+the transaction of the state change it reports: a change that rolls back leaves none,
+one that commits always leaves its own, whatever happens to the processes after. The
+set-based deadline sweep writes its `filing.returned` rows itself, with the same
+numbering (`verification.deadlines`).
+
+Each event is numbered per filing (`sequence`, from 1, no gaps): the filing's row is
+locked by every move that writes one, so the next number is the highest plus one.
+It carries what the provider needs and nothing that identifies a person: no code, no
+mobile, no certificate number. Who delivers them (the API door's webhooks) is named by
+the `PROVIDER_EVENT_RECEIVERS` setting and called once the transaction commits.
+"""
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from filings.models import (
+    ActorKind,
+    EventType,
+    FilingStatus,
+    ProviderEvent,
+    ProviderEventType,
+    Service,
+)
+from filings.statements import composed, default_connection
+
+logger = logging.getLogger(__name__)
+
+T = ProviderEventType
+
+RETURN_EXPIRED = "expired"
+RETURN_FAILED = "failed"
+RETURN_STAFF = "staff"
+
+
+def _roles(filing, audit):
+    return {"roles": list(audit.data.get("roles", []))}
+
+
+def _submitted(filing, audit):
+    deadline = filing.verification_deadline
+    return {"verification_deadline": deadline.isoformat() if deadline else None}
+
+
+def _under_review_at_once(filing, audit):
+    # A filing nobody has to verify goes to review when it is submitted.
+    return {} if audit.to_status == FilingStatus.UNDER_REVIEW else None
+
+
+def _returned(reason):
+    def data(filing, audit):
+        return {"reason": reason}
+
+    return data
+
+
+def _approved(filing, audit):
+    numbers = audit.data.get("icp_numbers") or {}
+    by_service = {str(pk): number for pk, number in numbers.get("services", {}).items()}
+    services = Service.objects.filter(pk__in=by_service).order_by("pk")
+    return {
+        "icp_number": numbers.get("subject", ""),
+        "services": [
+            {
+                "kind": service.kind,
+                "name": service.name,
+                "icp_number": by_service[str(service.pk)],
+            }
+            for service in services
+        ],
+    }
+
+
+def _cancelled(filing, audit):
+    by = "provider" if audit.actor_kind == ActorKind.PROVIDER else "staff"
+    return {"by": by}
+
+
+def _nothing(filing, audit):
+    return {}
+
+
+# The audit events that the provider is told of -> the provider events each makes,
+# in order, with what each says. A function that returns None makes none.
+PROVIDER_EVENTS = {
+    EventType.SUBMITTED: (
+        (T.FILING_SUBMITTED, _submitted),
+        (T.FILING_UNDER_REVIEW, _under_review_at_once),
+    ),
+    EventType.VERIFIED: ((T.VERIFICATION_COMPLETED, _roles),),
+    EventType.VERIFICATION_COMPLETED: ((T.FILING_UNDER_REVIEW, _nothing),),
+    EventType.VERIFICATION_FAILED: (
+        (T.VERIFICATION_FAILED, _roles),
+        (T.FILING_RETURNED, _returned(RETURN_FAILED)),
+    ),
+    EventType.EXPIRED: ((T.FILING_RETURNED, _returned(RETURN_EXPIRED)),),
+    EventType.RETURNED: ((T.FILING_RETURNED, _returned(RETURN_STAFF)),),
+    EventType.APPROVED: ((T.FILING_APPROVED, _approved),),
+    EventType.REJECTED: ((T.FILING_REJECTED, _nothing),),
+    EventType.CANCELLED: ((T.FILING_CANCELLED, _cancelled),),
+}
+
+
+def made_by(filing, audit):
+    """The provider events (type, data) that audit event `audit` of `filing` makes.
+
+    Each data holds the filing's status after the event.
+    """
+    made = []
+    for event_type, describe in PROVIDER_EVENTS.get(audit.event_type, ()):
+        data = describe(filing, audit)
+        if data is not None:
+            made.append((event_type, {"status": filing.status, **data}))
+    return made
+
+
+class _Insert:
+    """The INSERT of a filing's new provider events, numbered after its last one:
+    one statement, so their ids follow their numbers."""
+
+    def __init__(self, db):
+        quote = db.ops.quote_name
+        self.table = quote(ProviderEvent._meta.db_table)
+        self.data_field = ProviderEvent._meta.get_field("data")
+        self.time_field = ProviderEvent._meta.get_field("created_at")
+        self.row = (
+            "(%s, %s, (SELECT COALESCE(MAX(sequence), 0) + %s "  # noqa: S608
+            f"FROM {self.table} WHERE filing_id = %s), %s, %s, %s, NULL)"
+        )
+
+    def sql(self, rows):
+        return (
+            f"INSERT INTO {self.table} (provider_id, filing_id, sequence, "  # noqa: S608
+            "event_type, data, created_at, dispatched_at) VALUES "
+            + ", ".join([self.row] * rows)
+        )
+
+    def params(self, db, filing, made, first, now):
+        params = []
+        created = self.time_field.get_db_prep_save(now, db)
+        for offset, (event_type, data) in enumerate(made, start=first):
+            params += [
+                filing.provider_id,
+                filing.pk,
+                offset,
+                filing.pk,
+                event_type,
+                self.data_field.get_db_prep_save(data, db),
+                created,
+            ]
+        return params
+
+
+def record(filing, audit, *, writes=None):
+    """Write the provider events that `audit` (just recorded for the locked `filing`)
+    makes, in the caller's transaction; with `writes`, added to them. Returns how
+    many."""
+    made = made_by(filing, audit)
+    if not made:
+        return 0
+    db = writes.db if writes else default_connection()
+    statement = composed(_Insert, db)
+    now = timezone.now()
+    first = 1
+    if writes and writes.together:
+        # Statements sent together do not see each other's rows: number past those
+        # still pending for this filing.
+        first = writes.numbered.get(filing.pk, 0) + 1
+        writes.numbered[filing.pk] = first + len(made) - 1
+    sql = statement.sql(len(made))
+    params = statement.params(db, filing, made, first, now)
+    if writes:
+        writes.execute(sql, params)
+    else:
+        with db.cursor() as cursor:
+            cursor.execute(sql, params)
+    notify_on_commit(db)
+    return len(made)
+
+
+def _notify():
+    for path in settings.PROVIDER_EVENT_RECEIVERS:
+        import_string(path)()
+
+
+def notify_on_commit(db=None):
+    """Call the receivers of `PROVIDER_EVENT_RECEIVERS` once the current transaction
+    commits. A receiver that fails is logged; the events stay in the outbox for the
+    next sweep. (A transaction that records several audit events calls them as
+    often: the second call finds the events dispatched.)"""
+    db = db or default_connection()
+    transaction.on_commit(_notify, using=db.alias, robust=True)
