@@ -130,7 +130,7 @@ def test_a_stopped_receiver_gets_everything_once_in_order_when_it_returns(
 
 def test_the_retry_schedule_is_the_specifications_with_jitter(settings):
     schedule = [0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400]
-    assert settings.WEBHOOK_RETRY_SCHEDULE == schedule
+    assert schedule == settings.WEBHOOK_RETRY_SCHEDULE
     for made, wait in enumerate(schedule[1:], start=1):
         delays = {webhooks.retry_delay(made) for _ in range(20)}
         assert all(wait <= d <= wait * 1.1 for d in delays)
@@ -150,9 +150,11 @@ def test_after_the_last_attempt_the_delivery_is_given_up(
         tasks.sweep(now=later(5))
     (delivery,) = WebhookDelivery.objects.all()
     assert (delivery.status, delivery.attempts) == ("failed", 3)
-    assert list(
-        WebhookAttempt.objects.values_list("status_code", flat=True)
-    ) == [503, 503, 503]
+    assert list(WebhookAttempt.objects.values_list("status_code", flat=True)) == [
+        503,
+        503,
+        503,
+    ]
 
 
 def test_a_commit_whose_process_died_before_queueing_is_delivered_by_the_sweep(
