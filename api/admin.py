@@ -1,12 +1,21 @@
-"""The provider API's keys in the staff console: a supervisor makes one (shown once),
-names it, sees when it was last used, and revokes it."""
+"""The provider API in the staff console: a supervisor makes a key (shown once),
+names it, sees when it was last used, and revokes it; the webhook endpoints (their
+secret shown once, rotated, enabled, disabled), and every delivery with its attempts,
+sent again on request."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from api import keys
-from api.models import ApiKey
+from api import keys, tasks, webhooks
+from api.models import (
+    ApiKey,
+    EndpointDisabled,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from filings.models import ProviderEventType
 from filings.policies import beijing_text
 
 
@@ -79,3 +88,222 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def revoke_keys(self, request, queryset):
         revoked = sum(keys.revoke(record) for record in queryset)
         messages.success(request, _("%(n)d keys revoked.") % {"n": revoked})
+
+
+# Webhooks -------------------------------------------------------------------------
+class EndpointForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(
+        label=_("events"),
+        choices=ProviderEventType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("The events sent to it; none ticked means every event."),
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["provider", "url", "events", "description"]
+
+    def clean_url(self):
+        try:
+            return webhooks.check_url(self.cleaned_data["url"])
+        except webhooks.EndpointRefused as exc:
+            raise forms.ValidationError(exc.detail) from exc
+
+
+def _endpoint_state(endpoint):
+    if endpoint.enabled:
+        if endpoint.failing_since:
+            return _("failing since %(when)s") % {
+                "when": beijing_text(endpoint.failing_since)
+            }
+        return _("receiving")
+    return _("disabled at %(when)s: %(why)s") % {
+        "when": beijing_text(endpoint.disabled_at),
+        "why": endpoint.get_disabled_reason_display(),
+    }
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    form = EndpointForm
+    list_display = ("url", "provider", "events_display", "state", "created")
+    list_filter = ("provider", "disabled_reason")
+    actions = ["rotate_secrets", "enable_endpoints", "disable_endpoints"]
+
+    @admin.display(description=_("events"))
+    def events_display(self, obj):
+        if not obj.events:
+            return _("every event")
+        return ", ".join(str(ProviderEventType(e).label) for e in obj.events)
+
+    @admin.display(description=_("state"))
+    def state(self, obj):
+        return _endpoint_state(obj)
+
+    @admin.display(description=_("created"))
+    def created(self, obj):
+        return beijing_text(obj.created_at)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("provider", "state") if obj else ()
+
+    def get_fields(self, request, obj=None):
+        fields = ["provider", "url", "events", "description"]
+        return [*fields, "state"] if obj else fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+            return
+        made = webhooks.create_endpoint(
+            form.cleaned_data["provider"],
+            form.cleaned_data["url"],
+            form.cleaned_data["events"],
+            description=form.cleaned_data["description"],
+            created_by=request.user,
+        )
+        obj.pk = made.pk
+        messages.warning(
+            request,
+            _(
+                "The endpoint's signing secret, shown this once (give it to the "
+                "provider's receiver): %(secret)s"
+            )
+            % {"secret": made.secret},
+        )
+
+    @admin.action(
+        description=_("Rotate the secret of the selected endpoints"),
+        permissions=["change"],
+    )
+    def rotate_secrets(self, request, queryset):
+        for endpoint in queryset:
+            rotated = webhooks.rotate_secret(endpoint)
+            messages.warning(
+                request,
+                _(
+                    "New secret for %(url)s, shown this once (the old one signs too "
+                    "until %(until)s): %(secret)s"
+                )
+                % {
+                    "url": rotated.url,
+                    "until": beijing_text(rotated.previous_secret_until),
+                    "secret": rotated.secret,
+                },
+            )
+
+    @admin.action(
+        description=_("Enable the selected endpoints"), permissions=["change"]
+    )
+    def enable_endpoints(self, request, queryset):
+        for endpoint in queryset:
+            webhooks.change_endpoint(endpoint, enabled=True)
+        messages.success(request, _("Enabled."))
+
+    @admin.action(
+        description=_("Disable the selected endpoints"), permissions=["change"]
+    )
+    def disable_endpoints(self, request, queryset):
+        for endpoint in queryset:
+            webhooks.disable(endpoint, EndpointDisabled.BY_STAFF)
+        messages.success(request, _("Disabled."))
+
+
+class AttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    fields = ("sent", "answer", "latency_ms", "excerpt", "sent_again_display")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("-started_at", "-id")
+
+    @admin.display(description=_("sent (Beijing time)"))
+    def sent(self, obj):
+        return beijing_text(obj.started_at)
+
+    @admin.display(description=_("answer"))
+    def answer(self, obj):
+        return obj.status_code or obj.error
+
+    @admin.display(description=_("sent again"))
+    def sent_again_display(self, obj):
+        if not obj.sent_again:
+            return ""
+        if obj.sent_again_by:
+            return obj.sent_again_by.get_username()
+        return _("by the provider")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = (
+        "event_display",
+        "filing",
+        "endpoint_url",
+        "status",
+        "attempts",
+        "next_attempt",
+        "delivered",
+    )
+    list_filter = ("status", "endpoint__provider")
+    search_fields = ("event__filing__reference", "endpoint__url")
+    list_select_related = ("event__filing", "endpoint")
+    inlines = [AttemptInline]
+    actions = ["send_again"]
+    fields = (
+        "event_display",
+        "filing",
+        "endpoint_url",
+        "status",
+        "attempts",
+        "next_attempt",
+        "delivered",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("event"))
+    def event_display(self, obj):
+        return _("%(event)s (no. %(n)d of the filing)") % {
+            "event": obj.event.get_event_type_display(),
+            "n": obj.event.sequence,
+        }
+
+    @admin.display(description=_("filing"))
+    def filing(self, obj):
+        return obj.event.filing.reference
+
+    @admin.display(description=_("endpoint"))
+    def endpoint_url(self, obj):
+        return obj.endpoint.url
+
+    @admin.display(description=_("next attempt (Beijing time)"))
+    def next_attempt(self, obj):
+        return beijing_text(obj.next_attempt_at) if obj.next_attempt_at else ""
+
+    @admin.display(description=_("delivered (Beijing time)"))
+    def delivered(self, obj):
+        return beijing_text(obj.delivered_at) if obj.delivered_at else ""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(
+        description=_("Send the selected deliveries again now"),
+        permissions=["change"],
+    )
+    def send_again(self, request, queryset):
+        sent = sum(
+            tasks.send_again_soon(delivery, user=request.user)
+            for delivery in queryset.select_related("endpoint")
+            if delivery.endpoint.enabled
+        )
+        messages.success(
+            request, _("%(n)d deliveries queued to be sent again.") % {"n": sent}
+        )

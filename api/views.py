@@ -21,7 +21,7 @@ from django.http import Http404, JsonResponse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
-from ninja import NinjaAPI, Query, Schema
+from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
@@ -640,7 +640,7 @@ def create_webhook(request, endpoint: EndpointIn):
         )
     except webhooks.EndpointRefused as exc:
         raise _refused(exc) from exc
-    return 201, endpoint_out(made, secret=True)
+    return Status(201, endpoint_out(made, secret=True))
 
 
 @api.get(
@@ -702,7 +702,7 @@ def change_webhook(request, endpoint_id: str, change: EndpointChange):
 def delete_webhook(request, endpoint_id: str):
     """Delete an endpoint, with its deliveries and their log."""
     _own_endpoint(request, endpoint_id).delete()
-    return 204, None
+    return Status(204, None)
 
 
 @api.post(
@@ -795,7 +795,7 @@ def send_webhook_again(request, endpoint_id: str, again: SendAgainIn):
             _("Being sent"),
             _("The event is being sent to this endpoint right now."),
         )
-    return 202, None
+    return Status(202, None)
 
 
 # The event feed -------------------------------------------------------------------

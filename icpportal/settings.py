@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "demo.context_processors.demo",
+                "api.context_processors.webhook_notices",
             ],
         },
     },

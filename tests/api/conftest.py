@@ -1,10 +1,11 @@
 import copy
 import json
+import socket
 from pathlib import Path
 
 import pytest
 
-from api import keys
+from api import keys, webhooks
 from filings.models import Provider
 from tests.console.conftest import agent, login, supervisor  # noqa: F401 - shared fixtures
 
@@ -47,3 +48,38 @@ def call(client):
         )
 
     return request
+
+
+# A public address for the resolver below to answer; no test sends anything to it
+# (the documentation ranges, 203.0.113.0/24 and the like, are not global).
+PUBLIC = "93.184.215.14"
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """A resolver that answers from a table: no lookup leaves the machine."""
+    table = {"hooks.example.com": [PUBLIC]}
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        try:
+            ip = socket.inet_pton(
+                socket.AF_INET6 if ":" in host else socket.AF_INET, host
+            )
+        except OSError:
+            ip = None
+        addresses = [host] if ip else table.get(host)
+        if addresses is None:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [
+            (
+                socket.AF_INET6 if ":" in a else socket.AF_INET,
+                socket.SOCK_STREAM,
+                6,
+                "",
+                (a, port),
+            )
+            for a in addresses
+        ]
+
+    monkeypatch.setattr(webhooks.socket, "getaddrinfo", getaddrinfo)
+    return table

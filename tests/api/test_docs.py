@@ -13,6 +13,12 @@ def test_the_openapi_document(client):
         "/api/v1/filings",
         "/api/v1/filings/{reference}",
         "/api/v1/filings/{reference}/withdraw",
+        "/api/v1/webhooks",
+        "/api/v1/webhooks/{endpoint_id}",
+        "/api/v1/webhooks/{endpoint_id}/rotate-secret",
+        "/api/v1/webhooks/{endpoint_id}/attempts",
+        "/api/v1/webhooks/{endpoint_id}/send-again",
+        "/api/v1/events",
     }
     submit = document["paths"]["/api/v1/filings"]["post"]
     assert submit["requestBody"]["content"]["application/json"]["schema"] == {
@@ -21,6 +27,11 @@ def test_the_openapi_document(client):
     assert set(submit["responses"]) >= {"201", "400", "401", "409", "422", "429"}
     assert "application/problem+json" in submit["responses"]["422"]["content"]
     assert any(p["name"] == "Idempotency-Key" for p in submit["parameters"])
+    register = document["paths"]["/api/v1/webhooks"]["post"]
+    assert set(register["responses"]) >= {"201", "401", "422"}
+    created = register["responses"]["201"]["content"]["application/json"]["schema"]
+    assert created == {"$ref": "#/components/schemas/EndpointCreated"}
+    assert "secret" in document["components"]["schemas"]["EndpointCreated"]["required"]
 
 
 def test_the_docs_page_uses_no_cdn(client):
