@@ -62,7 +62,10 @@ demo: $(STAMP)
 	@echo "    training       http://$(HOST):$(PORT)/demo/training/  (staff)"
 	@echo "    staff console  http://$(HOST):$(PORT)/admin/  (logins above)"
 	@echo ""
-	@DEBUG=true DEMO_MODE=true SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "    webhooks       POST /api/v1/webhooks may name a receiver on this machine (http://127.0.0.1:...);"
+	@echo "                   retries wait for: DEBUG=true $(PY) manage.py send_webhooks"
+	@echo ""
+	@DEBUG=true DEMO_MODE=true WEBHOOKS_ALLOW_PRIVATE=true SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
 
 demo-reset:
 	@echo "==> Removing the demo database"

@@ -8,6 +8,7 @@ Parts (each in its own process, against the local PostgreSQL and Redis):
   deadlines process_deadlines with 100,000 overdue verifications (deadlines.py)
   seed      seed_demo 100,000 filings
   api       submissions over the provider API beside import_filings (api_submit.py)
+  webhooks  webhook deliveries of one task worker to a loopback receiver (webhooks.py)
 
     .venv/bin/python bench/run.py [--quick] [--only sql,verify,...]
     .venv/bin/python bench/run.py --from-json bench/results/report.json
@@ -40,13 +41,14 @@ from bench.common import (  # noqa: E402
     recreate_database,
 )
 
-PARTS = ["sql", "verify", "staff", "deadlines", "seed", "api"]
+PARTS = ["sql", "verify", "staff", "deadlines", "seed", "api", "webhooks"]
 SIZES = {
     "full": {
         "staff": 1_000_000,
         "deadlines": 100_000,
         "seed": 100_000,
         "api": 2_000,
+        "webhooks": 2_000,
         "http": 20,
         "rounds": 3,
     },
@@ -55,6 +57,7 @@ SIZES = {
         "deadlines": 10_000,
         "seed": 2_000,
         "api": 300,
+        "webhooks": 300,
         "http": 5,
         "rounds": 1,
     },
@@ -146,6 +149,10 @@ def part_seed(out, sizes, report_dir):
 
 def part_api(out, sizes, report_dir):
     return script_part(out, "api_submit", ["--filings", str(sizes["api"])])
+
+
+def part_webhooks(out, sizes, report_dir):
+    return script_part(out, "webhooks", ["--events", str(sizes["webhooks"])])
 
 
 def verdict(ok):
@@ -383,6 +390,34 @@ def report(results, facts, sizes, mode):
             f"| POST /api/v1/filings | {api['per_s']:.0f} | "
             f"{api['cpu_ms_per_submission']:.2f} | {api['cpu_ms_web']:.2f} / "
             f"{api['cpu_ms_postgresql']:.2f} | {api['answers']} |",
+            "",
+        ]
+
+    if "webhooks" in results:
+        w = results["webhooks"]
+        summary.append(
+            f"| webhook deliveries of one worker per second | (no goal) | "
+            f"{w['per_s']:.0f} | - |"
+        )
+        lines += [
+            "## 7. Webhook delivery: one worker, a loopback receiver",
+            "",
+            f"{w['events']:,} filings imported (one `filing.submitted` event each, "
+            f"{w['dispatcher_tasks']:,} dispatcher tasks queued by their commits) "
+            "into a fresh PostgreSQL database with one endpoint; then one "
+            "`db_worker --batch` dispatches and delivers them to a receiver on "
+            "loopback that checks every signature with the `standardwebhooks` "
+            f"library. Its start-up ({w['worker_startup_s']:.1f} s, an empty queue) "
+            "taken off. CPU: user + sys of the worker plus PostgreSQL; the "
+            "receiver's not counted.",
+            "",
+            "| deliveries/s | CPU ms per delivery | of which worker / PostgreSQL | "
+            "delivered | signatures checked | refused |",
+            "|---|---|---|---|---|---|",
+            f"| {w['per_s']:.0f} | {w['cpu_ms_per_delivery']:.2f} | "
+            f"{w['cpu_ms_worker']:.2f} / {w['cpu_ms_postgresql']:.2f} | "
+            f"{w['delivered']:,} | {w['verified_by_receiver']:,} | "
+            f"{w['refused_by_receiver']} |",
             "",
         ]
 

@@ -38,7 +38,8 @@ def test_a_supervisor_registers_an_endpoint_and_sees_its_secret_once(
     assert endpoint.secret not in page.content.decode()
 
 
-def test_a_private_address_is_refused_in_the_form(client, supervisor, dns):
+def test_a_private_address_is_refused_in_the_form(client, supervisor, settings, dns):
+    settings.WEBHOOKS_ALLOW_PRIVATE = False
     client.force_login(supervisor)
     response = client.post(
         "/admin/api/webhookendpoint/add/",
@@ -46,9 +47,10 @@ def test_a_private_address_is_refused_in_the_form(client, supervisor, dns):
             "provider": Provider.objects.get(code="aliyun").pk,
             "url": "https://10.0.0.8/icp",
         },
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 200
-    assert "public addresses" in response.content.decode()
+    assert "webhooks go only to public addresses" in response.content.decode()
     assert not WebhookEndpoint.objects.exists()
 
 
