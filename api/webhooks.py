@@ -48,8 +48,9 @@ EVENT_PREFIX = "evt_"
 EVENT_TYPES = [value for value, _ in ProviderEventType.choices]
 EXCERPT_LENGTH = 500
 DISPATCH_BATCH = 500
-# A delivery still "sending" this long after its claim had its worker stop mid-send.
-STALLED_AFTER = datetime.timedelta(seconds=60)
+# A delivery still "sending" this many timeouts after its claim had its worker stop
+# mid-send (a minute with the default 15 s timeout).
+STALLED_AFTER_TIMEOUTS = 4
 
 
 class EndpointRefused(Exception):
@@ -548,8 +549,11 @@ def sweep(*, now=None):
     now = now or timezone.now()
     report = SweepReport()
     report.dispatched, _made = dispatch(now=now)
+    stalled_after = datetime.timedelta(
+        seconds=settings.WEBHOOK_TIMEOUT_SECONDS * STALLED_AFTER_TIMEOUTS
+    )
     report.stalled = WebhookDelivery.objects.filter(
-        status=DeliveryStatus.SENDING, claimed_at__lte=now - STALLED_AFTER
+        status=DeliveryStatus.SENDING, claimed_at__lte=now - stalled_after
     ).update(status=DeliveryStatus.PENDING, next_attempt_at=now, claimed_at=None)
     report.due = list(
         WebhookDelivery.objects.filter(

@@ -7,10 +7,12 @@ touched); two db_workers; the deadline sweep. The nodes are hosts of their own i
 network namespaces joined by veth pairs to a bridge; without namespaces (not root, no
 `ip netns`) everything runs on loopback addresses instead, and the output says so.
 Clients on several addresses run applicant journeys through nginx while the script
-kills a node, kills a worker mid-send, stops Redis, restarts PostgreSQL, restarts both
-nodes one after the other, and takes a pg_dump that it restores and verifies on. The
-table at the end reconciles requests, codes, texts, attempts and audit events; the
-exit status is 1 when an invariant breaks.
+kills a node, kills a worker mid-send, takes the provider's webhook receiver down,
+stops Redis, restarts PostgreSQL, restarts both nodes one after the other, and takes a
+pg_dump that it restores and verifies on. The table at the end reconciles requests,
+codes, texts, attempts, audit events and the provider's webhooks (every event
+delivered signed, the event feed complete); the exit status is 1 when an invariant
+breaks.
 """
 
 import argparse
@@ -40,16 +42,21 @@ import psycopg
 from stdnum.cn import ric
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rehearsal.receiver import WebhookReceiver, filing_states  # noqa: E402
+
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 HOSTNAME = "icp.rehearsal.test"
-PG_PORT, REDIS_PORT, WEB_PORT, HTTPS_PORT, HTTP_PORT, DRILL_PORT = (
+PG_PORT, REDIS_PORT, WEB_PORT, HTTPS_PORT, HTTP_PORT, DRILL_PORT, HOOK_PORT = (
     55432,
     56379,
     8000,
     8443,
     8080,
     8010,
+    8020,
 )
 RESEND_LIMIT = 20
 STARTED = time.monotonic()
@@ -532,6 +539,8 @@ class Rehearsal:
         self.health = []
         self.failures = []
         self.stop_load = threading.Event()
+        self.receiver = WebhookReceiver(self.network.infra, HOOK_PORT)
+        self.api_key = None
 
     # environment -----------------------------------------------------------------
 
@@ -561,6 +570,12 @@ class Rehearsal:
             # with forged headers fills its resend bucket (see forged_headers).
             "RATELIMIT_VERIFY_PER_IP": "5000/h",
             "RATELIMIT_RESEND_PER_IP": f"{RESEND_LIMIT}/h",
+            # The provider's receiver is on the rehearsal's own network, in plain
+            # HTTP; retries come seconds apart, not the schedule's hours.
+            "WEBHOOKS_ALLOW_PRIVATE": "true",
+            "WEBHOOK_RETRY_SCHEDULE": "0,1,2,4,8,15,30",
+            "WEBHOOK_TIMEOUT_SECONDS": "3",
+            "EVENT_FEED_SETTLE_SECONDS": "1",
             **extra,
         }
 
@@ -692,6 +707,49 @@ class Rehearsal:
             "nginx -> web1, web2 (gunicorn, 2 workers each) -> PostgreSQL, Redis; "
             "worker1 on web1, worker2 on web2"
         )
+        self.register_webhook()
+
+    def register_webhook(self):
+        """The provider's key, its receiver, and its endpoint registered through
+        nginx with the API, as a provider would."""
+        made = self.manage(
+            "create_api_key", "aliyun", "--name", "rehearsal", capture_output=True
+        )
+        self.api_key = made.stdout.decode().strip().splitlines()[-1]
+        self.receiver.start()
+        status, body = self.api(
+            "POST", "/api/v1/webhooks", {"url": self.receiver.url, "events": []}
+        )
+        if status != 201:
+            raise RuntimeError(f"registering the webhook answered {status}: {body}")
+        self.receiver.secret = body["secret"]
+        log(
+            f"Webhook endpoint {body['id']} -> the provider's receiver {self.receiver.url}"
+        )
+
+    def api(self, method, path, payload=None):
+        """One provider API call through nginx: (status, the JSON answer)."""
+        tls = ssl.create_default_context()
+        tls.check_hostname = False
+        tls.verify_mode = ssl.CERT_NONE
+        connection = http.client.HTTPSConnection(
+            self.network.infra, HTTPS_PORT, context=tls, timeout=20
+        )
+        headers = {"Host": HOSTNAME, "Authorization": f"Bearer {self.api_key}"}
+        body = None
+        if payload is not None:
+            body = json.dumps(payload)
+            headers["Content-Type"] = "application/json"
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            text = response.read().decode()
+        finally:
+            connection.close()
+        try:
+            return response.status, json.loads(text)
+        except ValueError:
+            return response.status, text
 
     def import_filings(self, first, count):
         records = filing_records(first, count, self.run_id)
@@ -803,8 +861,10 @@ class Rehearsal:
             time.sleep(0.5)
 
     def sweep(self):
+        """The deployment's two timers: the deadline sweep and the webhooks' one."""
         while not self.stop_load.is_set():
             self.manage("process_deadlines", capture_output=True, check=False)
+            self.manage("send_webhooks", capture_output=True, check=False)
             time.sleep(3)
 
     def faults(self):
@@ -816,6 +876,13 @@ class Rehearsal:
             self.start_node("web1")
         time.sleep(pause)
         self.kill_worker_mid_send(pause)
+        time.sleep(pause)
+        with self.recorder.window("webhook receiver down (503, then closed)"):
+            self.receiver.down = "503"
+            time.sleep(pause)
+            self.receiver.close()
+            time.sleep(pause)
+            self.receiver.start()
         time.sleep(pause)
         with self.recorder.window("Redis stopped", self.healthy):
             self.processes.kill(self.redis, signal.SIGTERM)
@@ -888,6 +955,9 @@ class Rehearsal:
             "icpportal_restore",
             CACHE_URL=f"redis://{address}:{REDIS_PORT}/1",
             TASK_BACKEND="immediate",
+            # The copy's events must not reach the provider's receiver: a private
+            # address is refused here, so its deliveries fail on the copy.
+            WEBHOOKS_ALLOW_PRIVATE="false",
             SECURE_SSL_REDIRECT="false",
             SESSION_COOKIE_SECURE="false",
             CSRF_COOKIE_SECURE="false",
@@ -993,12 +1063,17 @@ class Rehearsal:
         self.settle()
 
     def settle(self):
-        """Let the workers and the sweep finish what is queued or interrupted."""
-        deadline = time.monotonic() + 90
+        """Let the workers and the sweep finish what is queued or interrupted: the
+        texts, and the webhooks (events not dispatched, deliveries not delivered)."""
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             self.manage("process_deadlines", capture_output=True, check=False)
+            self.manage("send_webhooks", capture_output=True, check=False)
             busy = self.sql(
-                "SELECT count(*) FROM verification_smsmessage WHERE status IN ('queued', 'sending')"
+                "SELECT (SELECT count(*) FROM verification_smsmessage "
+                "WHERE status IN ('queued', 'sending')) + (SELECT count(*) FROM "
+                "filings_providerevent WHERE dispatched_at IS NULL) + (SELECT count(*) "
+                "FROM api_webhookdelivery WHERE status IN ('pending', 'sending'))"
             )[0][0]
             if not busy:
                 return
@@ -1196,10 +1271,109 @@ class Rehearsal:
             self.drill.get("answer") in (31, 3),
             f"restore drill: verified on the restored copy (answer {self.drill.get('answer')})",
         )
+        self.reconcile_webhooks(statuses)
         print(f"\nJourneys: {dict(self.journeys)}")
         print(
             f"Network: {'namespaces and veth pairs' if self.network.namespaces else 'loopback addresses (no namespaces)'}; "
             f"logs in {self.workdir / 'logs'}"
+        )
+
+    def reconcile_webhooks(self, statuses):
+        """The provider's view: every event delivered signed, the event feed whole,
+        and the filings' states rebuilt from either equal to the database's."""
+        events = {
+            f"evt_{pk}": (event_type, filing_id, sequence)
+            for pk, event_type, filing_id, sequence in self.sql(
+                "SELECT id, event_type, filing_id, sequence FROM filings_providerevent"
+            )
+        }
+        deliveries = dict(
+            self.sql("SELECT status, count(*) FROM api_webhookdelivery GROUP BY status")
+        )
+        attempts = dict(
+            self.sql(
+                "SELECT coalesce(status_code::text, 'no answer'), count(*) "
+                "FROM api_webhookattempt GROUP BY 1"
+            )
+        )
+        received = self.receiver.events()
+        print(
+            f"| | provider events {len(events)}; deliveries {deliveries}; attempts by "
+            f"answer {attempts}; the receiver took {len(received)} events "
+            f"({self.receiver.duplicates()} again), answered 503 to "
+            f"{self.receiver.answered_503} |"
+        )
+        self.check(
+            set(received) == set(events)
+            and all(
+                (e["type"], e["data"]["sequence"]) == (events[i][0], events[i][2])
+                for i, e in received.items()
+            ),
+            f"every provider event delivered to the receiver, and nothing else "
+            f"({len(set(events) - set(received))} missing, "
+            f"{len(set(received) - set(events))} unknown)",
+        )
+        self.check(
+            self.receiver.refused == 0,
+            f"every delivery's signature checked ({self.receiver.refused} refused)",
+        )
+        sequences = defaultdict(list)
+        for _, filing_id, sequence in events.values():
+            sequences[filing_id].append(sequence)
+        self.check(
+            all(sorted(s) == list(range(1, len(s) + 1)) for s in sequences.values()),
+            "each filing's events numbered 1, 2, 3... without a gap",
+        )
+        feed, after = [], None
+        for _ in range(1000):
+            status, page = self.api(
+                "GET", f"/api/v1/events?limit=100{f'&after={after}' if after else ''}"
+            )
+            if status != 200:
+                break
+            feed += page["events"]
+            after = page["next_after"]
+            if after is None:
+                break
+        in_order = [e["id"] for e in feed] == sorted(
+            (e["id"] for e in feed), key=lambda i: int(i.removeprefix("evt_"))
+        )
+        self.check(
+            in_order and {e["id"] for e in feed} == set(events),
+            f"the event feed lists every event once, in order ({len(feed)} listed)",
+        )
+        references = dict(
+            self.sql("SELECT id, reference FROM filings_filingapplication")
+        )
+        wanted = {references[i]: s for i, s in statuses.items()}
+        rebuilt = filing_states(received.values())
+        self.check(
+            rebuilt == wanted and filing_states(feed) == wanted,
+            "the receiver's and the feed's latest event per filing give every "
+            f"filing's status ({sum(rebuilt.get(r) == s for r, s in wanted.items())} "
+            f"of {len(wanted)})",
+        )
+        secrets_in = [
+            value
+            for (value,) in self.sql(
+                "SELECT mobile FROM filings_person UNION SELECT certificate_number "
+                "FROM filings_person UNION SELECT substring(text from '验证码为([0-9]{6})') "
+                "FROM verification_smsmessage WHERE kind = 'verification_code'"
+            )
+            if value
+        ]
+        text = self.receiver.text()
+        # A code would show as a value of its own; six digits also occur inside
+        # timestamps.
+        leaked = [
+            value
+            for value in secrets_in
+            if (f'"{value}"' if len(value) == 6 else value) in text
+        ]
+        self.check(
+            not leaked,
+            f"no code, mobile or certificate number in a delivery ({len(leaked)} found "
+            f"among {len(secrets_in)})",
         )
 
     def trace_logs(self):
@@ -1242,6 +1416,7 @@ class Rehearsal:
 
     def teardown(self):
         self.stop_load.set()
+        self.receiver.stop()
         self.processes.stop_all()
         self.pg.stop()
         self.network.down()
