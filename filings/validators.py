@@ -210,6 +210,13 @@ def normalize_certificate(certificate_type, value):
     return CERTIFICATE_VALIDATORS[certificate_type](number)
 
 
+def _shown(value):
+    """A value as an error message quotes it: escaped when it holds a line break or
+    another control character, so the message stays on one line."""
+    text = value.strip()
+    return text if text.isprintable() else repr(text)
+
+
 def normalize_domain(value):
     """A domain name in its ASCII form; Unicode names are converted with IDNA 2008."""
     if not isinstance(value, str) or not value.strip():
@@ -228,20 +235,20 @@ def normalize_domain(value):
         raise ValidationError(
             _("%(domain)s is not a valid domain name: %(reason)s"),
             code="invalid",
-            params={"domain": value, "reason": exc},
+            params={"domain": _shown(value), "reason": exc},
         ) from exc
     labels = ascii_name.split(".")
     if len(labels) < 2:
         raise ValidationError(
             _("%(domain)s needs a top-level domain, as in example.cn."),
             code="no_tld",
-            params={"domain": value},
+            params={"domain": _shown(value)},
         )
     if labels[-1].isdigit():
         raise ValidationError(
             _("%(domain)s looks like an IP address, not a domain name."),
             code="ip_address",
-            params={"domain": value},
+            params={"domain": _shown(value)},
         )
     return ascii_name
 

@@ -161,6 +161,18 @@ def test_domain_rejected(raw, code):
     assert info.value.code == code
 
 
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [("\r0", "0 "), ("0\x0b", "0 "), ("a\nb.cn", "'a\\nb.cn'"), ("a\rb", "'a\\rb'")],
+)
+def test_a_refused_domain_is_quoted_on_one_line(raw, shown):
+    with pytest.raises(ValidationError) as info:
+        validators.normalize_domain(raw)
+    message = info.value.messages[0]
+    assert len(message.splitlines()) == 1
+    assert message.startswith(shown)  # inner control characters escaped
+
+
 @pytest.mark.parametrize("raw", ["cn.example.shop", "com.Example.App_2"])
 def test_app_identifier_accepted(raw):
     assert validators.normalize_app_identifier(raw) == raw
