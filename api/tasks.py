@@ -6,18 +6,46 @@ failed delivery is queued again for its next attempt; with the immediate one the
 next attempt waits for `manage.py send_webhooks`.
 """
 
+import contextlib
 import datetime
+import logging
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.tasks import default_task_backend, task
 
 from api import webhooks
 from api.models import DeliveryStatus
+from verification.throttles import CACHE_ERRORS
+
+logger = logging.getLogger(__name__)
+
+# Set while a dispatcher is queued and has not started: a commit then needs none of
+# its own, the queued one reads the outbox after it starts. The expiry bounds what a
+# lost key or a long queue can hold back (the next commit queues one anyway).
+DISPATCH_QUEUED_KEY = "api:webhooks:dispatcher-queued"
+DISPATCH_QUEUED_SECONDS = 30
+
+
+def _dispatcher_already_queued():
+    """True when a dispatcher is queued and not started (the cache says so). A
+    cache of this process only (locmem) cannot say it for the workers, and a cache
+    that is away says nothing: then every commit queues its own."""
+    if isinstance(caches["default"], LocMemCache):
+        return False
+    try:
+        return not cache.add(DISPATCH_QUEUED_KEY, 1, DISPATCH_QUEUED_SECONDS)
+    except CACHE_ERRORS as exc:
+        logger.warning("Cache unavailable, a dispatcher queued per commit: %s", exc)
+        return False
 
 
 def events_committed():
-    """Queue the dispatcher: the events just committed get their deliveries."""
-    dispatch_events.enqueue()
+    """Queue the dispatcher, unless one is queued already: either way the events
+    just committed get their deliveries."""
+    if not _dispatcher_already_queued():
+        dispatch_events.enqueue()
 
 
 def enqueue_deliveries(delivery_ids, *, due_by=None):
@@ -30,6 +58,9 @@ def enqueue_deliveries(delivery_ids, *, due_by=None):
 @task()
 def dispatch_events():
     """Make the deliveries of the events not dispatched yet, and queue them."""
+    # Before the outbox is read: a commit from now on queues a dispatcher again.
+    with contextlib.suppress(*CACHE_ERRORS):
+        cache.delete(DISPATCH_QUEUED_KEY)
     dispatched, made = webhooks.dispatch()
     enqueue_deliveries(made)
     return dispatched

@@ -403,7 +403,9 @@ def report(results, facts, sizes, mode):
             "## 7. Webhook delivery: one worker, a loopback receiver",
             "",
             f"{w['events']:,} filings imported (one `filing.submitted` event each, "
-            f"{w['dispatcher_tasks']:,} dispatcher tasks queued by their commits) "
+            f"{w['dispatcher_tasks']:,} dispatcher tasks queued by their commits: "
+            "a commit queues none while one is queued and not started, and no "
+            "worker runs during the import, so this is the best case) "
             "into a fresh PostgreSQL database with one endpoint; then one "
             "`db_worker --batch` dispatches and delivers them to a receiver on "
             "loopback that checks every signature with the `standardwebhooks` "

@@ -1,0 +1,100 @@
+"""One dispatcher for many commits: while one is queued and has not started, a commit
+queues none of its own (the shared cache says so), and every event is still
+delivered; with a cache of one process, or the cache away, each commit queues one."""
+
+import logging
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
+
+from api import tasks, webhooks
+from filings.models import Provider
+from tests.api.receiver import Receiver
+from tests.factories import FilingFactory
+from tests.icpportal.test_cache_client import redis_up
+from verification import moves
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def database_tasks(settings, reference_data):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture
+def shared_cache(settings):
+    if not redis_up():
+        pytest.skip("needs Redis on 127.0.0.1:6379")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "icpportal.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/12",
+        }
+    }
+    cache.delete(tasks.DISPATCH_QUEUED_KEY)
+    yield
+    cache.delete(tasks.DISPATCH_QUEUED_KEY)
+
+
+@pytest.fixture
+def receiver(settings, database_tasks):
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
+    made = Receiver().start()
+    aliyun = Provider.objects.get(code="aliyun")
+    made.secret = webhooks.create_endpoint(aliyun, made.url).secret
+    yield made
+    made.stop()
+
+
+def submit_two():
+    aliyun = Provider.objects.get(code="aliyun")
+    for _ in range(2):
+        moves.submit_filing(FilingFactory(provider=aliyun))
+
+
+def dispatchers():
+    return DBTaskResult.objects.filter(task_path__endswith=".dispatch_events").count()
+
+
+def run_worker():
+    call_command(
+        "db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0
+    )
+
+
+def test_commits_share_the_dispatcher_that_is_queued(shared_cache, receiver):
+    submit_two()
+    assert dispatchers() == 1
+    run_worker()
+    assert [p["type"] for p in receiver.received] == ["filing.submitted"] * 2
+    assert not receiver.refused
+    # the dispatcher has started since: the next commit queues one of its own
+    moves.submit_filing(FilingFactory(provider=Provider.objects.get(code="aliyun")))
+    assert dispatchers() == 2
+    run_worker()
+    assert len(receiver.received) == 3
+
+
+def test_with_a_cache_of_one_process_each_commit_queues_its_own(receiver):
+    submit_two()  # the workers cannot see this process's memory
+    assert dispatchers() == 2
+    run_worker()
+    assert len(receiver.received) == 2
+
+
+def test_with_the_cache_away_each_commit_queues_its_own(settings, receiver, caplog):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "icpportal.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens: refused at once
+        }
+    }
+    with caplog.at_level(logging.WARNING, logger="api.tasks"):
+        submit_two()
+    assert dispatchers() == 2
+    assert "a dispatcher queued per commit" in caplog.text
+    run_worker()
+    assert len(receiver.received) == 2
