@@ -254,16 +254,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_select_related = ("event__filing", "endpoint")
     inlines = [AttemptInline]
     actions = ["send_again"]
-    fields = (
-        "event_display",
-        "filing",
-        "endpoint_url",
-        "status",
-        "attempts",
-        "next_attempt",
-        "delivered",
-    )
-    readonly_fields = fields
+    fields = readonly_fields = list_display
 
     @admin.display(description=_("event"))
     def event_display(self, obj):
