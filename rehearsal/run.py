@@ -540,6 +540,7 @@ class Rehearsal:
         self.failures = []
         self.stop_load = threading.Event()
         self.receiver = WebhookReceiver(self.network.infra, HOOK_PORT)
+        self.imported = 0
         self.api_key = None
 
     # environment -----------------------------------------------------------------
@@ -751,7 +752,8 @@ class Rehearsal:
         except ValueError:
             return response.status, text
 
-    def import_filings(self, first, count):
+    def import_filings(self, count):
+        first, self.imported = self.imported, self.imported + count
         records = filing_records(first, count, self.run_id)
         path = self.workdir / f"filings-{first}.json"
         path.write_text(json.dumps({"filings": records}, ensure_ascii=False))
@@ -879,8 +881,10 @@ class Rehearsal:
         time.sleep(pause)
         with self.recorder.window("webhook receiver down (503, then closed)"):
             self.receiver.down = "503"
+            self.more_filings(2)  # their events find the receiver down
             time.sleep(pause)
             self.receiver.close()
+            self.more_filings(2)
             time.sleep(pause)
             self.receiver.start()
         time.sleep(pause)
@@ -898,13 +902,19 @@ class Rehearsal:
                 time.sleep(4)  # its new workers are up, the old ones finished
         time.sleep(pause)
         # More filings from the provider, so the dump holds some that are pending.
-        for record in self.import_filings(self.args.filings, self.args.filings // 2):
-            self.work.put(record)
+        self.more_filings(self.args.filings // 2)
         time.sleep(pause)
         self.restore_drill()
 
+    def more_filings(self, count):
+        """The provider sends more filings: their texts and events are under way."""
+        for record in self.import_filings(count):
+            self.work.put(record)
+
     def kill_worker_mid_send(self, pause):
-        """Kill -9 the worker that is handing a message to the gateway right now."""
+        """Kill -9 the worker that is handing a message to the gateway right now
+        (two more filings, so that texts are being sent)."""
+        self.more_filings(2)
         sending = Path(str(self.gateway_log) + ".sending")
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -1030,7 +1040,7 @@ class Rehearsal:
 
     def load(self):
         work = self.work = queue.Queue()
-        for record in self.import_filings(0, self.args.filings):
+        for record in self.import_filings(self.args.filings):
             work.put(record)
         log(
             f"{self.args.filings} filings imported; {len(self.network.clients) - 2} applicants start"
@@ -1312,6 +1322,12 @@ class Rehearsal:
             f"every provider event delivered to the receiver, and nothing else "
             f"({len(set(events) - set(received))} missing, "
             f"{len(set(received) - set(events))} unknown)",
+        )
+        failed = sum(n for answer, n in attempts.items() if answer != "204")
+        self.check(
+            failed > 0 and deliveries == {"delivered": len(events)},
+            f"the deliveries that found the receiver down ({failed} attempts) were "
+            "retried until delivered",
         )
         self.check(
             self.receiver.refused == 0,
