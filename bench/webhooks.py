@@ -1,13 +1,21 @@
 """Benchmark: webhook delivery by one task worker to a receiver on loopback.
 
-A fresh PostgreSQL database gets one endpoint (Alibaba Cloud's, every event) and N
-filings imported with `import_filings` (TASK_BACKEND=database, the Redis cache):
-each import commits its `filing.submitted` event and queues the dispatcher unless one
-is queued and not started, as a state change does in production. With no worker
-running during the import, that is close to one dispatcher for all: the best case. The texts those imports queued are taken off the queue. Then one
-`manage.py db_worker --batch` runs the dispatchers and the deliveries until the queue
-is empty, against a receiver in this process that checks every signature with the
-`standardwebhooks` library and answers 200.
+Three runs side by side, against the same receiver in this process, which checks
+every signature with the `standardwebhooks` library and answers 200:
+
+- **shared cache** (production's configuration): a fresh PostgreSQL database gets
+  one endpoint (Alibaba Cloud's, every event) and N filings imported with
+  `import_filings` (TASK_BACKEND=database, the Redis cache). Each import commits its
+  `filing.submitted` event and queues the dispatcher unless one is queued and not
+  started. No worker runs during the import, so that is close to one dispatcher for
+  all: the best case. The texts those imports queued are taken off the queue; then
+  one `manage.py db_worker --batch` runs the dispatchers and the deliveries until the
+  queue is empty.
+- **per commit**: the same with a cache of each process's own (locmem), so every
+  commit queues a dispatcher of its own: the worst case, and how it was before.
+- **bare**: one process signing the same number of bodies with `standardwebhooks`
+  and POSTing them over a kept-alive urllib3 connection: no database, no queue, no
+  attempt log. The floor.
 
 Reported: deliveries per second (the worker's wall time, its start-up, measured on an
 empty queue, taken off) and CPU milliseconds per delivery: user + sys of the worker
@@ -51,9 +59,7 @@ class Receiver:
 
     def __init__(self):
         self.secret = None
-        self.verified = 0
-        self.refused = 0
-        self.ids = set()
+        self.reset()
         self.lock = threading.Lock()
         receiver = self
 
@@ -83,6 +89,10 @@ class Receiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def reset(self):
+        self.verified = self.refused = 0
+        self.ids = set()
 
 
 def manage(env, *args, **kwargs):
@@ -118,11 +128,60 @@ def worker_run(env):
     return seconds, cpu, postgres_cpu() - before_pg
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=2000)
-    parser.add_argument("--json", help="write the figures here")
-    options = parser.parse_args()
+BARE_SENDER = """
+import datetime, json, sys, time
+import urllib3
+from standardwebhooks.webhooks import Webhook
+url, secret, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+hook, pool = Webhook(secret), urllib3.PoolManager()
+started = time.perf_counter()
+for n in range(1, count + 1):
+    msg_id = f"evt_{n}"
+    body = json.dumps({"id": msg_id, "type": "filing.submitted",
+        "timestamp": "2026-12-03T06:00:00.000000Z", "data": {"filing": f"HOOK-{n:06d}",
+        "provider": "aliyun", "province": "bj", "sequence": 1,
+        "status": "pending_verification"}})
+    moment = datetime.datetime.now(datetime.UTC)
+    headers = {"content-type": "application/json", "webhook-id": msg_id,
+        "webhook-timestamp": str(int(moment.timestamp())),
+        "webhook-signature": hook.sign(msg_id, moment, body)}
+    answer = pool.request("POST", url, body=body.encode(), headers=headers, timeout=15)
+    assert 200 <= answer.status < 300, answer.status
+print(time.perf_counter() - started)
+"""
+
+
+def bare_run(receiver, events):
+    """The floor: one process signing and POSTing the same number of bodies over a
+    kept-alive connection, with no database, no queue and no attempt log."""
+    receiver.reset()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    printed = subprocess.run(
+        [PYTHON, "-c", BARE_SENDER, receiver.url, receiver.secret, str(events)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    seconds = float(printed.stdout.strip().splitlines()[-1])
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {
+        "delivered": receiver.verified,
+        "verified_by_receiver": receiver.verified,
+        "refused_by_receiver": receiver.refused,
+        "seconds": seconds,
+        "per_s": receiver.verified / seconds if seconds > 0 else 0,
+        "cpu_ms_per_delivery": cpu * 1000 / max(receiver.verified, 1),
+        "cpu_ms_worker": cpu * 1000 / max(receiver.verified, 1),
+        "cpu_ms_postgresql": 0.0,
+    }
+
+
+def delivery_run(receiver, events, *, shared_cache):
+    """Import `events` filings, then let one worker dispatch and deliver them.
+    `shared_cache`: the Redis cache (commits share a queued dispatcher); without
+    it each process has its own cache and each commit queues a dispatcher."""
+    receiver.reset()
     env = {
         **os.environ,
         **ENV,
@@ -131,10 +190,9 @@ def main():
         "SMS_BACKEND": "database",
         "WEBHOOKS_ALLOW_PRIVATE": "true",
         "LOG_LEVEL": "WARNING",
-        # Production's shared cache (a database of its own, emptied first).
-        "CACHE_URL": "redis://127.0.0.1:6379/13",
     }
-    receiver = Receiver()
+    if shared_cache:  # production's (a database of its own, emptied first)
+        env["CACHE_URL"] = "redis://127.0.0.1:6379/13"
     recreate_database(env["DATABASE_URL"])
     manage(env, "migrate", "-v0")
     shell(env, "from django.core.cache import cache; cache.clear(); print('ok')")
@@ -145,9 +203,9 @@ def main():
         f"'{receiver.url}').secret)",
     ).strip()
     idle = worker_run(env)[:2]  # the worker's start-up, on an empty queue
-    log(f"webhooks: {options.events:,} filings imported, one event each")
+    log(f"  {events:,} filings imported, one event each")
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
-        filings = [{**r, "provider": "aliyun"} for r in records("HOOK", options.events)]
+        filings = [{**r, "provider": "aliyun"} for r in records("HOOK", events)]
         json.dump({"filings": filings}, file, ensure_ascii=False)
     manage(env, "import_filings", file.name, stdout=subprocess.DEVNULL)
     os.unlink(file.name)
@@ -167,8 +225,8 @@ def main():
         ).strip()
     )
     busy = seconds - idle[0]
-    result = {
-        "events": options.events,
+    return {
+        "events": events,
         "delivered": delivered,
         "verified_by_receiver": receiver.verified,
         "distinct_ids": len(receiver.ids),
@@ -181,11 +239,29 @@ def main():
         "cpu_ms_worker": (worker - idle[1]) * 1000 / max(delivered, 1),
         "cpu_ms_postgresql": pg * 1000 / max(delivered, 1),
     }
-    log(
-        f"  {result['per_s']:.0f} deliveries/s, {result['cpu_ms_per_delivery']:.2f} "
-        f"CPU ms each ({delivered:,} delivered, {receiver.verified:,} signatures "
-        f"checked, {receiver.refused} refused)"
-    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--json", help="write the figures here")
+    options = parser.parse_args()
+    receiver = Receiver()
+    runs = {}
+    for name, shared in (("shared_cache", True), ("per_commit", False)):
+        log(f"webhooks, {name.replace('_', ' ')}:")
+        runs[name] = delivery_run(receiver, options.events, shared_cache=shared)
+    log("webhooks, the bare signed POST loop:")
+    runs["bare"] = bare_run(receiver, options.events)
+    for name, run in runs.items():
+        log(
+            f"  {name}: {run['per_s']:.0f} deliveries/s, "
+            f"{run['cpu_ms_per_delivery']:.2f} CPU ms each ({run['delivered']:,} "
+            f"delivered, {run['verified_by_receiver']:,} signatures checked, "
+            f"{run['refused_by_receiver']} refused)"
+        )
+    # The production configuration's figures at the top, as before.
+    result = {**runs["shared_cache"], "runs": runs}
     if options.json:
         Path(options.json).write_text(json.dumps(result, indent=2))
 
