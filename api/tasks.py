@@ -9,6 +9,7 @@ next attempt waits for `manage.py send_webhooks`.
 import contextlib
 import datetime
 import logging
+import time
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache, caches
@@ -26,6 +27,11 @@ logger = logging.getLogger(__name__)
 # lost key or a long queue can hold back (the next commit queues one anyway).
 DISPATCH_QUEUED_KEY = "api:webhooks:dispatcher-queued"
 DISPATCH_QUEUED_SECONDS = 30
+# Deliveries one task sends, one after the other: the task queue's own work is paid
+# once for them all.
+DELIVERY_BATCH = 100
+# How long a batch task sends before it puts the rest back in the queue.
+DELIVERY_BATCH_SECONDS = 15
 
 
 def _dispatcher_already_queued():
@@ -49,10 +55,14 @@ def events_committed():
 
 
 def enqueue_deliveries(delivery_ids, *, due_by=None):
-    """Queue one delivery task per id (`due_by`: see `deliver_webhook`)."""
+    """Queue the deliveries in batches of `DELIVERY_BATCH`, in the order given
+    (`due_by`: see `deliver_webhook`)."""
     when = due_by.isoformat() if due_by else None
-    for delivery_id in delivery_ids:
-        deliver_webhook.enqueue(delivery_id, due_by=when)
+    delivery_ids = list(delivery_ids)
+    for start in range(0, len(delivery_ids), DELIVERY_BATCH):
+        deliver_webhooks.enqueue(
+            delivery_ids[start : start + DELIVERY_BATCH], due_by=when
+        )
 
 
 @task()
@@ -78,6 +88,27 @@ def deliver_webhook(delivery_id, due_by=None):
     next attempt."""
     now = datetime.datetime.fromisoformat(due_by) if due_by else None
     _queue_next(delivery_id, webhooks.attempt(delivery_id, now=now))
+
+
+@task()
+def deliver_webhooks(delivery_ids, due_by=None):
+    """Send deliveries one after the other, in the order given (events in the
+    order written). At the first failure the rest are queued each on its own task,
+    as if there had been no batch, so one receiver that is down or slow does not
+    hold up the others; after `DELIVERY_BATCH_SECONDS` of sending, the rest go back
+    to the queue as a new batch, behind the other work waiting there."""
+    now = datetime.datetime.fromisoformat(due_by) if due_by else None
+    started = time.monotonic()
+    for index, delivery_id in enumerate(delivery_ids):
+        if index and time.monotonic() - started > DELIVERY_BATCH_SECONDS:
+            deliver_webhooks.enqueue(delivery_ids[index:], due_by=due_by)
+            return
+        next_at = webhooks.attempt(delivery_id, now=now)
+        if next_at is not None:
+            _queue_next(delivery_id, next_at)
+            for rest in delivery_ids[index + 1 :]:
+                deliver_webhook.enqueue(rest, due_by=due_by)
+            return
 
 
 def send_again_soon(delivery, *, user=None):

@@ -4,9 +4,11 @@ import socket
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from api import keys, webhooks
 from filings.models import Provider
+from tests.api.receiver import Receiver
 from tests.console.conftest import agent, login, supervisor  # noqa: F401 - shared fixtures
 
 SAMPLES = json.loads(
@@ -83,3 +85,29 @@ def dns(monkeypatch):
 
     monkeypatch.setattr(webhooks.socket, "getaddrinfo", getaddrinfo)
     return table
+
+
+@pytest.fixture
+def database_tasks(settings, reference_data):
+    """Tasks queued in the database, for `run_worker` to run."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture
+def worker_receiver(settings, database_tasks):
+    """A receiver on loopback with Alibaba Cloud's endpoint (every event), for
+    deliveries made by the task worker."""
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
+    made = Receiver().start()
+    aliyun = Provider.objects.get(code="aliyun")
+    made.secret = webhooks.create_endpoint(aliyun, made.url).secret
+    yield made
+    if made.server:
+        made.stop()
+
+
+def run_worker():
+    """Run the queued tasks that are due, as `db_worker` does, until none is left."""
+    call_command(
+        "db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0
+    )

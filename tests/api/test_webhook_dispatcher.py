@@ -6,22 +6,16 @@ import logging
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
-from api import tasks, webhooks
+from api import tasks
 from filings.models import Provider
-from tests.api.receiver import Receiver
+from tests.api.conftest import run_worker
 from tests.factories import FilingFactory
 from tests.icpportal.test_cache_client import redis_up
 from verification import moves
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def database_tasks(settings, reference_data):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 @pytest.fixture
@@ -39,16 +33,6 @@ def shared_cache(settings):
     cache.delete(tasks.DISPATCH_QUEUED_KEY)
 
 
-@pytest.fixture
-def receiver(settings, database_tasks):
-    settings.WEBHOOKS_ALLOW_PRIVATE = True
-    made = Receiver().start()
-    aliyun = Provider.objects.get(code="aliyun")
-    made.secret = webhooks.create_endpoint(aliyun, made.url).secret
-    yield made
-    made.stop()
-
-
 def submit_two():
     aliyun = Provider.objects.get(code="aliyun")
     for _ in range(2):
@@ -59,33 +43,29 @@ def dispatchers():
     return DBTaskResult.objects.filter(task_path__endswith=".dispatch_events").count()
 
 
-def run_worker():
-    call_command(
-        "db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0
-    )
-
-
-def test_commits_share_the_dispatcher_that_is_queued(shared_cache, receiver):
+def test_commits_share_the_dispatcher_that_is_queued(shared_cache, worker_receiver):
     submit_two()
     assert dispatchers() == 1
     run_worker()
-    assert [p["type"] for p in receiver.received] == ["filing.submitted"] * 2
-    assert not receiver.refused
+    assert [p["type"] for p in worker_receiver.received] == ["filing.submitted"] * 2
+    assert not worker_receiver.refused
     # the dispatcher has started since: the next commit queues one of its own
     moves.submit_filing(FilingFactory(provider=Provider.objects.get(code="aliyun")))
     assert dispatchers() == 2
     run_worker()
-    assert len(receiver.received) == 3
+    assert len(worker_receiver.received) == 3
 
 
-def test_with_a_cache_of_one_process_each_commit_queues_its_own(receiver):
+def test_with_a_cache_of_one_process_each_commit_queues_its_own(worker_receiver):
     submit_two()  # the workers cannot see this process's memory
     assert dispatchers() == 2
     run_worker()
-    assert len(receiver.received) == 2
+    assert len(worker_receiver.received) == 2
 
 
-def test_with_the_cache_away_each_commit_queues_its_own(settings, receiver, caplog):
+def test_with_the_cache_away_each_commit_queues_its_own(
+    settings, worker_receiver, caplog
+):
     settings.CACHES = {
         "default": {
             "BACKEND": "icpportal.cache.RedisCache",
@@ -97,4 +77,4 @@ def test_with_the_cache_away_each_commit_queues_its_own(settings, receiver, capl
     assert dispatchers() == 2
     assert "a dispatcher queued per commit" in caplog.text
     run_worker()
-    assert len(receiver.received) == 2
+    assert len(worker_receiver.received) == 2
