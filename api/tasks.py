@@ -51,7 +51,13 @@ def events_committed():
     """Queue the dispatcher, unless one is queued already: either way the events
     just committed get their deliveries."""
     if not _dispatcher_already_queued():
-        dispatch_events.enqueue()
+        try:
+            dispatch_events.enqueue()
+        except Exception:
+            # No dispatcher after all: the next commit must not wait for the mark.
+            with contextlib.suppress(*CACHE_ERRORS):
+                cache.delete(DISPATCH_QUEUED_KEY)
+            raise
 
 
 def enqueue_deliveries(delivery_ids, *, due_by=None):

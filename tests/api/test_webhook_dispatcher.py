@@ -78,3 +78,19 @@ def test_with_the_cache_away_each_commit_queues_its_own(
     assert "a dispatcher queued per commit" in caplog.text
     run_worker()
     assert len(worker_receiver.received) == 2
+
+
+def test_a_dispatcher_that_could_not_be_queued_leaves_no_mark(
+    shared_cache, worker_receiver, monkeypatch
+):
+    class QueueAway:
+        @staticmethod
+        def enqueue():
+            raise RuntimeError("the task queue is away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(tasks, "dispatch_events", QueueAway)
+        with pytest.raises(RuntimeError):
+            tasks.events_committed()
+    submit_two()  # the first of these commits queues a dispatcher again
+    assert dispatchers() == 1
