@@ -356,6 +356,14 @@ def ensure_nginx():
 # -- the applicants --------------------------------------------------------------
 
 
+def throwaway_certificate_tls():
+    """TLS to nginx, whose certificate is the rehearsal's own self-signed one."""
+    tls = ssl.create_default_context()
+    tls.check_hostname = False
+    tls.verify_mode = ssl.CERT_NONE
+    return tls
+
+
 class Client:
     """One browser on one address: cookies (with paths), CSRF, the one-time token."""
 
@@ -363,9 +371,7 @@ class Client:
         self.address, self.proxy, self.recorder = address, proxy, recorder
         self.forged = forged
         self.cookies = {}  # (name, path) -> value
-        self.tls = ssl.create_default_context()
-        self.tls.check_hostname = False
-        self.tls.verify_mode = ssl.CERT_NONE
+        self.tls = throwaway_certificate_tls()
 
     def _cookie_header(self, path):
         return "; ".join(
@@ -730,11 +736,11 @@ class Rehearsal:
 
     def api(self, method, path, payload=None):
         """One provider API call through nginx: (status, the JSON answer)."""
-        tls = ssl.create_default_context()
-        tls.check_hostname = False
-        tls.verify_mode = ssl.CERT_NONE
         connection = http.client.HTTPSConnection(
-            self.network.infra, HTTPS_PORT, context=tls, timeout=20
+            self.network.infra,
+            HTTPS_PORT,
+            context=throwaway_certificate_tls(),
+            timeout=20,
         )
         headers = {"Host": HOSTNAME, "Authorization": f"Bearer {self.api_key}"}
         body = None
