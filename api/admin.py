@@ -91,6 +91,19 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 # Webhooks -------------------------------------------------------------------------
+class EndpointURLField(forms.URLField):
+    """A URL field that names a control character as the reason it refuses an
+    address, where the plain field would only say the URL is not valid (or take
+    DEL and the C1 controls)."""
+
+    def to_python(self, value):
+        try:
+            webhooks.refuse_control_characters(value)
+        except webhooks.EndpointRefused as exc:
+            raise forms.ValidationError(exc.detail, code="control_character") from exc
+        return super().to_python(value)
+
+
 class EndpointForm(forms.ModelForm):
     events = forms.MultipleChoiceField(
         label=_("events"),
@@ -103,6 +116,7 @@ class EndpointForm(forms.ModelForm):
     class Meta:
         model = WebhookEndpoint
         fields = ["provider", "url", "events", "description"]
+        field_classes = {"url": EndpointURLField}
 
     def clean_url(self):
         try:

@@ -21,6 +21,7 @@ import secrets
 import socket
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -63,16 +64,64 @@ class EndpointRefused(Exception):
 
 
 # Endpoints ------------------------------------------------------------------------
+# IPv6 prefixes whose addresses carry an IPv4 address that a host or a translator on
+# the way delivers to: (prefix, how many bits of the address lie right of the IPv4
+# address). Python judges `::127.0.0.1` or `64:ff9b::127.0.0.1` global by their IPv6
+# prefix, yet the packet may end up at 127.0.0.1, so the IPv4 address is judged.
+_EMBEDDING_IPV4 = [
+    (ipaddress.IPv6Network("::/96"), 0),  # IPv4-compatible (deprecated, RFC 4291)
+    (ipaddress.IPv6Network("::ffff:0:0/96"), 0),  # IPv4-mapped
+    (ipaddress.IPv6Network("::ffff:0:0:0/96"), 0),  # SIIT translated (RFC 6145)
+    (ipaddress.IPv6Network("64:ff9b::/96"), 0),  # NAT64 well-known prefix (RFC 6052)
+    (ipaddress.IPv6Network("2002::/16"), 80),  # 6to4: bits 16 to 48 (RFC 3056)
+]
+# Refused whatever they hold. Site-local addresses (deprecated by RFC 3879) lead to
+# the local site, yet Python judges them global. The local-use NAT64 prefix (RFC
+# 8215) leads to a translator inside some network, whose operator chooses where in
+# the address the IPv4 address sits (RFC 6052 allows six places), so it cannot be
+# read reliably: an address public by one reading is private by another.
+_NEVER_PUBLIC = [
+    ipaddress.IPv6Network("fec0::/10"),
+    ipaddress.IPv6Network("64:ff9b:1::/48"),
+]
+
+
 def _unwrapped(address):
+    """`address` (text, perhaps with an IPv6 zone) as an ip_address; an IPv6
+    address that embeds an IPv4 one is given as that IPv4 address."""
     address = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        return address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        for network, shift in _EMBEDDING_IPV4:
+            if address in network:
+                return ipaddress.IPv4Address((int(address) >> shift) & 0xFFFFFFFF)
     return address
 
 
 def _public(address):
+    """Whether a webhook may be sent to `address`: a global unicast address, judged
+    by the IPv4 address it embeds if it embeds one."""
     address = _unwrapped(address)
+    if isinstance(address, ipaddress.IPv6Address) and any(
+        address in network for network in _NEVER_PUBLIC
+    ):
+        return False
     return address.is_global and not address.is_multicast
+
+
+def refuse_control_characters(url):
+    """EndpointRefused if `url` holds a control character anywhere (a line break
+    in an address could split the request it is sent in, and no address needs
+    one)."""
+    # Cc: the C0 controls (NUL, tab, LF, CR...), DEL and the C1 controls.
+    if any(unicodedata.category(c) == "Cc" for c in url or ""):
+        raise EndpointRefused(
+            "url",
+            "holds a control character (a line break, tab, NUL or the like)",
+            _(
+                "The address holds a control character (a line break, a tab or "
+                "the like); write it on one line without them."
+            ),
+        )
 
 
 def resolve(host, port):
@@ -101,8 +150,10 @@ def resolve(host, port):
 
 def check_url(url):
     """`url` as an endpoint's address, or EndpointRefused: HTTPS, a host that
-    resolves to public addresses only, no user name or password in it (plain
-    http:// and private networks only with WEBHOOKS_ALLOW_PRIVATE)."""
+    resolves to public addresses only, no user name or password and no control
+    character in it (plain http:// and private networks only with
+    WEBHOOKS_ALLOW_PRIVATE)."""
+    refuse_control_characters(url)
     url = (url or "").strip()
     if len(url) > 2000:
         raise EndpointRefused(
@@ -540,6 +591,7 @@ class SweepReport:
     dispatched: int = 0
     stalled: int = 0
     due: list | None = None
+    reaped_tasks: int = 0
 
 
 def sweep(*, now=None):
