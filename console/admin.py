@@ -6,7 +6,6 @@ transition and engine functions. Personal data is masked unless the user holds
 `filings.view_personal_data` (see `filings.privacy`).
 """
 
-import csv
 import datetime
 
 from django import forms
@@ -33,6 +32,7 @@ from console.models import (
     MacroStep,
     Note,
 )
+from filings import spreadsheets
 from filings.models import (
     ActorKind,
     AuditEvent,
@@ -515,7 +515,7 @@ def _iso(value):
 
 
 def _csv_rows(queryset, visible):
-    writer = csv.writer(_Echo())
+    writer = spreadsheets.writer(_Echo())
     yield "\ufeff"  # so spreadsheet programs read the Chinese as UTF-8
     yield writer.writerow(CSV_HEADER)
     mobile = (lambda m: m) if visible else mask_mobile

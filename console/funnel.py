@@ -13,7 +13,6 @@ finished cannot change any more: its rows are computed once and kept (`FunnelDay
 a period costs its stored days plus the days still open, usually the last two.
 """
 
-import csv
 import datetime
 import functools
 import io
@@ -28,7 +27,7 @@ from django.db.models import (
 from django.utils.translation import gettext_lazy as _
 from phonenumbers import carrier
 
-from filings import policies
+from filings import policies, spreadsheets
 from filings.models import FilingApplication, PolicyKey, Provider, Province
 from filings.policies import BEIJING
 from verification.models import (
@@ -532,7 +531,7 @@ def compute(start, end):
 def csv_text(funnel):
     """The funnel's table, every breakdown, as CSV text in the active language."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheets.writer(out)
     writer.writerow(
         [str(_("Breakdown")), str(_("Group"))]
         + [str(label) for _key, label in STAGES]
