@@ -6,11 +6,13 @@
 """
 
 import re
+import unicodedata
 from contextvars import ContextVar
 
-from stdnum.cn import uscc
+from stdnum import exceptions as stdnum_exceptions
+from stdnum.cn import ric, uscc
 
-from filings.validators import fold_width
+from filings.validators import MOBILE_RE, fold_width
 
 PERMISSION = "filings.view_personal_data"
 _current_request = ContextVar("icpportal_current_request", default=None)
@@ -74,33 +76,152 @@ class PersonalDataMiddleware:
 
 # Free text the console keeps (notes, follow-ups) must never hold a full mobile or
 # certificate number: it is shown to every staff member and exported as written.
-_SQUEEZE_RE = re.compile(r"(?<=[0-9+])[\s\-‐‑‒–—―.()（）]+(?=[0-9])")
-_MOBILE_IN_TEXT_RE = re.compile(r"(?<![0-9])(?:\+?86|0086)?(1[3-9][0-9]{9})(?![0-9])")
-_RESIDENT_ID_IN_TEXT_RE = re.compile(r"(?<![0-9])[0-9]{17}[0-9X](?![0-9A-Z])")
-_USCC_IN_TEXT_RE = re.compile(r"(?<![0-9A-Z])[0-9A-HJ-NP-RTUW-Y]{18}(?![0-9A-Z])")
+# People write numbers in many ways, and some on purpose to get one past the check, so
+# the text is first read as a person would read it (`_readings`), then searched.
+#
+# Between two letters or digits, any run of characters that are neither (spaces,
+# dashes, slashes, underscores, dots, colons...) is read as a gap, written "|": a
+# number is looked for across gaps, starting where a group of digits starts and
+# ending where one ends, so "138 1234 5678" and "1 138-1234-5678" both hold a
+# mobile. A run of two or more "*" is not a gap: 138****8000 is how the console asks
+# for a number to be written, and must not join the digits round it.
+_GAP = "|"
+_GAP_RE = re.compile(r"(?<=[0-9A-Za-z])[\W_]+(?=[0-9A-Za-z])")
+# Format characters, dropped: zero-width spaces and joiners, soft hyphen, BOM,
+# direction marks.
+_INVISIBLE_CATEGORY = "Cf"
+# l, I, O and o read as 1 and 0 where they stand for digits: a run of them (gaps
+# between them allowed) next to a digit or one gap away from one, touching no other
+# Latin letter; so "133l2345678", "l38 1234 5678" and "5 l O O 7" are numbers, but
+# "call 138..." and "No. 5" keep their letters.
+_LOOKALIKES = r"[lIOo](?:\|?[lIOo])*"
+_LOOKALIKE_RE = re.compile(
+    rf"(?:(?<=[0-9])|(?<=[0-9]\|)){_LOOKALIKES}(?![A-Za-z])"
+    rf"|(?<![A-Za-z]){_LOOKALIKES}(?=\|?[0-9])"
+)
+_LOOKALIKE_DIGITS = str.maketrans("lIOo", "1100")
+
+
+def _spaced(*classes):
+    """A pattern of one-character `classes`, with an optional gap between any two."""
+    return r"\|?".join(classes)
+
+
+_DIGITS = ["[0-9]"]
+_TWO_MORE_DIGITS = r"(?:\|?[0-9]\|?[0-9])?"
+_MOBILE_IN_TEXT_RE = re.compile(
+    r"(?<![0-9])(?:(?:0086|86)\|?)?"
+    rf"(?=({_spaced('1', '[3-9]', *_DIGITS * 9)})(?![0-9]))"
+)
+_RESIDENT_ID_IN_TEXT_RE = re.compile(  # also Hong Kong/Macao/Taiwan residence permits
+    rf"(?<![0-9])(?=({_spaced(*_DIGITS * 17, '[0-9X]')})(?![0-9A-Z]))"
+)
+_USCC_ALPHABET = "[0-9A-HJ-NP-RTUW-Y]"
+_USCC_IN_TEXT_RE = re.compile(
+    rf"(?<![0-9A-Z])(?=({_spaced(*_DIGITS * 8, *[_USCC_ALPHABET] * 10)})"
+    r"(?![0-9A-Z]))"
+)
+_NO_I_OR_O = "[A-HJ-NP-Z]"
+# Passports (E or G and 8 digits; the newer E, a letter and 7 digits), permits to
+# Hong Kong and Macao (C and 8 digits, or C, a letter and 7 digits; the permits of
+# their residents, H or M and 8 or 10 digits), permits to Taiwan (T and 8 digits).
+# A bare 8-digit number is most often a date (20261206), an amount or an order
+# number, so a Taiwan residents' permit (8 or 10 digits) counts only when named
+# within a few characters before it (台胞证, 台湾通行证, 大陆通行证, MTP).
+_LETTERED_NUMBERS_RE = re.compile(
+    "|".join(
+        rf"(?<![0-9A-Z])(?={_spaced(*classes)}{more}(?![0-9]))"
+        for classes, more in (
+            (["[EG]", *_DIGITS * 8], ""),
+            (["E", _NO_I_OR_O, *_DIGITS * 7], ""),
+            (["C", *_DIGITS * 8], ""),
+            (["C", _NO_I_OR_O, *_DIGITS * 7], ""),
+            (["[HM]", *_DIGITS * 8], _TWO_MORE_DIGITS),
+            (["T", *_DIGITS * 8], ""),
+        )
+    )
+)
+_TAIWAN_PERMIT_RE = re.compile(
+    r"(?:台胞证|台湾通行证|大陆通行证|MTP)[^0-9]{0,6}?"
+    rf"{_spaced(*_DIGITS * 8)}{_TWO_MORE_DIGITS}(?![0-9])"
+)
+
+
+def _ascii_digit(character):
+    """A digit of any script as its ASCII digit; any other character as it is."""
+    if character.isascii():
+        return character
+    value = unicodedata.digit(character, None)
+    return character if value is None else str(value)
+
+
+def _readings(text):
+    """`text` as a person reads it, in upper case with gaps marked: first with its
+    letters as written, then with look-alike letters read as digits.
+
+    NFKC (full-width forms, circled digits), every Unicode decimal digit (Arabic-
+    Indic, Devanagari...) as its ASCII digit, zero-width characters and soft
+    hyphens dropped, and each gap between letters and digits written as "|"."""
+    folded = fold_width(text or "")
+    plain = "".join(
+        _ascii_digit(c)
+        for c in folded
+        if unicodedata.category(c) != _INVISIBLE_CATEGORY
+    )
+    plain = _GAP_RE.sub(lambda m: m.group() if "**" in m.group() else _GAP, plain)
+    lookalikes = _LOOKALIKE_RE.sub(
+        lambda m: m.group().translate(_LOOKALIKE_DIGITS), plain
+    )
+    return [reading.upper() for reading in dict.fromkeys((plain, lookalikes))]
+
+
+def _plausible_resident_id(number):
+    """An 18-character number with a right check character and a real birth date:
+    only such a number, written with gaps, counts as a resident ID (dates and
+    times written together would otherwise make 18 digits)."""
+    try:
+        ric.get_birth_date(number)
+    except stdnum_exceptions.ValidationError:
+        return False
+    return ric.calc_check_digit(number) == number[-1]
+
+
+def _kinds_in(reading):
+    """The kinds of full personal number in one of `_readings`."""
+    found = set()
+    if _MOBILE_IN_TEXT_RE.search(reading):
+        found.add("mobile")
+    for match in _RESIDENT_ID_IN_TEXT_RE.finditer(reading):
+        written = match.group(1)
+        if _GAP not in written or _plausible_resident_id(written.replace(_GAP, "")):
+            found.add("certificate")
+    if any(
+        uscc.is_valid(m.group(1).replace(_GAP, ""))
+        for m in _USCC_IN_TEXT_RE.finditer(reading)
+    ):
+        found.add("certificate")
+    if _LETTERED_NUMBERS_RE.search(reading) or _TAIWAN_PERMIT_RE.search(reading):
+        found.add("certificate")
+    return found
 
 
 def personal_numbers_in(text, known=()):
     """Which kinds of full personal number `text` holds: a subset of {"mobile",
     "certificate"}.
 
-    Finds mainland mobiles (with or without +86, spaced or dashed, in full-width
-    digits), 18-character resident ID numbers and valid unified social credit codes,
-    and any of `known` (the filing's own certificate numbers and mobiles) written out.
-    Masked numbers (138****8000) pass.
+    Finds mainland mobiles (with or without +86 or 0086), resident ID numbers,
+    valid unified social credit codes, passport and travel permit numbers, and any
+    of `known` (the filing's own certificate numbers and mobiles) written out;
+    however written: full-width or in any script's digits, with any separators
+    (zero-width ones too) between the groups, with l, I, O or o for 1 and 0.
+    Masked numbers (138****8000), dates, times, amounts and ICP numbers pass.
     """
-    squeezed = _SQUEEZE_RE.sub("", fold_width(text or "")).upper()
     found = set()
-    if _MOBILE_IN_TEXT_RE.search(squeezed):
-        found.add("mobile")
-    if _RESIDENT_ID_IN_TEXT_RE.search(squeezed) or any(
-        uscc.is_valid(m) for m in _USCC_IN_TEXT_RE.findall(squeezed)
-    ):
-        found.add("certificate")
-    for number in known:
-        number = (number or "").upper()
-        if len(number) >= 6 and number in squeezed:
-            found.add(
-                "mobile" if _MOBILE_IN_TEXT_RE.fullmatch(number) else "certificate"
-            )
+    for reading in _readings(text):
+        found |= _kinds_in(reading)
+        joined = reading.replace(_GAP, "")
+        for number in known:
+            number = (number or "").upper()
+            if len(number) >= 6 and number in joined:
+                found.add("mobile" if MOBILE_RE.match(number) else "certificate")
     return found
