@@ -11,6 +11,7 @@ import datetime
 import logging
 import time
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
@@ -18,6 +19,7 @@ from django.tasks import default_task_backend, task
 
 from api import webhooks
 from api.models import DeliveryStatus
+from verification import task_rows
 from verification.throttles import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -137,8 +139,10 @@ def send_again(delivery_id, user_id=None):
 
 def sweep(now=None):
     """The safety net (`manage.py send_webhooks`): events no dispatcher took,
-    sends whose worker stopped, deliveries due whose task was lost. Returns the
-    report (`webhooks.SweepReport`)."""
+    sends whose worker stopped, deliveries due whose task was lost, and task rows
+    a dead worker left running. Returns the report (`webhooks.SweepReport`)."""
     report = webhooks.sweep(now=now)
+    # Real time: a demo's sweep travelling in time must not reap live tasks.
+    report.reaped_tasks = task_rows.reap(settings.TASK_STALE_RUNNING_SECONDS)
     enqueue_deliveries(report.due, due_by=now)
     return report

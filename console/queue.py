@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,6 +31,7 @@ from verification.models import (
 
 DEADLINE_SOON = "deadline"
 TEXT_FAILED = "text_failed"
+TEXT_STUCK = "text_stuck"
 ONE_FROM_LIMIT = "one_from_limit"
 RETURNED = "returned"
 FOLLOW_UP_DUE = "follow_up"
@@ -37,6 +39,7 @@ FOLLOW_UP_DUE = "follow_up"
 REASONS = [
     (DEADLINE_SOON, gettext_lazy("Deadline soon")),
     (TEXT_FAILED, gettext_lazy("Text not delivered")),
+    (TEXT_STUCK, gettext_lazy("Text has not left")),
     (ONE_FROM_LIMIT, gettext_lazy("One failure from the limit")),
     (RETURNED, gettext_lazy("Returned in the last 24 hours")),
     (FOLLOW_UP_DUE, gettext_lazy("Follow-up due")),
@@ -176,6 +179,29 @@ def _candidates(now, filters, only):
                 | Q(last_report=DeliveryReport.UNDELIVERED)
             ),
         )
+    if want(TEXT_STUCK):
+        # The last text still waiting to leave (queued, or being sent) after
+        # SMS_STALE_QUEUED_SECONDS: its worker may have died; the sweep sends it.
+        stuck_since = now - datetime.timedelta(
+            seconds=settings.SMS_STALE_QUEUED_SECONDS
+        )
+        last_text = SmsMessage.objects.filter(verification=OuterRef("pk")).order_by(
+            "-id"
+        )
+        people(
+            TEXT_STUCK,
+            waiting.annotate(
+                last_status=Subquery(last_text.values("status")[:1]),
+                last_since=Subquery(
+                    last_text.annotate(
+                        since=Coalesce("attempted_at", "created_at")
+                    ).values("since")[:1]
+                ),
+            ).filter(
+                last_status__in=[SmsStatus.QUEUED, SmsStatus.SENDING],
+                last_since__lte=stuck_since,
+            ),
+        )
     if want(ONE_FROM_LIMIT):
         people(ONE_FROM_LIMIT, waiting.filter(_limit_q()))
     if want(RETURNED):
@@ -297,6 +323,14 @@ def sentences(row, follow_ups, now):
     for pk in row.reasons.get(TEXT_FAILED, []):
         said.append(
             _("The last text to %(person)s was not delivered")
+            % {"person": story.person_text(verifications.get(pk))}
+        )
+    for pk in row.reasons.get(TEXT_STUCK, []):
+        said.append(
+            _(
+                "The last text to %(person)s has not left yet; the deadline sweep "
+                "sends it, or a fresh code"
+            )
             % {"person": story.person_text(verifications.get(pk))}
         )
     limit = policies.get_policy(filing.policy).failure_limit

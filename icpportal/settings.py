@@ -315,6 +315,13 @@ SMS_RETRY_DELAY_SECONDS = env.int("SMS_RETRY_DELAY_SECONDS", default=30)
 # A message still "sending" this long after its attempt began had its worker die
 # mid-send; the deadline sweep then settles it (README, "Text messages").
 SMS_INTERRUPTED_AFTER_SECONDS = env.int("SMS_INTERRUPTED_AFTER_SECONDS", default=600)
+# A message still "queued" this long after it was queued (or after its last failed
+# attempt) with no task waiting to send it lost its task (a worker killed right after
+# taking it); the deadline sweep queues it again (README, "Text messages").
+SMS_STALE_QUEUED_SECONDS = env.int("SMS_STALE_QUEUED_SECONDS", default=120)
+# A task row still "running" this long after a worker took it had that worker die:
+# the sweeps mark it failed (no task of this app runs for minutes).
+TASK_STALE_RUNNING_SECONDS = env.int("TASK_STALE_RUNNING_SECONDS", default=900)
 ALIYUN_SMS_ACCESS_KEY_ID = env.str("ALIYUN_SMS_ACCESS_KEY_ID", default="")
 ALIYUN_SMS_ACCESS_KEY_SECRET = env.str("ALIYUN_SMS_ACCESS_KEY_SECRET", default="")
 ALIYUN_SMS_SIGN_NAME = env.str("ALIYUN_SMS_SIGN_NAME", default="")

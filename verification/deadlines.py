@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from captcha.models import CaptchaStore
 from django.conf import settings
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.tasks import task
 from django.utils import timezone
 
@@ -22,7 +23,7 @@ from filings.models import (
     ProviderEvent,
     ProviderEventType,
 )
-from verification import actions, codes
+from verification import actions, codes, task_rows
 from verification.models import (
     SmsKind,
     SmsMessage,
@@ -172,6 +173,8 @@ class DeadlineReport:
     automatic_resends: int = 0
     expired_captchas: int = 0
     interrupted_sms: int = 0
+    stranded_sms: int = 0
+    reaped_tasks: int = 0
 
     def as_dict(self):
         return {
@@ -180,6 +183,8 @@ class DeadlineReport:
             "automatic_resends": self.automatic_resends,
             "expired_captchas": self.expired_captchas,
             "interrupted_sms": self.interrupted_sms,
+            "stranded_sms": self.stranded_sms,
+            "reaped_tasks": self.reaped_tasks,
         }
 
 
@@ -238,10 +243,94 @@ def recover_interrupted_sms(now=None):
     return settled
 
 
+STRANDED_ERROR = "Its task was lost (the worker stopped after taking it); queued again."
+STRANDED_CLOSED_ERROR = (
+    "Its task was lost and its verification is no longer pending: not sent."
+)
+STRANDED_BATCH = 1000
+
+
+def stranded_sms(now=None):
+    """Messages "queued" for longer than SMS_STALE_QUEUED_SECONDS (since they were
+    queued, or since their last failed attempt) that no queued task will send: a
+    worker took their task and died before it claimed the message. A queryset of
+    candidates; `requeue_stranded_sms` checks the task queue before it acts."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=settings.SMS_STALE_QUEUED_SECONDS)
+    return SmsMessage.objects.alias(
+        queued_since=Coalesce("attempted_at", "created_at")
+    ).filter(status=SmsStatus.QUEUED, queued_since__lte=cutoff)
+
+
+def _lost(now):
+    """The ids of stranded messages (at most STRANDED_BATCH) no queued task will send."""
+    candidates = list(
+        stranded_sms(now).order_by("pk").values_list("pk", flat=True)[:STRANDED_BATCH]
+    )
+    return set(candidates) - task_rows.waiting_for(deliver_sms, candidates)
+
+
+def stranded_texts_state():
+    """The /healthz?deep=1 check: "ok", or `Stuck` with how many texts have waited
+    over SMS_STALE_QUEUED_SECONDS to leave (queued, or still being sent)."""
+    now = timezone.now()
+    cutoff = now - datetime.timedelta(seconds=settings.SMS_STALE_QUEUED_SECONDS)
+    queued = len(_lost(now))
+    sending = SmsMessage.objects.filter(
+        status=SmsStatus.SENDING, attempted_at__lte=cutoff
+    ).count()
+    if queued or sending:
+        raise task_rows.Stuck(
+            f"{queued} texts queued and {sending} being sent for over "
+            f"{settings.SMS_STALE_QUEUED_SECONDS} s"
+        )
+    return "ok"
+
+
+def requeue_stranded_sms(now=None):
+    """Queue again every stranded message (`stranded_sms`) and mark failed the task
+    rows their dead worker left running. A stranded message was never handed to the
+    gateway in the lost attempt (it is still "queued"), so sending it now delivers
+    it once. A code whose verification is no longer pending is not sent: it could
+    not be used. Returns how many messages were settled."""
+    now = now or timezone.now()
+    lost = _lost(now)
+    if not lost:
+        return 0
+    task_rows.fail_running(deliver_sms, lost, now=now)
+    settled = 0
+    for message_id in sorted(lost):
+        with transaction.atomic():
+            message = (
+                SmsMessage.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk=message_id, status=SmsStatus.QUEUED)
+                .select_related("verification")
+                .first()
+            )
+            if message is None:
+                continue
+            settled += 1
+            closed = (
+                message.kind == SmsKind.VERIFICATION_CODE
+                and message.verification is not None
+                and message.verification.status != VerificationStatus.PENDING
+            )
+            if closed:
+                message.status, message.error = SmsStatus.FAILED, STRANDED_CLOSED_ERROR
+                message.save(update_fields=["status", "error"])
+                continue
+            message.error = STRANDED_ERROR
+            message.save(update_fields=["error"])
+            transaction.on_commit(lambda pk=message.pk: deliver_sms.enqueue(pk))
+    return settled
+
+
 def process_deadlines(now=None, *, batch_size=1000):
     """Expire overdue verifications (returning their filings) and send the automatic
     next-day resends that are due, `batch_size` filings per transaction. Also purges
-    expired captcha challenges. Idempotent and safe to run concurrently."""
+    expired captcha challenges, settles texts whose worker died (mid-send, or after
+    taking their task) and reaps task rows a dead worker left running. Idempotent
+    and safe to run concurrently."""
     now = now or timezone.now()
     report = DeadlineReport()
     report.expired_filings, report.expired_verifications = expire_overdue(now)
@@ -251,6 +340,8 @@ def process_deadlines(now=None, *, batch_size=1000):
         expiration__lte=timezone.now()
     ).delete()
     report.interrupted_sms = recover_interrupted_sms()
+    report.stranded_sms = requeue_stranded_sms()
+    report.reaped_tasks = task_rows.reap(settings.TASK_STALE_RUNNING_SECONDS)
     due = Verification.objects.filter(
         status=VerificationStatus.PENDING,
         auto_resent_at__isnull=True,

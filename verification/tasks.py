@@ -74,12 +74,18 @@ def _attempt_delivery(message_id):
             "failure": "",
             "gateway_id": gateway_id,
         }
+    _record_outcome(message, outcome, backend)
+    return outcome["status"] == SmsStatus.QUEUED
+
+
+def _record_outcome(message, outcome, backend):
+    """Write what became of one attempt. A worker that dies before this leaves the
+    message "sending"; the sweep settles it (`recover_interrupted_sms`)."""
     SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(**outcome)
     if outcome["status"] == SmsStatus.SENT:
         logger.info("SMS %s sent (attempt %s)", message.pk, message.attempts)
         if not backend.reports_delivery:
             _code_delivered(message, outcome["sent_at"])
-    return outcome["status"] == SmsStatus.QUEUED
 
 
 def _code_delivered(message, when):

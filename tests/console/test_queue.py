@@ -61,6 +61,27 @@ def test_a_text_that_was_not_delivered(agent):
     assert row.sentences == [f"发给主体负责人（{masked}）的最近一条短信未送达"]
 
 
+def test_a_text_that_has_not_left(agent, settings):
+    """The only worker died after taking the text's task: the text waits, queued,
+    past SMS_STALE_QUEUED_SECONDS; the desk sees it before the customer calls."""
+    filing, leader, _ = submitted_filing()
+    verification = filing.verifications.get(mobile=leader.mobile)
+    texts = SmsMessage.objects.filter(verification=verification)
+    texts.update(status=SmsStatus.QUEUED, created_at=timezone.now() - 3 * HOUR)
+    assert reasons_of(agent, filing) is not None
+    with translation.override("en"):
+        row = reasons_of(agent, filing)
+    assert set(row.reasons) == {queue.TEXT_STUCK}
+    masked = f"{leader.mobile[:3]}****{leader.mobile[-4:]}"
+    assert row.sentences == [
+        f"The last text to Entity leader ({masked}) has not left yet; the "
+        "deadline sweep sends it, or a fresh code"
+    ]
+    # A moment ago: still on its way, not in the queue.
+    texts.update(created_at=timezone.now())
+    assert reasons_of(agent, filing) is None
+
+
 def test_a_person_one_failure_from_the_limit(agent):
     filing, leader, _ = submitted_filing()
     filing.verifications.filter(mobile=leader.mobile).update(failed_attempts=4)

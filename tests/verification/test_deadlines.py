@@ -67,6 +67,8 @@ def test_running_twice_changes_nothing_more():
         "automatic_resends": 0,
         "expired_captchas": 0,
         "interrupted_sms": 0,
+        "stranded_sms": 0,
+        "reaped_tasks": 0,
     }
     assert (AuditEvent.objects.count(), SmsMessage.objects.count()) == (
         events,

@@ -22,5 +22,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{timezone.localtime(now).isoformat(timespec='seconds')}: "
             f"{report.dispatched} events dispatched, {report.stalled} stalled sends "
-            f"put back, {len(report.due)} deliveries queued."
+            f"put back, {len(report.due)} deliveries queued, "
+            f"{report.reaped_tasks} task rows left running by a dead worker reaped."
         )

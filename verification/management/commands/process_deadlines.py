@@ -54,3 +54,9 @@ class Command(BaseCommand):
             f"({report.expired_verifications} verifications), "
             f"{report.automatic_resends} automatic resends sent."
         )
+        if report.interrupted_sms or report.stranded_sms or report.reaped_tasks:
+            self.stdout.write(
+                f"Recovered from dead workers: {report.interrupted_sms} texts "
+                f"interrupted mid-send, {report.stranded_sms} texts whose task was "
+                f"lost, {report.reaped_tasks} task rows left running."
+            )
