@@ -45,7 +45,7 @@ demo: $(STAMP)
 	@echo "==> Migrating the SQLite database (reference data included)"
 	@DEBUG=true $(PY) manage.py migrate --no-input -v 0
 	@echo "==> Demo data and logins (generated once, reused afterwards)"
-	@DEBUG=true $(PY) manage.py seed_demo --if-empty --filings $(DEMO_FILINGS)
+	@DEBUG=true DEMO_MODE=true $(PY) manage.py seed_demo --if-empty --filings $(DEMO_FILINGS)
 	@DEBUG=true $(PY) manage.py import_filings samples/filings.json --skip-existing > /dev/null
 	@echo "==> Training scenarios for demo-agent (built once)"
 	@DEBUG=true DEMO_MODE=true $(PY) manage.py add_training_scenarios --if-none

@@ -1,4 +1,5 @@
-"""Deployment checks (`manage.py check --deploy`) for switches meant for tests only."""
+"""Deployment checks (`manage.py check --deploy`) for switches meant for tests and
+demos only."""
 
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
@@ -21,6 +22,16 @@ def test_switches_off(app_configs, **kwargs):
                 "RATELIMIT_ENABLED is false: verify and resend are not throttled.",
                 hint="Unset RATELIMIT_ENABLED in production.",
                 id="portal.W002",
+            )
+        )
+    if settings.WEBHOOKS_ALLOW_PRIVATE:
+        warnings.append(
+            Warning(
+                "WEBHOOKS_ALLOW_PRIVATE is on: a provider's webhook endpoint may be "
+                "on this network (loopback, private and link-local addresses) or "
+                "plain http://, so the webhooks can reach internal services.",
+                hint="Unset WEBHOOKS_ALLOW_PRIVATE in production.",
+                id="portal.W003",
             )
         )
     return warnings

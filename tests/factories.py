@@ -1,6 +1,7 @@
 """factory-boy factories for the filing domain, with valid checksums and mobiles."""
 
 import factory
+from django.contrib.auth.models import Group, User
 from stdnum.cn import ric, uscc
 
 from console.models import Macro, MacroStep
@@ -112,3 +113,20 @@ class MacroFactory(factory.django.DjangoModelFactory):
             MacroStep.objects.create(
                 macro=self, position=position, action=action, hours=hours
             )
+
+
+class StaffUserFactory(factory.django.DjangoModelFactory):
+    """An active staff login; pass `password="..."` and `group="Supervisor"`."""
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"staff-{n}")
+    is_staff = True
+    password = factory.django.Password("pw-staff")
+
+    @factory.post_generation
+    def group(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.add(Group.objects.get(name=extracted))

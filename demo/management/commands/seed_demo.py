@@ -2,40 +2,13 @@
 
 import time
 
-from django.contrib.auth.models import Group, User
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, no_translations
 
+from demo.accounts import DEMO_PASSWORD, ensure_demo_accounts
 from demo.demo_data import Batch, DemoGenerator
 from filings.models import FilingApplication
-
-DEMO_ACCOUNTS = [
-    ("demo-admin", None, "superuser: everything, unmasked personal data"),
-    ("demo-supervisor", "Supervisor", "every override, assign cases, edit macros"),
-    (
-        "demo-agent",
-        "Support agent",
-        "view, resend codes, extend deadlines, claim cases, notes, follow-ups",
-    ),
-    ("demo-auditor", "Auditor", "view only"),
-]
-# Public by design: demo logins of a local simulator, printed by `make demo`.
-DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105
-
-
-def ensure_demo_accounts(password=DEMO_PASSWORD):
-    """Create the demo logins that do not exist yet; returns their descriptions."""
-    for username, group, _ in DEMO_ACCOUNTS:
-        user, created = User.objects.get_or_create(
-            username=username,
-            defaults={"is_staff": True, "is_superuser": group is None},
-        )
-        if created:
-            user.set_password(password)
-            user.save()
-        if group:
-            user.groups.add(Group.objects.get(name=group))
-    return DEMO_ACCOUNTS
 
 
 class Command(BaseCommand):
@@ -43,7 +16,8 @@ class Command(BaseCommand):
         "Generate N realistic demo filings (Chinese names, companies, valid certificate "
         "numbers, mobiles of every carrier) over every province, policy, filing type and "
         "status, with the codes of waiting filings in the demo phone, and the demo "
-        "logins. The same --seed gives the same data."
+        "logins. The same --seed gives the same data. Runs only in demo mode "
+        "(DEMO_MODE=true)."
     )
 
     def add_arguments(self, parser):
@@ -63,6 +37,13 @@ class Command(BaseCommand):
 
     @no_translations
     def handle(self, *args, **options):
+        if not settings.DEMO_MODE:
+            # The demo logins' password is published (README, make demo): in any
+            # other environment they would be open doors, a superuser among them.
+            raise CommandError(
+                "seed_demo runs only in demo mode: it makes staff logins with a "
+                "published password. Set DEMO_MODE=true on a demo or training machine."
+            )
         count, seed = options["filings"], options["seed"]
         if count < 1 or options["batch_size"] < 1:
             raise CommandError("--filings and --batch-size must be at least 1.")
