@@ -8,10 +8,12 @@ is known to be valid; `create_filing` then writes it in one transaction.
 
 import datetime
 import json
+import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from filings import policies, transitions, validators
@@ -50,6 +52,21 @@ PERSON_KEYS = {
     "emergency_mobile",
 }
 SERVICE_KEYS = {"kind", "name", "domains", "app_identifier", "administrator"}
+
+# Bounds (README, "Security"). A reference names the filing in URLs and headers
+# (`/api/v1/filings/{reference}`): only characters that need no escaping there.
+REFERENCE_RE = re.compile(r"[A-Za-z0-9._-]+")
+REFERENCE_CHARACTERS = "letters, digits, '-', '_' and '.'"
+# A filing names at most this many services, a website at most this many domains:
+# a real filing names a few; one of 1,000 services held a worker for seconds.
+MAX_SERVICES = 50
+MAX_DOMAINS_PER_WEBSITE = 20
+# `submitted_at` replays a submission made earlier (the demo, the training
+# scenarios, a provider's catch-up) within a year; a few minutes ahead allows for
+# clocks that differ. Anything else would set a deadline decades away, or one that
+# passed before the text promising 24 hours was sent.
+SUBMITTED_AT_MAX_AHEAD = datetime.timedelta(minutes=5)
+SUBMITTED_AT_MAX_BACK = datetime.timedelta(days=365)
 
 
 class RecordInvalid(Exception):
@@ -236,6 +253,12 @@ def _service(errors, value, path, seen_domains):
             errors.add(_join(path, "app_identifier"), "is only for apps")
         if not isinstance(raw_domains, list) or not raw_domains:
             errors.add(_join(path, "domains"), "a website needs a list of domains")
+        elif len(raw_domains) > MAX_DOMAINS_PER_WEBSITE:
+            errors.add(
+                _join(path, "domains"),
+                f"lists {len(raw_domains)} domains; a website has at most "
+                f"{MAX_DOMAINS_PER_WEBSITE}",
+            )
         else:
             for index, raw in enumerate(raw_domains):
                 domain_path = f"{_join(path, 'domains')}[{index}]"
@@ -286,16 +309,46 @@ def _lookup(errors, model, key, value, label):
     return found
 
 
-def _submitted_at(errors, value):
+def _submitted_at(errors, value, now=None):
     if value in (None, ""):
         return None
-    parsed = parse_datetime(value) if isinstance(value, str) else None
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # well formed, but no such time (month 13, hour 25)
+        parsed = None
     if parsed is None:
         errors.add("submitted_at", "must be an ISO 8601 date and time")
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=policies.BEIJING)
+    now = now or timezone.now()
+    try:
+        ahead = parsed - now
+    except OverflowError:  # year 1 or 9999 with an offset that leaves the range
+        ahead = datetime.timedelta.max if parsed.year > 1 else datetime.timedelta.min
+    if ahead > SUBMITTED_AT_MAX_AHEAD:
+        errors.add(
+            "submitted_at",
+            "is in the future; it may be at most "
+            f"{SUBMITTED_AT_MAX_AHEAD.seconds // 60} minutes ahead of the server's clock",
+        )
+        return None
+    if -ahead > SUBMITTED_AT_MAX_BACK:
+        errors.add(
+            "submitted_at",
+            f"is more than {SUBMITTED_AT_MAX_BACK.days} days ago; submit the filing "
+            "anew without submitted_at",
+        )
+        return None
     return parsed
+
+
+def _reference(errors, data):
+    reference = _text(errors, data, "", "reference", 64)
+    if reference and not REFERENCE_RE.fullmatch(reference):
+        errors.add("reference", f"may hold only {REFERENCE_CHARACTERS}")
+        return ""
+    return reference
 
 
 def parse_record(record):
@@ -306,7 +359,7 @@ def parse_record(record):
         raise RecordInvalid(errors.items)
 
     provider = _lookup(errors, Provider, "provider", data.get("provider"), "provider")
-    reference = _text(errors, data, "", "reference", 64)
+    reference = _reference(errors, data)
     province = _lookup(errors, Province, "province", data.get("province"), "province")
     filing_type = _choice(errors, data, "", "type", FilingType)
 
@@ -359,8 +412,14 @@ def parse_record(record):
     if not isinstance(raw_services, list):
         errors.add("services", "must be a list")
         raw_services = []
+    too_many = len(raw_services) > MAX_SERVICES
+    if too_many:
+        errors.add(
+            "services",
+            f"lists {len(raw_services)} services; a filing names at most {MAX_SERVICES}",
+        )
     seen_domains = set()
-    for index, raw in enumerate(raw_services):
+    for index, raw in enumerate([] if too_many else raw_services):
         service = _service(errors, raw, f"services[{index}]", seen_domains)
         if service:
             services.append(service)

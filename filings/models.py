@@ -415,6 +415,10 @@ class FilingApplication(models.Model):
             ("resend_code", "Can resend a verification code (no applicant cap)"),
             ("extend_deadline", "Can extend a verification deadline"),
             (
+                "extend_deadline_beyond_limit",
+                "Can extend a deadline beyond the agents' limits",
+            ),
+            (
                 "override_verification",
                 "Can mark a person verified and change a person's mobile",
             ),

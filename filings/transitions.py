@@ -19,8 +19,11 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from filings import icp_numbers, policies, provider_events
 from filings.models import ActorKind, AuditEvent, FilingApplication, FilingStatus
@@ -335,6 +338,7 @@ def extend_deadline(filing, *, hours, actor, reason, now=None):
                 f"it is {locked.status}; only a filing pending verification has a "
                 "deadline to extend.",
             )
+        _check_extension_limits(locked, hours, actor)
         old = locked.verification_deadline
         new = old + datetime.timedelta(hours=hours)
         if new <= now:
@@ -353,6 +357,44 @@ def extend_deadline(filing, *, hours, actor, reason, now=None):
             data={"from": old.isoformat(), "to": new.isoformat(), "hours": hours},
         )
     return locked
+
+
+def extensions_so_far(filing):
+    """(how many times, how many hours in all) the deadline of the filing's current
+    submission was extended."""
+    events = AuditEvent.objects.filter(filing=filing, event_type=DEADLINE_EXTENDED)
+    if filing.submitted_at:
+        events = events.filter(created_at__gte=filing.submitted_at)
+    hours = [data.get("hours", 0) for data in events.values_list("data", flat=True)]
+    return len(hours), sum(hours)
+
+
+def _check_extension_limits(filing, hours, actor):
+    """An agent may extend one submission's deadline DEADLINE_EXTENSIONS_MAX times
+    and DEADLINE_EXTENSION_MAX_HOURS in all; beyond that it takes a supervisor
+    (`filings.extend_deadline_beyond_limit`): a code guessable at ten tries an hour
+    must not stay open for weeks on one person's say."""
+    user = actor.user
+    if user is not None and user.has_perm("filings.extend_deadline_beyond_limit"):
+        return
+    times, total = extensions_so_far(filing)
+    most_times = settings.DEADLINE_EXTENSIONS_MAX
+    most_hours = settings.DEADLINE_EXTENSION_MAX_HOURS
+    if times + 1 > most_times or total + hours > most_hours:
+        raise ValidationError(
+            _(
+                "This deadline was extended %(times)d times (%(total)d hours in all); "
+                "without a supervisor it may be extended at most %(most_times)d times "
+                "and %(most_hours)d hours in all. Ask a supervisor."
+            )
+            % {
+                "times": times,
+                "total": total,
+                "most_times": most_times,
+                "most_hours": most_hours,
+            },
+            code="extension_limit",
+        )
 
 
 def reject_filing(filing, *, actor, reason):

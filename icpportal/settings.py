@@ -310,6 +310,10 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="database")
 # delivers every text at once, as the plain outbox does.
 if DEMO_MODE and SMS_BACKEND == "database":
     SMS_BACKEND = "demo.gateway.TrainingGateway"
+# Deadline extensions one submission may get without a supervisor: how many, and
+# how many hours in all (README, "Security").
+DEADLINE_EXTENSIONS_MAX = env.int("DEADLINE_EXTENSIONS_MAX", default=2)
+DEADLINE_EXTENSION_MAX_HOURS = env.int("DEADLINE_EXTENSION_MAX_HOURS", default=72)
 SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=5)
 SMS_RETRY_DELAY_SECONDS = env.int("SMS_RETRY_DELAY_SECONDS", default=30)
 # A message still "sending" this long after its attempt began had its worker die
