@@ -541,6 +541,8 @@ class Rehearsal:
         self.run_id = secrets.randbelow(10_000)
         self.nodes, self.workers, self.workers_down = {}, {}, set()
         self.interrupted_message = None
+        self.stranded_file = self.workdir / "stranded-message"
+        self.stranded_message = None
         self.journeys = Counter()
         self.health = []
         self.failures = []
@@ -567,6 +569,10 @@ class Rehearsal:
             "SMS_BACKEND": "rehearsal.gateway.RecordingGateway",
             "REHEARSAL_GATEWAY_LOG": str(self.gateway_log),
             "SMS_INTERRUPTED_AFTER_SECONDS": "8",
+            # A text whose task died with its worker is queued again after 5 s; a
+            # task row left running is reaped after 30 s (no task runs that long).
+            "SMS_STALE_QUEUED_SECONDS": "5",
+            "TASK_STALE_RUNNING_SECONDS": "30",
             "SMS_RETRY_DELAY_SECONDS": "1",
             "LOG_FORMAT": "json",
             "BEHIND_TLS_PROXY": "true",
@@ -657,21 +663,23 @@ class Rehearsal:
                     self.start_worker(name)
             time.sleep(0.5)
 
-    def start_worker(self, name):
+    def start_worker(self, name, dying=False):
+        """Start a db_worker on its node; `dying`: one killed right after it takes
+        its first text's task (rehearsal/dying_worker.py)."""
         node = "web1" if name == "worker1" else "web2"
+        program = ["rehearsal/dying_worker.py"] if dying else ["manage.py", "db_worker"]
         self.workers[name] = self.processes.start(
             name,
             [
                 *self.network.on(node),
                 PYTHON,
-                "manage.py",
-                "db_worker",
+                *program,
                 "--interval",
                 "0.2",
                 "--no-startup-delay",
                 "--no-reload",
             ],
-            self.env(),
+            self.env(REHEARSAL_STRANDED_FILE=str(self.stranded_file)),
         )
 
     @staticmethod
@@ -885,6 +893,8 @@ class Rehearsal:
         time.sleep(pause)
         self.kill_worker_mid_send(pause)
         time.sleep(pause)
+        self.kill_only_worker_after_claim(pause)
+        time.sleep(pause)
         with self.recorder.window("webhook receiver down (503, then closed)"):
             self.receiver.down = "503"
             self.more_filings(2)  # their events find the receiver down
@@ -944,6 +954,36 @@ class Rehearsal:
                         return
             time.sleep(0.02)
         log("No message was being sent within 30 s: no worker killed")
+
+    def kill_only_worker_after_claim(self, pause):
+        """Stop worker2, then let worker1, the only worker left, be killed right
+        after it takes a text's task (two more filings, so texts are queued): the
+        text waits "queued" with its task row "running". The supervisor restarts
+        worker1; the sweep must queue the text again and reap the row."""
+        with self.recorder.window("the only worker killed right after a claim"):
+            for name in ("worker2", "worker1"):
+                self.workers_down.add(name)
+                self.processes.kill(self.workers[name], signal.SIGTERM)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.workers[name].wait(timeout=30)
+            self.stranded_file.unlink(missing_ok=True)
+            self.start_worker("worker1", dying=True)
+            self.more_filings(2)
+            deadline = time.monotonic() + 60
+            while (
+                time.monotonic() < deadline and self.workers["worker1"].poll() is None
+            ):
+                time.sleep(0.1)
+            with contextlib.suppress(OSError, ValueError):
+                self.stranded_message = int(self.stranded_file.read_text())
+            if self.stranded_message is None:
+                log("The only worker took no text's task within 60 s")
+            # systemd restarts it; the sweep finds the stranded text after 5 s.
+            self.start_worker("worker1")
+            self.workers_down.discard("worker1")
+            time.sleep(pause)
+            self.start_worker("worker2")
+            self.workers_down.discard("worker2")
 
     def restore_drill(self):
         dump = self.workdir / "icpportal.dump"
@@ -1186,6 +1226,33 @@ class Rehearsal:
             print(
                 f"| | the message being sent when its worker was killed: {row[1]}, now {row[0]} |"
             )
+        self.check(
+            self.stranded_message is not None,
+            "the only worker was killed right after it took a text's task",
+        )
+        if self.stranded_message is not None:
+            row = self.sql(
+                "SELECT status, kind FROM verification_smsmessage WHERE id = %s",
+                (self.stranded_message,),
+            )[0]
+            reaped = self.sql(
+                "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE "
+                "exception_class_path = 'verification.task_rows.WorkerLost'"
+            )[0][0]
+            self.check(
+                row[0] == "sent" and handed[self.stranded_message] == 1,
+                f"the text whose task died with the only worker ({row[1]}) was "
+                f"queued again and sent once: now {row[0]}, handed to the gateway "
+                f"{handed[self.stranded_message]} time(s); task rows reaped: {reaped}",
+            )
+            self.check(
+                reaped >= 1,
+                "the task row the killed worker left running was reaped",
+            )
+        running = self.sql(
+            "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status = 'RUNNING'"
+        )[0][0]
+        self.check(running == 0, f"no task row left running ({running})")
         lost = self.sql(
             "SELECT count(*) FROM verification_verification v WHERE v.status = 'pending' AND NOT EXISTS ("
             "SELECT 1 FROM verification_smsmessage m WHERE m.verification_id = v.id AND m.status = 'sent' "
