@@ -23,7 +23,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
-from console import casework, dashboard, overrides, story, views
+from console import (
+    casework,
+    dashboard,
+    logins_admin,  # noqa: F401 - registers the staff login records
+    overrides,
+    story,
+    views,
+)
 from console.models import (
     WAITING_STATUSES,
     FollowUp,

@@ -1,3 +1,4 @@
+from axes import apps as axes_apps
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
@@ -16,3 +17,10 @@ class StaffAdminConfig(admin_apps.AdminConfig):
 
     default = False
     default_site = "console.sites.StaffAdminSite"
+
+
+class LoginRecordsConfig(axes_apps.AppConfig):
+    """django-axes, the staff login lockout, named in the console as its records."""
+
+    default = False
+    verbose_name = _("Staff logins")

@@ -12,7 +12,7 @@ from django.urls import path
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from console import dashboard, funnel, story, views
+from console import dashboard, funnel, logins, story, views
 from verification.throttles import CACHE_ERRORS
 
 FUNNEL_CACHE_SECONDS = 60
@@ -55,6 +55,8 @@ class StaffAdminSite(admin.AdminSite):
     site_header = _("icpportal staff console (simulator)")
     site_title = _("icpportal staff console")
     index_title = _("Dashboard")
+    # Says until when a locked-out login must wait (the staff login lockout).
+    login_form = logins.StaffLoginForm
 
     def index(self, request, extra_context=None):
         extra_context = dict(extra_context or {})

@@ -85,3 +85,11 @@ class ClientAddressMiddleware:
         # Until the request is finished (see icpportal.logging.forget_request).
         logged_client_address.set(request.META.get("REMOTE_ADDR") or "-")
         return self.get_response(request)
+
+
+def request_client_address(request):
+    """The client's address of `request` for the staff login lockout (django-axes's
+    `AXES_CLIENT_IP_CALLABLE`): `REMOTE_ADDR`, where `ClientAddressMiddleware` has put
+    the client's address behind trusted proxies, so a forged `X-Forwarded-For` picks
+    no lockout bucket. None for a request that came from no address."""
+    return request.META.get("REMOTE_ADDR") or None

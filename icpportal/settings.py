@@ -5,6 +5,7 @@ environment (or a `.env` file beside `manage.py`) through django-environ. The RE
 lists each variable with its default.
 """
 
+import datetime
 import shutil
 from pathlib import Path
 
@@ -40,6 +41,8 @@ INSTALLED_APPS = [
     "console",
     "console.apps.StaffAdminConfig",
     "django.contrib.auth",
+    # django-axes: the staff login lockout and its records, under the console's name.
+    "console.apps.LoginRecordsConfig",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -74,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Demo mode only: the training gateway's late delivery reports arrive.
     "demo.middleware.gateway_reports",
+    # Last: turns a locked-out staff login's answer into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "icpportal.urls"
@@ -145,6 +150,43 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# The staff login lockout (django-axes; README, "Security"). Failed logins are counted
+# by login name and by client address, each on its own: STAFF_LOGIN_FAILURE_LIMIT
+# failures for one login name (from anywhere) or from one address (for any name)
+# lock that name or that address out until STAFF_LOGIN_COOLOFF_MINUTES after the last
+# failure; a supervisor can unlock at once in the console. Counted in the database,
+# so every web process shares the counts.
+STAFF_LOGIN_FAILURE_LIMIT = env.int("STAFF_LOGIN_FAILURE_LIMIT", default=5)
+STAFF_LOGIN_COOLOFF_MINUTES = env.int("STAFF_LOGIN_COOLOFF_MINUTES", default=15)
+if STAFF_LOGIN_FAILURE_LIMIT < 1 or STAFF_LOGIN_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured(
+        "STAFF_LOGIN_FAILURE_LIMIT and STAFF_LOGIN_COOLOFF_MINUTES must be at least 1."
+    )
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = STAFF_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=STAFF_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The client's address as the throttles see it (icpportal.proxies), never a header.
+AXES_CLIENT_IP_CALLABLE = "icpportal.proxies.request_client_address"
+# The login page again, saying until when (console.logins).
+AXES_LOCKOUT_CALLABLE = "console.logins.lockout_response"
+# Every failed login is kept (AccessFailureLog) beside the successful ones (AccessLog).
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# A successful login does not clear the counts: one's own login must not buy more
+# guesses at someone else's from the same address.
+AXES_RESET_ON_SUCCESS = False
+# A failed login while locked out starts the wait again: a steady guesser never gets
+# a fresh allowance.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+# The console registers its own pages for the records (console/logins_admin.py).
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

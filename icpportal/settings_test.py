@@ -27,3 +27,9 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The test client's login() authenticates without a request, which the lockout's
+# backend refuses; the suite's own lends it an empty one (tests/login_backend.py).
+AUTHENTICATION_BACKENDS = [
+    "tests.login_backend.TestClientLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]

@@ -1,7 +1,7 @@
 import pytest
 from django.db import connection
 
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["tests.browser", "tests.staff_logins"]
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -46,7 +46,10 @@ def reference_data(transactional_db):
     ):
         module = importlib.import_module(f"filings.migrations.{name}")
         getattr(module, function)(apps, None)
-    for name, function in (("0002_case_work_permissions", "grant"),):
+    for name, function in (
+        ("0002_case_work_permissions", "grant"),
+        ("0003_supervisor_login_records", "grant"),
+    ):
         module = importlib.import_module(f"console.migrations.{name}")
         getattr(module, function)(apps, None)
     importlib.import_module("demo.migrations.0002_trainer_permission").grant(apps, None)
