@@ -38,7 +38,8 @@ PROBLEM_SCHEMA = {
     },
 }
 _MEANINGS = {
-    400: "The body is not JSON.",
+    400: "The request cannot be read: a body that is not JSON, JSON nested too "
+    "deep, a character that is not text, a NUL.",
     401: "No key, or not a live key.",
     404: "No filing (or webhook endpoint, or event) of yours has this reference.",
     409: "A filing with this reference exists, or the move does not fit its status; "
@@ -46,13 +47,15 @@ _MEANINGS = {
     422: "Invalid input; `errors` names the fields. For a webhook endpoint: an "
     "address that is not https://, or leads to a loopback, private or link-local "
     "network, or an unknown event type.",
+    413: "The body is larger than the server takes (2.5 MB by default).",
     429: "This key is over its throttle; see Retry-After.",
 }
 
 
 def _problems(*statuses):
     responses = {}
-    for status in (401, 429, *statuses):
+    # Any request may be unreadable (400) or too large (413), whatever it is for.
+    for status in sorted({400, 401, 413, 429, *statuses}):
         response = {
             "description": _MEANINGS[status],
             "content": {"application/problem+json": {"schema": _PROBLEM_REF}},

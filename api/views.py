@@ -13,16 +13,19 @@ import datetime
 import functools
 import hashlib
 import json
+import logging
+from urllib.parse import quote
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Query, Schema, Status
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
@@ -34,11 +37,18 @@ from api.models import (
     WebhookEndpoint,
 )
 from filings import transitions
-from filings.importing import RecordInvalid, parse_record
+from filings.importing import (
+    RecordInvalid,
+    has_control_characters,
+    is_not_text,
+    parse_record,
+)
 from filings.models import FilingApplication, FilingStatus, ProviderEvent
-from filings.policies import BEIJING
+from filings.policies import BEIJING, rfc3339
 from filings.privacy import mask_mobile
 from verification import moves
+
+logger = logging.getLogger(__name__)
 
 PROBLEM = "application/problem+json"
 PAGE_LIMIT = 100
@@ -179,6 +189,80 @@ def _not_found(request, exc):
     return problem_response(request, Problem(404, _("Not found"), _("No such filing.")))
 
 
+def no_such_address(request, *args, **kwargs):
+    """An address under /api/ that names no operation: 404 as a problem."""
+    return problem_response(
+        request,
+        Problem(404, _("Not found"), _("No operation of the API has this address.")),
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc):
+    """Ninja's own refusals (a body it cannot parse, say), as problems."""
+    if exc.status_code == 400:
+        return _bad_request(request, exc)
+    return problem_response(request, Problem(exc.status_code, _("Refused"), str(exc)))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request, exc):
+    return problem_response(
+        request,
+        Problem(
+            413,
+            _("Content Too Large"),
+            _("The body is larger than %(limit)d bytes."),
+            limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+        ),
+    )
+
+
+# What a request's content can make Python or the database refuse: JSON nested past
+# the recursion limit, a lone surrogate that cannot be encoded, a NUL PostgreSQL will
+# not store, a value longer than its column. The request was wrong, not the server.
+BAD_INPUT = (
+    RecursionError,
+    UnicodeError,
+    ValueError,
+    OverflowError,
+    DataError,
+    SuspiciousOperation,
+)
+
+
+def _bad_request(request, exc):
+    return problem_response(
+        request,
+        Problem(
+            400,
+            _("Bad request"),
+            _(
+                "The request holds something that cannot be read or stored (nesting "
+                "too deep, a character that is not text, a NUL)."
+            ),
+        ),
+    )
+
+
+@api.exception_handler(Exception)
+def _unexpected(request, exc):
+    """The last resort: what the input broke is a 400; anything else a 500, both
+    as problems, never the HTML error page."""
+    if isinstance(exc, BAD_INPUT):
+        logger.warning("API request refused as unreadable: %r", exc)
+        return _bad_request(request, exc)
+    logger.exception("API request failed")
+    return problem_response(
+        request,
+        Problem(
+            500,
+            _("Server error"),
+            _("The request failed on our side; nothing was half saved. Try again."),
+        ),
+    )
+
+
 # What a provider reads ------------------------------------------------------------
 class PersonOut(Schema):
     roles: list[str]
@@ -210,8 +294,7 @@ class FilingPage(Schema):
     next_cursor: str | None
 
 
-def _beijing(moment):
-    return timezone.localtime(moment, BEIJING).isoformat() if moment else None
+_beijing = rfc3339
 
 
 def filing_out(filing):
@@ -297,6 +380,8 @@ def _submit(request, draft):
     )
     if (
         isinstance(reference, str)
+        and not has_control_characters(reference)
+        and not is_not_text(reference)
         and _filings(request).filter(reference=reference.strip()).exists()
     ):
         raise taken
@@ -325,7 +410,8 @@ def _answer(status, body, headers=None):
     for name, value in (headers or {}).items():
         response[name] = value
     if status == 201:
-        response["Location"] = f"/api/v1/filings/{body['reference']}"
+        # Encoded, whatever a reference held before references had a character set.
+        response["Location"] = f"/api/v1/filings/{quote(body['reference'], safe='')}"
     return response
 
 
@@ -423,6 +509,26 @@ class ListFilter(Schema):
     limit: int = 50
 
 
+def _since(text):
+    """`updated_since` as an aware time (Beijing time if it names no offset); 422
+    unless it is an ISO 8601 time the database can hold."""
+    try:
+        since = parse_datetime(text)
+        if since is not None:
+            if timezone.is_naive(since):
+                since = since.replace(tzinfo=BEIJING)
+            since.astimezone(datetime.UTC)  # year 1 or 9999 may leave the range
+    except (ValueError, OverflowError):
+        since = None
+    if since is None:
+        raise invalid_parameter(
+            _("updated_since is an ISO 8601 date and time."),
+            "updated_since",
+            "must be an ISO 8601 date and time",
+        )
+    return since
+
+
 @api.get(
     "/filings",
     response={200: FilingPage},
@@ -441,16 +547,7 @@ def list_filings(request, filters: Query[ListFilter]):
     if filters.status:
         filings = filings.filter(status=filters.status)
     if filters.updated_since:
-        since = parse_datetime(filters.updated_since)
-        if since is None:
-            raise invalid_parameter(
-                _("updated_since is an ISO 8601 date and time."),
-                "updated_since",
-                "must be an ISO 8601 date and time",
-            )
-        if timezone.is_naive(since):
-            since = since.replace(tzinfo=BEIJING)
-        filings = filings.filter(updated_at__gte=since)
+        filings = filings.filter(updated_at__gte=_since(filters.updated_since))
     if filters.cursor:
         moment, pk = _after(filters.cursor)
         filings = filings.filter(

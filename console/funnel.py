@@ -122,12 +122,19 @@ class Funnel:
     p90: datetime.timedelta | None
 
 
+# No filing of this system is older (the earliest policy dates from 2017).
+EARLIEST_DAY = datetime.date(2000, 1, 1)
+
+
 def period(start=None, end=None, today=None):
     """A valid (start, end) pair of Beijing dates, end inclusive; the last 30 days by
     default, at most a year."""
     today = today or datetime.datetime.now(BEIJING).date()
-    end = min(end or today, today)
+    # Dates out of all reason (year 1, year 9999) are brought inside, so no day
+    # arithmetic below leaves the calendar.
+    end = max(min(end or today, today), EARLIEST_DAY)
     start = start or end - datetime.timedelta(days=DEFAULT_DAYS - 1)
+    start = max(min(start, today), EARLIEST_DAY)
     if start > end:
         start, end = end, start
     if (end - start).days >= MAX_DAYS:

@@ -137,6 +137,12 @@ def has_control_characters(value):
     return any(ord(char) < 32 or ord(char) == 127 for char in value)
 
 
+def is_not_text(value):
+    """Whether `value` holds a lone surrogate (as JSON's escape for U+D800 gives):
+    no database can store it, nor can it be encoded to send anywhere."""
+    return any(0xD800 <= ord(char) <= 0xDFFF for char in value)
+
+
 def _join(prefix, name):
     return f"{prefix}.{name}" if prefix else name
 
@@ -172,6 +178,9 @@ def _text(errors, data, path, key, max_length, required=True):
         return ""
     if has_control_characters(value):
         errors.add(_join(path, key), "contains control characters")
+        return ""
+    if is_not_text(value):
+        errors.add(_join(path, key), "contains a character that is not text")
         return ""
     return value
 
@@ -301,6 +310,9 @@ def _lookup(errors, model, key, value, label):
         return None
     if has_control_characters(value.strip()):
         errors.add(key, "contains control characters")
+        return None
+    if is_not_text(value):
+        errors.add(key, "contains a character that is not text")
         return None
     found = model.objects.filter(**{"code": value.strip().lower()}).first()
     if found is None:

@@ -3,9 +3,9 @@
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from api.views import api
+from api.views import api, no_such_address
 from demo import views as demo_views
 from icpportal.health import healthz
 
@@ -30,6 +30,8 @@ urlpatterns = [
     path("admin/demo/time-travel/", demo_views.time_travel, name="demo-time-travel"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    # Any other address under /api/ (a reference holding "/", say): a problem too.
+    re_path(r"^api/", no_such_address),
     path("captcha/", include("captcha.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("demo.urls")),
