@@ -12,6 +12,7 @@ whose worker stopped mid-way.
 """
 
 import base64
+import contextlib
 import datetime
 import ipaddress
 import json
@@ -41,6 +42,7 @@ from api.models import (
     WebhookEndpoint,
 )
 from filings.models import ProviderEvent, ProviderEventType
+from filings.policies import rfc3339
 
 logger = logging.getLogger(__name__)
 
@@ -316,17 +318,31 @@ def event_body(event):
     return {
         "id": event_id(event),
         "type": event.event_type,
-        "timestamp": event.created_at.astimezone(datetime.UTC)
-        .isoformat()
-        .replace("+00:00", "Z"),
+        "timestamp": rfc3339(event.created_at),
         "data": {
             "filing": filing.reference,
             "provider": event.provider.code,
             "province": filing.province_id,
             "sequence": event.sequence,
-            **event.data,
+            **_times_in_beijing(event.data),
         },
     }
+
+
+# Times inside an event's data; events written before every time was in Beijing
+# time hold them as UTC, and are written the one way on the way out.
+EVENT_DATA_TIMES = ("verification_deadline",)
+
+
+def _times_in_beijing(data):
+    data = dict(data)
+    for key in EVENT_DATA_TIMES:
+        if isinstance(data.get(key), str):
+            with contextlib.suppress(ValueError):
+                moment = datetime.datetime.fromisoformat(data[key])
+                if moment.tzinfo is not None:
+                    data[key] = rfc3339(moment)
+    return data
 
 
 def dispatch(*, now=None, limit=DISPATCH_BATCH):

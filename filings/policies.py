@@ -14,6 +14,15 @@ from filings.models import ChangeScope, FilingType, PolicyKey, Role, ServiceKind
 BEIJING = datetime.timezone(datetime.timedelta(hours=8), "Asia/Shanghai")
 
 
+def rfc3339(moment):
+    """`moment` as every answer to a provider writes a time (filings, events,
+    webhook payloads): RFC 3339 in Beijing time, to the millisecond, with its
+    offset: 2026-12-06T22:15:16.026+08:00. None stays None."""
+    if moment is None:
+        return None
+    return moment.astimezone(BEIJING).isoformat(timespec="milliseconds")
+
+
 def beijing_text(moment, with_seconds=False):
     """A moment as staff read it: Beijing time, the date in the active language's
     format, to the minute (or the second); "—" for none."""

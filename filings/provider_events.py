@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from filings import policies
 from filings.models import (
     ActorKind,
     EventType,
@@ -44,8 +45,7 @@ def _roles(filing, audit):
 
 
 def _submitted(filing, audit):
-    deadline = filing.verification_deadline
-    return {"verification_deadline": deadline.isoformat() if deadline else None}
+    return {"verification_deadline": policies.rfc3339(filing.verification_deadline)}
 
 
 def _under_review_at_once(filing, audit):

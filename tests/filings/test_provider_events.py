@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from filings import provider_events, transitions
 from filings.models import EventType, ProviderEvent
+from filings.policies import rfc3339
 from tests.factories import FilingFactory
 from tests.verification.helpers import (
     latest_code,
@@ -44,7 +45,7 @@ def test_submitted_with_people_to_verify():
     assert told(filing) == [
         (
             "filing.submitted",
-            {"verification_deadline": filing.verification_deadline.isoformat()},
+            {"verification_deadline": rfc3339(filing.verification_deadline)},
         )
     ]
     assert ProviderEvent.objects.get(filing=filing).data["status"] == (
