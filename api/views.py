@@ -589,6 +589,14 @@ def withdraw_filing(request, reference: str, withdrawal: WithdrawIn | None = Non
     """Withdraw a filing that is still waiting (a draft, waiting for verification,
     or under review): it is cancelled, and its open verifications closed."""
     filing = _own_filing(request, reference)
+    if withdrawal and (
+        has_control_characters(withdrawal.reason) or is_not_text(withdrawal.reason)
+    ):
+        raise invalid_parameter(
+            _("The reason holds a control character or one that is not text."),
+            "reason",
+            "contains a character that is not text",
+        )
     reason = (withdrawal.reason.strip() if withdrawal else "")[:500] or (
         f"Withdrawn by the provider through the API (key “{request.auth.name}”)"
     )

@@ -20,6 +20,7 @@ from django.urls import reverse
 from api import keys
 from api import webhooks as webhook_rules
 from filings.models import Provider
+from tests.api.conftest import sample
 from tests.console.conftest import make_staff
 from tests.verification.helpers import submitted_filing
 
@@ -309,3 +310,31 @@ def test_a_period_out_of_the_calendar_shows_the_default_one(
         "start=0001-01-01&end=9999-12-31",
     ]:
         assert client.get(f"{url}?{query}").status_code == 200
+
+
+def test_a_nul_or_lone_surrogate_in_a_filings_own_fields(client, api_world):
+    """What the audit sent to a filing that exists: a NUL in the withdraw reason, a
+    lone surrogate in a name."""
+    key, _ = api_world
+    body = sample(reference="HOSTILE-1")
+    body["subject"]["name"] = "\ud800"
+    text = json.dumps(body)  # ensure_ascii writes the lone surrogate as \ud800
+    response = request(client, "post", "/api/v1/filings", key, text)
+    assert response.status_code == 422
+    assert [e["path"] for e in response.json()["errors"]] == ["subject.name"]
+
+    created = request(
+        client,
+        "post",
+        "/api/v1/filings",
+        key,
+        json.dumps(sample(reference="HOSTILE-1")),
+    )
+    assert created.status_code == 201
+    withdraw = created["Location"] + "/withdraw"
+    response = request(client, "post", withdraw, key, '{"reason": "a\\u0000b"}')
+    assert response.status_code == 422
+    assert_problem(response, "withdraw reason with a NUL")
+    assert response.json()["errors"] == [
+        {"path": "reason", "message": "contains a character that is not text"}
+    ]
