@@ -75,3 +75,16 @@ def test_an_agent_reads_no_login_records(history, login, agent):
     console = login(agent)
     for url in (FAILED_URL, SUCCESSFUL_URL, COUNTS_URL):
         assert console.get(url).status_code == 403
+
+
+def test_the_records_are_searched_by_exact_login_name_or_address(
+    history, login, supervisor
+):
+    console = login(supervisor)
+    by_address = visible(console.get(f"{FAILED_URL}?q=198.51.100.7").content.decode())
+    assert by_address.count("clerk 198.51.100.7") == 2
+    by_other = visible(console.get(f"{FAILED_URL}?q=198.51.100.8").content.decode())
+    assert "clerk 198.51.100.7" not in by_other
+    assert "clerk 198.51.100.7" not in visible(
+        console.get(f"{FAILED_URL}?q=cler").content.decode()
+    )
