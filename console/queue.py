@@ -165,10 +165,9 @@ def _candidates(now, filters, only):
             found.deadline = deadline
             found.reasons.setdefault(reason, []).append(verification)
 
+    # Each pending person's latest text.
+    last_text = SmsMessage.objects.filter(verification=OuterRef("pk")).order_by("-id")
     if want(TEXT_FAILED):
-        last_text = SmsMessage.objects.filter(verification=OuterRef("pk")).order_by(
-            "-id"
-        )
         people(
             TEXT_FAILED,
             waiting.annotate(
@@ -184,9 +183,6 @@ def _candidates(now, filters, only):
         # SMS_STALE_QUEUED_SECONDS: its worker may have died; the sweep sends it.
         stuck_since = now - datetime.timedelta(
             seconds=settings.SMS_STALE_QUEUED_SECONDS
-        )
-        last_text = SmsMessage.objects.filter(verification=OuterRef("pk")).order_by(
-            "-id"
         )
         people(
             TEXT_STUCK,

@@ -1,10 +1,21 @@
 """Helpers for tests that start real servers on loopback."""
 
+import contextlib
 import http.cookiejar
 import re
 import socket
+import subprocess
+import sys
+import time
 import urllib.parse
 import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+BIN = Path(sys.executable).parent
 
 
 def free_port():
@@ -12,6 +23,43 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def database_url():
+    """The test database's URL, for a server or worker process of its own."""
+    db = connection.settings_dict
+    return (
+        f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
+        f"{db['NAME']}"
+    )
+
+
+@contextlib.contextmanager
+def gunicorn(env, log, *options, port=None):
+    """gunicorn serving the app on loopback (`port`, or a free one) with `env`, its
+    output in `log`; yields the base URL once /healthz answers, and stops it after."""
+    port = port or free_port()
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "icpportal.wsgi", "-b", f"127.0.0.1:{port}", *options],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2):  # noqa: S310
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("gunicorn did not answer: " + log.read_text())
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 class Browser:

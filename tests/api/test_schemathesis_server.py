@@ -12,70 +12,42 @@ schemathesis in-process with a resolver table (`tests/api/test_schemathesis.py`)
 
 import os
 import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from api import keys
 from filings.models import Provider
 from tests.conftest import postgres_only
-from tests.servers import free_port
+from tests.servers import BIN, database_url, gunicorn
 
 pytestmark = [
     postgres_only,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("reference_data"),
 ]
-BIN = Path(sys.executable).parent
 EXAMPLES = 25
 
 
 @pytest.fixture
 def server(tmp_path):
-    db = connection.settings_dict
-    port = free_port()
     env = {
         "PATH": os.environ.get("PATH", ""),
         "DJANGO_SETTINGS_MODULE": "icpportal.settings",
         "DEBUG": "false",
         "SECRET_KEY": "schemathesis-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
-            f"{db['NAME']}"
-        ),
+        "DATABASE_URL": database_url(),
         "SMS_BACKEND": "database",
         "SECURE_SSL_REDIRECT": "false",
         "STATIC_ROOT": str(tmp_path / "static"),
         "API_RATELIMIT": "100000/m",
     }
     log = tmp_path / "gunicorn.out"
-    process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "icpportal.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2):  # noqa: S310
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("gunicorn did not answer: " + log.read_text())
-        yield base, log
+        with gunicorn(env, log, "-w", "2") as base:
+            yield base, log
     finally:
-        process.terminate()
-        process.wait(timeout=20)
         connection.close()
 
 

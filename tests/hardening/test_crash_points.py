@@ -12,7 +12,6 @@ import sys
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
@@ -23,6 +22,7 @@ from filings.models import Provider, ProviderEvent
 from tests.api.receiver import Receiver
 from tests.conftest import postgres_only
 from tests.hardening.crashing_worker import DIED
+from tests.servers import database_url
 from tests.verification.helpers import CODE_RE, submitted_filing, verify_person
 from verification import deadlines, task_rows
 from verification.models import SmsKind, SmsMessage, SmsStatus
@@ -68,15 +68,11 @@ def deployment(settings, tmp_path):
 
 def run_worker(phone, crash_at=""):
     """The worker as its own process; returns its exit code."""
-    db = connection.settings_dict
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "icpportal.settings",
         "DEBUG": "true",
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}"
-        ),
+        "DATABASE_URL": database_url(),
         "TASK_BACKEND": "database",
         "SMS_BACKEND": "tests.hardening.phone_backend.PhoneBackend",
         "PHONE_FILE": str(phone),

@@ -19,7 +19,7 @@ import pytest
 from django.conf import settings
 
 from tests.records import person, record, website, write_import_file
-from tests.servers import Browser, free_port
+from tests.servers import Browser, free_port, gunicorn
 
 BIN = Path(sys.executable).parent
 # A bounded load: long enough for the writers to collide many times over.
@@ -53,36 +53,8 @@ def sqlite_site(tmp_path):
     for command in (["migrate"], ["collectstatic", "--noinput"]):
         subprocess.run([*manage, *command, "-v0"], env=env, check=True, timeout=300)
     log = tmp_path / "gunicorn.out"
-    server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "icpportal.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "2",
-            "--threads",
-            "4",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2):  # noqa: S310
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("gunicorn did not answer: " + log.read_text())
+    with gunicorn(env, log, "-w", "2", "--threads", "4", port=port) as base:
         yield {"base": base, "env": env, "manage": manage, "log": log, "tmp": tmp_path}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def _import(site, people):
