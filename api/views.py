@@ -336,6 +336,8 @@ def _filings(request):
 
 
 def _own_filing(request, reference):
+    if has_control_characters(reference) or is_not_text(reference):
+        raise Http404  # no reference holds one (and PostgreSQL refuses a NUL)
     filing = _filings(request).filter(reference=reference).first()
     if filing is None:
         raise Http404
