@@ -300,7 +300,9 @@ def _run_on_selected(request):
     macro = Macro.objects.filter(
         pk=request.POST.get("macro") or 0, is_active=True
     ).first()
-    ids = [int(v) for v in request.POST.getlist("filing") if v.isdigit()]
+    ids = [
+        int(v) for v in request.POST.getlist("filing") if v.isascii() and v.isdigit()
+    ]
     if macro is None or not ids:
         messages.error(request, _("Choose a macro and at least one filing."))
         return back

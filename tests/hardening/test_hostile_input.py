@@ -338,3 +338,47 @@ def test_a_nul_or_lone_surrogate_in_a_filings_own_fields(client, api_world):
     assert response.json()["errors"] == [
         {"path": "reason", "message": "contains a character that is not text"}
     ]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "data"),
+    [
+        # A count that tells a masked value digit by digit.
+        ("get", "/admin/filings/person/?mobile__startswith=138", None),
+        ("get", "/admin/filings/person/?subject__leader__mobile=1", None),
+        ("get", "/admin/filings/person/?certificate_number__startswith=1", None),
+        ("get", "/admin/verification/smsmessage/?text__contains=1", None),
+        ("get", "/admin/verification/smsmessage/?recipient__startswith=1", None),
+        ("get", "/admin/verification/verification/?mobile__endswith=0", None),
+        # A pattern of the client's own, a year out of range, a NUL in the path.
+        ("get", "/admin/filings/filingapplication/?reference__regex=%5B", None),
+        ("get", "/admin/filings/filingapplication/?created_at__year=-1", None),
+        ("get", "/admin/filings/filingapplication/?created_at__year=10000", None),
+        ("get", "/admin/filings/province/%00/change/", None),
+        # Forms holding what is not an id.
+        ("post", "/admin/queue/", {"macro": "abc", "filing": "1"}),
+        ("post", "/admin/queue/", {"macro": "1", "filing": "²"}),
+        (
+            "post",
+            "/admin/filings/filingapplication/",
+            {"action": "extend_deadline", "_selected_action": "abc"},
+        ),
+        (
+            "post",
+            "/admin/filings/filingapplication/",
+            {"action": "extend_deadline", "_selected_action": "a\x00"},
+        ),
+    ],
+)
+def test_what_the_review_sent_to_the_console_is_refused(
+    client, reference_data, method, url, data
+):
+    """As an auditor, who sees masked data only, and as a supervisor: refused with
+    the 400 page (or the form's own message), never a 5xx, never a count."""
+    submitted_filing()
+    for group in ("Auditor", "Supervisor"):
+        client.force_login(make_staff(f"hostile-{group.lower()}", group))
+        response = getattr(client, method)(url, data)
+        assert_no_server_error(response, (group, url))
+        if method == "get":
+            assert response.status_code == 400, (group, url, response.status_code)
