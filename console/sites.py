@@ -61,7 +61,6 @@ SECRET_FIELDS = frozenset(
         "certificate_hashes",
         "recipient",
         "text",
-        "code",
         "code_hash",
         "previous_code_hash",
         "secret",
