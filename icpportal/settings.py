@@ -65,6 +65,8 @@ MIDDLEWARE = [
     # Before anything reads REMOTE_ADDR: the client's address behind trusted proxies.
     "icpportal.proxies.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Under /api/, an error answer from anywhere below becomes a problem.
+    "api.middleware.ProblemAnswers",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -382,3 +382,22 @@ def test_what_the_review_sent_to_the_console_is_refused(
         assert_no_server_error(response, (group, url))
         if method == "get":
             assert response.status_code == 400, (group, url, response.status_code)
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status"),
+    [
+        ("put", "/api/v1/filings", 405),
+        ("delete", "/api/v1/filings/nosuch/withdraw", 405),
+        ("post", "/api/v1/no-such-operation", 404),
+        ("patch", "/api/nothing/here", 404),
+        ("get", "/api/v1/", 404),
+    ],
+)
+def test_every_api_error_is_a_problem(client, api_world, method, url, status):
+    key, _ = api_world
+    response = request(client, method, url, key, None if method == "get" else "{}")
+    assert response.status_code == status
+    assert_problem(response, url)
+    if status == 405:
+        assert response["Allow"]
