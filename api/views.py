@@ -45,7 +45,7 @@ from filings.importing import (
 )
 from filings.models import FilingApplication, FilingStatus, ProviderEvent
 from filings.policies import BEIJING, rfc3339
-from filings.privacy import mask_mobile
+from filings.privacy import mask_mobile, personal_numbers_in
 from verification import moves
 
 logger = logging.getLogger(__name__)
@@ -598,6 +598,15 @@ def withdraw_filing(request, reference: str, withdrawal: WithdrawIn | None = Non
             _("The reason holds a control character or one that is not text."),
             "reason",
             "contains a character that is not text",
+        )
+    if withdrawal and personal_numbers_in(withdrawal.reason):
+        raise invalid_parameter(
+            _(
+                "The reason holds a full mobile or certificate number; staff read "
+                "it in the audit trail. Write a mobile masked, like 138****8000."
+            ),
+            "reason",
+            "holds a full mobile or certificate number",
         )
     reason = (withdrawal.reason.strip() if withdrawal else "")[:500] or (
         f"Withdrawn by the provider through the API (key “{request.auth.name}”)"

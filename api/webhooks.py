@@ -126,6 +126,22 @@ def refuse_control_characters(url):
         )
 
 
+def check_description(description):
+    """The description stripped and cut to 200 characters; EndpointRefused if it
+    holds a control character or one that is not text (PostgreSQL refuses a NUL,
+    and no description needs either)."""
+    description = (description or "").strip()
+    if any(
+        unicodedata.category(c) in ("Cc", "Cs") and c not in "\n\t" for c in description
+    ):
+        raise EndpointRefused(
+            "description",
+            "holds a control character or one that is not text",
+            _("The description holds a control character or one that is not text."),
+        )
+    return description[:200]
+
+
 def resolve(host, port):
     """The addresses `host` resolves to, every one of them public unless
     WEBHOOKS_ALLOW_PRIVATE is on; EndpointRefused otherwise."""
@@ -221,7 +237,7 @@ def create_endpoint(
         provider=provider,
         url=check_url(url),
         events=check_events(events),
-        description=(description or "").strip()[:200],
+        description=check_description(description),
         secret=new_secret(),
         created_by=created_by,
         api_key=api_key,
@@ -239,7 +255,7 @@ def change_endpoint(endpoint, *, url=None, events=None, description=None, enable
         endpoint.events = check_events(events)
         fields.append("events")
     if description is not None:
-        endpoint.description = description.strip()[:200]
+        endpoint.description = check_description(description)
         fields.append("description")
     with transaction.atomic():
         if fields:

@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from console import story
 from filings import transitions
 from filings.models import FilingStatus, Role
-from filings.privacy import show_mobile
+from filings.privacy import personal_numbers_in, show_mobile
 from filings.validators import normalize_mobile
 from verification import actions as engine
 from verification import moves
@@ -47,6 +47,21 @@ class ReasonForm(forms.Form):
     def __init__(self, *args, filings=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.filings = filings
+
+    def clean_reason(self):
+        """The audit trail is read by every staff member and kept for good: a
+        reason never holds a full mobile or certificate number (notes' rule)."""
+        reason = self.cleaned_data["reason"]
+        if personal_numbers_in(reason):
+            raise forms.ValidationError(
+                _(
+                    "This holds a full mobile or certificate number. The reason is "
+                    "kept in the audit trail for every staff member to read: write "
+                    "a mobile masked, like 138****8000, and only a certificate "
+                    "number's last four characters."
+                )
+            )
+        return reason
 
 
 def _verification_label(verification):

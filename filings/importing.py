@@ -55,8 +55,11 @@ SERVICE_KEYS = {"kind", "name", "domains", "app_identifier", "administrator"}
 
 # Bounds (README, "Security"). A reference names the filing in URLs and headers
 # (`/api/v1/filings/{reference}`): only characters that need no escaping there.
-REFERENCE_RE = re.compile(r"[A-Za-z0-9._-]+")
-REFERENCE_CHARACTERS = "letters, digits, '-', '_' and '.'"
+# At least one letter or digit: "." and ".." are collapsed away by HTTP clients.
+REFERENCE_RE = re.compile(r"[A-Za-z0-9._-]*[A-Za-z0-9][A-Za-z0-9._-]*")
+REFERENCE_CHARACTERS = (
+    "letters, digits, '-', '_' and '.' (at least one letter or digit)"
+)
 # A filing names at most this many services, a website at most this many domains:
 # a real filing names a few; one of 1,000 services held a worker for seconds.
 MAX_SERVICES = 50

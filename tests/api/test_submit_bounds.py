@@ -14,7 +14,10 @@ def test_the_api_answers_422_with_the_fields_message(call, key):
     response = call("post", "/filings", key[1], body, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 422
     assert [(e["path"], e["message"]) for e in response.json()["errors"]] == [
-        ("reference", "may hold only letters, digits, '-', '_' and '.'"),
+        (
+            "reference",
+            "may hold only letters, digits, '-', '_' and '.' (at least one letter or digit)",
+        ),
         (
             "submitted_at",
             "is in the future; it may be at most 5 minutes ahead of the server's clock",

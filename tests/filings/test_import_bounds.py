@@ -52,11 +52,15 @@ def test_a_submission_time_within_bounds_is_kept_as_it_is(submitted_at):
 
 
 @pytest.mark.parametrize(
-    "reference", ["A/B", "A?B", "A#B", "A B", "订单1", "A%2FB", "..\\x", "A+B"]
+    "reference",
+    ["A/B", "A?B", "A#B", "A B", "订单1", "A%2FB", "..\\x", "A+B", ".", "..", "-._"],
 )
 def test_a_reference_outside_the_character_set_is_refused(reference):
     assert errors_of(record(reference=reference)) == [
-        ("reference", "may hold only letters, digits, '-', '_' and '.'")
+        (
+            "reference",
+            "may hold only letters, digits, '-', '_' and '.' (at least one letter or digit)",
+        )
     ]
 
 
