@@ -147,10 +147,27 @@ _TAIWAN_PERMIT_RE = re.compile(
 )
 
 
+# Chinese numerals, as a number is read aloud or written out (幺 is 1 on the phone),
+# and the Cyrillic and Greek letters that look like the Latin look-alikes above.
+_READ_AS = {
+    **dict.fromkeys("零〇", "0"),
+    **{c: str(n) for n, c in enumerate("一二三四五六七八九", start=1)},
+    **{c: str(n) for n, c in enumerate("壹贰叁肆伍陆柒捌玖", start=1)},
+    "幺": "1",
+    **dict.fromkeys("ОΟ", "O"),
+    **dict.fromkeys("оο", "o"),
+    **dict.fromkeys("ІΙ", "I"),
+    **dict.fromkeys("ӏ", "l"),
+}
+
+
 def _ascii_digit(character):
-    """A digit of any script as its ASCII digit; any other character as it is."""
+    """A digit of any script (or a Chinese numeral) as its ASCII digit, a Cyrillic
+    or Greek look-alike as its Latin letter; any other character as it is."""
     if character.isascii():
         return character
+    if character in _READ_AS:
+        return _READ_AS[character]
     value = unicodedata.digit(character, None)
     return character if value is None else str(value)
 

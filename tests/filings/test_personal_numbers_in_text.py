@@ -43,6 +43,13 @@ MOBILE = "13312345678"
         "+86 133-1234-5678",
         "1 133 1234 5678",  # a digit in front does not hide it
         "133 1234 5678 9",  # nor one behind
+        "一三八零零一三八零零零",  # Chinese numerals
+        "一三八〇〇一三八〇〇〇",
+        "壹叁捌零零壹叁捌零零零",  # the banker's numerals
+        "幺三八零零幺三八零零零",  # 幺, as 1 is read on the phone
+        "138零零13八000",  # mixed
+        "138ОО138ООО",  # Cyrillic O
+        "138ΟΟ138ΟΟΟ",  # Greek O
     ],
 )
 def test_a_disguised_mobile_is_found(text):
@@ -57,6 +64,7 @@ def test_o_for_zero_in_a_mobile(text):
 @pytest.mark.parametrize(
     "text",
     [
+        "六二零一零二一九八五零三一二零四一九",  # a resident ID in Chinese numerals
         "信用代码 9111 0108 MA01 KP5X 3R",
         "信用代码 91110108-MA01KP5X-3R",
         "uscc 91110108 ma01 kp5x 3r",
@@ -103,6 +111,10 @@ def test_a_certificate_number_is_found(text):
         "call me at 5 o'clock, no. 12",
         "I called 3 times",
         "look at row 2026",
+        "一二三四五六七八九十",  # numerals in words, not a number
+        "第一次打不通，第二次接了，三天后再打",
+        "二〇二六年十二月六日",
+        "Отдел продаж",  # Cyrillic words keep their letters
     ],
 )
 def test_ordinary_text_passes(text):
