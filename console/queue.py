@@ -21,6 +21,7 @@ from console import story
 from console.models import WAITING_STATUSES, FollowUp
 from filings import policies
 from filings.models import FilingApplication, FilingStatus
+from verification import task_rows
 from verification.models import (
     DeliveryReport,
     SmsMessage,
@@ -28,6 +29,7 @@ from verification.models import (
     Verification,
     VerificationStatus,
 )
+from verification.tasks import deliver_sms
 
 DEADLINE_SOON = "deadline"
 TEXT_FAILED = "text_failed"
@@ -180,22 +182,32 @@ def _candidates(now, filters, only):
         )
     if want(TEXT_STUCK):
         # The last text still waiting to leave (queued, or being sent) after
-        # SMS_STALE_QUEUED_SECONDS: its worker may have died; the sweep sends it.
+        # SMS_STALE_QUEUED_SECONDS with no queued task to send it (a retry waiting
+        # its turn is on its way): its worker died; the sweep sends it.
         stuck_since = now - datetime.timedelta(
             seconds=settings.SMS_STALE_QUEUED_SECONDS
         )
-        people(
-            TEXT_STUCK,
+        stuck = list(
             waiting.annotate(
+                last_id=Subquery(last_text.values("id")[:1]),
                 last_status=Subquery(last_text.values("status")[:1]),
                 last_since=Subquery(
                     last_text.annotate(
                         since=Coalesce("attempted_at", "created_at")
                     ).values("since")[:1]
                 ),
-            ).filter(
+            )
+            .filter(
                 last_status__in=[SmsStatus.QUEUED, SmsStatus.SENDING],
                 last_since__lte=stuck_since,
+            )
+            .values_list("pk", "last_id")[:CAP]
+        )
+        on_their_way = task_rows.waiting_for(deliver_sms, {last for _, last in stuck})
+        people(
+            TEXT_STUCK,
+            waiting.filter(
+                pk__in=[pk for pk, last in stuck if last not in on_their_way]
             ),
         )
     if want(ONE_FROM_LIMIT):

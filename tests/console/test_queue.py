@@ -82,6 +82,21 @@ def test_a_text_that_has_not_left(agent, settings):
     assert reasons_of(agent, filing) is None
 
 
+def test_a_text_whose_retry_waits_its_turn_is_not_stuck(
+    agent, settings, django_capture_on_commit_callbacks
+):
+    """A retry deferred with back-off (240 s before the 5th attempt) has its task
+    queued: on its way, not in the queue."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        filing, leader, _ = submitted_filing()
+    verification = filing.verifications.get(mobile=leader.mobile)
+    SmsMessage.objects.filter(verification=verification).update(
+        status=SmsStatus.QUEUED, created_at=timezone.now() - 3 * HOUR
+    )
+    assert reasons_of(agent, filing) is None
+
+
 def test_a_person_one_failure_from_the_limit(agent):
     filing, leader, _ = submitted_filing()
     filing.verifications.filter(mobile=leader.mobile).update(failed_attempts=4)
