@@ -8,6 +8,7 @@ from django.urls import include, path, re_path
 from api.views import api, no_such_address
 from demo import views as demo_views
 from icpportal.health import healthz
+from portal import captcha_pictures
 
 # Error pages in the site's layout; 503 while the database is unreachable.
 handler400 = "icpportal.faults.bad_request"
@@ -32,6 +33,14 @@ urlpatterns = [
     path("api/v1/", api.urls),
     # Any other address under /api/ (a reference holding "/", say): a problem too.
     re_path(r"^api/", no_such_address),
+    # The captcha's picture at 1×, 2× and 3×, drawn for the screen (before the
+    # library's own, which crops its 2× picture).
+    path("captcha/image/<slug:key>/", captcha_pictures.captcha_image),
+    path(
+        "captcha/image/<slug:key>@<int:scale>/",
+        captcha_pictures.captcha_image,
+        name="captcha-image-scaled",
+    ),
     path("captcha/", include("captcha.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("demo.urls")),
