@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
@@ -20,7 +21,7 @@ from filings.models import FilingApplication, FilingStatus, Province, Role
 from filings.privacy import mask_mobile
 from portal.forms import LookupForm, ResendForm, VerifyForm
 from verification import actions, messages, throttles
-from verification.models import AttemptAction
+from verification.models import AttemptAction, Verification, VerificationStatus
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +81,61 @@ def _site_context(province):
         "resend_url": f"{base}resend/",
         "home_url": base,
     }
+
+
+def what_now(action, result):
+    """Under the MIIT sentence, what happens next, in the simulator's own words and
+    the page's language: {"text", "lookup": offer "where is my filing", "done": the
+    form is no longer offered}; None when the sentence says it all."""
+    status = result.get("status")
+    if action == AttemptAction.VERIFY and status == messages.FAILED_CONTACT_PROVIDER:
+        return {
+            "text": _(
+                "Your filing went back to your access provider: too many failed "
+                "attempts. What happens next: the provider corrects the filing and "
+                "submits it again, and everyone who must verify gets a new text "
+                "with a new code. Until then there is nothing to verify here."
+            ),
+            "lookup": True,
+            "done": True,
+        }
+    if action == AttemptAction.RESEND and status == messages.NOTHING_PENDING:
+        return {
+            "text": _(
+                "If your filing went back to your access provider (its deadline "
+                "passed, or too many attempts failed), the provider submits it again "
+                "and you get a new text then. See where your filing stands:"
+            ),
+            "lookup": True,
+            "done": False,
+        }
+    if action == AttemptAction.VERIFY and status == messages.VERIFIED_WAIT_FOR_OTHERS:
+        waiting = [str(Role(role).label) for role in result.get("waiting", [])]
+        return {
+            "text": _(
+                "Still to verify: %(people)s, each with the code in their own text. "
+                "Once everyone has, the filing goes to the communications "
+                "administration for review, and your access provider tells you the "
+                "outcome."
+            )
+            % {"people": "、".join(waiting) if waiting else _("the others named")},
+            "lookup": True,
+            "done": True,
+        }
+    if action == AttemptAction.VERIFY and status in (
+        messages.VERIFIED_ALL,
+        messages.ALREADY_VERIFIED,
+    ):
+        return {
+            "text": _(
+                "Nothing more to do here. The filing is with the communications "
+                "administration for review; your access provider tells you the "
+                "outcome."
+            ),
+            "lookup": True,
+            "done": True,
+        }
+    return None
 
 
 def banner(action, result):
@@ -152,6 +208,9 @@ class ChannelFormView(View):
             "form": form,
             "action": self.action,
             "banner": banner(self.action, result) if result else None,
+            "what_now": what_now(self.action, result) if result else None,
+            "kept_mobile": form.initial.get("mobile", ""),
+            "kept_cert_last6": form.initial.get("cert_last6", ""),
         }
         return render(request, self.template_name, context, status=status)
 
@@ -215,7 +274,7 @@ class ChannelFormView(View):
             outcome = self.run(channel, form.cleaned_data, request)
         except actions.SentAgain:
             return self._sent_again(request)
-        result = {"status": outcome.status}
+        result = {"status": outcome.status, **self.more_result(outcome)}
         if outcome.throttled:
             result = {"status": None, "retry_after": outcome.throttled.retry_after}
         response = _redirect_see_other(request.path)
@@ -242,6 +301,10 @@ class ChannelFormView(View):
     def run(self, channel, data, request):
         raise NotImplementedError
 
+    def more_result(self, outcome):
+        """What else the page says about this outcome (kept with the result)."""
+        return {}
+
 
 class VerifyView(ChannelFormView):
     action = AttemptAction.VERIFY
@@ -258,6 +321,21 @@ class VerifyView(ChannelFormView):
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
             submission=data.get("submission", ""),
         )
+
+    def more_result(self, outcome):
+        """After a person verified: the roles of the people still to verify."""
+        if (
+            outcome.status != messages.VERIFIED_WAIT_FOR_OTHERS
+            or not outcome.verifications
+        ):
+            return {}
+        filing_ids = {v.filing_id for v in outcome.verifications}
+        roles = set()
+        for verification in Verification.objects.filter(
+            filing_id__in=filing_ids, status=VerificationStatus.PENDING
+        ):
+            roles.update(verification.roles)
+        return {"waiting": sorted(roles)}
 
 
 class ResendView(ChannelFormView):

@@ -72,4 +72,7 @@ def test_no_character_touches_an_edge(scale):
         assert image.size == (SHOWN[0] * scale, SHOWN[1] * scale)
         assert all(a == b == blank for a, b in edge_pixels(image)), (text, scale)
         # and the ink is there
-        assert sum(1 for pixel in image.get_flattened_data() if pixel != blank) > 100 * scale
+        assert (
+            sum(1 for pixel in image.get_flattened_data() if pixel != blank)
+            > 100 * scale
+        )

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from tests.records import person, record, website, write_import_file
 
@@ -52,9 +53,9 @@ def test_leader_and_administrator_verify_from_their_sms(page, browser_site, tmp_
         result.inner_text()
         == "尊敬的ICP用户：您的短信核验完成,请等待其他核验人进行短信核验。"
     )
-    # the mobile and certificate digits stay; the code is cleared
-    assert page.input_value("#id_mobile") == leader["mobile"]
-    assert page.input_value("#id_code") == ""
+    # what now: who still has to verify; the form is no longer offered
+    expect(page.locator("[data-what-now]")).to_contain_text("尚待核验")
+    expect(page.locator("form.applicant-form")).to_have_count(0)
 
     code = read_code_on_phone(page, browser_site, admin["mobile"])
     result = submit_verify(
@@ -82,21 +83,32 @@ def test_resend_101_101_102_under_miit(page, browser_site, tmp_path):
     assert page.locator("article.sms").count() == 4  # notice, code, two resends
 
 
-def test_wrong_entries_give_2_and_the_sixth_gives_21(page, browser_site, tmp_path):
+def test_wrong_entries_give_2_then_21_and_lead_to_where_is_my_filing(
+    page, browser_site, tmp_path
+):
+    """From the fifth failure to "where is my filing": the MIIT sentence, what
+    happens next, and the lookup page filled in for this mobile."""
     _, leader, _ = import_filing(tmp_path)
+    tail = leader["certificate_number"][-6:]
     page.goto(f"{browser_site}/verify/")
     statuses = []
-    for _ in range(6):
-        result = submit_verify(
-            page, "000000", leader["mobile"], leader["certificate_number"][-6:]
-        )
+    for _ in range(5):
+        result = submit_verify(page, "000000", leader["mobile"], tail)
         statuses.append(result.get_attribute("data-valid-status"))
-    assert statuses[0] == "2"
-    assert statuses[5] == "21"
-    assert statuses == ["2", "2", "2", "2", "21", "21"]
+    assert statuses == ["2", "2", "2", "2", "21"]
     assert (
         "请联系接入商查询核验结果" in page.locator("[data-valid-status]").inner_text()
     )
+    expect(page.locator("[data-what-now]")).to_contain_text("已退回接入商")
+    expect(page.locator("form.applicant-form")).to_have_count(0)
+    page.click("[data-lookup-link]")
+    page.wait_for_url(f"{browser_site}/where/")
+    assert page.input_value("#id_mobile") == leader["mobile"]
+    assert page.input_value("#id_cert_last6") == tail
+    # A sixth try, from a fresh page: still 21.
+    page.goto(f"{browser_site}/verify/")
+    result = submit_verify(page, "000000", leader["mobile"], tail)
+    assert result.get_attribute("data-valid-status") == "21"
 
 
 def test_english_switch_shows_english_sentences(page, browser_site, tmp_path):
