@@ -41,31 +41,41 @@ $(STAMP): requirements.txt requirements-dev.txt
 		|| echo "    flite could not be installed: the captcha offers no spoken alternative"; }
 	@touch $(STAMP)
 
+# The demo runs as a deployment does (DEBUG off: the project's own error pages, static
+# files through whitenoise), on plain HTTP at HOST:PORT, its log lines in demo.log.
+DEMO_SITE := http://$(HOST):$(PORT)
+DEMO_ENV = DEBUG=false DEMO_MODE=true SECRET_KEY="$$(cat .demo-secret-key)" \
+	ALLOWED_HOSTS='*' SITE_URL=$(DEMO_SITE) LOG_FILE=demo.log \
+	SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false \
+	SECURE_HSTS_SECONDS=0 WEBHOOKS_ALLOW_PRIVATE=true
+
 demo: $(STAMP)
+	@test -s .demo-secret-key || $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > .demo-secret-key
 	@echo "==> Migrating the SQLite database (reference data included)"
-	@DEBUG=true $(PY) manage.py migrate --no-input -v 0
-	@echo "==> Demo data and logins (generated once, reused afterwards)"
-	@DEBUG=true DEMO_MODE=true $(PY) manage.py seed_demo --if-empty --filings $(DEMO_FILINGS)
-	@DEBUG=true $(PY) manage.py import_filings samples/filings.json --skip-existing > /dev/null
+	@$(DEMO_ENV) $(PY) manage.py migrate --no-input -v 0
+	@echo "==> Collecting the static files"
+	@$(DEMO_ENV) $(PY) manage.py collectstatic --no-input -v 0
+	@echo "==> Demo data (generated once, reused afterwards)"
+	@$(DEMO_ENV) $(PY) manage.py seed_demo --if-empty --filings $(DEMO_FILINGS) > /dev/null
+	@$(DEMO_ENV) $(PY) manage.py import_filings samples/filings.json --skip-existing > /dev/null
 	@echo "==> Training scenarios for demo-agent (built once)"
-	@DEBUG=true DEMO_MODE=true $(PY) manage.py add_training_scenarios --if-none
-	@echo "==> A provider API key for the demo (Alibaba Cloud; a new one each run)"
-	@key=$$(DEBUG=true $(PY) manage.py create_api_key aliyun --name "Demo key" --replace | tail -n 1); \
-	echo "    key: $$key"; \
-	echo "    submit a filing over the API (docs: http://$(HOST):$(PORT)/api/v1/docs):"; \
-	echo "    curl -s -X POST http://$(HOST):$(PORT)/api/v1/filings -H \"Authorization: Bearer $$key\" -H 'Content-Type: application/json' -H 'Accept-Language: en' -d @samples/api-filing.json"
+	@$(DEMO_ENV) $(PY) manage.py add_training_scenarios --if-none > /dev/null
 	@echo ""
-	@echo "==> Open http://$(HOST):$(PORT)/demo/  (try a verification in two minutes)"
-	@echo "    central pages  http://$(HOST):$(PORT)/verify/  and /resend/"
-	@echo "    a province     http://$(HOST):$(PORT)/p/gs/   all: /provinces/"
-	@echo "    demo phone     http://$(HOST):$(PORT)/demo/phone/"
-	@echo "    training       http://$(HOST):$(PORT)/demo/training/  (staff)"
-	@echo "    staff console  http://$(HOST):$(PORT)/admin/  (logins above)"
+	@echo "Open $(DEMO_SITE)/demo/  (try a verification in two minutes)"
+	@echo "  central pages   $(DEMO_SITE)/verify/  and /resend/"
+	@echo "  a province      $(DEMO_SITE)/p/gs/   all: /provinces/"
+	@echo "  demo phone      $(DEMO_SITE)/demo/phone/"
+	@echo "  training        $(DEMO_SITE)/demo/training/  (staff)"
+	@echo "  staff console   $(DEMO_SITE)/admin/"
+	@echo "  logins          demo-agent, demo-supervisor, demo-auditor, demo-admin; password demo-pass-2026"
+	@echo "  log lines       demo.log"
 	@echo ""
-	@echo "    webhooks       POST /api/v1/webhooks may name a receiver on this machine (http://127.0.0.1:...);"
-	@echo "                   retries wait for: DEBUG=true $(PY) manage.py send_webhooks"
+	@echo "API key for Alibaba Cloud (kept in .demo-api-key; docs: $(DEMO_SITE)/api/v1/docs):"
+	@key=$$($(DEMO_ENV) $(PY) manage.py create_api_key aliyun --name "Demo key" --keep-in .demo-api-key | tail -n 1); \
+	echo "  $$key"; \
+	echo "  curl -s -X POST $(DEMO_SITE)/api/v1/filings -H \"Authorization: Bearer $$key\" -H 'Idempotency-Key: demo-1' -H 'Content-Type: application/json' -H 'Accept-Language: en' -d @samples/api-filing.json"
 	@echo ""
-	@DEBUG=true DEMO_MODE=true WEBHOOKS_ALLOW_PRIVATE=true SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
+	@$(DEMO_ENV) $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 demo-reset:
 	@echo "==> Removing the demo database"

@@ -269,6 +269,8 @@ if not 1 <= QUEUE_DEADLINE_HOURS <= 48:
 # Logs: plain text by default, one JSON object per line with LOG_FORMAT=json. Mobile and
 # certificate numbers are masked in every message.
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+# LOG_FILE: write the log lines to this file instead of the terminal (`make demo`).
+LOG_FILE = env.str("LOG_FILE", default="")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -283,6 +285,13 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
+            "filters": ["personal_data"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+        if not LOG_FILE
+        else {
+            "class": "logging.FileHandler",
+            "filename": LOG_FILE,
             "filters": ["personal_data"],
             "formatter": "json" if LOG_FORMAT == "json" else "text",
         }

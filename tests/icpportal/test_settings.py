@@ -61,3 +61,32 @@ def test_the_queue_window_is_read_and_checked():
     bad = _load_settings(DEBUG="true", QUEUE_DEADLINE_HOURS="0")
     assert bad.returncode != 0
     assert "QUEUE_DEADLINE_HOURS must be 1 to 48." in bad.stderr
+
+
+def test_log_file_takes_the_log_lines_off_the_terminal(tmp_path):
+    """LOG_FILE (make demo): log lines go to the file, the terminal keeps the
+    command's own output."""
+    log = tmp_path / "demo.log"
+    clean = {k: v for k, v in os.environ.items() if k != "LOG_FILE"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, logging; django.setup(); "
+            "logging.getLogger('verification').info('SMS 7 queued'); print('done')",
+        ],
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "icpportal.settings",
+            "DEBUG": "true",
+            "LOG_FILE": str(log),
+        },
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "done"
+    assert "SMS 7 queued" not in result.stderr
+    assert "INFO verification [- -] SMS 7 queued" in log.read_text()

@@ -1,5 +1,7 @@
 """Make a provider API key and print it (alone, on the last line)."""
 
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
 from api import keys
@@ -19,7 +21,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--replace",
             action="store_true",
-            help="First revoke the provider's live keys of the same name (make demo).",
+            help="First revoke the provider's live keys of the same name.",
+        )
+        parser.add_argument(
+            "--keep-in",
+            metavar="FILE",
+            help=(
+                "Keep the key in FILE (readable by its owner only): when FILE holds a "
+                "live key of this provider and name, print it again instead of "
+                "making one (make demo keeps its key across runs)."
+            ),
         )
 
     def handle(self, *args, **options):
@@ -32,6 +43,16 @@ class Command(BaseCommand):
         name = options["name"].strip()
         if not name or len(name) > 100:
             raise CommandError("--name must have 1 to 100 characters.")
+        kept = Path(options["keep_in"]) if options["keep_in"] else None
+        if kept is not None and kept.exists():
+            record = keys.authenticate(kept.read_text().strip())
+            if record and record.provider_id == provider.pk and record.name == name:
+                self.stdout.write(
+                    f"API key “{record.name}” for {provider.code} (begins "
+                    f"{record.prefix}), kept in {kept}:"
+                )
+                self.stdout.write(kept.read_text().strip())
+                return
         if options["replace"]:
             for old in ApiKey.objects.filter(
                 provider=provider, name=name, revoked_at__isnull=True
@@ -43,4 +64,7 @@ class Command(BaseCommand):
             f"API key “{record.name}” for {provider.code} (begins {record.prefix}); "
             "shown this once:"
         )
+        if kept is not None:
+            kept.touch(mode=0o600)
+            kept.write_text(key + "\n")
         self.stdout.write(key)
