@@ -13,12 +13,13 @@ SYSTEM_PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 \
 	&& { echo $$p; break; }; done)
 
-.PHONY: demo demo-reset test lint venv help messages screenshots bench rehearsal
+.PHONY: demo demo-reset test lint venv help messages screenshots bench rehearsal browsers
 
 help:
 	@echo "make demo   set up and run the app on SQLite at http://$(HOST):$(PORT)/"
 	@echo "make demo-reset  start the demo over with a new database"
 	@echo "make test   set up and run the whole test suite"
+	@echo "make browsers  install Chromium and the CJK fonts the browser tests need (root)"
 	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
 	@echo "make bench  every benchmark against the local PostgreSQL and Redis -> bench/results/report.md"
 	@echo "make rehearsal  nginx, two web nodes, workers, faults under load, a restore drill (needs root)"
@@ -83,8 +84,15 @@ demo-reset:
 	@$(MAKE) --no-print-directory demo
 
 test: $(STAMP)
+	@$(PY) tests/preflight.py
 	@echo "==> Running the test suite on $${DATABASE_URL:-SQLite}"
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+# Chromium and the CJK fonts for the browser tests and screenshots (Debian, as root).
+browsers:
+	@echo "==> Installing Chromium and the CJK fonts (apt-get)"
+	@apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+	@echo "    done: the browser tests will run"
 
 lint: $(STAMP)
 	@$(VENV)/bin/ruff check .
