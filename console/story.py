@@ -36,7 +36,8 @@ beijing = policies.beijing_text
 
 
 def duration_text(delta):
-    """'3 h 20 min', '2 d 4 h' or '5 min' for a timedelta (its absolute value)."""
+    """'3 h 20 min', '2 d 4 h', '5 min' or 'under a minute' for a timedelta (its
+    absolute value)."""
     seconds = abs(int(delta.total_seconds()))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
@@ -45,6 +46,8 @@ def duration_text(delta):
         return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
     if hours:
         return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
+    if not minutes:
+        return _("under a minute")  # not "0 min ago"
     return _("%(m)d min") % {"m": minutes}
 
 

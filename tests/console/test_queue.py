@@ -119,7 +119,7 @@ def test_a_return_in_the_last_24_hours(agent, supervisor):
         row = reasons_of(agent, filing)
     assert set(row.reasons) == {queue.RETURNED}
     assert row.sentences == [
-        "Returned to the provider 0 min ago; the customer may call"
+        "Returned to the provider under a minute ago; the customer may call"
     ]
     later = timezone.now() + datetime.timedelta(hours=25)
     assert all(r.filing_id != filing.pk for r in queue.build(agent, now=later).rows)
