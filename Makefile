@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_FILINGS ?= 3000
+# Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs in one.
+TEST_WORKERS ?= auto
 
 # The first interpreter on PATH that is Python 3.12 or newer.
 SYSTEM_PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3; do \
@@ -85,8 +87,8 @@ demo-reset:
 
 test: $(STAMP)
 	@$(PY) tests/preflight.py
-	@echo "==> Running the test suite on $${DATABASE_URL:-SQLite}"
-	@$(PY) -m pytest $(PYTEST_ARGS)
+	@echo "==> Running the test suite on $${DATABASE_URL:-SQLite} ($(TEST_WORKERS) processes)"
+	@$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Chromium and the CJK fonts for the browser tests and screenshots (Debian, as root).
 browsers:
