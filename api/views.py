@@ -37,12 +37,7 @@ from api.models import (
     WebhookEndpoint,
 )
 from filings import transitions
-from filings.importing import (
-    RecordInvalid,
-    has_control_characters,
-    is_not_text,
-    parse_record,
-)
+from filings.importing import RecordInvalid, is_plain_text, parse_record
 from filings.models import FilingApplication, FilingStatus, ProviderEvent
 from filings.policies import BEIJING, rfc3339
 from filings.privacy import mask_mobile, personal_numbers_in
@@ -250,7 +245,7 @@ def _unexpected(request, exc):
     """The last resort: what the input broke is a 400; anything else a 500, both
     as problems, never the HTML error page."""
     if isinstance(exc, BAD_INPUT):
-        logger.warning("API request refused as unreadable: %r", exc)
+        logger.warning("API request refused as unreadable: %r", exc, exc_info=exc)
         return _bad_request(request, exc)
     logger.exception("API request failed")
     return problem_response(
@@ -294,9 +289,6 @@ class FilingPage(Schema):
     next_cursor: str | None
 
 
-_beijing = rfc3339
-
-
 def filing_out(filing):
     """A filing as its provider's console shows it: never a code, a full mobile or
     a full certificate number."""
@@ -308,11 +300,11 @@ def filing_out(filing):
         "change_scope": filing.change_scope,
         "policy": filing.policy,
         "status": filing.status,
-        "submitted_at": _beijing(filing.submitted_at),
-        "verification_deadline": _beijing(filing.verification_deadline),
+        "submitted_at": rfc3339(filing.submitted_at),
+        "verification_deadline": rfc3339(filing.verification_deadline),
         "icp_number": filing.icp_number,
-        "created_at": _beijing(filing.created_at),
-        "updated_at": _beijing(filing.updated_at),
+        "created_at": rfc3339(filing.created_at),
+        "updated_at": rfc3339(filing.updated_at),
         "people": [
             {
                 "roles": v.roles,
@@ -320,7 +312,7 @@ def filing_out(filing):
                 "status": v.status,
                 "consecutive_failures": v.failed_attempts,
                 "resends": v.resends,
-                "verified_at": _beijing(v.verified_at),
+                "verified_at": rfc3339(v.verified_at),
             }
             for v in sorted(filing.verifications.all(), key=lambda v: v.pk)
         ],
@@ -336,7 +328,7 @@ def _filings(request):
 
 
 def _own_filing(request, reference):
-    if has_control_characters(reference) or is_not_text(reference):
+    if not is_plain_text(reference):
         raise Http404  # no reference holds one (and PostgreSQL refuses a NUL)
     filing = _filings(request).filter(reference=reference).first()
     if filing is None:
@@ -382,8 +374,7 @@ def _submit(request, draft):
     )
     if (
         isinstance(reference, str)
-        and not has_control_characters(reference)
-        and not is_not_text(reference)
+        and is_plain_text(reference)
         and _filings(request).filter(reference=reference.strip()).exists()
     ):
         raise taken
@@ -591,9 +582,7 @@ def withdraw_filing(request, reference: str, withdrawal: WithdrawIn | None = Non
     """Withdraw a filing that is still waiting (a draft, waiting for verification,
     or under review): it is cancelled, and its open verifications closed."""
     filing = _own_filing(request, reference)
-    if withdrawal and (
-        has_control_characters(withdrawal.reason) or is_not_text(withdrawal.reason)
-    ):
+    if withdrawal and not is_plain_text(withdrawal.reason):
         raise invalid_parameter(
             _("The reason holds a control character or one that is not text."),
             "reason",
@@ -706,11 +695,11 @@ def endpoint_out(endpoint, *, secret=False):
         "events": endpoint.events,
         "description": endpoint.description,
         "enabled": endpoint.enabled,
-        "disabled_at": _beijing(endpoint.disabled_at),
+        "disabled_at": rfc3339(endpoint.disabled_at),
         "disabled_reason": endpoint.disabled_reason,
-        "failing_since": _beijing(endpoint.failing_since),
-        "previous_secret_until": _beijing(endpoint.previous_secret_until),
-        "created_at": _beijing(endpoint.created_at),
+        "failing_since": rfc3339(endpoint.failing_since),
+        "previous_secret_until": rfc3339(endpoint.previous_secret_until),
+        "created_at": rfc3339(endpoint.created_at),
     }
     if secret:
         out["secret"] = endpoint.secret
@@ -834,7 +823,7 @@ def rotate_webhook_secret(request, endpoint_id: str):
     endpoint = webhooks.rotate_secret(_own_endpoint(request, endpoint_id))
     return {
         "secret": endpoint.secret,
-        "previous_secret_until": _beijing(endpoint.previous_secret_until),
+        "previous_secret_until": rfc3339(endpoint.previous_secret_until),
     }
 
 
@@ -863,7 +852,7 @@ def list_webhook_attempts(request, endpoint_id: str, limit: int = 50):
                 "type": a.delivery.event.event_type,
                 "filing": a.delivery.event.filing.reference,
                 "sequence": a.delivery.event.sequence,
-                "sent_at": _beijing(a.started_at),
+                "sent_at": rfc3339(a.started_at),
                 "status_code": a.status_code,
                 "latency_ms": a.latency_ms,
                 "error": a.error,

@@ -2,6 +2,7 @@
 
 import contextlib
 import functools
+import logging
 
 from django import forms
 from django.contrib import admin
@@ -16,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from console import dashboard, funnel, logins, story, views
 from verification.throttles import CACHE_ERRORS
+
+logger = logging.getLogger(__name__)
 
 FUNNEL_CACHE_SECONDS = 60
 
@@ -145,6 +148,9 @@ class StaffAdminSite(admin.AdminSite):
             try:
                 return inner(request, *args, **kwargs)
             except UNREADABLE as exc:
+                # A 400 for the person; the traceback for whoever reads the log,
+                # in case it was not the input after all.
+                logger.warning("Console request refused as unreadable", exc_info=exc)
                 raise SuspiciousOperation(f"Unreadable input: {exc!r}") from exc
 
         return guarded

@@ -65,9 +65,9 @@ REFERENCE_CHARACTERS = (
 MAX_SERVICES = 50
 MAX_DOMAINS_PER_WEBSITE = 20
 # `submitted_at` replays a submission made earlier (the demo, the training
-# scenarios, a provider's catch-up) within a year; a few minutes ahead allows for
-# clocks that differ. Anything else would set a deadline decades away, or one that
-# passed before the text promising 24 hours was sent.
+# scenarios, a provider's catch-up) within a year, keeping the deadline its policy
+# gives it; a few minutes ahead allows for clocks that differ. Anything else would
+# set a deadline decades away, or one decades past.
 SUBMITTED_AT_MAX_AHEAD = datetime.timedelta(minutes=5)
 SUBMITTED_AT_MAX_BACK = datetime.timedelta(days=365)
 
@@ -144,6 +144,12 @@ def is_not_text(value):
     """Whether `value` holds a lone surrogate (as JSON's escape for U+D800 gives):
     no database can store it, nor can it be encoded to send anywhere."""
     return any(0xD800 <= ord(char) <= 0xDFFF for char in value)
+
+
+def is_plain_text(value):
+    """Whether `value` holds neither a control character nor a lone surrogate: what
+    every text field and every look-up by a client's text requires."""
+    return not has_control_characters(value) and not is_not_text(value)
 
 
 def _join(prefix, name):
@@ -324,7 +330,7 @@ def _lookup(errors, model, key, value, label):
     return found
 
 
-def _submitted_at(errors, value, now=None):
+def _submitted_at(errors, value):
     if value in (None, ""):
         return None
     try:
@@ -336,9 +342,8 @@ def _submitted_at(errors, value, now=None):
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=policies.BEIJING)
-    now = now or timezone.now()
     try:
-        ahead = parsed - now
+        ahead = parsed - timezone.now()
     except OverflowError:  # year 1 or 9999 with an offset that leaves the range
         ahead = datetime.timedelta.max if parsed.year > 1 else datetime.timedelta.min
     if ahead > SUBMITTED_AT_MAX_AHEAD:

@@ -1,8 +1,8 @@
 """/healthz: is the database, the cache and the task queue usable from here?
 
 `/healthz?deep=1` also runs the deep checks: is work stuck that should have moved (a
-text that has not left, a task row a dead worker left running)? It reads the database more, so it is for monitoring, not for a load
-balancer's probe every second.
+text that has not left, a task row a dead worker left running)? It reads the database
+more, so it is for monitoring, not for a load balancer's probe every second.
 """
 
 import time
@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+from django_tasks_db.models import DBTaskResult
 
 from verification import deadlines, task_rows
 
@@ -36,7 +37,7 @@ def _cache():
 def _task_queue():
     backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
     if task_rows.uses_task_rows():
-        task_rows.stale_running(0)  # the queue table answers
+        DBTaskResult.objects.exists()  # the queue table answers
         return "ok (database queue)"
     return f"ok ({backend.__class__.__name__})"
 

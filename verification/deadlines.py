@@ -297,6 +297,9 @@ def requeue_stranded_sms(now=None):
     lost = _lost(now)
     if not lost:
         return 0
+    # A worker may take a message's queued task between the two reads above, so a
+    # row marked failed here can still be running: harmless, as `tasks._claim` is
+    # the one gate to the gateway and lets one of the two tasks through.
     task_rows.fail_running(deliver_sms, lost, now=now)
     settled = 0
     for message_id in sorted(lost):

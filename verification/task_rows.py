@@ -34,10 +34,6 @@ def uses_task_rows():
     return backend.__class__.__name__ == "DatabaseBackend"
 
 
-def _rows():
-    return DBTaskResult.objects
-
-
 def _first_arguments(rows):
     found = set()
     for args_kwargs in rows.values_list("args_kwargs", flat=True):
@@ -52,7 +48,7 @@ def waiting_for(task, first_arguments):
     (now or later: a retry deferred with `run_after` counts)."""
     if not uses_task_rows() or not first_arguments:
         return set()
-    rows = _rows().filter(
+    rows = DBTaskResult.objects.filter(
         task_path=task.module_path,
         status=TaskResultStatus.READY,
         args_kwargs__args__0__in=list(first_arguments),
@@ -65,15 +61,11 @@ def fail_running(task, first_arguments, *, now=None):
     their worker is gone (their work shows no sign of them). Returns how many."""
     if not uses_task_rows() or not first_arguments:
         return 0
-    return (
-        _rows()
-        .filter(
-            task_path=task.module_path,
-            status=TaskResultStatus.RUNNING,
-            args_kwargs__args__0__in=list(first_arguments),
-        )
-        .update(**_failed(now))
-    )
+    return DBTaskResult.objects.filter(
+        task_path=task.module_path,
+        status=TaskResultStatus.RUNNING,
+        args_kwargs__args__0__in=list(first_arguments),
+    ).update(**_failed(now))
 
 
 def reap(older_than_seconds, *, now=None):
@@ -85,11 +77,9 @@ def reap(older_than_seconds, *, now=None):
         return 0
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(seconds=older_than_seconds)
-    reaped = (
-        _rows()
-        .filter(status=TaskResultStatus.RUNNING, started_at__lte=cutoff)
-        .update(**_failed(now))
-    )
+    reaped = DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING, started_at__lte=cutoff
+    ).update(**_failed(now))
     if reaped:
         logger.warning("Reaped %s task(s) left running by a dead worker", reaped)
     return reaped
@@ -101,9 +91,9 @@ def stale_running(older_than_seconds, *, now=None):
         return 0
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(seconds=older_than_seconds)
-    return (
-        _rows().filter(status=TaskResultStatus.RUNNING, started_at__lte=cutoff).count()
-    )
+    return DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING, started_at__lte=cutoff
+    ).count()
 
 
 def _failed(now):
