@@ -90,3 +90,24 @@ def test_log_file_takes_the_log_lines_off_the_terminal(tmp_path):
     assert result.stdout.strip() == "done"
     assert "SMS 7 queued" not in result.stderr
     assert "INFO verification [- -] SMS 7 queued" in log.read_text()
+
+
+def test_manage_py_says_a_missing_setting_in_one_line():
+    """A newcomer running manage.py without SECRET_KEY (and DEBUG off) gets the
+    sentence to act on, not a traceback."""
+    unset = {"SECRET_KEY", "DJANGO_SETTINGS_MODULE"}
+    # DEBUG=false given, as a .env file of a development checkout may turn it on.
+    clean = {k: v for k, v in os.environ.items() if k not in unset} | {"DEBUG": "false"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        env=clean,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "manage.py: SECRET_KEY is not set. Set the SECRET_KEY environment variable, "
+        "or DEBUG=true for local development."
+    ]
