@@ -588,6 +588,7 @@ class DemoGenerator:
         decided = submitted + datetime.timedelta(hours=self.rng.randrange(1, 20))
         if outcome == "expired" and filing.verification_deadline:
             decided = filing.verification_deadline
+        decided = self._by_now(decided, submitted)
         filing.updated_at = (
             decided if status != FilingStatus.PENDING_VERIFICATION else submitted
         )
@@ -652,14 +653,21 @@ class DemoGenerator:
             and filing.updated_at <= max(verified)
         ):
             # what happened to the filing comes after its people verified
-            filing.updated_at = decided = max(verified) + datetime.timedelta(
-                minutes=self.rng.randrange(1, 90)
+            filing.updated_at = decided = self._by_now(
+                max(verified) + datetime.timedelta(minutes=self.rng.randrange(1, 90)),
+                max(verified),
             )
         if (
             status == FilingStatus.APPROVED
             and filing.filing_type in icp_numbers.NUMBERED_TYPES
         ):
             self._number(filing, services, decided)
+
+    def _by_now(self, moment, earliest):
+        """`moment`, moved back to a minute before the generator's now if it is
+        later (a filing submitted this morning cannot have been decided tonight),
+        but never before `earliest`."""
+        return max(earliest, min(moment, self.now - datetime.timedelta(minutes=1)))
 
     def _time_to_verify(self, policy):
         """Most people verify within the hour; a long tail waits until evening or

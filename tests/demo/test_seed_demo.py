@@ -1,12 +1,15 @@
 """seed_demo: realistic, valid, reproducible demo data whose codes really work."""
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from console.models import Macro
 from demo.demo_data import Batch, DemoGenerator
 from filings.models import FilingApplication, IcpNumberCounter, Person, Subject
 from filings.validators import normalize_certificate, normalize_mobile
+from tests.demo import stamps
 from tests.verification.helpers import latest_code
 from verification import actions
 from verification.models import SmsMessage, Verification
@@ -163,3 +166,15 @@ def test_ordinary_writes_continue_after_the_seeded_ids(seeded, tmp_path, run_com
     )
     assert code == 0, out + err
     assert FilingApplication.objects.count() == 601
+
+
+def test_nothing_is_dated_after_now(seeded):
+    """A filing submitted this morning was not decided tonight: the generator once
+    dated seven 'under review' filings up to 15 hours ahead, which skewed the queue's
+    'ago' and the API's updated_since."""
+    assert stamps.stamps_after(timezone.now()) == {}
+
+
+def test_the_future_by_nature_fields_exist():
+    for app, model, field in stamps.FUTURE_BY_NATURE:
+        assert apps.get_model(app, model)._meta.get_field(field)
