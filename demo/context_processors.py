@@ -1,14 +1,17 @@
 from django.conf import settings
 from django.urls import reverse
+from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
-from demo import training
+from demo import clock, training
 from demo.views import demo_enabled
+from filings.policies import beijing_text
 
 
 def demo(request):
-    """`demo_mode` for the pages that link to the demo, and `demo_tools`, the demo's
-    pages a staff member may open from the console's front page."""
+    """`demo_mode` for the pages that link to the demo, `demo_tools`, the demo's
+    pages a staff member may open from the console's front page, and `demo_clock`
+    for the banner every page shows while the demo runs ahead of the real time."""
     tools = []
     user = getattr(request, "user", None)
     if settings.DEMO_MODE and user is not None and user.has_perm("filings.time_travel"):
@@ -19,4 +22,20 @@ def demo(request):
         tools.append(
             {"url": reverse("demo-training"), "label": _("Training scenarios")}
         )
-    return {"demo_mode": demo_enabled(), "demo_tools": tools}
+    return {
+        "demo_mode": demo_enabled(),
+        "demo_tools": tools,
+        "demo_clock": _travelled_clock(user),
+    }
+
+
+def _travelled_clock(user):
+    if not settings.DEMO_MODE or not clock.ahead():
+        return None
+    now = clock.demo_now()
+    can_travel = user is not None and user.has_perm("filings.time_travel")
+    return {
+        "now": beijing_text(now),
+        "ahead": timesince(clock.real_now(), now),
+        "url": reverse("demo-time-travel") if can_travel else None,
+    }

@@ -44,12 +44,25 @@ class PhoneForm(forms.Form):
             raise ValidationError(message, code=exc.code) from exc
 
 
+FARTHEST_TRAVEL = datetime.timedelta(days=3653)
+
+
 class TimeTravelForm(forms.Form):
+    """Where a supervisor moves the demo's clock to."""
+
     # The admin's date and time widgets: their calendar, clock and formats follow
     # the console's language, where a browser's own picker follows the browser's.
     when = forms.SplitDateTimeField(
-        label=_("Run the deadline sweep as if it were (Beijing time)"),
+        label=_("Move the demo to (Beijing time)"),
         widget=AdminSplitDateTime,
+    )
+    include_training = forms.BooleanField(
+        label=_("Let the training scenarios' deadlines pass too"),
+        help_text=_(
+            "Unchecked, a training scenario whose deadline would pass has it "
+            "extended by the travel's length instead."
+        ),
+        required=False,
     )
 
     def clean_when(self):
@@ -60,6 +73,8 @@ class TimeTravelForm(forms.Form):
         when = when.replace(tzinfo=BEIJING)
         if when <= timezone.now():
             raise forms.ValidationError(_("Choose a time in the future."))
+        if when - timezone.now() > FARTHEST_TRAVEL:
+            raise forms.ValidationError(_("Choose a time within the next ten years."))
         return when
 
     @staticmethod

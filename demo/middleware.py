@@ -1,6 +1,21 @@
-"""The training gateway's late delivery reports arrive with the next request."""
+"""The demo's clock is read, and the training gateway's late delivery reports
+arrive, with each request."""
 
-from demo import gateway
+from django.conf import settings
+
+from demo import gateway, timetravel
+
+
+def demo_clock(get_response):
+    """In demo mode, run the request at the demo's time, which supervisors' time
+    travel moves (one small query). Outside demo mode it does nothing."""
+
+    def middleware(request):
+        if settings.DEMO_MODE:
+            timetravel.load_clock()
+        return get_response(request)
+
+    return middleware
 
 
 def gateway_reports(get_response):

@@ -1,5 +1,7 @@
 """The training environment's records: how the training gateway behaves, the delivery
-reports it still owes, and the training scenarios handed to staff."""
+reports it still owes, the training scenarios handed to staff, and the demo's clock."""
+
+import datetime
 
 from django.conf import settings
 from django.db import models
@@ -137,3 +139,24 @@ class TrainingRun(models.Model):
 
     def __str__(self):
         return f"{self.scenario} · {self.trainee}"
+
+
+class DemoClock(models.Model):
+    """The demo's clock, one row: how far supervisors' time travel moved the demo
+    ahead of the real time. Every request in demo mode reads it (`demo.timetravel`)."""
+
+    ONLY = 1
+
+    ahead = models.DurationField(
+        _("ahead of the real time"), default=datetime.timedelta
+    )
+    left_real_time_at = models.DateTimeField(
+        _("left the real time"), null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("demo clock")
+        verbose_name_plural = _("demo clocks")
+
+    def __str__(self):
+        return str(_("demo clock"))

@@ -90,7 +90,7 @@ class Build:
     def __init__(self, rng=None):
         self.rng = rng or random.Random(secrets.randbits(64))
         self.ip = self.rng.choice(DEMO_IPS) + str(self.rng.randrange(1, 255))
-        self.now = clock.real_now()
+        self.now = clock.demo_now()
         self.facts = {}
 
     def person(self, prefix):
@@ -120,7 +120,7 @@ class Build:
 
     def submit(self, *, policy, province, leader, administrator, provider="aliyun"):
         """The provider imports and submits a first filing (one website)."""
-        today = timezone.localtime(clock.real_now(), BEIJING)
+        today = timezone.localtime(clock.demo_now(), BEIJING)
         reference = f"TRN-{today:%m%d}-{secrets.token_hex(3).upper()}"
         word = self.rng.choice(["cloud", "star", "river", "peak", "smart", "link"])
         record = {

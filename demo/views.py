@@ -16,15 +16,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 from stdnum.cn import ric
 
-from demo import gateway, training
+from demo import gateway, timetravel, training
 from demo.forms import GatewayRuleForm, NewRunForm, PhoneForm, TimeTravelForm
 from demo.models import GatewayRule, TrainingRun
+from filings import policies
 from filings.importing import parse_record
 from filings.models import Person
 from verification import moves, sms
-from verification.deadlines import process_deadlines
 from verification.models import DeliveryReport, SmsMessage, SmsStatus
 
 
@@ -143,49 +144,91 @@ def demo_home(request):
     )
 
 
-@staff_member_required
-def time_travel(request):
-    """Expire and auto-resend as they would happen at a future time (supervisors)."""
+def _travel_allowed(request):
     if not settings.DEMO_MODE:
         raise Http404("Time travel exists only in demo mode.")
     if not request.user.has_perm("filings.time_travel"):
         raise PermissionDenied
+
+
+@staff_member_required
+@never_cache
+def time_travel(request):
+    """Move the whole demo to a later time (supervisors): the form, then what the
+    travel will do and a button to make it, then the travel."""
+    _travel_allowed(request)
     form = TimeTravelForm(
         request.POST or None, initial={"when": TimeTravelForm.tomorrow()}
     )
+    plan = None
     if request.method == "POST" and form.is_valid():
         when = form.cleaned_data["when"]
-        arrived = gateway.push_due_reports(when) if gateway.in_use() else 0
-        report = process_deadlines(when)
-        if arrived:
-            messages.info(
-                request,
-                ngettext(
-                    "%(n)d late text arrived by then.",
-                    "%(n)d late texts arrived by then.",
-                    arrived,
-                )
-                % {"n": arrived},
-            )
-        messages.success(
-            request,
-            _(
-                "At %(when)s: %(filings)d filings returned as expired, "
-                "%(resends)d automatic resends sent."
-            )
-            % {
-                "when": form.cleaned_data["when"].strftime("%Y-%m-%d %H:%M"),
-                "filings": report.expired_filings,
-                "resends": report.automatic_resends,
-            },
-        )
-        return HttpResponseRedirect(reverse("demo-time-travel"))
+        include_training = form.cleaned_data["include_training"]
+        if request.POST.get("confirmed") != "1":
+            plan = timetravel.plan(when, include_training)
+        else:
+            outcome = timetravel.travel(when, include_training)
+            _report_travel(request, when, outcome)
+            return redirect_see_other(reverse("demo-time-travel"))
     context = {
         **admin.site.each_context(request),
         "title": _("Demo time travel"),
         "form": form,
+        "plan": plan,
+        "plan_when": plan and policies.beijing_text(plan.when),
+        "clock": timetravel.state(),
+        "can_go_back": timetravel.can_go_back(),
     }
     return TemplateResponse(request, "demo/time_travel.html", context)
+
+
+def _report_travel(request, when, outcome):
+    if outcome.arrived:
+        messages.info(
+            request,
+            ngettext(
+                "%(n)d late text arrived by then.",
+                "%(n)d late texts arrived by then.",
+                outcome.arrived,
+            )
+            % {"n": outcome.arrived},
+        )
+    messages.success(
+        request,
+        _(
+            "The demo is now at %(when)s: %(filings)d filings returned as expired, "
+            "%(resends)d automatic resends sent."
+        )
+        % {
+            "when": policies.beijing_text(when),
+            "filings": outcome.returned,
+            "resends": outcome.automatic_resends,
+        },
+    )
+
+
+@staff_member_required
+@require_POST
+def back_to_now(request):
+    """Put the demo back as it was before its first travel (SQLite only)."""
+    _travel_allowed(request)
+    try:
+        timetravel.back_to_now()
+    except timetravel.BackUnavailable:
+        messages.error(
+            request,
+            _(
+                "The demo cannot go back to now: that needs the copy of the SQLite "
+                "database taken before the first travel, and this database has none. "
+                "The demo stays at its time; make demo-reset starts over."
+            ),
+        )
+    else:
+        messages.success(
+            request,
+            _("The demo is back at the real time, as it was before the first travel."),
+        )
+    return redirect_see_other(reverse("demo-time-travel"))
 
 
 # Training -------------------------------------------------------------------------

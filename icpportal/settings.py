@@ -68,6 +68,8 @@ MIDDLEWARE = [
     # Under /api/, an error answer from anywhere below becomes a problem.
     "api.middleware.ProblemAnswers",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Demo mode only: the demo's clock, which supervisors' time travel moves.
+    "demo.middleware.demo_clock",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.CookieLocaleMiddleware",
@@ -231,8 +233,12 @@ CAPTCHA_2X_IMAGE = True  # served at image/<key>@2/, named in the picture's srcs
 # flite); without flite the page offers none. FLITE_PATH= (empty) turns it off.
 CAPTCHA_FLITE_PATH = env.str("FLITE_PATH", default=shutil.which("flite") or "") or None
 
-# Demo mode: the simulated phone at /demo/phone/ (with the database SMS backend).
+# Demo mode: the simulated phone at /demo/phone/ (with the database SMS backend),
+# training scenarios and supervisors' time travel (README, "The demo clock").
 DEMO_MODE = env.bool("DEMO_MODE", default=False)
+# Where time travel keeps the copy of the SQLite database it goes back to; empty:
+# beside the database file ("db.sqlite3.before-time-travel").
+DEMO_CLOCK_SNAPSHOT = env("DEMO_CLOCK_SNAPSHOT", default="")
 
 # The provider API: each key's requests per period (N/period, as RATELIMIT_*).
 API_RATELIMIT = env.str("API_RATELIMIT", default="600/m")

@@ -29,6 +29,11 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     # A staff page of the demo, under the console's address.
     path("admin/demo/time-travel/", demo_views.time_travel, name="demo-time-travel"),
+    path(
+        "admin/demo/time-travel/back/",
+        demo_views.back_to_now,
+        name="demo-back-to-now",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     # Any other address under /api/ (a reference holding "/", say): a problem too.

@@ -69,6 +69,16 @@ def _fresh_cache_and_outbox():
     locmem.outbox.clear()
 
 
+@pytest.fixture(autouse=True)
+def _real_time():
+    """A test that moved the demo's clock (time travel) leaves the next one at the
+    real time."""
+    from demo import clock
+
+    yield
+    clock.set_ahead(clock.ZERO)
+
+
 def _reset_task_backends(*, setting, **kwargs):
     """Django caches TASKS in its backend handler; drop it when a test changes TASKS."""
     if setting != "TASKS":

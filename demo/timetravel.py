@@ -1,0 +1,220 @@
+"""Supervisors' time travel: the whole demo moves to a chosen later time, and back.
+
+A travel is shown first (`plan`: how many filings the deadline sweep will return,
+how many automatic resends go out, how many late texts arrive) and then made
+(`travel`): the demo's clock (`DemoClock`, read by every request in demo mode through
+`load_clock`) moves ahead, the training gateway's late reports that are due arrive
+and the deadline sweep runs at the new time. From then on pages, the work queue's
+"ago", the API's times and later sweeps all read the demo's time, and whatever
+happens is stamped with it, so no record is ever dated after the demo's now.
+
+Training scenarios are not expired by a travel unless the supervisor asks: a
+scenario whose deadline would pass has it extended by the travel's length, as the
+system, and its timeline says so (audit events are never rewritten).
+
+`back_to_now` puts the database back as it was before the first travel, from a copy
+taken with SQLite's backup API at that moment; whatever happened in between is gone.
+PostgreSQL has no such cheap copy: there the demo stays at its time.
+"""
+
+import datetime
+import math
+import os
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+
+from demo import clock, gateway
+from demo.models import DemoClock, PlannedReport, TrainingRun
+from filings import transitions
+from filings.models import FilingApplication, FilingStatus
+from verification.deadlines import process_deadlines
+from verification.models import Verification, VerificationStatus
+
+
+class BackUnavailable(Exception):
+    """The demo cannot go back to now (PostgreSQL, or the copy is gone)."""
+
+
+# The clock's row, cached for a few seconds: every request in demo mode reads it, and
+# another process (a second server worker) sees a travel within that time.
+CLOCK_CACHE_KEY = "demo-clock-ahead"
+CLOCK_CACHE_SECONDS = 5
+
+
+def _ahead_in_database():
+    ahead = (
+        DemoClock.objects.filter(pk=DemoClock.ONLY)
+        .values_list("ahead", flat=True)
+        .first()
+    )
+    return ahead or clock.ZERO
+
+
+def load_clock():
+    """Set this process's clock from the demo clock: every request in demo mode."""
+    ahead = cache.get_or_set(CLOCK_CACHE_KEY, _ahead_in_database, CLOCK_CACHE_SECONDS)
+    clock.set_ahead(ahead)
+
+
+def state():
+    """The demo clock's row, or None when the demo runs at the real time."""
+    row = DemoClock.objects.filter(pk=DemoClock.ONLY).first()
+    return row if row is not None and row.ahead else None
+
+
+def can_go_back():
+    """Whether this database can be put back as it was before a travel."""
+    return connection.vendor == "sqlite"
+
+
+def snapshot_path():
+    """Where the copy of the database from before the first travel is kept: the
+    `DEMO_CLOCK_SNAPSHOT` setting, else beside the SQLite file."""
+    if settings.DEMO_CLOCK_SNAPSHOT:
+        return Path(settings.DEMO_CLOCK_SNAPSHOT)
+    if connection.is_in_memory_db():
+        return Path(tempfile.gettempdir()) / f"icpportal-{os.getpid()}.before-travel"
+    return Path(f"{connection.settings_dict['NAME']}.before-time-travel")
+
+
+def _carried_training(before, when):
+    """The training scenarios still waiting whose deadline falls in (before, when]."""
+    return FilingApplication.objects.filter(
+        pk__in=TrainingRun.objects.values("filing_id"),
+        status=FilingStatus.PENDING_VERIFICATION,
+        verification_deadline__gt=before,
+        verification_deadline__lte=when,
+    )
+
+
+@dataclass
+class Plan:
+    """What a travel to `when` will do."""
+
+    when: datetime.datetime
+    include_training: bool
+    returned: int
+    automatic_resends: int
+    late_texts: int
+    training_carried: int
+
+
+def plan(when, include_training=False):
+    """Count what the deadline sweep at `when` will do, as `travel` would run it."""
+    spared = FilingApplication.objects.none()
+    if not include_training:
+        spared = _carried_training(clock.demo_now(), when).values("pk")
+    returned = (
+        FilingApplication.objects.filter(
+            status=FilingStatus.PENDING_VERIFICATION, verification_deadline__lte=when
+        )
+        .exclude(pk__in=spared)
+        .count()
+    )
+    resends = (
+        Verification.objects.filter(
+            status=VerificationStatus.PENDING,
+            auto_resent_at__isnull=True,
+            auto_resend_due_at__lte=when,
+            filing__status=FilingStatus.PENDING_VERIFICATION,
+            filing__verification_deadline__gt=when,
+        )
+        .exclude(filing_id__in=spared)
+        .count()
+    )
+    late = PlannedReport.objects.filter(due_at__lte=when).count()
+    carried = 0 if include_training else spared.count()
+    return Plan(
+        when,
+        include_training,
+        returned,
+        resends,
+        late if gateway.in_use() else 0,
+        carried,
+    )
+
+
+@dataclass
+class Outcome:
+    arrived: int
+    returned: int
+    automatic_resends: int
+
+
+def travel(when, include_training=False):
+    """Move the demo to `when` (later than the demo's now): keep a copy of the
+    database if this is the first travel (SQLite), move the clock, extend the
+    deadlines of the training scenarios that would pass unless `include_training`,
+    deliver the late texts due by then and run the deadline sweep at `when`."""
+    before = clock.demo_now()
+    if when <= before:
+        raise ValueError("A travel goes forward.")
+    first = state() is None
+    if first and can_go_back():
+        _copy_database(snapshot_path())
+    with transaction.atomic():
+        row, _ = DemoClock.objects.select_for_update().get_or_create(pk=DemoClock.ONLY)
+        if first:
+            row.left_real_time_at = clock.real_now()
+        row.ahead = when - clock.real_now()
+        row.save()
+        clock.set_ahead(row.ahead)
+        transaction.on_commit(lambda: cache.delete(CLOCK_CACHE_KEY))
+        if not include_training:
+            _carry_training(when - before, before, when)
+    arrived = gateway.push_due_reports(when) if gateway.in_use() else 0
+    report = process_deadlines(when)
+    return Outcome(arrived, report.expired_filings, report.automatic_resends)
+
+
+def back_to_now():
+    """Put the database back as it was before the first travel (SQLite only)."""
+    if not can_go_back():
+        raise BackUnavailable("PostgreSQL")
+    path = snapshot_path()
+    if not path.exists():
+        raise BackUnavailable("no copy")
+    if connection.in_atomic_block:
+        raise RuntimeError("Going back replaces the database: not in a transaction.")
+    connection.ensure_connection()
+    source = sqlite3.connect(path)
+    try:
+        source.backup(connection.connection)
+    finally:
+        source.close()
+    path.unlink()
+    cache.clear()  # figures cached while travelling describe the future
+    load_clock()
+
+
+def _copy_database(path):
+    if connection.in_atomic_block:
+        # SQLite's backup waits for the source's own write transaction to end.
+        raise RuntimeError("The copy before a travel is taken outside a transaction.")
+    connection.ensure_connection()
+    partial = path.with_name(path.name + ".partial")
+    target = sqlite3.connect(partial)
+    try:
+        connection.connection.backup(target)
+    finally:
+        target.close()
+    os.replace(partial, path)
+
+
+def _carry_training(moved_by, before, when):
+    """Extend the deadline of each training scenario that would pass in the travel
+    by the travel's length (whole hours), as the system, in its timeline."""
+    hours = math.ceil(moved_by / datetime.timedelta(hours=1))
+    for filing in _carried_training(before, when):
+        transitions.extend_deadline(
+            filing,
+            hours=hours,
+            actor=transitions.SYSTEM,
+            reason="The demo's clock moved ahead; training scenarios move with it.",
+        )

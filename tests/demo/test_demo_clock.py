@@ -1,0 +1,205 @@
+"""The demo clock: time travel shows what it will do, asks to confirm, moves the whole
+demo to the chosen time (nothing dated after it), carries the training scenarios
+along unless asked, and goes back to now on SQLite."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from demo import clock, timetravel
+from demo.models import DemoClock, TrainingRun
+from filings.models import AuditEvent, FilingApplication
+from filings.policies import BEIJING
+from tests.demo import stamps
+from tests.verification.helpers import submitted_filing
+from verification.models import SmsKind, SmsMessage
+
+URL = "/admin/demo/time-travel/"
+BACK = "/admin/demo/time-travel/back/"
+AHEAD = datetime.timedelta(hours=47)
+
+
+# Travelling copies the SQLite database, which cannot happen inside the transaction
+# an ordinary test runs in: these tests commit (and `reference_data` restores the
+# groups and provinces the flush between them removes).
+@pytest.fixture(autouse=True)
+def demo(settings, tmp_path, reference_data):
+    settings.DEMO_MODE = True
+    settings.DEMO_CLOCK_SNAPSHOT = str(tmp_path / "before-travel.sqlite3")
+
+
+@pytest.fixture
+def filings(agent, supervisor):
+    """A central filing whose 24-hour window closes within AHEAD, a provincial one
+    whose next-day automatic resend falls within it (48-hour window), and a
+    training scenario's central filing."""
+    expiring, _, _ = submitted_filing("miit-current")
+    resending, _, _ = submitted_filing("pilot-2017")
+    training, _, _ = submitted_filing("miit-current")
+    TrainingRun.objects.create(
+        scenario="never_got_text", filing=training, trainee=agent, created_by=supervisor
+    )
+    return expiring, resending, training
+
+
+def form(moment, **extra):
+    local = moment.astimezone(BEIJING)
+    return {
+        "when_0": local.strftime("%Y-%m-%d"),
+        "when_1": local.strftime("%H:%M"),
+        **extra,
+    }
+
+
+def status(filing):
+    return FilingApplication.objects.get(pk=filing.pk).status
+
+
+def resends_of(filing):
+    return SmsMessage.objects.filter(
+        filing=filing, kind=SmsKind.VERIFICATION_CODE
+    ).count()
+
+
+def test_the_preview_says_what_will_happen_and_changes_nothing(
+    login, supervisor, filings
+):
+    expiring, resending, training = filings
+    before = resends_of(resending)
+    html = login(supervisor).post(URL, form(timezone.now() + AHEAD)).content.decode()
+    assert "return 1 filing to its provider" in html
+    assert "send 2 automatic next-day resends" in html
+    assert "extend the deadline of 1 training scenario that would pass" in html
+    assert 'name="confirmed" value="1"' in html
+    assert {status(f) for f in filings} == {"pending_verification"}
+    assert resends_of(resending) == before
+    assert not DemoClock.objects.exists() and clock.ahead() == clock.ZERO
+
+
+def test_the_travel_does_what_the_preview_said(login, supervisor, filings):
+    expiring, resending, training = filings
+    when = timezone.now() + AHEAD
+    plan = timetravel.plan(when)
+    before = resends_of(resending)
+    deadline = FilingApplication.objects.get(pk=training.pk).verification_deadline
+    response = login(supervisor).post(URL, form(when, confirmed="1"), follow=True)
+    html = response.content.decode()
+    assert "1 filings returned as expired, 2 automatic resends sent" in html
+    assert (plan.returned, plan.automatic_resends) == (1, 2)
+    assert status(expiring) == "returned"
+    assert resends_of(resending) == before + 2
+    # the training scenario is still waiting: its deadline was extended by the
+    # travel's length, by the system, and its timeline says so
+    assert status(training) == "pending_verification"
+    moved = FilingApplication.objects.get(pk=training.pk).verification_deadline
+    assert moved - deadline == AHEAD
+    extension = AuditEvent.objects.get(filing=training, event_type="deadline_extended")
+    assert extension.actor_kind == "system" and extension.data["hours"] == 47
+    # the demo runs at the chosen time (to the minute the form takes)
+    assert abs(timezone.now() - when) < datetime.timedelta(minutes=2)
+    assert DemoClock.objects.get().ahead > datetime.timedelta(hours=46)
+    assert "Demo clock: the demo runs at" in html
+
+
+def test_nothing_is_dated_after_the_demos_now(login, supervisor, filings):
+    login(supervisor).post(URL, form(timezone.now() + AHEAD, confirmed="1"))
+    assert stamps.stamps_after(timezone.now()) == {}
+    # and things done after the travel carry the demo's time, not the real one
+    later, _, _ = submitted_filing("miit-current")
+    assert later.submitted_at > clock.real_now() + datetime.timedelta(hours=46)
+
+
+def test_the_queue_says_returned_a_moment_ago(login, supervisor, filings):
+    client = login(supervisor)
+    client.post(URL, form(timezone.now() + AHEAD, confirmed="1"))
+    html = client.get("/admin/queue/").content.decode()
+    assert filings[0].reference in html
+    assert "under a minute" in html and "23 h" not in html
+
+
+def test_training_scenarios_expire_when_the_supervisor_asks(login, supervisor, filings):
+    _, _, training = filings
+    client = login(supervisor)
+    html = client.post(
+        URL, form(timezone.now() + AHEAD, include_training="on")
+    ).content.decode()
+    assert "return 2 filings to their providers" in html
+    assert "let the training scenarios" in html
+    client.post(URL, form(timezone.now() + AHEAD, include_training="on", confirmed="1"))
+    assert status(training) == "returned"
+
+
+def test_every_page_shows_the_demo_clock_while_it_runs_ahead(
+    client, login, supervisor, agent
+):
+    assert "Demo clock" not in client.get("/verify/").content.decode()
+    login(supervisor).post(URL, form(timezone.now() + AHEAD, confirmed="1"))
+    assert "Demo clock: the demo runs at" in client.get("/verify/").content.decode()
+    agents_page = login(agent).get("/admin/").content.decode()
+    assert "Demo clock: the demo runs at" in agents_page
+    assert 'href="/admin/demo/time-travel/"' not in agents_page  # not theirs
+    chinese = login(supervisor, "zh-hans").get("/admin/").content.decode()
+    assert "演示时钟" in chinese
+
+
+def test_a_second_travel_goes_on_from_the_first(login, supervisor):
+    client = login(supervisor)
+    client.post(URL, form(timezone.now() + datetime.timedelta(days=1), confirmed="1"))
+    first = DemoClock.objects.get().ahead
+    client.post(URL, form(timezone.now() + datetime.timedelta(days=1), confirmed="1"))
+    assert DemoClock.objects.get().ahead - first > datetime.timedelta(hours=23)
+    # "the future" is the demo's: a time between the real now and the demo's is past
+    html = client.post(
+        URL, form(clock.real_now() + datetime.timedelta(days=1))
+    ).content.decode()
+    assert "Choose a time in the future" in html
+
+
+def test_a_time_beyond_ten_years_is_refused(login, supervisor):
+    html = (
+        login(supervisor)
+        .post(URL, {"when_0": "9999-12-31", "when_1": "23:59"})
+        .content.decode()
+    )
+    assert "within the next ten years" in html
+    assert not DemoClock.objects.exists()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="going back needs SQLite's backup API"
+)
+def test_back_to_now_restores_the_database_as_it_was(
+    login, supervisor, filings, settings
+):
+    expiring, _, _ = filings
+    client = login(supervisor)
+    client.post(URL, form(timezone.now() + AHEAD, confirmed="1"))
+    assert status(expiring) == "returned"
+    html = client.get(URL).content.decode()
+    assert "Back to now" in html
+    response = client.post(BACK, follow=True)
+    assert "back at the real time" in response.content.decode()
+    assert status(expiring) == "pending_verification"
+    assert clock.ahead() == clock.ZERO and timetravel.state() is None
+    assert abs(timezone.now() - clock.real_now()) < datetime.timedelta(seconds=1)
+    assert stamps.stamps_after(timezone.now()) == {}
+    # the copy is used up: going back twice says so and changes nothing
+    response = client.post(BACK, follow=True)
+    assert "cannot go back to now" in response.content.decode()
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite", reason="PostgreSQL's answer")
+def test_on_postgresql_back_to_now_is_unavailable(login, supervisor, filings):
+    client = login(supervisor)
+    client.post(URL, form(timezone.now() + AHEAD, confirmed="1"))
+    html = client.get(URL).content.decode()
+    assert "not available on PostgreSQL" in html
+    response = client.post(BACK, follow=True)
+    assert "cannot go back to now" in response.content.decode()
+    assert status(filings[0]) == "returned" and timetravel.state() is not None
+
+
+def test_going_back_is_for_supervisors(login, agent):
+    assert login(agent).post(BACK).status_code == 403
