@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from stdnum.cn import ric
 
-from demo import gateway, timetravel, training
+from demo import timetravel, training
 from demo.forms import GatewayRuleForm, NewRunForm, PhoneForm, TimeTravelForm
 from demo.models import GatewayRule, TrainingRun
 from filings import policies
