@@ -71,3 +71,18 @@ def test_the_console_says_why_in_the_staff_members_language(agent):
         except ValidationError as exc:
             text = overrides.refusal_text(filing, exc)
     assert "主管" in text
+
+
+def test_the_systems_extensions_do_not_count_against_the_staffs(agent):
+    """The demo's time travel extends a training scenario's deadline as the system,
+    by the travel's length: not an agent's say, so not within their limits."""
+    filing, _, _ = submitted_filing()
+    transitions.extend_deadline(
+        filing, hours=24 * 30, actor=transitions.SYSTEM, reason="the demo clock"
+    )
+    assert transitions.extensions_so_far(filing) == (0, 0)
+    extend(filing, agent, 48)
+    extend(filing, agent, 24)
+    assert transitions.extensions_so_far(filing) == (2, 72)
+    with pytest.raises(ValueError):  # staff still extend by at most 14 days at once
+        extend(filing, agent, 24 * 15)
