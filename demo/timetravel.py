@@ -17,6 +17,7 @@ taken with SQLite's backup API at that moment; whatever happened in between is g
 PostgreSQL has no such cheap copy: there the demo stays at its time.
 """
 
+import contextlib
 import datetime
 import math
 import os
@@ -35,16 +36,17 @@ from filings import transitions
 from filings.models import FilingApplication, FilingStatus
 from verification.deadlines import process_deadlines
 from verification.models import Verification, VerificationStatus
+from verification.throttles import CACHE_ERRORS
 
 
 class BackUnavailable(Exception):
     """The demo cannot go back to now (PostgreSQL, or the copy is gone)."""
 
 
-# The clock's row, cached for a few seconds: every request in demo mode reads it, and
-# another process (a second server worker) sees a travel within that time.
+# The clock's row, cached until a travel or "back to now" changes it: every request
+# in demo mode reads it without a query. Several server processes share it only
+# through a shared cache (Redis, CACHE_URL), as they share the throttles.
 CLOCK_CACHE_KEY = "demo-clock-ahead"
-CLOCK_CACHE_SECONDS = 5
 
 
 def _ahead_in_database():
@@ -57,9 +59,23 @@ def _ahead_in_database():
 
 
 def load_clock():
-    """Set this process's clock from the demo clock: every request in demo mode."""
-    ahead = cache.get_or_set(CLOCK_CACHE_KEY, _ahead_in_database, CLOCK_CACHE_SECONDS)
+    """Set this process's clock from the demo clock: every request in demo mode. A
+    cache that cannot be reached costs a query, never the request."""
+    try:
+        ahead = cache.get(CLOCK_CACHE_KEY)
+    except CACHE_ERRORS:
+        ahead = None
+    if ahead is None:
+        ahead = _ahead_in_database()
+        with contextlib.suppress(CACHE_ERRORS):
+            cache.set(CLOCK_CACHE_KEY, ahead, None)
     clock.set_ahead(ahead)
+
+
+def _forget_cached_clock():
+    # A cache that is down is read by nobody meanwhile: requests read the database.
+    with contextlib.suppress(CACHE_ERRORS):
+        cache.delete(CLOCK_CACHE_KEY)
 
 
 def state():
@@ -165,7 +181,7 @@ def travel(when, include_training=False):
         row.ahead = when - clock.real_now()
         row.save()
         clock.set_ahead(row.ahead)
-        transaction.on_commit(lambda: cache.delete(CLOCK_CACHE_KEY))
+        transaction.on_commit(_forget_cached_clock)
         if not include_training:
             _carry_training(when - before, before, when)
     arrived = gateway.push_due_reports(when) if gateway.in_use() else 0
@@ -189,7 +205,8 @@ def back_to_now():
     finally:
         source.close()
     path.unlink()
-    cache.clear()  # figures cached while travelling describe the future
+    with contextlib.suppress(CACHE_ERRORS):
+        cache.clear()  # figures cached while travelling describe the future
     load_clock()
 
 

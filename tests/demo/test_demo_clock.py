@@ -5,6 +5,7 @@ along unless asked, and goes back to now on SQLite."""
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
@@ -203,3 +204,23 @@ def test_on_postgresql_back_to_now_is_unavailable(login, supervisor, filings):
 
 def test_going_back_is_for_supervisors(login, agent):
     assert login(agent).post(BACK).status_code == 403
+
+
+class UnreachableCache:
+    def __getattr__(self, name):
+        def fail(*args, **kwargs):
+            raise ConnectionRefusedError("the cache is down")
+
+        return fail
+
+
+def test_a_cold_or_unreachable_cache_reads_the_clock_from_the_database(monkeypatch):
+    DemoClock.objects.create(pk=DemoClock.ONLY, ahead=datetime.timedelta(hours=3))
+    cache.delete(timetravel.CLOCK_CACHE_KEY)
+    timetravel.load_clock()
+    assert clock.ahead() == datetime.timedelta(hours=3)
+    assert cache.get(timetravel.CLOCK_CACHE_KEY) == datetime.timedelta(hours=3)
+    clock.set_ahead(clock.ZERO)
+    monkeypatch.setattr(timetravel, "cache", UnreachableCache())
+    timetravel.load_clock()
+    assert clock.ahead() == datetime.timedelta(hours=3)
