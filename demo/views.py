@@ -1,6 +1,7 @@
 """The demo environment's pages: the front door with "try it", the simulated phone,
 and the supervisors' time travel. They exist only in demo mode."""
 
+import re
 import secrets
 
 from django.conf import settings
@@ -49,6 +50,9 @@ def demo_phone(request):
     inbox = None
     if form.is_bound and form.is_valid():
         inbox = phone_inbox(form.cleaned_data["mobile"])
+        origin = request.build_absolute_uri("/").rstrip("/")
+        for text in inbox:
+            text.shown_text = on_this_site(text.text, origin)
     identity = request.session.get("demo_identity")
     if identity and not (
         inbox is not None and form.cleaned_data["mobile"] == identity["mobile"]
@@ -62,6 +66,14 @@ def demo_phone(request):
 
 
 INBOX_LIMIT = 100
+LINK_ORIGIN = re.compile(r"https?://[^\s/]+(?=/)")
+
+
+def on_this_site(text, origin):
+    """The text with its links opening on the site the phone is read on: texts link
+    only to this site, and one sent (or seeded) while the demo ran on another host
+    or port still opens here."""
+    return LINK_ORIGIN.sub(origin, text)
 
 
 def phone_inbox(mobile, limit=INBOX_LIMIT):

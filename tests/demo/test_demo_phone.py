@@ -55,3 +55,18 @@ def test_not_with_another_backend(client, settings):
     settings.SMS_BACKEND = "locmem"
     assert client.get("/demo/phone/").status_code == 404
     assert "/demo/phone/" not in client.get("/").content.decode()
+
+
+def test_links_open_on_the_site_the_phone_is_read_on(
+    client, demo, settings, django_capture_on_commit_callbacks
+):
+    """Seeded on port 8000, the demo now serves on 8080: the texts' links follow."""
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    with django_capture_on_commit_callbacks(execute=True):
+        _, leader, _ = submitted_filing()
+    html = client.get(
+        "/demo/phone/", {"mobile": leader.mobile}, HTTP_HOST="127.0.0.1:8080"
+    ).content.decode()
+    assert '<a href="http://127.0.0.1:8080/verify/"' in html
+    assert "127.0.0.1:8000" not in html
