@@ -45,7 +45,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@touch $(STAMP)
 
 # The demo runs as a deployment does (DEBUG off: the project's own error pages, static
-# files through whitenoise), on plain HTTP at HOST:PORT, its log lines in demo.log.
+# files through whitenoise, gunicorn), on plain HTTP at HOST:PORT, its log lines in
+# demo.log. One process (threads): the locmem cache holds the demo clock and throttles.
 DEMO_SITE := http://$(HOST):$(PORT)
 DEMO_ENV = DEBUG=false DEMO_MODE=true SECRET_KEY="$$(cat .demo-secret-key)" \
 	ALLOWED_HOSTS='*' SITE_URL=$(DEMO_SITE) LOG_FILE=demo.log \
@@ -71,14 +72,16 @@ demo: $(STAMP)
 	@echo "  training        $(DEMO_SITE)/demo/training/  (staff)"
 	@echo "  staff console   $(DEMO_SITE)/admin/"
 	@echo "  logins          demo-agent, demo-supervisor, demo-auditor, demo-admin; password demo-pass-2026"
-	@echo "  log lines       demo.log"
+	@echo "  log lines       demo.log    (Ctrl-C stops the demo)"
 	@echo ""
 	@echo "API key for Alibaba Cloud (kept in .demo-api-key; docs: $(DEMO_SITE)/api/v1/docs):"
 	@key=$$($(DEMO_ENV) $(PY) manage.py create_api_key aliyun --name "Demo key" --keep-in .demo-api-key | tail -n 1); \
 	echo "  $$key"; \
 	echo "  curl -s -X POST $(DEMO_SITE)/api/v1/filings -H \"Authorization: Bearer $$key\" -H 'Idempotency-Key: demo-1' -H 'Content-Type: application/json' -H 'Accept-Language: en' -d @samples/api-filing.json"
 	@echo ""
-	@$(DEMO_ENV) $(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	@$(DEMO_ENV) $(VENV)/bin/gunicorn icpportal.wsgi:application --bind $(HOST):$(PORT) \
+		--workers 1 --threads 8 --timeout 120 \
+		--access-logfile demo.log --error-logfile demo.log
 
 demo-reset:
 	@echo "==> Removing the demo database"
