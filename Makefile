@@ -80,7 +80,7 @@ demo: $(STAMP)
 	echo "  curl -s -X POST $(DEMO_SITE)/api/v1/filings -H \"Authorization: Bearer $$key\" -H 'Idempotency-Key: demo-1' -H 'Content-Type: application/json' -H 'Accept-Language: en' -d @samples/api-filing.json"
 	@echo ""
 	@$(DEMO_ENV) $(VENV)/bin/gunicorn icpportal.wsgi:application --bind $(HOST):$(PORT) \
-		--workers 1 --threads 8 --timeout 120 \
+		--workers 1 --threads 8 --timeout 120 --no-control-socket \
 		--access-logfile demo.log --error-logfile demo.log
 
 demo-reset:

@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.db.models import (
     Sum,
 )
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumbers import carrier
 
@@ -129,7 +130,7 @@ EARLIEST_DAY = datetime.date(2000, 1, 1)
 def period(start=None, end=None, today=None):
     """A valid (start, end) pair of Beijing dates, end inclusive; the last 30 days by
     default, at most a year."""
-    today = today or datetime.datetime.now(BEIJING).date()
+    today = today or timezone.localtime(timezone.now(), BEIJING).date()
     # Dates out of all reason (year 1, year 9999) are brought inside, so no day
     # arithmetic below leaves the calendar.
     end = max(min(end or today, today), EARLIEST_DAY)
@@ -330,7 +331,7 @@ def _final_days(start, end):
     """The figures of the days from `start` to `end` whose people have all finished,
     read from the kept days (the missing ones computed and kept first): (rows,
     minutes histogram, the first day still to compute live)."""
-    today = datetime.datetime.now(BEIJING).date()
+    today = timezone.localtime(timezone.now(), BEIJING).date()
     open_day = _first_open_day()
     last_final = min(end, today - datetime.timedelta(days=1))
     if open_day is not None:
@@ -396,7 +397,7 @@ def _insert_ignoring_duplicates():
 
 def keep_final_days(days):
     """Keep every finished day of the last `days` not kept yet; returns how many."""
-    end = datetime.datetime.now(BEIJING).date()
+    end = timezone.localtime(timezone.now(), BEIJING).date()
     start = end - datetime.timedelta(days=days - 1)
     kept = FunnelDay.objects.filter(day__range=(start, end))
     before = kept.values("day").distinct().count()

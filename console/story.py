@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from filings import policies, transitions
 from filings.models import ActorKind, EventType, FilingStatus, Province, Role
+from filings.policies import duration_text
 from filings.privacy import mask_code, show_mobile
 from verification.models import (
     Attempt,
@@ -33,22 +34,6 @@ STAFF_GROUPS = ("Supervisor", "Support agent", "Auditor")
 
 
 beijing = policies.beijing_text
-
-
-def duration_text(delta):
-    """'3 h 20 min', '2 d 4 h', '5 min' or 'under a minute' for a timedelta (its
-    absolute value)."""
-    seconds = abs(int(delta.total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
-    if hours:
-        return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
-    if not minutes:
-        return _("under a minute")  # not "0 min ago"
-    return _("%(m)d min") % {"m": minutes}
 
 
 def time_left_text(deadline, now=None):

@@ -1,11 +1,10 @@
 from django.conf import settings
 from django.urls import reverse
-from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
 from demo import clock, training
 from demo.views import demo_enabled
-from filings.policies import beijing_text
+from filings.policies import beijing_text, duration_text
 
 
 def demo(request):
@@ -36,6 +35,6 @@ def _travelled_clock(user):
     can_travel = user is not None and user.has_perm("filings.time_travel")
     return {
         "now": beijing_text(now),
-        "ahead": timesince(clock.real_now(), now),
+        "ahead": duration_text(clock.ahead()),
         "url": reverse("demo-time-travel") if can_travel else None,
     }

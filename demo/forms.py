@@ -63,6 +63,7 @@ class TimeTravelForm(forms.Form):
             "extended by the travel's length instead."
         ),
         required=False,
+        label_suffix="",  # the label follows its box
     )
 
     def clean_when(self):

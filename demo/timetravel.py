@@ -19,6 +19,7 @@ PostgreSQL has no such cheap copy: there the demo stays at its time.
 
 import contextlib
 import datetime
+import fcntl
 import math
 import os
 import sqlite3
@@ -27,8 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import F, Q
 
 from demo import clock, gateway
 from demo.models import DemoClock, PlannedReport, TrainingRun
@@ -133,15 +136,16 @@ def plan(when, include_training=False):
         .exclude(pk__in=spared)
         .count()
     )
+    # the sweep resends for filings still open at `when`: those whose deadline is
+    # later, and the training scenarios whose deadline the travel extends
     resends = (
         Verification.objects.filter(
             status=VerificationStatus.PENDING,
             auto_resent_at__isnull=True,
             auto_resend_due_at__lte=when,
             filing__status=FilingStatus.PENDING_VERIFICATION,
-            filing__verification_deadline__gt=when,
         )
-        .exclude(filing_id__in=spared)
+        .filter(Q(filing__verification_deadline__gt=when) | Q(filing_id__in=spared))
         .count()
     )
     late = PlannedReport.objects.filter(due_at__lte=when).count()
@@ -163,51 +167,118 @@ class Outcome:
     automatic_resends: int
 
 
+class TravelRefused(Exception):
+    """The demo is already at or past the time asked for (another travel got there
+    first)."""
+
+
+@contextlib.contextmanager
+def _one_at_a_time():
+    """Travels and returns one at a time (a double click sends two): on SQLite a lock
+    file beside the copy; on PostgreSQL the clock's row lock does it."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    path = snapshot_path()
+    with open(path.with_name(path.name + ".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def travel(when, include_training=False):
     """Move the demo to `when` (later than the demo's now): keep a copy of the
-    database if this is the first travel (SQLite), move the clock, extend the
-    deadlines of the training scenarios that would pass unless `include_training`,
-    deliver the late texts due by then and run the deadline sweep at `when`."""
-    before = clock.demo_now()
-    if when <= before:
-        raise ValueError("A travel goes forward.")
-    first = state() is None
-    if first and can_go_back():
-        _copy_database(snapshot_path())
-    with transaction.atomic():
-        row, _ = DemoClock.objects.select_for_update().get_or_create(pk=DemoClock.ONLY)
-        if first:
-            row.left_real_time_at = clock.real_now()
-        row.ahead = when - clock.real_now()
-        row.save()
-        clock.set_ahead(row.ahead)
-        transaction.on_commit(_forget_cached_clock)
-        if not include_training:
-            _carry_training(when - before, before, when)
-    arrived = gateway.push_due_reports(when) if gateway.in_use() else 0
-    report = process_deadlines(when)
+    database if this is the first travel (SQLite), move the clock and the sessions'
+    expiry with it (nobody is logged out by a travel), extend the deadlines of the
+    training scenarios that would pass unless `include_training`, deliver the late
+    texts due by then and run the deadline sweep at `when`. Raises TravelRefused if
+    the demo is already at or past `when`."""
+    with _one_at_a_time():
+        clock.set_ahead(_ahead_in_database())  # another request may just have moved it
+        first = state() is None
+        if when <= clock.demo_now():
+            raise TravelRefused
+        if first and can_go_back():
+            _copy_database(snapshot_path())
+        with transaction.atomic():
+            row, _ = DemoClock.objects.select_for_update().get_or_create(
+                pk=DemoClock.ONLY
+            )
+            before = clock.real_now() + row.ahead
+            if when <= before:
+                raise TravelRefused
+            if first:
+                row.left_real_time_at = clock.real_now()
+            row.ahead = when - clock.real_now()
+            row.save()
+            clock.set_ahead(row.ahead)
+            transaction.on_commit(_forget_cached_clock)
+            if _sessions_in_database():
+                Session.objects.update(expire_date=F("expire_date") + (when - before))
+            if not include_training:
+                _carry_training(when - before, before, when)
+        arrived = gateway.push_due_reports(when) if gateway.in_use() else 0
+        report = process_deadlines(when)
     return Outcome(arrived, report.expired_filings, report.automatic_resends)
 
 
+def _sessions_in_database():
+    return settings.SESSION_ENGINE in (
+        "django.contrib.sessions.backends.db",
+        "django.contrib.sessions.backends.cached_db",
+    )
+
+
 def back_to_now():
-    """Put the database back as it was before the first travel (SQLite only)."""
+    """Put the database back as it was before the first travel (SQLite only),
+    keeping everyone's session as it is now. Raises BackUnavailable with the reason:
+    "postgresql", "at_now" (no travel to undo) or "no_copy"."""
     if not can_go_back():
-        raise BackUnavailable("PostgreSQL")
-    path = snapshot_path()
-    if not path.exists():
-        raise BackUnavailable("no copy")
+        raise BackUnavailable("postgresql")
     if connection.in_atomic_block:
         raise RuntimeError("Going back replaces the database: not in a transaction.")
-    connection.ensure_connection()
-    source = sqlite3.connect(path)
-    try:
-        source.backup(connection.connection)
-    finally:
-        source.close()
-    path.unlink()
-    with contextlib.suppress(CACHE_ERRORS):
-        cache.clear()  # figures cached while travelling describe the future
-    load_clock()
+    with _one_at_a_time():
+        row = state()
+        if row is None:
+            raise BackUnavailable("at_now")
+        path = snapshot_path()
+        if not path.is_file():
+            raise BackUnavailable("no_copy")
+        sessions = []
+        if _sessions_in_database():
+            sessions = [
+                Session(
+                    session_key=kept.session_key,
+                    session_data=kept.session_data,
+                    expire_date=kept.expire_date - row.ahead,
+                )
+                for kept in Session.objects.all()
+            ]
+        connection.ensure_connection()
+        # read-only: a copy gone missing is never created empty and copied over
+        source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            source.backup(connection.connection)
+        finally:
+            source.close()
+        for leftover in (path, *_sidecars(path)):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+        if sessions:
+            with transaction.atomic():
+                Session.objects.filter(
+                    session_key__in=[kept.session_key for kept in sessions]
+                ).delete()
+                Session.objects.bulk_create(sessions)
+        with contextlib.suppress(CACHE_ERRORS):
+            cache.clear()  # figures cached while travelling describe the future
+        load_clock()
+
+
+def _sidecars(path):
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
 
 
 def _copy_database(path):
@@ -215,10 +286,11 @@ def _copy_database(path):
         # SQLite's backup waits for the source's own write transaction to end.
         raise RuntimeError("The copy before a travel is taken outside a transaction.")
     connection.ensure_connection()
-    partial = path.with_name(path.name + ".partial")
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
     target = sqlite3.connect(partial)
     try:
         connection.connection.backup(target)
+        target.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
     finally:
         target.close()
     os.replace(partial, path)

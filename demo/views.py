@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 from stdnum.cn import ric
 
 from demo import timetravel, training
@@ -26,6 +25,7 @@ from demo.models import GatewayRule, TrainingRun
 from filings import policies
 from filings.importing import parse_record
 from filings.models import Person
+from filings.policies import BEIJING
 from verification import moves, sms
 from verification.models import DeliveryReport, SmsMessage, SmsStatus
 
@@ -110,7 +110,8 @@ def demo_home(request):
         raise Http404("The demo pages are available only in demo mode.")
     if request.method == "POST":
         mobile, certificate = _new_demo_identity()
-        reference = f"TRY-{timezone.now():%m%d}-{secrets.token_hex(3).upper()}"
+        today = timezone.localtime(timezone.now(), BEIJING)
+        reference = f"TRY-{today:%m%d}-{secrets.token_hex(3).upper()}"
         person = {
             "name": "体验用户",
             "certificate_type": "resident_id",
@@ -179,9 +180,16 @@ def time_travel(request):
         if request.POST.get("confirmed") != "1":
             plan = timetravel.plan(when, include_training)
         else:
-            outcome = timetravel.travel(when, include_training)
-            _report_travel(request, when, outcome)
-            return redirect_see_other(reverse("demo-time-travel"))
+            try:
+                outcome = timetravel.travel(when, include_training)
+            except timetravel.TravelRefused:
+                form.add_error(
+                    "when",
+                    _("The demo is already at or past that time; choose a later one."),
+                )
+            else:
+                _report_travel(request, when, outcome)
+                return redirect_see_other(reverse("demo-time-travel"))
     context = {
         **admin.site.each_context(request),
         "title": _("Demo time travel"),
@@ -220,21 +228,26 @@ def _report_travel(request, when, outcome):
 
 
 @staff_member_required
-@require_POST
 def back_to_now(request):
-    """Put the demo back as it was before its first travel (SQLite only)."""
+    """Put the demo back as it was before its first travel (SQLite only). Asked for
+    with GET (a link, a reload), it shows the time travel page, where the button is."""
     _travel_allowed(request)
+    if request.method != "POST":
+        return redirect_see_other(reverse("demo-time-travel"))
     try:
         timetravel.back_to_now()
-    except timetravel.BackUnavailable:
-        messages.error(
-            request,
-            _(
-                "The demo cannot go back to now: that needs the copy of the SQLite "
-                "database taken before the first travel, and this database has none. "
-                "The demo stays at its time; make demo-reset starts over."
-            ),
-        )
+    except timetravel.BackUnavailable as refused:
+        if refused.args[0] == "at_now":
+            messages.info(request, _("The demo already runs at the real time."))
+        else:
+            messages.error(
+                request,
+                _(
+                    "The demo cannot go back to now: that needs the copy of the "
+                    "SQLite database taken before the first travel, and this database "
+                    "has none. The demo stays at its time; make demo-reset starts over."
+                ),
+            )
     else:
         messages.success(
             request,

@@ -8,6 +8,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from filings.models import ChangeScope, FilingType, PolicyKey, Role, ServiceKind
 
@@ -32,6 +33,22 @@ def beijing_text(moment, with_seconds=False):
     return f"{date_format(local.date(), 'Y-m-d')} {local:%H:%M}" + (
         f":{local:%S}" if with_seconds else ""
     )
+
+
+def duration_text(delta):
+    """A timedelta (its absolute value) as staff read it: '3 h 20 min', '2 d 4 h',
+    '5 min' or 'under a minute' (never '0 min ago')."""
+    seconds = abs(int(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
+    if not minutes:
+        return _("under a minute")
+    return _("%(m)d min") % {"m": minutes}
 
 
 PORTAL_PROVINCIAL = "provincial"

@@ -3,6 +3,7 @@ demo to the chosen time (nothing dated after it), carries the training scenarios
 along unless asked, and goes back to now on SQLite."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -186,9 +187,10 @@ def test_back_to_now_restores_the_database_as_it_was(
     assert clock.ahead() == clock.ZERO and timetravel.state() is None
     assert abs(timezone.now() - clock.real_now()) < datetime.timedelta(seconds=1)
     assert stamps.stamps_after(timezone.now()) == {}
-    # the copy is used up: going back twice says so and changes nothing
+    # going back twice (a double click) says so and changes nothing
     response = client.post(BACK, follow=True)
-    assert "cannot go back to now" in response.content.decode()
+    assert "already runs at the real time" in response.content.decode()
+    assert not Path(settings.DEMO_CLOCK_SNAPSHOT).exists()
 
 
 @pytest.mark.skipif(connection.vendor == "sqlite", reason="PostgreSQL's answer")
@@ -224,3 +226,64 @@ def test_a_cold_or_unreachable_cache_reads_the_clock_from_the_database(monkeypat
     monkeypatch.setattr(timetravel, "cache", UnreachableCache())
     timetravel.load_clock()
     assert clock.ahead() == datetime.timedelta(hours=3)
+
+
+def test_a_long_travel_and_the_way_back_log_nobody_out(login, supervisor):
+    """Sessions expire by the demo's clock: a travel moves their expiry with it, and
+    going back keeps the sessions as they are (one made during the travel too)."""
+    client = login(supervisor)
+    far = timezone.now() + datetime.timedelta(days=40)
+    response = client.post(URL, form(far, confirmed="1"), follow=True)
+    assert "The demo is now at" in response.content.decode()
+    assert client.get("/admin/").status_code == 200
+    during = login(supervisor)
+    if timetravel.can_go_back():
+        assert (
+            "back at the real time" in client.post(BACK, follow=True).content.decode()
+        )
+        assert during.get("/admin/").status_code == 200
+        assert client.get("/admin/").status_code == 200
+
+
+def test_a_second_confirm_for_the_same_time_is_a_form_error(login, supervisor):
+    """A double click sends the confirmation twice: the second finds the demo there."""
+    client = login(supervisor)
+    data = form(timezone.now() + AHEAD, confirmed="1")
+    assert client.post(URL, data).status_code == 303
+    again = client.post(URL, data)
+    assert again.status_code == 200
+    assert "Choose a time in the future" in again.content.decode()
+    # past the form (both clicks validated before either travelled): refused too
+    with pytest.raises(timetravel.TravelRefused):
+        timetravel.travel(timezone.now() - datetime.timedelta(seconds=1))
+
+
+def test_back_at_the_real_time_says_so(login, supervisor):
+    client = login(supervisor)
+    response = client.post(BACK, follow=True).content.decode()
+    assert "already runs at the real time" in response or "PostgreSQL" in response
+    assert client.get(BACK).status_code == 303  # a reload: the page with the button
+
+
+def test_the_preview_counts_the_resends_of_carried_training_scenarios(
+    agent, supervisor
+):
+    training, _, _ = submitted_filing("pilot-2017")
+    TrainingRun.objects.create(
+        scenario="never_got_text", filing=training, trainee=agent, created_by=supervisor
+    )
+    when = FilingApplication.objects.get(pk=training.pk).verification_deadline
+    when += datetime.timedelta(hours=1)  # its deadline passes: the travel extends it
+    plan = timetravel.plan(when)
+    assert plan.training_carried == 1 and plan.automatic_resends == 2
+    outcome = timetravel.travel(when)
+    assert outcome.automatic_resends == plan.automatic_resends
+    assert status(training) == "pending_verification"
+
+
+def test_the_dashboards_funnel_reads_the_demos_date(login, supervisor):
+    client = login(supervisor)
+    client.post(URL, form(timezone.now() + datetime.timedelta(days=3), confirmed="1"))
+    html = client.get("/admin/").content.decode()
+    demo_today = timezone.localtime(timezone.now(), BEIJING).date()
+    assert f"to {demo_today:%Y-%m-%d}" in html or f"至 {demo_today:%Y-%m-%d}" in html

@@ -16,6 +16,11 @@ from verification import moves
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WIDTHS = (1280, 1440)
+PAGES = (
+    "/admin/",
+    "/admin/api/webhookdelivery/",
+    "/admin/api/webhookendpoint/",
+)
 OVERFLOW = """() => {
   const page = document.documentElement.scrollWidth - window.innerWidth;
   const boxes = [...document.querySelectorAll('table')].map(table => {
@@ -54,7 +59,7 @@ def test_wide_console_pages_fit(browser, browser_site, settings, language):
         context = browser.new_context(viewport={"width": width, "height": 900})
         page = context.new_page()
         log_in_as_agent(page, browser_site, language)
-        for path in ("/admin/", "/admin/api/webhookdelivery/"):
+        for path in PAGES:
             page.goto(f"{browser_site}{path}")
             measured = page.evaluate(OVERFLOW)
             assert measured["page"] <= 0, (width, path, measured)
