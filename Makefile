@@ -85,7 +85,7 @@ demo: $(STAMP)
 
 demo-reset:
 	@echo "==> Removing the demo database"
-	@rm -f db.sqlite3 db.sqlite3-wal db.sqlite3-shm db.sqlite3.before-time-travel
+	@rm -f db.sqlite3 db.sqlite3-wal db.sqlite3-shm db.sqlite3.before-time-travel*
 	@$(MAKE) --no-print-directory demo
 
 test: $(STAMP)
