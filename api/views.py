@@ -36,7 +36,6 @@ from api.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from filings import transitions
 from filings.importing import RecordInvalid, is_plain_text, parse_record
 from filings.models import FilingApplication, FilingStatus, ProviderEvent
 from filings.policies import BEIJING, rfc3339
@@ -601,8 +600,8 @@ def withdraw_filing(request, reference: str, withdrawal: WithdrawIn | None = Non
         f"Withdrawn by the provider through the API (key “{request.auth.name}”)"
     )
     try:
-        moves.cancel_filing(filing, actor=transitions.PROVIDER, reason=reason)
-    except transitions.IllegalTransition as exc:
+        moves.cancel_filing(filing, actor=moves.PROVIDER, reason=reason)
+    except moves.IllegalTransition as exc:
         raise Problem(
             409,
             _("Cannot be withdrawn"),

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from console import overrides, story
 from console.models import WAITING_STATUSES, Case, FollowUp, Note
-from filings import transitions
 from filings.models import EventType, FilingApplication, Service
 from filings.privacy import personal_numbers_in
+from verification import moves
 
 WORK = "console.work_cases"
 ASSIGN = "console.assign_cases"
@@ -78,9 +78,7 @@ def claim(filing, user, *, now=None):
             raise AlreadyOwned(case.owner)
         case.owner, case.owned_since = user, now
         case.save()
-        transitions.record_event(
-            locked, transitions.Actor.staff(user), EventType.CLAIMED
-        )
+        moves.record_event(locked, moves.Actor.staff(user), EventType.CLAIMED)
     return case
 
 
@@ -104,9 +102,9 @@ def assign(filing, agent, by, *, now=None):
         previous = case.owner
         case.owner, case.owned_since = agent, now
         case.save()
-        transitions.record_event(
+        moves.record_event(
             locked,
-            transitions.Actor.staff(by),
+            moves.Actor.staff(by),
             EventType.ASSIGNED,
             data={
                 "to": agent.get_username(),
@@ -133,9 +131,9 @@ def release(filing, by, *, now=None):
         previous = case.owner
         case.owner, case.owned_since = None, None
         case.save()
-        transitions.record_event(
+        moves.record_event(
             locked,
-            transitions.Actor.staff(by),
+            moves.Actor.staff(by),
             EventType.RELEASED,
             data={"from": previous.get_username()},
         )
@@ -200,9 +198,9 @@ def add_note(filing, author, text, *, macro=None):
     with transaction.atomic():
         locked = _lock(filing)
         note = Note.objects.create(filing=locked, author=author, text=text, macro=macro)
-        transitions.record_event(
+        moves.record_event(
             locked,
-            transitions.Actor.staff(author),
+            moves.Actor.staff(author),
             EventType.NOTE_ADDED,
             data={"note": note.pk},
         )
@@ -231,9 +229,9 @@ def set_follow_up(filing, user, due_at, note="", *, now=None):
         follow_up = FollowUp.objects.create(
             filing=locked, due_at=due_at, note=note, created_by=user
         )
-        transitions.record_event(
+        moves.record_event(
             locked,
-            transitions.Actor.staff(user),
+            moves.Actor.staff(user),
             EventType.FOLLOW_UP_SET,
             reason=note,
             data={"follow_up": follow_up.pk, "due": due_at.isoformat()},
@@ -252,9 +250,9 @@ def finish_follow_up(follow_up, user, *, now=None):
             raise CaseRefused(_("This follow-up is done already."))
         row.done_at, row.done_by = now, user
         row.save(update_fields=["done_at", "done_by"])
-        transitions.record_event(
+        moves.record_event(
             locked,
-            transitions.Actor.staff(user),
+            moves.Actor.staff(user),
             EventType.FOLLOW_UP_DONE,
             data={"follow_up": row.pk, "due": row.due_at.isoformat()},
         )
@@ -341,12 +339,12 @@ def run_macro(macro, filing, user, *, now=None):
             _("Your role does not allow: %(steps)s. Nothing was done.")
             % {"steps": ", ".join(missing)}
         )
-    actor = transitions.Actor.staff(user)
+    actor = moves.Actor.staff(user)
     done = []
     with transaction.atomic():
         locked = _lock(filing)
         reason = render(macro.reason_template, locked, user).strip() or macro.local_name
-        transitions.record_event(
+        moves.record_event(
             locked,
             actor,
             EventType.MACRO_RUN,

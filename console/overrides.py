@@ -17,8 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from console import story
-from filings import transitions
-from filings.models import FilingStatus, Role
+from filings.models import EventType, FilingStatus, Role
 from filings.privacy import personal_numbers_in, show_mobile
 from filings.validators import normalize_mobile
 from verification import actions as engine
@@ -29,7 +28,7 @@ BOTH = [ActionLocation.CHANGE_FORM, ActionLocation.CHANGE_LIST]
 FORM_ONLY = [ActionLocation.CHANGE_FORM]
 MAX_BULK = 500
 REFUSALS = (
-    transitions.IllegalTransition,
+    moves.IllegalTransition,
     engine.StaffActionRefused,
     ValueError,
     ValidationError,
@@ -165,7 +164,7 @@ def run_action(modeladmin, request, queryset, *, name, title, form_class, apply)
 
 
 def _apply_all(modeladmin, request, filings, data, title, apply):
-    actor = transitions.Actor.staff(request.user)
+    actor = moves.Actor.staff(request.user)
     done, refused = [], []
     for filing in filings:
         try:
@@ -210,7 +209,7 @@ def _apply_all(modeladmin, request, filings, data, title, apply):
 
 def refusal_text(filing, exc):
     """Why an override was refused, in the staff member's language."""
-    if isinstance(exc, transitions.IllegalTransition):
+    if isinstance(exc, moves.IllegalTransition):
         current = exc.filing if exc.filing is not None else filing
         return _("Not possible while the filing is “%(status)s”.") % {
             "status": current.get_status_display()
@@ -280,7 +279,7 @@ def _change_mobile(filing, data, actor):
 
 
 def _extend(filing, data, actor):
-    moved = transitions.extend_deadline(
+    moved = moves.extend_deadline(
         filing, hours=data["hours"], actor=actor, reason=data["reason"]
     )
     return _("new deadline %(when)s (Beijing time)") % {
@@ -297,12 +296,12 @@ def _cancel(filing, data, actor):
 
 
 def _approve(filing, data, actor):
-    approved = transitions.approve_filing(filing, actor=actor, reason=data["reason"])
+    approved = moves.approve_filing(filing, actor=actor, reason=data["reason"])
     return approved.icp_number or None
 
 
 def _reject(filing, data, actor):
-    transitions.reject_filing(filing, actor=actor, reason=data["reason"])
+    moves.reject_filing(filing, actor=actor, reason=data["reason"])
 
 
 def _make(name, title, form_class, apply, permission, locations):
@@ -435,12 +434,12 @@ def _why_unavailable(name, filing, verifications, now):
             return _("The deadline has passed; extend it first.")
         return ""
     event = {
-        "return_to_provider": transitions.RETURNED,
-        "cancel": transitions.CANCELLED,
-        "approve": transitions.APPROVED,
-        "reject": transitions.REJECTED,
+        "return_to_provider": EventType.RETURNED,
+        "cancel": EventType.CANCELLED,
+        "approve": EventType.APPROVED,
+        "reject": EventType.REJECTED,
     }[name]
-    if event not in transitions.allowed_events(filing.status):
+    if event not in moves.allowed_events(filing.status):
         return _("Not possible while the filing is “%(status)s”.") % {"status": status}
     return ""
 

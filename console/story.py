@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from filings import policies, transitions
+from filings import policies
 from filings.models import ActorKind, EventType, FilingStatus, Province, Role
 from filings.policies import duration_text
 from filings.privacy import mask_code, show_mobile
@@ -481,7 +481,7 @@ def event_entry(story, event, by_id):
     limit = policies.get_policy(story.filing.policy).failure_limit
     if kind == "created":
         sentence = _("%(who)s created the filing as a draft") % {"who": who}
-    elif kind == transitions.SUBMITTED:
+    elif kind == EventType.SUBMITTED:
         if event.to_status == FilingStatus.PENDING_VERIFICATION:
             sentence = _(
                 "%(who)s submitted the filing; codes went to the people who must verify"
@@ -526,28 +526,28 @@ def event_entry(story, event, by_id):
             "old": data.get("from", "—"),
             "new": data.get("to", "—"),
         }
-    elif kind == transitions.VERIFICATION_COMPLETED:
+    elif kind == EventType.VERIFICATION_COMPLETED:
         tone = "good"
         sentence = _("Everyone has verified; the filing went to review")
-    elif kind == transitions.VERIFICATION_FAILED:
+    elif kind == EventType.VERIFICATION_FAILED:
         tone = "bad"
         sentence = _(
             "%(person)s reached %(limit)d consecutive failures; the verification "
             "failed and the filing was returned to the provider"
         ) % {"person": person_text(person), "limit": limit}
-    elif kind == transitions.EXPIRED:
+    elif kind == EventType.EXPIRED:
         tone = "bad"
         sentence = _(
             "The deadline passed before everyone verified; the filing was returned "
             "to the provider"
         )
-    elif kind == transitions.RETURNED:
+    elif kind == EventType.RETURNED:
         tone = "bad"
         sentence = _("%(who)s returned the filing to the provider") % {"who": who}
-    elif kind == transitions.CANCELLED:
+    elif kind == EventType.CANCELLED:
         sentence = _("%(who)s cancelled the filing") % {"who": who}
         reason = event.reason if event.actor_kind != ActorKind.SYSTEM else ""
-    elif kind == transitions.APPROVED:
+    elif kind == EventType.APPROVED:
         tone = "good"
         sentence = _("%(who)s approved the filing") % {"who": who}
         if story.filing.icp_number:
@@ -555,10 +555,10 @@ def event_entry(story, event, by_id):
                 "sentence": sentence,
                 "number": story.filing.icp_number,
             }
-    elif kind == transitions.REJECTED:
+    elif kind == EventType.REJECTED:
         tone = "bad"
         sentence = _("%(who)s rejected the filing") % {"who": who}
-    elif kind == transitions.DEADLINE_EXTENDED:
+    elif kind == EventType.DEADLINE_EXTENDED:
         new = _parse_moment(data.get("to"))
         hours = data.get("hours")
         sentence = (

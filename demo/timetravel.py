@@ -35,8 +35,8 @@ from django.db.models import F, Q
 
 from demo import clock, gateway
 from demo.models import DemoClock, PlannedReport, TrainingRun
-from filings import transitions
 from filings.models import FilingApplication, FilingStatus
+from verification import moves
 from verification.deadlines import process_deadlines
 from verification.models import Verification, VerificationStatus
 from verification.throttles import CACHE_ERRORS
@@ -235,14 +235,14 @@ def back_to_now():
     """Put the database back as it was before the first travel (SQLite only),
     keeping everyone's session as it is now. Raises BackUnavailable with the reason:
     "postgresql", "at_now" (no travel to undo) or "no_copy"."""
-    if not can_go_back():
-        raise BackUnavailable("postgresql")
     if connection.in_atomic_block:
         raise RuntimeError("Going back replaces the database: not in a transaction.")
     with _one_at_a_time():
         row = state()
         if row is None:
             raise BackUnavailable("at_now")
+        if not can_go_back():
+            raise BackUnavailable("postgresql")
         path = snapshot_path()
         if not path.is_file():
             raise BackUnavailable("no_copy")
@@ -301,9 +301,9 @@ def _carry_training(moved_by, before, when):
     by the travel's length (whole hours), as the system, in its timeline."""
     hours = math.ceil(moved_by / datetime.timedelta(hours=1))
     for filing in _carried_training(before, when):
-        transitions.extend_deadline(
+        moves.extend_deadline(
             filing,
             hours=hours,
-            actor=transitions.SYSTEM,
+            actor=moves.SYSTEM,
             reason="The demo's clock moved ahead; training scenarios move with it.",
         )

@@ -239,6 +239,15 @@ def back_to_now(request):
     except timetravel.BackUnavailable as refused:
         if refused.args[0] == "at_now":
             messages.info(request, _("The demo already runs at the real time."))
+        elif refused.args[0] == "postgresql":
+            messages.error(
+                request,
+                _(
+                    "Back to now is not available on PostgreSQL: it needs the copy "
+                    "of the embedded SQLite database taken before the first travel. "
+                    "The demo stays at its time."
+                ),
+            )
         else:
             messages.error(
                 request,

@@ -1,10 +1,13 @@
-"""The filing moves that open or close verifications.
+"""The one public entrance for filing moves: the doors (portal, console, demo, API)
+call these, never `filings.transitions` (the layout test holds them to it).
 
-Each is the move of `filings.transitions` plus the engine's part, done on the locked
-filing row in the move's own transaction: submitting creates the verifications and
-texts their codes; returning, cancelling and expiring close the pending ones;
-completing checks that everyone verified; failing marks one person failed. Call these,
-not the bare filing moves, for a filing that has (or gets) verifications.
+The moves that open or close verifications are the move of `filings.transitions` plus
+the engine's part, done on the locked filing row in the move's own transaction:
+submitting creates the verifications and texts their codes; returning, cancelling and
+expiring close the pending ones; completing checks that everyone verified; failing
+marks one person failed. The moves with no verification part (approving, rejecting,
+extending a deadline, recording the support team's case events) pass through as they
+are, so that a door has one module to call and cannot pick the wrong one.
 """
 
 from collections import defaultdict
@@ -17,6 +20,15 @@ from django.utils import timezone
 
 from filings import importing, policies, transitions
 from filings.models import Role
+from filings.transitions import (  # the entrance's vocabulary, for the doors
+    APPLICANT,
+    PROVIDER,
+    SYSTEM,
+    Actor,
+    IllegalTransition,
+    allowed_events,
+    extensions_so_far,
+)
 from verification import codes, messages
 from verification.models import SmsKind, Verification, VerificationStatus
 
@@ -280,3 +292,51 @@ def fail_verification(
         apply=mark_failed,
         already_locked=locked_verifications is not None,
     )
+
+
+# The moves with no verification part ------------------------------------------------
+def approve_filing(filing, *, actor, reason="", now=None):
+    """The administration approves a filing under review; it gets its ICP numbers."""
+    return transitions.approve_filing(filing, actor=actor, reason=reason, now=now)
+
+
+def reject_filing(filing, *, actor, reason):
+    """The administration rejects a filing under review, with its reason."""
+    return transitions.reject_filing(filing, actor=actor, reason=reason)
+
+
+def extend_deadline(filing, *, hours, actor, reason, now=None):
+    """Move a pending filing's verification deadline `hours` later (staff within
+    their limits; the system, for the demo's time travel, by any length)."""
+    return transitions.extend_deadline(
+        filing, hours=hours, actor=actor, reason=reason, now=now
+    )
+
+
+def record_event(filing, actor, event_type, **details):
+    """Write one audit event on a filing locked by the caller's transaction: the
+    support team's case work (claimed, assigned, note written...), no status move."""
+    return transitions.record_event(filing, actor, event_type, **details)
+
+
+__all__ = [
+    "APPLICANT",
+    "PROVIDER",
+    "SYSTEM",
+    "Actor",
+    "IllegalTransition",
+    "allowed_events",
+    "approve_filing",
+    "cancel_filing",
+    "complete_verification",
+    "expire_filing",
+    "extend_deadline",
+    "extensions_so_far",
+    "fail_verification",
+    "import_filing",
+    "record_event",
+    "reject_filing",
+    "required_verifications",
+    "return_filing",
+    "submit_filing",
+]

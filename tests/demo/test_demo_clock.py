@@ -200,7 +200,7 @@ def test_on_postgresql_back_to_now_is_unavailable(login, supervisor, filings):
     html = client.get(URL).content.decode()
     assert "not available on PostgreSQL" in html
     response = client.post(BACK, follow=True)
-    assert "cannot go back to now" in response.content.decode()
+    assert "is not available on PostgreSQL" in response.content.decode()
     assert status(filings[0]) == "returned" and timetravel.state() is not None
 
 
@@ -261,7 +261,7 @@ def test_a_second_confirm_for_the_same_time_is_a_form_error(login, supervisor):
 def test_back_at_the_real_time_says_so(login, supervisor):
     client = login(supervisor)
     response = client.post(BACK, follow=True).content.decode()
-    assert "already runs at the real time" in response or "PostgreSQL" in response
+    assert "already runs at the real time" in response
     assert client.get(BACK).status_code == 303  # a reload: the page with the button
 
 

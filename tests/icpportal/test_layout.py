@@ -148,6 +148,34 @@ def test_apps_import_only_from_floors_below():
     assert floor_violations(graph()) == []
 
 
+DOORS = {app for app, floor in FLOORS.items() if floor == 3}
+# The one public entrance for filing moves (verification.moves): doors never reach
+# past it to the bare filing moves, which skip the engine's part of a move.
+BEHIND_THE_ENTRANCE = {"filings.transitions"}
+
+
+def entrance_violations(edges):
+    """Door modules that import a module behind the entrance."""
+    return sorted(
+        f"{module} imports {target}; call verification.moves"
+        for module, targets in edges.items()
+        for target in targets & BEHIND_THE_ENTRANCE
+        if app_of(module) in DOORS
+    )
+
+
+def test_doors_use_the_one_entrance_for_filing_moves():
+    assert entrance_violations(graph()) == []
+
+
+def test_a_door_reaching_past_the_entrance_is_caught():
+    edges = graph()
+    edges["console.overrides"] = edges["console.overrides"] | {"filings.transitions"}
+    assert entrance_violations(edges) == [
+        "console.overrides imports filings.transitions; call verification.moves"
+    ]
+
+
 def test_no_import_cycle():
     assert cycles(graph()) == []
 
