@@ -21,6 +21,7 @@ from filings.models import EventType, FilingStatus, Role
 from filings.privacy import personal_numbers_in, show_mobile
 from filings.validators import normalize_mobile
 from verification import actions as engine
+from verification import messages as miit
 from verification import moves
 from verification.models import Verification, VerificationStatus
 
@@ -256,7 +257,7 @@ def _mark_verified(filing, data, actor):
     status = engine.staff_mark_verified(
         _pending(filing, data["verification"])[0], actor.user, data["reason"]
     )
-    if status == 3:
+    if status == miit.VERIFIED_ALL:
         return str(_("everyone has verified; the filing went to review"))
     return str(_("others are still to verify"))
 

@@ -479,7 +479,7 @@ def event_entry(story, event, by_id):
     tone = ""
     kind = event.event_type
     limit = policies.get_policy(story.filing.policy).failure_limit
-    if kind == "created":
+    if kind == EventType.CREATED:
         sentence = _("%(who)s created the filing as a draft") % {"who": who}
     elif kind == EventType.SUBMITTED:
         if event.to_status == FilingStatus.PENDING_VERIFICATION:
@@ -491,7 +491,7 @@ def event_entry(story, event, by_id):
                 "%(who)s submitted the filing; nobody needs to verify, so it went to "
                 "review"
             ) % {"who": who}
-    elif kind == "verified":
+    elif kind == EventType.VERIFIED:
         tone = "good"
         if staff:
             sentence = _("%(who)s marked %(person)s verified") % {
@@ -500,7 +500,7 @@ def event_entry(story, event, by_id):
             }
         else:
             sentence = _("%(person)s verified") % {"person": person_text(person)}
-    elif kind == "code_resent":
+    elif kind == EventType.CODE_RESENT:
         trigger = data.get("trigger")
         sentence = {
             "applicant": _(
@@ -520,7 +520,7 @@ def event_entry(story, event, by_id):
             "who": who,
             "person": person_text(person),
         }
-    elif kind == "mobile_changed":
+    elif kind == EventType.MOBILE_CHANGED:
         sentence = _("%(who)s changed a mobile from %(old)s to %(new)s") % {
             "who": who,
             "old": data.get("from", "—"),

@@ -20,6 +20,7 @@ from filings import policies, transitions, validators
 from filings.models import (
     ChangeScope,
     Domain,
+    EventType,
     FilingApplication,
     FilingType,
     Person,
@@ -529,7 +530,9 @@ def create_filing(record, *, actor=transitions.PROVIDER):
                     Domain(service=service, name=name) for name in data.domains
                 )
                 filing.services.add(service)
-            transitions.record_event(filing, actor, "created", to_status=filing.status)
+            transitions.record_event(
+                filing, actor, EventType.CREATED, to_status=filing.status
+            )
     except IntegrityError as exc:
         if FilingApplication.objects.filter(
             provider=record.provider, reference=record.reference

@@ -106,6 +106,25 @@ PROVIDER_EVENTS = {
     EventType.CANCELLED: ((T.FILING_CANCELLED, _cancelled),),
 }
 
+# The audit events the provider is not told of, each on purpose: the draft it made
+# itself, the engine's and the support team's own steps (a new code, a new mobile, a
+# longer deadline, case work), which change nothing the provider acts on.
+NOT_TOLD = frozenset(
+    {
+        EventType.CREATED,
+        EventType.CODE_RESENT,
+        EventType.MOBILE_CHANGED,
+        EventType.DEADLINE_EXTENDED,
+        EventType.CLAIMED,
+        EventType.ASSIGNED,
+        EventType.RELEASED,
+        EventType.FOLLOW_UP_SET,
+        EventType.FOLLOW_UP_DONE,
+        EventType.MACRO_RUN,
+        EventType.NOTE_ADDED,
+    }
+)
+
 
 def made_by(filing, audit):
     """The provider events (type, data) that audit event `audit` of `filing` makes.

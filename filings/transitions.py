@@ -26,33 +26,36 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from filings import icp_numbers, policies, provider_events
-from filings.models import ActorKind, AuditEvent, FilingApplication, FilingStatus
+from filings.models import (
+    ActorKind,
+    AuditEvent,
+    EventType,
+    FilingApplication,
+    FilingStatus,
+)
 from filings.statements import Writes, insert
 
 S = FilingStatus
 
-SUBMITTED = "submitted"
-VERIFICATION_COMPLETED = "verification_completed"
-EXPIRED = "expired"
-VERIFICATION_FAILED = "verification_failed"
-RETURNED = "returned"
-CANCELLED = "cancelled"
-APPROVED = "approved"
-REJECTED = "rejected"
+E = EventType  # every event is named by EventType, here and everywhere
 
 # The state machine: (from status, to status) -> the events that may make that move.
 # A move is allowed only from a status listed here, and only by one of its events.
 ALLOWED_MOVES = {
-    (S.DRAFT, S.PENDING_VERIFICATION): {SUBMITTED},
-    (S.DRAFT, S.UNDER_REVIEW): {SUBMITTED},
-    (S.DRAFT, S.CANCELLED): {CANCELLED},
-    (S.PENDING_VERIFICATION, S.UNDER_REVIEW): {VERIFICATION_COMPLETED},
-    (S.PENDING_VERIFICATION, S.RETURNED): {RETURNED, EXPIRED, VERIFICATION_FAILED},
-    (S.PENDING_VERIFICATION, S.CANCELLED): {CANCELLED},
-    (S.UNDER_REVIEW, S.APPROVED): {APPROVED},
-    (S.UNDER_REVIEW, S.REJECTED): {REJECTED},
-    (S.UNDER_REVIEW, S.RETURNED): {RETURNED},
-    (S.UNDER_REVIEW, S.CANCELLED): {CANCELLED},
+    (S.DRAFT, S.PENDING_VERIFICATION): {E.SUBMITTED},
+    (S.DRAFT, S.UNDER_REVIEW): {E.SUBMITTED},
+    (S.DRAFT, S.CANCELLED): {E.CANCELLED},
+    (S.PENDING_VERIFICATION, S.UNDER_REVIEW): {E.VERIFICATION_COMPLETED},
+    (S.PENDING_VERIFICATION, S.RETURNED): {
+        E.RETURNED,
+        E.EXPIRED,
+        E.VERIFICATION_FAILED,
+    },
+    (S.PENDING_VERIFICATION, S.CANCELLED): {E.CANCELLED},
+    (S.UNDER_REVIEW, S.APPROVED): {E.APPROVED},
+    (S.UNDER_REVIEW, S.REJECTED): {E.REJECTED},
+    (S.UNDER_REVIEW, S.RETURNED): {E.RETURNED},
+    (S.UNDER_REVIEW, S.CANCELLED): {E.CANCELLED},
 }
 
 
@@ -209,7 +212,7 @@ def submit_filing(filing, *, needs_verification, actor=PROVIDER, now=None, apply
         }
 
     to_status = S.PENDING_VERIFICATION if needs_verification else S.UNDER_REVIEW
-    return _move(filing, SUBMITTED, to_status, actor=actor, apply=submit)
+    return _move(filing, E.SUBMITTED, to_status, actor=actor, apply=submit)
 
 
 def complete_verification(filing, *, actor=APPLICANT, apply=None, already_locked=False):
@@ -220,7 +223,7 @@ def complete_verification(filing, *, actor=APPLICANT, apply=None, already_locked
     """
     return _move(
         filing,
-        VERIFICATION_COMPLETED,
+        E.VERIFICATION_COMPLETED,
         S.UNDER_REVIEW,
         actor=actor,
         apply=apply,
@@ -239,7 +242,7 @@ def return_filing(filing, *, actor, reason, data=None, apply=None):
     verifications)."""
     return _move(
         filing,
-        RETURNED,
+        E.RETURNED,
         S.RETURNED,
         actor=actor,
         reason=_require_reason(reason),
@@ -259,7 +262,7 @@ def expire_filing(filing, *, actor=SYSTEM, now=None, apply=None):
     def expire(locked):
         if locked.verification_deadline is None or locked.verification_deadline > now:
             raise IllegalTransition(
-                locked, EXPIRED, "its verification deadline has not passed."
+                locked, E.EXPIRED, "its verification deadline has not passed."
             )
         return {
             "deadline": locked.verification_deadline.isoformat(),
@@ -268,7 +271,7 @@ def expire_filing(filing, *, actor=SYSTEM, now=None, apply=None):
 
     return _move(
         filing,
-        EXPIRED,
+        E.EXPIRED,
         S.RETURNED,
         actor=actor,
         reason="expired",
@@ -282,7 +285,7 @@ def fail_verification(filing, *, actor=APPLICANT, apply=None, already_locked=Fal
     limit = policies.get_policy(filing.policy).failure_limit
     return _move(
         filing,
-        VERIFICATION_FAILED,
+        E.VERIFICATION_FAILED,
         S.RETURNED,
         actor=actor,
         reason=f"verification failed: {limit} consecutive failed attempts",
@@ -296,7 +299,7 @@ def cancel_filing(filing, *, actor, reason, apply=None):
     closes its verifications)."""
     return _move(
         filing,
-        CANCELLED,
+        E.CANCELLED,
         S.CANCELLED,
         actor=actor,
         reason=_require_reason(reason),
@@ -313,10 +316,9 @@ def approve_filing(filing, *, actor, reason="", now=None):
         assigned = icp_numbers.assign(locked, year)
         return {"icp_numbers": assigned} if assigned else None
 
-    return _move(filing, APPROVED, S.APPROVED, actor=actor, reason=reason, apply=apply)
-
-
-DEADLINE_EXTENDED = "deadline_extended"
+    return _move(
+        filing, E.APPROVED, S.APPROVED, actor=actor, reason=reason, apply=apply
+    )
 
 
 def extend_deadline(filing, *, hours, actor, reason, now=None):
@@ -337,7 +339,7 @@ def extend_deadline(filing, *, hours, actor, reason, now=None):
         if locked.status != S.PENDING_VERIFICATION:
             raise IllegalTransition(
                 locked,
-                DEADLINE_EXTENDED,
+                E.DEADLINE_EXTENDED,
                 f"it is {locked.status}; only a filing pending verification has a "
                 "deadline to extend.",
             )
@@ -347,7 +349,7 @@ def extend_deadline(filing, *, hours, actor, reason, now=None):
         if new <= now:
             raise IllegalTransition(
                 locked,
-                DEADLINE_EXTENDED,
+                E.DEADLINE_EXTENDED,
                 "the new deadline would still be in the past; extend by more hours.",
             )
         locked.verification_deadline = new
@@ -355,7 +357,7 @@ def extend_deadline(filing, *, hours, actor, reason, now=None):
         record_event(
             locked,
             actor,
-            DEADLINE_EXTENDED,
+            E.DEADLINE_EXTENDED,
             reason=reason,
             data={"from": old.isoformat(), "to": new.isoformat(), "hours": hours},
         )
@@ -366,7 +368,7 @@ def extensions_so_far(filing):
     """(how many times, how many hours in all) the deadline of the filing's current
     submission was extended."""
     events = AuditEvent.objects.filter(
-        filing=filing, event_type=DEADLINE_EXTENDED
+        filing=filing, event_type=E.DEADLINE_EXTENDED
     ).exclude(actor_kind=ActorKind.SYSTEM)
     if filing.submitted_at:
         events = events.filter(created_at__gte=filing.submitted_at)
@@ -408,7 +410,7 @@ def reject_filing(filing, *, actor, reason):
     """The administration rejects a filing under review."""
     return _move(
         filing,
-        REJECTED,
+        E.REJECTED,
         S.REJECTED,
         actor=actor,
         reason=_require_reason(reason),

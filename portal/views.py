@@ -31,7 +31,12 @@ STATE_COOKIE = "portal_state"
 STATE_SALT = "portal.page-state"
 STATE_TTL = 3600
 PROVINCE_CODES_TTL = 24 * 3600
-STATUS_STYLES = {3: "success", 31: "success", 20: "info", 101: "success"}
+STATUS_STYLES = {
+    messages.VERIFIED_ALL: "success",
+    messages.VERIFIED_WAIT_FOR_OTHERS: "success",
+    messages.ALREADY_VERIFIED: "info",
+    messages.RESENT: "success",
+}
 FAILURE_STATUSES = {2, 21, 0}
 
 

@@ -20,7 +20,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from filings import policies, transitions
-from filings.models import FilingApplication, FilingStatus, Person, PolicyKey, Service
+from filings.models import (
+    EventType,
+    FilingApplication,
+    FilingStatus,
+    Person,
+    PolicyKey,
+    Service,
+)
 from filings.privacy import mask_mobile
 from filings.statements import Writes, insert
 from filings.validators import normalize_mobile
@@ -293,7 +300,7 @@ def _mark_verified(verification, now, writes):
     transitions.record_event(
         verification.filing,
         transitions.APPLICANT,
-        "verified",
+        EventType.VERIFIED,
         data={"verification": verification.pk, "roles": verification.roles},
         writes=writes,
     )
@@ -595,7 +602,7 @@ def staff_mark_verified(verification, user, reason, *, now=None):
         transitions.record_event(
             locked.filing,
             actor,
-            "verified",
+            EventType.VERIFIED,
             reason=reason,
             data={"verification": locked.pk, "roles": locked.roles, "by_staff": True},
         )
@@ -647,7 +654,7 @@ def staff_change_mobile(verification, new_mobile, user, reason, *, now=None):
         transitions.record_event(
             filing,
             transitions.Actor.staff(user),
-            "mobile_changed",
+            EventType.MOBILE_CHANGED,
             reason=reason,
             data={
                 "verification": locked.pk,

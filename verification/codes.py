@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils.crypto import salted_hmac
 
 from filings import transitions
+from filings.models import EventType
 from verification import context, messages
 from verification.models import SmsKind, SmsMessage, Verification, VerificationStatus
 from verification.tasks import deliver_sms
@@ -197,7 +198,7 @@ def resend_code(verification, now, actor, trigger, reason=""):
     transitions.record_event(
         verification.filing,
         actor,
-        "code_resent",
+        EventType.CODE_RESENT,
         reason=reason,
         data={"verification": verification.pk, "trigger": trigger, "sms": message.pk},
     )

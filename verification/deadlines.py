@@ -18,6 +18,7 @@ from filings import provider_events, transitions
 from filings.models import (
     ActorKind,
     AuditEvent,
+    EventType,
     FilingApplication,
     FilingStatus,
     ProviderEvent,
@@ -120,7 +121,7 @@ def expire_overdue(now):
     now, say); the next sweep takes them. Returns (filings, verifications) expired.
     """
     assert (
-        transitions.EXPIRED
+        EventType.EXPIRED
         in transitions.ALLOWED_MOVES[(S.PENDING_VERIFICATION, S.RETURNED)]
     )
     connection = transaction.get_connection()
@@ -140,7 +141,7 @@ def expire_overdue(now):
         "verification_pending": VerificationStatus.PENDING,
         "expired": VerificationStatus.EXPIRED,
         "actor": ActorKind.SYSTEM,
-        "event": transitions.EXPIRED,
+        "event": EventType.EXPIRED.value,
         "reason": "expired",
         "provider_event": ProviderEventType.FILING_RETURNED,
         "provider_data": json.dumps(

@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from filings import importing, policies, transitions
-from filings.models import Role
+from filings.models import EventType, Role
 from filings.transitions import (  # the entrance's vocabulary, for the doors
     APPLICANT,
     PROVIDER,
@@ -208,7 +208,7 @@ def complete_verification(
         if outstanding:
             raise transitions.IllegalTransition(
                 locked,
-                transitions.VERIFICATION_COMPLETED,
+                EventType.VERIFICATION_COMPLETED,
                 f"{outstanding} verification(s) are not verified yet.",
             )
 

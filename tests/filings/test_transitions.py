@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from filings import policies, transitions
-from filings.models import AuditEvent, FilingApplication, FilingStatus
+from filings.models import AuditEvent, EventType, FilingApplication, FilingStatus
 from tests.factories import FilingFactory
 
 pytestmark = pytest.mark.django_db
@@ -173,7 +173,7 @@ def test_apply_may_refuse_and_nothing_is_kept():
 
     def refuse(locked):
         raise transitions.IllegalTransition(
-            locked, transitions.VERIFICATION_COMPLETED, "1 verification(s) are not"
+            locked, EventType.VERIFICATION_COMPLETED, "1 verification(s) are not"
         )
 
     with pytest.raises(transitions.IllegalTransition, match="are not"):
