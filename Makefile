@@ -15,14 +15,15 @@ SYSTEM_PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 \
 	&& { echo $$p; break; }; done)
 
-.PHONY: demo demo-reset test lint venv help messages screenshots bench rehearsal browsers
+.PHONY: demo demo-reset test lint venv help messages screenshots bench rehearsal browsers hooks
 
 help:
 	@echo "make demo   set up and run the app on SQLite at http://$(HOST):$(PORT)/"
 	@echo "make demo-reset  start the demo over with a new database"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make browsers  install Chromium and the CJK fonts the browser tests need (root)"
-	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
+	@echo "make lint   ruff check, ruff format --check, makemigrations --check, mypy"
+	@echo "make hooks  install the git hooks: ruff and mypy before each commit"
 	@echo "make bench  every benchmark against the local PostgreSQL and Redis -> bench/results/report.md"
 	@echo "make rehearsal  nginx, two web nodes, workers, faults under load, a restore drill (needs root)"
 	@echo "make screenshots  redraw docs/screenshots/ (needs chromium and fonts-noto-cjk)"
@@ -103,6 +104,12 @@ lint: $(STAMP)
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+	@DEBUG=true $(VENV)/bin/mypy
+
+# Git hooks: ruff and mypy before each commit (.pre-commit-config.yaml).
+hooks: $(STAMP)
+	@$(VENV)/bin/pre-commit install
+	@echo "    installed: ruff and mypy run before each commit"
 
 messages: $(STAMP)
 	@DEBUG=true $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=staticfiles

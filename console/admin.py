@@ -7,6 +7,7 @@ transition and engine functions. Personal data is masked unless the user holds
 """
 
 import datetime
+from typing import TYPE_CHECKING, ClassVar
 
 from django import forms
 from django.contrib import admin
@@ -67,6 +68,9 @@ from verification.models import Attempt, SmsMessage, Verification
 
 FilingServices = FilingApplication.services.through
 BLANK_CHOICE_LABEL = _("- Select an option -")
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class ViewOnly:
@@ -720,8 +724,10 @@ class MobileSearchMixin:
     """Search by an exact mobile number, typed in any notation."""
 
     mobile_field = "mobile"
-    search_fields = ("=filing__reference",)
-    search_help_text = _("An exact mobile number, or a filing reference.")
+    search_fields: ClassVar[tuple[str, ...] | list[str]] = ("=filing__reference",)
+    search_help_text: ClassVar["StrOrPromise | None"] = _(
+        "An exact mobile number, or a filing reference."
+    )
 
     def get_search_results(self, request, queryset, search_term):
         try:
@@ -931,7 +937,7 @@ class MacroStepFormSet(forms.BaseInlineFormSet):
             raise ValidationError(_("A macro needs at least one override."))
 
 
-MacroStepInline.formset = MacroStepFormSet
+MacroStepInline.formset = MacroStepFormSet  # type: ignore[misc]  # the stubs' ClassVar
 
 
 @admin.register(Macro)

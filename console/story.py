@@ -73,7 +73,7 @@ def staff_label(user):
 
 # Province names are reference data the console cannot change: read once per process
 # (and again while there are none, as in a database being set up).
-_PROVINCE_NAMES = {}
+_PROVINCE_NAMES: dict[str, str] = {}
 
 
 def province_name(code):

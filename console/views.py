@@ -66,7 +66,7 @@ def agents():
 
 
 class AssignForm(forms.Form):
-    agent = forms.ModelChoiceField(
+    agent: forms.ModelChoiceField = forms.ModelChoiceField(
         label=gettext_lazy("Assign to"), queryset=None, empty_label=None
     )
 

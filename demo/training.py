@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric, uscc
 
@@ -367,7 +368,7 @@ class Step:
     """One thing a trainee may do on a filing, read off its audit trail."""
 
     key: str
-    label: str
+    label: str | Promise
     event_types: tuple
     test: object = None  # an extra check of the event
 
@@ -408,10 +409,10 @@ STEPS = {
 @dataclass(frozen=True)
 class Scenario:
     key: str
-    title: str
-    situation: str  # what the customer says, for the trainee
-    question: str
-    answer: str
+    title: str | Promise
+    situation: str | Promise  # what the customer says, for the trainee
+    question: str | Promise
+    answer: str | Promise
     build: object
     expected: tuple = ()  # step keys, in order
     avoid: tuple = ()  # step keys that are wrong here

@@ -161,7 +161,7 @@ def automatic_resend_time(policy_key, submitted_at, deadline):
     return due if due < deadline else None
 
 
-NOBODY = frozenset()
+NOBODY: frozenset[Role] = frozenset()
 L = frozenset({Role.LEADER})
 A = frozenset({Role.ADMINISTRATOR})
 LA = L | A

@@ -36,7 +36,7 @@ def default_connection():
     return connections[DEFAULT_DB_ALIAS]
 
 
-_composed = weakref.WeakKeyDictionary()
+_composed: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def composed(build, db=None):
@@ -190,7 +190,7 @@ class Writes:
                 cursor.execute(sql, params)
 
 
-_insert_builders = {}
+_insert_builders: dict = {}
 
 
 def _insert_for(model):

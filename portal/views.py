@@ -4,6 +4,7 @@ and "where is my filing"."""
 import json
 import logging
 
+from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
@@ -177,11 +178,11 @@ class ChannelFormView(View):
     which the database keeps unique.
     """
 
-    action = None
-    form_class = None
-    template_name = None
-    kept_fields = ("mobile", "cert_last6")
-    cleared_fields = ("code", "captcha_1")
+    action: AttemptAction
+    form_class: type[forms.Form]
+    template_name: str
+    kept_fields: tuple[str, ...] = ("mobile", "cert_last6")
+    cleared_fields: tuple[str, ...] = ("code", "captcha_1")
 
     @staticmethod
     def _read_state(request):

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from verification.sms.base import BaseSmsBackend
 
 #: Messages "sent" with the locmem backend, for tests (like django.core.mail.outbox).
-outbox = []
+outbox: list = []
 
 
 class LocmemBackend(BaseSmsBackend):
