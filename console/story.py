@@ -15,7 +15,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from filings import policies
-from filings.models import ActorKind, EventType, FilingStatus, Province, Role
+from filings.models import (
+    CASE_WORK_EVENTS,
+    ActorKind,
+    EventType,
+    FilingStatus,
+    Province,
+    Role,
+)
 from filings.policies import duration_text
 from filings.privacy import mask_code, show_mobile
 from verification.models import (
@@ -572,7 +579,7 @@ def event_entry(story, event, by_id):
                 "sentence": sentence,
                 "when": beijing(new),
             }
-    elif kind in CASE_EVENTS:
+    elif kind in CASE_WORK_EVENTS:
         return case_entry(story, event, who)
     else:
         sentence = _("%(who)s changed the filing from “%(old)s” to “%(new)s”") % {
@@ -583,17 +590,6 @@ def event_entry(story, event, by_id):
     return Entry(
         event.created_at, _with_reason(sentence, reason), "event", tone, order=1
     )
-
-
-CASE_EVENTS = {
-    EventType.CLAIMED,
-    EventType.ASSIGNED,
-    EventType.RELEASED,
-    EventType.FOLLOW_UP_SET,
-    EventType.FOLLOW_UP_DONE,
-    EventType.MACRO_RUN,
-    EventType.NOTE_ADDED,
-}
 
 
 def case_entry(story, event, who):

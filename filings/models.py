@@ -107,6 +107,20 @@ class EventType(models.TextChoices):
     NOTE_ADDED = "note_added", _("Internal note written")
 
 
+# The support team's case work (console.casework): events with no status move.
+CASE_WORK_EVENTS = frozenset(
+    {
+        EventType.CLAIMED,
+        EventType.ASSIGNED,
+        EventType.RELEASED,
+        EventType.FOLLOW_UP_SET,
+        EventType.FOLLOW_UP_DONE,
+        EventType.MACRO_RUN,
+        EventType.NOTE_ADDED,
+    }
+)
+
+
 class ActorKind(models.TextChoices):
     SYSTEM = "system", _("System")
     PROVIDER = "provider", _("Access provider")

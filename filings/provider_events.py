@@ -22,6 +22,7 @@ from django.utils.module_loading import import_string
 
 from filings import policies
 from filings.models import (
+    CASE_WORK_EVENTS,
     ActorKind,
     EventType,
     FilingStatus,
@@ -109,21 +110,12 @@ PROVIDER_EVENTS = {
 # The audit events the provider is not told of, each on purpose: the draft it made
 # itself, the engine's and the support team's own steps (a new code, a new mobile, a
 # longer deadline, case work), which change nothing the provider acts on.
-NOT_TOLD = frozenset(
-    {
-        EventType.CREATED,
-        EventType.CODE_RESENT,
-        EventType.MOBILE_CHANGED,
-        EventType.DEADLINE_EXTENDED,
-        EventType.CLAIMED,
-        EventType.ASSIGNED,
-        EventType.RELEASED,
-        EventType.FOLLOW_UP_SET,
-        EventType.FOLLOW_UP_DONE,
-        EventType.MACRO_RUN,
-        EventType.NOTE_ADDED,
-    }
-)
+NOT_TOLD = CASE_WORK_EVENTS | {
+    EventType.CREATED,
+    EventType.CODE_RESENT,
+    EventType.MOBILE_CHANGED,
+    EventType.DEADLINE_EXTENDED,
+}
 
 
 def made_by(filing, audit):
