@@ -60,7 +60,8 @@ def test_applicant_pages(browser, browser_site, tmp_path, language, width):
             found[url] = problems
     # a page after a wrong entry: the field errors and the answer banner
     page.goto(f"{browser_site}/verify/")
-    page.click("form.applicant-form button[type=submit].btn-primary")
+    with page.expect_navigation():
+        page.click("form.applicant-form button[type=submit].btn-primary")
     if problems := violations(page):
         found["/verify/ with errors"] = problems
     context.close()
@@ -95,7 +96,11 @@ def test_console_pages(browser, browser_site, tmp_path, language, width):
         if problems := violations(page):
             found[url] = problems
     # an override's confirmation page
-    page.click("button[name='CHANGE_FORM-action'][value=resend_code]")
+    # wait for the confirmation page itself: axe run while the form is still
+    # submitting finds no document
+    with page.expect_navigation():
+        page.click("button[name='CHANGE_FORM-action'][value=resend_code]")
+    page.wait_for_load_state()
     if problems := violations(page):
         found["confirm resend"] = problems
     context.close()
