@@ -29,17 +29,18 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
-from api import keys, openapi, tasks, webhooks
-from api.models import (
+from api import openapi
+from filings.importing import RecordInvalid, is_plain_text, parse_record
+from filings.models import FilingApplication, FilingStatus, ProviderEvent
+from filings.privacy import mask_mobile, personal_numbers_in
+from infra.times import BEIJING, rfc3339
+from integrations import keys, tasks, webhooks
+from integrations.models import (
     IdempotentAnswer,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
 )
-from filings.importing import RecordInvalid, is_plain_text, parse_record
-from filings.models import FilingApplication, FilingStatus, ProviderEvent
-from filings.policies import BEIJING, rfc3339
-from filings.privacy import mask_mobile, personal_numbers_in
 from verification import moves
 
 logger = logging.getLogger(__name__)

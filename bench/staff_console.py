@@ -386,7 +386,7 @@ def main():
     ]
     import datetime
 
-    from filings.policies import BEIJING
+    from infra.times import BEIJING
 
     today = datetime.datetime.now(BEIJING).date()
     results = []

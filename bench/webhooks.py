@@ -198,7 +198,7 @@ def delivery_run(receiver, events, *, shared_cache):
     shell(env, "from django.core.cache import cache; cache.clear(); print('ok')")
     receiver.secret = shell(
         env,
-        "from api import webhooks; from filings.models import Provider; "
+        "from integrations import webhooks; from filings.models import Provider; "
         "print(webhooks.create_endpoint(Provider.objects.get(code='aliyun'), "
         f"'{receiver.url}').secret)",
     ).strip()
@@ -220,7 +220,7 @@ def delivery_run(receiver, events, *, shared_cache):
     delivered = int(
         shell(
             env,
-            "from api.models import WebhookDelivery as D; "
+            "from integrations.models import WebhookDelivery as D; "
             "print(D.objects.filter(status='delivered').count())",
         ).strip()
     )

@@ -14,10 +14,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from filings.models import FilingApplication, FilingStatus, Province
-from filings.policies import BEIJING
+from infra.rates import CACHE_ERRORS
+from infra.times import BEIJING
 from verification import messages
 from verification.models import Attempt, AttemptAction, Verification, VerificationStatus
-from verification.throttles import CACHE_ERRORS
 
 CACHE_KEY = "staff-dashboard"
 CACHE_SECONDS = 60

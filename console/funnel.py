@@ -30,7 +30,7 @@ from phonenumbers import carrier
 
 from filings import policies, spreadsheets
 from filings.models import FilingApplication, PolicyKey, Provider, Province
-from filings.policies import BEIJING
+from infra.times import BEIJING
 from verification.models import (
     FunnelDay,
     FunnelDuration,

@@ -21,7 +21,7 @@ from console import story
 from console.models import WAITING_STATUSES, FollowUp
 from filings import policies
 from filings.models import FilingApplication, FilingStatus
-from verification import task_rows
+from infra import task_rows
 from verification.models import (
     DeliveryReport,
     SmsMessage,

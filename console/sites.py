@@ -16,7 +16,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from console import dashboard, funnel, logins, story, views
-from verification.throttles import CACHE_ERRORS
+from infra.rates import CACHE_ERRORS
+from integrations.webhooks import disabled_endpoints
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +115,7 @@ class StaffAdminSite(admin.AdminSite):
 
     def index(self, request, extra_context=None):
         extra_context = dict(extra_context or {})
+        extra_context["webhook_notices"] = disabled_endpoints(request.user)
         if request.user.has_perm("filings.view_filingapplication"):
             extra_context["dashboard"] = dashboard.summary()
             form = FunnelPeriodForm(request.GET or None)

@@ -23,8 +23,9 @@ from filings.models import (
     Province,
     Role,
 )
-from filings.policies import duration_text
 from filings.privacy import mask_code, show_mobile
+from infra import times
+from infra.times import duration_text
 from verification.models import (
     Attempt,
     AttemptAction,
@@ -40,7 +41,7 @@ TIMELINE_LIMIT = 300
 STAFF_GROUPS = ("Supervisor", "Support agent", "Auditor")
 
 
-beijing = policies.beijing_text
+beijing = times.beijing_text
 
 
 def time_left_text(deadline, now=None):

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from console import casework, queue, story
 from console.models import FollowUp, Macro
 from filings.models import FilingApplication, PolicyKey, Provider, Province
-from filings.policies import BEIJING
+from infra.times import BEIJING
 
 VIEW = "filings.view_filingapplication"
 

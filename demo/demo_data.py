@@ -39,6 +39,7 @@ from filings.models import (
     ServiceKind,
     Subject,
 )
+from infra import times
 from verification import codes, messages, moves
 from verification.models import (
     Attempt,
@@ -336,14 +337,14 @@ class DemoGenerator:
     def _month_moment(self):
         """A submission time in the last month, before the deadline window of now:
         weekdays busier than weekends, office hours busier than nights (Beijing)."""
-        today = self.now.astimezone(policies.BEIJING).date()
+        today = self.now.astimezone(times.BEIJING).date()
         # three days back at least: every window (48 h at most) has closed since
         days = [today - datetime.timedelta(days=n) for n in range(3, MONTH_DAYS)]
         weights = [WEEKDAY_WEIGHTS[d.weekday()] for d in days]
         day = self.rng.choices(days, weights)[0]
         hour = self.rng.choices(range(24), HOUR_WEIGHTS)[0]
         moment = datetime.datetime.combine(
-            day, datetime.time(hour, self.rng.randrange(60)), tzinfo=policies.BEIJING
+            day, datetime.time(hour, self.rng.randrange(60)), tzinfo=times.BEIJING
         )
         return moment + datetime.timedelta(seconds=self.rng.randrange(60))
 
@@ -677,7 +678,7 @@ class DemoGenerator:
         return datetime.timedelta(minutes=min(max(minutes, 1), limit))
 
     def _number(self, filing, services, decided):
-        year = decided.astimezone(policies.BEIJING).year
+        year = decided.astimezone(times.BEIJING).year
         key = (filing.province.pk, year)
         self.counters[key] = self.counters.get(key, 0) + 1
         base = icp_numbers.subject_number(

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from demo.models import GatewayRule
-from filings.policies import BEIJING
 from filings.validators import normalize_mobile
+from infra.times import BEIJING
 
 # Generous for spaces and a +86 prefix, as on the applicant pages.
 MAX_INPUT = 32

@@ -36,10 +36,10 @@ from django.db.models import F, Q
 from demo import clock, gateway
 from demo.models import DemoClock, PlannedReport, TrainingRun
 from filings.models import FilingApplication, FilingStatus
+from infra.rates import CACHE_ERRORS
 from verification import moves
 from verification.deadlines import process_deadlines
 from verification.models import Verification, VerificationStatus
-from verification.throttles import CACHE_ERRORS
 
 
 class BackUnavailable(Exception):

@@ -28,8 +28,9 @@ from demo.models import Behaviour, TrainingRun
 from filings import policies
 from filings.importing import parse_record
 from filings.models import AuditEvent, EventType, Person, Province
-from filings.policies import BEIJING
 from filings.privacy import mask_mobile
+from infra import times
+from infra.times import BEIJING
 from verification import actions, deadlines, messages, moves
 from verification.models import SmsKind, SmsMessage, SmsStatus
 from verification.tasks import deliver_sms
@@ -61,7 +62,7 @@ def available():
     return gateway.in_use()
 
 
-beijing = policies.beijing_text
+beijing = times.beijing_text
 
 
 # Who calls -------------------------------------------------------------------------

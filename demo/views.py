@@ -22,10 +22,10 @@ from stdnum.cn import ric
 from demo import timetravel, training
 from demo.forms import GatewayRuleForm, NewRunForm, PhoneForm, TimeTravelForm
 from demo.models import GatewayRule, TrainingRun
-from filings import policies
 from filings.importing import parse_record
 from filings.models import Person
-from filings.policies import BEIJING
+from infra import times
+from infra.times import BEIJING
 from verification import moves, sms
 from verification.models import DeliveryReport, SmsMessage, SmsStatus
 
@@ -195,7 +195,7 @@ def time_travel(request):
         "title": _("Demo time travel"),
         "form": form,
         "plan": plan,
-        "plan_when": plan and policies.beijing_text(plan.when),
+        "plan_when": plan and times.beijing_text(plan.when),
         "clock": timetravel.state(),
         "can_go_back": timetravel.can_go_back(),
     }
@@ -220,7 +220,7 @@ def _report_travel(request, when, outcome):
             "%(resends)d automatic resends sent."
         )
         % {
-            "when": policies.beijing_text(when),
+            "when": times.beijing_text(when),
             "filings": outcome.returned,
             "resends": outcome.automatic_resends,
         },

@@ -32,6 +32,7 @@ from filings.models import (
     Subject,
     SubjectNature,
 )
+from infra import times
 
 RECORD_KEYS = {
     "provider",
@@ -342,7 +343,7 @@ def _submitted_at(errors, value):
         errors.add("submitted_at", "must be an ISO 8601 date and time")
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=policies.BEIJING)
+        parsed = parsed.replace(tzinfo=times.BEIJING)
     try:
         ahead = parsed - timezone.now()
     except OverflowError:  # year 1 or 9999 with an offset that leaves the range

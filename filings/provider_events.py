@@ -20,7 +20,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from filings import policies
 from filings.models import (
     CASE_WORK_EVENTS,
     ActorKind,
@@ -30,7 +29,8 @@ from filings.models import (
     ProviderEventType,
     Service,
 )
-from filings.statements import composed, default_connection
+from infra import times
+from infra.sql import composed, default_connection
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def _roles(filing, audit):
 
 
 def _submitted(filing, audit):
-    return {"verification_deadline": policies.rfc3339(filing.verification_deadline)}
+    return {"verification_deadline": times.rfc3339(filing.verification_deadline)}
 
 
 def _under_review_at_once(filing, audit):

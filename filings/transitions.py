@@ -33,7 +33,8 @@ from filings.models import (
     FilingApplication,
     FilingStatus,
 )
-from filings.statements import Writes, insert
+from infra import times
+from infra.sql import Writes, insert
 
 S = FilingStatus
 
@@ -119,7 +120,7 @@ def record_event(
 ):
     """Append an audit event for `filing`. Call it inside the caller's transaction.
 
-    With `writes` (a `filings.statements.Writes`), the event is added to them and
+    With `writes` (a `infra.sql.Writes`), the event is added to them and
     written when they are sent, still in the caller's transaction. The provider
     events it makes (`filings.provider_events`) are written with it.
     """
@@ -312,7 +313,7 @@ def approve_filing(filing, *, actor, reason="", now=None):
     now = now or timezone.now()
 
     def apply(locked):
-        year = now.astimezone(policies.BEIJING).year
+        year = now.astimezone(times.BEIJING).year
         assigned = icp_numbers.assign(locked, year)
         return {"icp_numbers": assigned} if assigned else None
 

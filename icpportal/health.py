@@ -15,7 +15,8 @@ from django.http import JsonResponse
 from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db.models import DBTaskResult
 
-from verification import deadlines, task_rows
+from infra import task_rows
+from verification import deadlines
 
 
 def _database():

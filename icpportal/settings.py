@@ -13,7 +13,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from icpportal.cache import with_reused_clients
+from infra.cache import with_reused_clients
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -52,18 +52,20 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_tasks_db",
+    "infra",
     "filings",
     "verification",
     "portal",
     "demo",
+    "integrations",
     "api",
     "ninja",  # its docs page's own static files (Swagger UI), no CDN
 ]
 
 MIDDLEWARE = [
-    "icpportal.logging.RequestIdMiddleware",
+    "infra.logging.RequestIdMiddleware",
     # Before anything reads REMOTE_ADDR: the client's address behind trusted proxies.
-    "icpportal.proxies.ClientAddressMiddleware",
+    "infra.proxies.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Under /api/, an error answer from anywhere below becomes a problem.
     "api.middleware.ProblemAnswers",
@@ -98,8 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "demo.context_processors.demo",
-                "api.context_processors.webhook_notices",
+                "icpportal.context_processors.demo",
             ],
         },
     },
@@ -176,8 +177,8 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = STAFF_LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=STAFF_LOGIN_COOLOFF_MINUTES)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-# The client's address as the throttles see it (icpportal.proxies), never a header.
-AXES_CLIENT_IP_CALLABLE = "icpportal.proxies.request_client_address"
+# The client's address as the throttles see it (infra.proxies), never a header.
+AXES_CLIENT_IP_CALLABLE = "infra.proxies.request_client_address"
 # The login page again, saying until when (console.logins).
 AXES_LOCKOUT_CALLABLE = "console.logins.lockout_response"
 # Every failed login is kept (AccessFailureLog) beside the successful ones (AccessLog).
@@ -188,7 +189,7 @@ AXES_RESET_ON_SUCCESS = False
 # A failed login while locked out starts the wait again: a steady guesser never gets
 # a fresh allowance.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
-# The console registers its own pages for the records (console/logins_admin.py).
+# The console registers its own pages for the records (console/admin/logins.py).
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
 
@@ -245,9 +246,9 @@ DEMO_CLOCK_SNAPSHOT = env("DEMO_CLOCK_SNAPSHOT", default="")
 # The provider API: each key's requests per period (N/period, as RATELIMIT_*).
 API_RATELIMIT = env.str("API_RATELIMIT", default="600/m")
 
-# Webhooks (api.webhooks; README, "Webhooks"). After a transaction that wrote provider
+# Webhooks (integrations.webhooks; README, "Webhooks"). After a transaction that wrote provider
 # events commits, these are called to deliver them (the outbox stays the record).
-PROVIDER_EVENT_RECEIVERS = ["api.tasks.events_committed"]
+PROVIDER_EVENT_RECEIVERS = ["integrations.tasks.events_committed"]
 # Endpoints on loopback, private or link-local addresses, and plain http://, are
 # refused unless this is on (tests, the demo, the rehearsal: receivers on loopback).
 WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
@@ -282,13 +283,13 @@ LOG_FILE = env.str("LOG_FILE", default="")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"personal_data": {"()": "icpportal.logging.PersonalDataFilter"}},
+    "filters": {"personal_data": {"()": "infra.logging.PersonalDataFilter"}},
     "formatters": {
         "text": {
             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(client)s] "
             "%(message)s"
         },
-        "json": {"()": "icpportal.logging.JsonFormatter"},
+        "json": {"()": "infra.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {
@@ -333,7 +334,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated);
-# see icpportal.proxies.
+# see infra.proxies.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 if env.bool("BEHIND_TLS_PROXY", default=False):

@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from filings import policies
 from filings.models import FilingApplication, FilingStatus, Province, Role
 from filings.privacy import mask_mobile
+from infra import rates
 from portal.forms import LookupForm, ResendForm, VerifyForm
 from verification import actions, messages, throttles
 from verification.models import AttemptAction, Verification, VerificationStatus
@@ -64,7 +65,7 @@ def _require_province_code(code):
 
     try:
         codes = cache.get_or_set("portal:province-codes", load, PROVINCE_CODES_TTL)
-    except throttles.CACHE_ERRORS:
+    except rates.CACHE_ERRORS:
         codes = load()
     if code not in codes:
         raise Http404("No such province.")

@@ -1237,7 +1237,7 @@ class Rehearsal:
             )[0]
             reaped = self.sql(
                 "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE "
-                "exception_class_path = 'verification.task_rows.WorkerLost'"
+                "exception_class_path = 'infra.task_rows.WorkerLost'"
             )[0][0]
             self.check(
                 row[0] == "sent" and handed[self.stranded_message] == 1,

@@ -29,8 +29,8 @@ from filings.models import (
     Service,
 )
 from filings.privacy import mask_mobile
-from filings.statements import Writes, insert
 from filings.validators import normalize_mobile
+from infra.sql import Writes, insert
 from verification import codes, messages, moves, statements, throttles
 from verification.models import (
     SUBMISSION_TOKEN_LENGTH,

@@ -15,7 +15,8 @@ from django.utils.crypto import salted_hmac
 
 from filings import transitions
 from filings.models import EventType
-from verification import context, messages
+from infra import context
+from verification import messages
 from verification.models import SmsKind, SmsMessage, Verification, VerificationStatus
 from verification.tasks import deliver_sms
 

@@ -24,7 +24,8 @@ from filings.models import (
     ProviderEvent,
     ProviderEventType,
 )
-from verification import actions, codes, task_rows
+from infra import task_rows
+from verification import actions, codes
 from verification.models import (
     SmsKind,
     SmsMessage,

@@ -1,5 +1,5 @@
 """The statements of the verify and resend path, composed once per database
-connection (see `filings.statements`): the lock step, the look-up of a mobile with
+connection (see `infra.sql`): the lock step, the look-up of a mobile with
 nothing pending, and the two updates a verify's outcome writes.
 
 Locking: `lock_pending` locks each filing before its verifications, in filing order,
@@ -7,7 +7,7 @@ in one statement; the filing transitions and the deadline sweep take the same or
 """
 
 from filings.models import FilingApplication
-from filings.statements import Columns, composed
+from infra.sql import Columns, composed
 from verification.models import Verification, VerificationStatus
 
 
@@ -132,7 +132,7 @@ class Statements:
         return self.verification.load(db, row) if row else None
 
     def mark_verified(self, writes, verification, now):
-        """Add to `writes` (a `filings.statements.Writes`): a verification verified
+        """Add to `writes` (a `infra.sql.Writes`): a verification verified
         at `now` (its failures count no more; a first attempt is kept, else this is
         it)."""
         when = writes.db.ops.adapt_datetimefield_value(now)

@@ -9,7 +9,8 @@ from django.db import transaction
 from django.tasks import default_task_backend, task
 from django.utils import timezone
 
-from verification import context, sms
+from infra import context
+from verification import sms
 from verification.models import (
     DeliveryReport,
     SmsKind,

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from api import keys, webhooks
 from filings.models import Provider
+from integrations import keys, webhooks
 from tests.api.receiver import Receiver
 from tests.console.conftest import agent, login, supervisor  # noqa: F401 - shared fixtures
 

@@ -6,8 +6,8 @@ import json
 import pytest
 from django.test import Client
 
-from api import keys
 from filings.models import FilingApplication, Provider
+from integrations import keys
 from tests.api.conftest import sample
 from tests.concurrency import race
 from tests.conftest import postgres_only

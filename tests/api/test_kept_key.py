@@ -8,8 +8,8 @@ import stat
 import pytest
 from django.core.management import call_command
 
-from api import keys
 from filings.models import Provider
+from integrations import keys
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ import hashlib
 import pytest
 from django.core.cache import cache
 
-from api import keys
-from api.models import ApiKey
 from filings.models import Provider
+from integrations import keys
+from integrations.models import ApiKey
 from tests.console.conftest import messages_of
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +65,7 @@ def test_over_the_throttle_is_429_with_retry_after(call, key, settings):
 def test_a_supervisor_makes_a_key_in_the_console_and_revokes_it(login, supervisor):
     client = login(supervisor)
     response = client.post(
-        "/admin/api/apikey/add/",
+        "/admin/integrations/apikey/add/",
         {"provider": Provider.objects.get(code="tencent").pk, "name": "Sandbox"},
         follow=True,
     )
@@ -74,20 +74,20 @@ def test_a_supervisor_makes_a_key_in_the_console_and_revokes_it(login, superviso
     record = ApiKey.objects.get()
     assert record.key_hash == hashlib.sha256(key.encode()).hexdigest()
     assert record.created_by == supervisor
-    listing = client.get("/admin/api/apikey/").content.decode()
+    listing = client.get("/admin/integrations/apikey/").content.decode()
     assert f"{record.prefix}…" in listing and key not in listing
     client.post(
-        "/admin/api/apikey/",
+        "/admin/integrations/apikey/",
         {"action": "revoke_keys", "_selected_action": [record.pk]},
         follow=True,
     )
     record.refresh_from_db()
     assert record.revoked_at is not None
-    assert "revoked at" in client.get("/admin/api/apikey/").content.decode()
+    assert "revoked at" in client.get("/admin/integrations/apikey/").content.decode()
 
 
 def test_an_agent_cannot_make_keys(login, agent):
-    assert login(agent).get("/admin/api/apikey/add/").status_code == 403
+    assert login(agent).get("/admin/integrations/apikey/add/").status_code == 403
 
 
 def test_replace_revokes_the_old_key_of_that_name(run_command):

@@ -13,9 +13,9 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from api import keys
 from filings.models import Provider
 from icpportal.wsgi import application
+from integrations import keys
 from tests.api.conftest import sample
 
 pytestmark = pytest.mark.django_db

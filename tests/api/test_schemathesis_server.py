@@ -16,8 +16,8 @@ import subprocess
 import pytest
 from django.db import connection
 
-from api import keys
 from filings.models import Provider
+from integrations import keys
 from tests.conftest import postgres_only
 from tests.servers import BIN, database_url, gunicorn
 

@@ -8,9 +8,9 @@ import re
 import pytest
 from django.utils import timezone
 
-from api import webhooks
 from filings.models import ProviderEvent
-from filings.policies import rfc3339
+from infra.times import rfc3339
+from integrations import webhooks
 from tests.api.conftest import sample
 
 pytestmark = pytest.mark.django_db

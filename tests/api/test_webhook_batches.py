@@ -5,9 +5,9 @@ time puts the rest back in the queue."""
 import pytest
 from django_tasks_db.models import DBTaskResult
 
-from api import tasks
-from api.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from filings.models import Provider
+from integrations import tasks
+from integrations.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from tests.api.conftest import run_worker
 from tests.factories import FilingFactory
 from verification import moves

@@ -5,9 +5,9 @@ Beijing time."""
 import pytest
 from django.contrib.messages import get_messages
 
-from api import tasks, webhooks
-from api.models import WebhookEndpoint
 from filings.models import Provider
+from integrations import tasks, webhooks
+from integrations.models import WebhookEndpoint
 from tests.api.receiver import Receiver
 from tests.factories import FilingFactory
 from verification import moves
@@ -20,7 +20,7 @@ def test_a_supervisor_registers_an_endpoint_and_sees_its_secret_once(
 ):
     client.force_login(supervisor)
     response = client.post(
-        "/admin/api/webhookendpoint/add/",
+        "/admin/integrations/webhookendpoint/add/",
         {
             "provider": Provider.objects.get(code="aliyun").pk,
             "url": "https://hooks.example.com/icp",
@@ -34,7 +34,7 @@ def test_a_supervisor_registers_an_endpoint_and_sees_its_secret_once(
     assert any(endpoint.secret in m for m in shown)
     assert endpoint.created_by == supervisor
     assert endpoint.events == ["filing.approved"]
-    page = client.get(f"/admin/api/webhookendpoint/{endpoint.pk}/change/")
+    page = client.get(f"/admin/integrations/webhookendpoint/{endpoint.pk}/change/")
     assert endpoint.secret not in page.content.decode()
 
 
@@ -42,7 +42,7 @@ def test_a_private_address_is_refused_in_the_form(client, supervisor, settings, 
     settings.WEBHOOKS_ALLOW_PRIVATE = False
     client.force_login(supervisor)
     response = client.post(
-        "/admin/api/webhookendpoint/add/",
+        "/admin/integrations/webhookendpoint/add/",
         {
             "provider": Provider.objects.get(code="aliyun").pk,
             "url": "https://10.0.0.8/icp",
@@ -66,16 +66,16 @@ def test_an_agent_reads_the_delivery_log_in_words(client, agent, settings):
     finally:
         receiver.stop()
     client.force_login(agent)
-    listing = client.get("/admin/api/webhookdelivery/").content.decode()
+    listing = client.get("/admin/integrations/webhookdelivery/").content.decode()
     assert "waiting for its next attempt" in listing or "等待" in listing
     delivery = endpoint.deliveries.get()
-    page = client.get(f"/admin/api/webhookdelivery/{delivery.pk}/change/")
+    page = client.get(f"/admin/integrations/webhookdelivery/{delivery.pk}/change/")
     assert page.status_code == 200
     text = page.content.decode()
     assert "500" in text and "+08:00" not in text and "UTC" not in text
     # an agent reads, and may not send again
     sent = client.post(
-        "/admin/api/webhookdelivery/",
+        "/admin/integrations/webhookdelivery/",
         {"action": "send_again", "_selected_action": [delivery.pk]},
     )
     assert endpoint.deliveries.get().attempts == 1

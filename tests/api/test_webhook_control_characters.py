@@ -4,9 +4,9 @@ refused, through the API and in the console, with a message that says so."""
 import pytest
 from django.utils import translation
 
-from api import webhooks
-from api.models import WebhookEndpoint
 from filings.models import Provider
+from integrations import webhooks
+from integrations.models import WebhookEndpoint
 from tests.api.test_webhook_endpoints import create
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +70,7 @@ def test_a_change_to_such_an_address_is_refused(call, key, dns):
 def test_the_console_form_refuses_them(client, supervisor, dns, control):
     client.force_login(supervisor)
     response = client.post(
-        "/admin/api/webhookendpoint/add/",
+        "/admin/integrations/webhookendpoint/add/",
         {
             "provider": Provider.objects.get(code="aliyun").pk,
             "url": written_with(control),

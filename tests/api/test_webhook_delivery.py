@@ -9,10 +9,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from api import tasks, webhooks
-from api.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from filings import transitions
 from filings.models import Provider, ProviderEvent
+from integrations import tasks, webhooks
+from integrations.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from tests.api.receiver import Receiver
 from tests.factories import FilingFactory
 from tests.verification.helpers import submitted_filing, verify_person

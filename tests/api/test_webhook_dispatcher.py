@@ -8,11 +8,11 @@ import pytest
 from django.core.cache import cache
 from django_tasks_db.models import DBTaskResult
 
-from api import tasks
 from filings.models import Provider
+from integrations import tasks
 from tests.api.conftest import run_worker
 from tests.factories import FilingFactory
-from tests.icpportal.test_cache_client import redis_up
+from tests.infra.test_cache_client import redis_up
 from verification import moves
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,7 +24,7 @@ def shared_cache(settings):
         pytest.skip("needs Redis on 127.0.0.1:6379")
     settings.CACHES = {
         "default": {
-            "BACKEND": "icpportal.cache.RedisCache",
+            "BACKEND": "infra.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:6379/12",
         }
     }
@@ -68,11 +68,11 @@ def test_with_the_cache_away_each_commit_queues_its_own(
 ):
     settings.CACHES = {
         "default": {
-            "BACKEND": "icpportal.cache.RedisCache",
+            "BACKEND": "infra.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens: refused at once
         }
     }
-    with caplog.at_level(logging.WARNING, logger="api.tasks"):
+    with caplog.at_level(logging.WARNING, logger="integrations.tasks"):
         submit_two()
     assert dispatchers() == 2
     assert "a dispatcher queued per commit" in caplog.text

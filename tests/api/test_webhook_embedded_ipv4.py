@@ -5,8 +5,8 @@ the `dns` fixture answers an IP literal with itself."""
 
 import pytest
 
-from api import webhooks
-from api.models import WebhookEndpoint
+from integrations import webhooks
+from integrations.models import WebhookEndpoint
 from tests.api.test_webhook_endpoints import create
 
 pytestmark = pytest.mark.django_db

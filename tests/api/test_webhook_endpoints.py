@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from api import webhooks
-from api.models import WebhookEndpoint
+from integrations import webhooks
+from integrations.models import WebhookEndpoint
 from tests.api.conftest import PUBLIC
 
 pytestmark = pytest.mark.django_db

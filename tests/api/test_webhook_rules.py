@@ -7,10 +7,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from api import tasks, webhooks
-from api.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from filings import transitions
 from filings.models import Provider, ProviderEvent
+from integrations import tasks, webhooks
+from integrations.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from tests.api.receiver import Receiver
 from tests.factories import FilingFactory
 from verification import moves
@@ -127,7 +127,7 @@ def test_staff_send_again_from_the_console(receiver, endpoint, admin_client):
     receiver.answer = 200
     delivery = WebhookDelivery.objects.get()
     response = admin_client.post(
-        "/admin/api/webhookdelivery/",
+        "/admin/integrations/webhookdelivery/",
         {"action": "send_again", "_selected_action": [delivery.pk]},
         follow=True,
     )

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from filings.models import Provider, Subject
-from filings.policies import BEIJING
+from infra.times import BEIJING
 from tests.console.conftest import LIST_URL
 from tests.verification.helpers import submitted_filing
 

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from filings.policies import BEIJING, beijing_text
+from infra.times import BEIJING, beijing_text
 from tests.verification.helpers import submitted_filing, verify_person
 from verification.models import Verification
 

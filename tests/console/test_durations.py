@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import translation
 
-from filings import policies
+from infra import times
 
 SECONDS = datetime.timedelta(seconds=1)
 
@@ -23,7 +23,7 @@ SECONDS = datetime.timedelta(seconds=1)
 )
 def test_duration_text(seconds, english, chinese):
     with translation.override("en"):
-        assert policies.duration_text(seconds * SECONDS) == english
+        assert times.duration_text(seconds * SECONDS) == english
     if chinese:
         with translation.override("zh-hans"):
-            assert policies.duration_text(seconds * SECONDS) == chinese
+            assert times.duration_text(seconds * SECONDS) == chinese

@@ -10,7 +10,7 @@ from console import casework, story
 from console.models import FollowUp
 from filings import transitions
 from filings.models import AuditEvent, EventType
-from filings.policies import BEIJING
+from infra.times import BEIJING
 from tests.console.conftest import change_url, messages_of
 from tests.verification.helpers import submitted_filing
 from verification import moves

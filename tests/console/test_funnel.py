@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 
 from console import funnel
 from filings import transitions
-from filings.policies import BEIJING
+from infra.times import BEIJING
 from tests.verification.helpers import last6, latest_code, submitted_filing
 from verification import actions, deadlines, moves
 from verification.models import FunnelDay, SmsMessage, Verification

@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from filings import transitions
-from filings.policies import BEIJING
+from infra.times import BEIJING
 from tests.factories import FilingFactory, ServiceFactory, SubjectFactory
 from verification import moves
 from verification.models import Verification

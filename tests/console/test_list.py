@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from console.admin import CappedCountPaginator
+from console.admin.base import CappedCountPaginator
 from filings import transitions
 from filings.models import Domain, FilingApplication
 from tests.console.conftest import LIST_URL

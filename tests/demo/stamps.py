@@ -5,15 +5,15 @@ are about the future by nature and are left out."""
 from django.apps import apps
 from django.db import models
 
-PROJECT_APPS = ("filings", "verification", "console", "api", "demo")
+PROJECT_APPS = ("filings", "verification", "integrations", "console", "demo")
 # Fields that name a time still to come, not one when something happened.
 FUTURE_BY_NATURE = {
     ("filings", "filingapplication", "verification_deadline"),
     ("verification", "verification", "auto_resend_due_at"),
     ("demo", "plannedreport", "due_at"),
     ("console", "followup", "due_at"),
-    ("api", "webhookendpoint", "previous_secret_until"),
-    ("api", "webhookdelivery", "next_attempt_at"),
+    ("integrations", "webhookendpoint", "previous_secret_until"),
+    ("integrations", "webhookdelivery", "next_attempt_at"),
 }
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from demo import clock, timetravel
 from demo.models import DemoClock, TrainingRun
 from filings.models import AuditEvent, FilingApplication
-from filings.policies import BEIJING
+from infra.times import BEIJING
 from tests.demo import stamps
 from tests.verification.helpers import submitted_filing
 from verification.models import SmsKind, SmsMessage

@@ -9,7 +9,7 @@ from django.utils import timezone
 from demo import gateway
 from demo.models import Behaviour, GatewayRule
 from filings.models import FilingApplication
-from filings.policies import BEIJING
+from infra.times import BEIJING
 from tests.verification.helpers import submitted_filing
 from verification.models import DeliveryReport, SmsMessage
 

@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from demo import gateway, training
 from demo.models import TrainingRun
 from filings.models import EventType, FilingApplication
-from filings.policies import BEIJING
+from infra.times import BEIJING
 from verification.models import Attempt, DeliveryReport, SmsKind, SmsMessage
 
 pytestmark = pytest.mark.django_db

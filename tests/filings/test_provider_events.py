@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from filings import provider_events, transitions
 from filings.models import EventType, ProviderEvent
-from filings.policies import rfc3339
+from infra.times import rfc3339
 from tests.factories import FilingFactory
 from tests.verification.helpers import (
     latest_code,

@@ -56,7 +56,7 @@ def _after(module, name, when=_always):
 
 def install(point):
     """Arm the crash at `point` (see CRASH_POINTS in the test)."""
-    from api import webhooks
+    from integrations import webhooks
     from tests.hardening import phone_backend
     from verification import tasks
 

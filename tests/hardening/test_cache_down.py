@@ -22,7 +22,7 @@ def cache_down(settings):
     # is the one production gets for a redis:// CACHE_URL.
     settings.CACHES = {
         "default": {
-            "BACKEND": "icpportal.cache.RedisCache",
+            "BACKEND": "infra.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
         }
     }

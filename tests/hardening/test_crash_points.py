@@ -15,16 +15,17 @@ from django.conf import settings
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from api import tasks as webhook_tasks
-from api import webhooks
-from api.models import DeliveryStatus, WebhookDelivery
 from filings.models import Provider, ProviderEvent
+from infra import task_rows
+from integrations import tasks as webhook_tasks
+from integrations import webhooks
+from integrations.models import DeliveryStatus, WebhookDelivery
 from tests.api.receiver import Receiver
 from tests.conftest import postgres_only
 from tests.hardening.crashing_worker import DIED
 from tests.servers import database_url
 from tests.verification.helpers import CODE_RE, submitted_filing, verify_person
-from verification import deadlines, task_rows
+from verification import deadlines
 from verification.models import SmsKind, SmsMessage, SmsStatus
 
 SMS_POINTS = [

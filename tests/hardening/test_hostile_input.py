@@ -17,9 +17,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
 
-from api import keys
-from api import webhooks as webhook_rules
 from filings.models import Provider
+from integrations import keys
+from integrations import webhooks as webhook_rules
 from tests.api.conftest import sample
 from tests.console.conftest import make_staff
 from tests.verification.helpers import submitted_filing

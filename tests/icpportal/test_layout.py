@@ -1,9 +1,11 @@
 """The layout holds: each app imports only from the floors below it, and no module's
 imports (function-level ones included) go round in a circle.
 
-Floors, bottom up (README, "How the code is laid out"):
+Floors, bottom up (the manual, "Architecture"):
+0. infra: what knows nothing of filings (request context, SQL helpers, Beijing time,
+   rates, middleware)
 1. filings: the records and their rules
-2. verification: the engine
+2. verification: the engine; integrations: API keys and webhooks
 3. one app per kind of user, none importing another: portal, console, demo, api
 4. icpportal: settings and URLs, wiring the apps together
 """
@@ -16,11 +18,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 FLOORS = {
+    "infra": 0,
     "filings": 1,
     "verification": 2,
     "portal": 3,
     "console": 3,
     "demo": 3,
+    "integrations": 2,
     "api": 3,
     "icpportal": 4,
 }
@@ -186,7 +190,7 @@ def test_no_import_cycle():
         ("filings.transitions", "verification.models"),
         ("verification.actions", "console.overrides"),
         ("portal.views", "demo.views"),
-        ("console.admin", "portal.forms"),
+        ("console.admin.filings", "portal.forms"),
     ],
 )
 def test_an_upward_or_sideways_import_is_caught(module, target):
@@ -207,3 +211,57 @@ def test_a_cycle_inside_an_app_is_caught():
         len(cycle) == 3 and set(cycle) == {"verification.actions", "verification.codes"}
         for cycle in cycles(edges)
     )
+
+
+def admin_pages_outside_the_console(registry):
+    """The project's models whose admin page is defined outside the console: the
+    console owns every staff page, whichever floor the model lives on."""
+    return sorted(
+        f"{model._meta.label} by {type(model_admin).__module__}"
+        for model, model_admin in registry.items()
+        if app_of(model.__module__) in FLOORS
+        and not type(model_admin).__module__.startswith("console.")
+    )
+
+
+def test_the_console_owns_every_admin_page():
+    from django.contrib import admin
+
+    registry = admin.site._registry
+    assert admin_pages_outside_the_console(registry) == []
+    # the webhook and key pages are among them, from the console
+    labels = {model._meta.label for model in registry}
+    assert {"integrations.WebhookEndpoint", "integrations.ApiKey"} <= labels
+    assert [p.name for p in ROOT.glob("*/admin.py") if p.parent.name in FLOORS] == []
+
+
+def test_an_admin_page_defined_by_another_app_is_caught():
+    from django.contrib import admin
+
+    from integrations.models import WebhookEndpoint
+
+    class Elsewhere(admin.ModelAdmin):
+        pass
+
+    Elsewhere.__module__ = "api.admin"
+    registry = dict(admin.site._registry)
+    registry[WebhookEndpoint] = Elsewhere(WebhookEndpoint, admin.site)
+    assert admin_pages_outside_the_console(registry) == [
+        "integrations.WebhookEndpoint by api.admin"
+    ]
+
+
+def doors_in_template_context(processors):
+    """Context processors a door supplies: another door's templates would read them."""
+    return [path for path in processors if app_of(path) in DOORS]
+
+
+def test_no_door_supplies_the_templates_context():
+    from django.conf import settings
+
+    processors = settings.TEMPLATES[0]["OPTIONS"]["context_processors"]
+    assert doors_in_template_context(processors) == []
+    assert "icpportal.context_processors.demo" in processors
+    assert doors_in_template_context(["demo.context_processors.demo"]) == [
+        "demo.context_processors.demo"
+    ]

@@ -34,7 +34,7 @@ def test_the_defaults():
         "900",
         "['username',",
         "'ip_address']",
-        "icpportal.proxies.request_client_address",
+        "infra.proxies.request_client_address",
         "True",
         "axes.backends.AxesStandaloneBackend",
     ]

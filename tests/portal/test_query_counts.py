@@ -21,7 +21,7 @@ from tests.verification.helpers import last6, latest_code, submitted_filing
 pytestmark = pytest.mark.django_db
 
 # On SQLite the writes that PostgreSQL takes in one statement go one by one
-# (filings.statements.Writes), among them the provider events of the verify that
+# (infra.sql.Writes), among them the provider events of the verify that
 # completes a filing (filings.provider_events): one for the person, one for the filing.
 VERIFY_LIMIT = 8 if connection.vendor == "postgresql" else 9
 PAGE_LIMIT = 4

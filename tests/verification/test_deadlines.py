@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from filings.models import AuditEvent, FilingApplication
-from filings.policies import BEIJING
+from infra.times import BEIJING
 from tests.verification.helpers import latest_code, submitted_filing, verify_person
 from verification import deadlines
 from verification.models import SmsMessage, Verification

@@ -9,8 +9,9 @@ from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from infra import task_rows
 from tests.verification.helpers import CODE_RE, submitted_filing, verify_person
-from verification import deadlines, task_rows, tasks
+from verification import deadlines, tasks
 from verification.models import SmsKind, SmsMessage, SmsStatus, VerificationStatus
 
 pytestmark = pytest.mark.django_db

@@ -4,10 +4,11 @@ import logging
 
 import pytest
 
-from icpportal.logging import PersonalDataFilter
+from infra import context
+from infra.logging import PersonalDataFilter
 from tests.portal.helpers import post_form
 from tests.verification.helpers import submitted_filing
-from verification import codes, context
+from verification import codes
 from verification.models import SmsMessage
 from verification.tasks import deliver_sms
 

@@ -8,8 +8,9 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 
 from filings import policies
+from infra import rates
 from tests.verification.helpers import last6, latest_code, submitted_filing
-from verification import actions, throttles
+from verification import actions
 from verification.models import Attempt, Verification
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,7 @@ def test_default_limits_keep_a_guess_under_one_in_a_thousand(settings):
     """An attacker who knows the mobile and the certificate digits makes at most
     limit x (windows overlapping the longest validity) verify attempts at one mobile;
     each matches the 6-digit code with probability 1/10**6."""
-    rate = throttles.parse_rate(settings.RATELIMITS["verify_per_mobile"])
+    rate = rates.parse_rate(settings.RATELIMITS["verify_per_mobile"])
     longest = max(p.window.total_seconds() for p in policies.POLICIES.values())
     attempts = rate.limit * (math.ceil(longest / rate.seconds) + 1)
     assert attempts / 10**6 <= 1 / 1000
@@ -37,13 +38,13 @@ def test_default_limits_keep_a_guess_under_one_in_a_thousand(settings):
     ],
 )
 def test_parse_rate(text, rate):
-    assert throttles.parse_rate(text) == throttles.Rate(*rate)
+    assert rates.parse_rate(text) == rates.Rate(*rate)
 
 
 @pytest.mark.parametrize("text", ["", "10", "ten/h", "10/w", "/h"])
 def test_bad_rate_is_a_clear_configuration_error(text):
     with pytest.raises(ImproperlyConfigured, match="N/period"):
-        throttles.parse_rate(text)
+        rates.parse_rate(text)
 
 
 def test_per_mobile_limit_on_verify(settings):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from console.models import Case, FollowUp, Note
-from filings.policies import BEIJING
+from infra.times import BEIJING
 from tests.browser import log_in_as_agent
 from tests.console.conftest import make_staff
 from tests.verification.helpers import submitted_filing

@@ -5,9 +5,9 @@ stay inside their box (once 1,788 px of table in a 1,060 px box, and a list clip
 
 import pytest
 
-from api import webhooks
-from api.models import WebhookDelivery
 from filings.models import Provider
+from integrations import webhooks
+from integrations.models import WebhookDelivery
 from tests.browser import log_in_as_agent
 from tests.console.conftest import make_staff
 from tests.factories import FilingFactory
@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 WIDTHS = (1280, 1440)
 PAGES = (
     "/admin/",
-    "/admin/api/webhookdelivery/",
-    "/admin/api/webhookendpoint/",
+    "/admin/integrations/webhookdelivery/",
+    "/admin/integrations/webhookendpoint/",
 )
 OVERFLOW = """() => {
   const page = document.documentElement.scrollWidth - window.innerWidth;

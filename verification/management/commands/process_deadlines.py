@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.utils import timezone
 
-from filings.policies import BEIJING
+from infra.times import BEIJING
 from verification.deadlines import process_deadlines
 
 

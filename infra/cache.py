@@ -37,5 +37,5 @@ DJANGO_REDIS = "django.core.cache.backends.redis.RedisCache"
 def with_reused_clients(config):
     """A CACHES entry, with this backend in place of Django's Redis one."""
     if config.get("BACKEND") == DJANGO_REDIS:
-        return {**config, "BACKEND": "icpportal.cache.RedisCache"}
+        return {**config, "BACKEND": "infra.cache.RedisCache"}
     return config

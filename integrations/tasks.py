@@ -17,10 +17,10 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.tasks import default_task_backend, task
 
-from api import webhooks
-from api.models import DeliveryStatus
-from verification import task_rows
-from verification.throttles import CACHE_ERRORS
+from infra import task_rows
+from infra.rates import CACHE_ERRORS
+from integrations import webhooks
+from integrations.models import DeliveryStatus
 
 logger = logging.getLogger(__name__)
 

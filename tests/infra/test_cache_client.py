@@ -7,7 +7,7 @@ import environ
 import pytest
 from django.core.cache.backends.redis import RedisCacheClient
 
-from icpportal.cache import RedisCache, with_reused_clients
+from infra.cache import RedisCache, with_reused_clients
 
 
 def redis_up():
@@ -30,7 +30,7 @@ def test_one_client_serves_every_call():
 
 def test_a_redis_cache_url_gets_this_backend():
     redis = environ.Env.cache_url_config("redis://127.0.0.1:6379/3")
-    assert with_reused_clients(redis)["BACKEND"] == "icpportal.cache.RedisCache"
+    assert with_reused_clients(redis)["BACKEND"] == "infra.cache.RedisCache"
     assert with_reused_clients(redis)["LOCATION"] == redis["LOCATION"]
     local = environ.Env.cache_url_config("locmemcache://")
     assert with_reused_clients(local) == local

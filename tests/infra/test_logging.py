@@ -3,7 +3,7 @@
 import json
 import logging
 
-from icpportal.logging import JsonFormatter, PersonalDataFilter, request_id, scrub
+from infra.logging import JsonFormatter, PersonalDataFilter, request_id, scrub
 
 
 def test_scrub_masks_mobiles_and_certificates():

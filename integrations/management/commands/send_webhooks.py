@@ -4,7 +4,7 @@ deliveries due whose task was lost."""
 from django.core.management.base import BaseCommand, no_translations
 from django.utils import timezone
 
-from api import tasks
+from integrations import tasks
 
 
 class Command(BaseCommand):

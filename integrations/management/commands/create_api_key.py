@@ -4,9 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from api import keys
-from api.models import ApiKey
 from filings.models import Provider
+from integrations import keys
+from integrations.models import ApiKey
 
 
 class Command(BaseCommand):

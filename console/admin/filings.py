@@ -1,44 +1,32 @@
-"""The staff console: read-only pages for filings, verifications, text messages and
-attempts, overrides as actions, CSV export.
+"""The filings' pages: the filing list and page (overrides as actions, CSV
+export), the reference data, and the audit trail.
 
 Nothing here edits a status: the overrides in `console.overrides` go through the
-transition and engine functions. Personal data is masked unless the user holds
-`filings.view_personal_data` (see `filings.privacy`).
+engine's entrance (`verification.moves`). Personal data is masked unless the user
+holds `filings.view_personal_data` (see `filings.privacy`).
 """
 
 import datetime
-from typing import TYPE_CHECKING, ClassVar
 
-from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db import connection
 from django.db.models import Q
 from django.http import StreamingHttpResponse
 from django.urls import path
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from console import (
-    casework,
-    dashboard,
-    logins_admin,  # noqa: F401 - registers the staff login records
     overrides,
     story,
     views,
 )
-from console.models import (
-    WAITING_STATUSES,
-    FollowUp,
-    Macro,
-    MacroAction,
-    MacroStep,
-    Note,
+from console.admin.base import (
+    BLANK_CHOICE_LABEL,
+    CappedCountPaginator,
+    ReadOnlyAdmin,
 )
 from filings import spreadsheets
 from filings.models import (
@@ -51,78 +39,20 @@ from filings.models import (
     Person,
     Provider,
     Province,
-    Role,
     Service,
     Subject,
 )
 from filings.privacy import (
     can_see_personal_data,
     mask_certificate,
-    mask_code,
     mask_mobile,
     show_certificate,
     show_mobile,
 )
 from filings.validators import normalize_domain, normalize_mobile
-from verification.models import Attempt, SmsMessage, Verification
+from verification.models import Verification
 
 FilingServices = FilingApplication.services.through
-BLANK_CHOICE_LABEL = _("- Select an option -")
-
-if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
-
-
-class ViewOnly:
-    """Records are written by the system, never typed in: view only."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(ViewOnly, admin.ModelAdmin):
-    pass
-
-
-class CappedCountPaginator(Paginator):
-    """Never counts a whole large table on a page view.
-
-    The unfiltered list on PostgreSQL uses the planner's row estimate; any other list
-    counts at most `cap` + 1 rows and, past that, reports "more than `cap`".
-    """
-
-    cap = 10_000
-
-    @cached_property
-    def count(self):
-        self.capped = self.estimated = False
-        queryset = self.object_list
-        if connection.vendor == "postgresql" and not queryset.query.where:
-            estimate = self._estimate(queryset.model)
-            if estimate > self.cap:
-                self.estimated = True
-                return estimate
-        count = queryset.order_by()[: self.cap + 1].count()
-        if count > self.cap:
-            self.capped = True
-            return self.cap
-        return count
-
-    @staticmethod
-    def _estimate(model):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                [model._meta.db_table],
-            )
-            row = cursor.fetchone()
-        return row[0] if row else -1
 
 
 class DeadlineFilter(admin.SimpleListFilter):
@@ -190,47 +120,6 @@ def filing_ids_for_term(term):
             )
         )
     return None
-
-
-class VerificationColumns:
-    """A verification's roles and (masked) mobile, for the inline and the list."""
-
-    @admin.display(description=_("roles"))
-    def roles_display(self, obj):
-        return " + ".join(str(Role(role).label) for role in obj.roles)
-
-    @admin.display(description=_("mobile"))
-    def mobile_display(self, obj):
-        return show_mobile(obj.mobile)
-
-
-class SmsColumns:
-    """A text message's (masked) recipient and text, for the inline and the list."""
-
-    columns = (
-        "created_at",
-        "kind",
-        "sender",
-        "recipient_display",
-        "text_display",
-        "status",
-        "report_display",
-        "attempts",
-        "failure",
-        "error",
-    )
-
-    @admin.display(description=_("delivery report"))
-    def report_display(self, obj):
-        return story.report_text(obj) or "—"
-
-    @admin.display(description=_("recipient"))
-    def recipient_display(self, obj):
-        return show_mobile(obj.recipient)
-
-    @admin.display(description=_("text (code masked)"))
-    def text_display(self, obj):
-        return mask_code(obj.text)
 
 
 @admin.register(FilingApplication)
@@ -718,331 +607,3 @@ class AuditEventAdmin(ReadOnlyAdmin):
 class IcpNumberCounterAdmin(ReadOnlyAdmin):
     list_display = ("province", "year", "last_serial")
     list_select_related = ("province",)
-
-
-class MobileSearchMixin:
-    """Search by an exact mobile number, typed in any notation."""
-
-    mobile_field = "mobile"
-    search_fields: ClassVar[tuple[str, ...] | list[str]] = ("=filing__reference",)
-    search_help_text: ClassVar["StrOrPromise | None"] = _(
-        "An exact mobile number, or a filing reference."
-    )
-
-    def get_search_results(self, request, queryset, search_term):
-        try:
-            mobile = normalize_mobile(search_term)
-        except ValidationError:
-            return super().get_search_results(request, queryset, search_term)
-        return queryset.filter(**{self.mobile_field: mobile}), False
-
-
-@admin.register(Verification)
-class VerificationAdmin(VerificationColumns, MobileSearchMixin, ReadOnlyAdmin):
-    list_display = (
-        "filing",
-        "roles_display",
-        "mobile_display",
-        "status",
-        "failed_attempts",
-        "resends",
-        "verified_at",
-    )
-    list_select_related = ("filing",)
-    list_filter = ("status",)
-    show_full_result_count = False
-    paginator = CappedCountPaginator
-    ordering = ("-id",)
-    fields = (
-        "filing",
-        "roles_display",
-        "mobile_display",
-        "status",
-        "failed_attempts",
-        "resends",
-        "code_issued_at",
-        "auto_resend_due_at",
-        "auto_resent_at",
-        "verified_at",
-    )
-    readonly_fields = fields
-
-
-@admin.register(SmsMessage)
-class SmsMessageAdmin(SmsColumns, MobileSearchMixin, ReadOnlyAdmin):
-    mobile_field = "recipient"
-    list_display = SmsColumns.columns
-    list_filter = ("status", "report", "kind")
-    show_full_result_count = False
-    paginator = CappedCountPaginator
-    ordering = ("-id",)
-    fields = (
-        *SmsColumns.columns,
-        "attempted_at",
-        "sent_at",
-        "backend_display",
-        "gateway_id",
-        "filing",
-    )
-    readonly_fields = fields
-
-    @admin.display(description=_("sent through"))
-    def backend_display(self, obj):
-        return sms_backend_label(obj.backend)
-
-
-def sms_backend_label(path):
-    """A backend's dotted path as staff know it: the backend's own `label`."""
-    if not path:
-        return "—"
-    try:
-        return import_string(path).label
-    except (ImportError, AttributeError):
-        return _("Another gateway")
-
-
-class AttemptOutcomeFilter(admin.SimpleListFilter):
-    title = _("outcome")
-    parameter_name = "outcome"
-    GROUPS = {
-        "verified": ["verified"],
-        "wrong": [
-            "wrong_code_or_certificate",
-            "wrong_certificate",
-            "failure_limit",
-            "code_not_found",
-        ],
-        "limit": ["failure_limit"],
-        "resent": ["resent"],
-        "refused": ["resend_cap", "nothing_pending"],
-        "picture": ["wrong_picture"],
-    }
-
-    def lookups(self, request, model_admin):
-        return [
-            ("verified", _("Verified")),
-            ("wrong", _("Wrong entry")),
-            ("limit", _("Failure limit reached")),
-            ("resent", _("New code sent")),
-            ("refused", _("Resend refused")),
-            ("picture", _("Wrong picture characters")),
-            ("throttled", _("Held back (too many tries)")),
-        ]
-
-    def queryset(self, request, queryset):
-        if self.value() == "throttled":
-            return queryset.filter(reason__startswith="throttled")
-        if self.value() in self.GROUPS:
-            return queryset.filter(reason__in=self.GROUPS[self.value()])
-        return queryset
-
-
-@admin.register(Attempt)
-class AttemptAdmin(MobileSearchMixin, ReadOnlyAdmin):
-    search_fields = ("=verification__filing__reference",)
-    list_display = (
-        "created_at",
-        "page",
-        "mobile_display",
-        "answer",
-        "wrong_part",
-        "consecutive_failures",
-        "ip",
-    )
-    list_filter = ("action", AttemptOutcomeFilter, "wrong_part")
-    show_full_result_count = False
-    paginator = CappedCountPaginator
-    ordering = ("-created_at", "-id")
-    fields = (
-        "created_at",
-        "page",
-        "mobile_display",
-        "verification",
-        "answer",
-        "wrong_part",
-        "consecutive_failures",
-        "ip",
-        "user_agent",
-    )
-    readonly_fields = fields
-
-    @admin.display(description=_("mobile"))
-    def mobile_display(self, obj):
-        return show_mobile(obj.mobile)
-
-    @admin.display(description=_("page"))
-    def page(self, obj):
-        return story.channel_label(obj.channel)
-
-    @admin.display(description=_("answer"))
-    def answer(self, obj):
-        return dashboard.outcome_words(obj.action, obj.status, obj.reason)
-
-
-class MacroStepInline(admin.TabularInline):
-    model = MacroStep
-    extra = 1
-    fields = ("position", "action", "hours")
-
-
-class MacroForm(forms.ModelForm):
-    class Meta:
-        model = Macro
-        fields = (
-            "name_zh",
-            "name_en",
-            "reason_template",
-            "note_template",
-            "follow_up_hours",
-            "is_active",
-            "position",
-        )
-
-    def clean(self):
-        data = super().clean()
-        for name in ("reason_template", "note_template"):
-            problem = casework.template_problems(data.get(name, ""))
-            if problem:
-                self.add_error(name, problem)
-                continue
-            try:
-                casework.check_free_text(data.get(name, ""), required=False)
-            except casework.CaseRefused as exc:
-                self.add_error(name, str(exc))
-        hours = data.get("follow_up_hours")
-        if hours is not None and not 1 <= hours <= 24 * 90:
-            self.add_error("follow_up_hours", _("Between 1 and 2160 hours (90 days)."))
-        return data
-
-
-class MacroStepFormSet(forms.BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        steps = [
-            f.cleaned_data
-            for f in self.forms
-            if f.cleaned_data and not f.cleaned_data.get("DELETE")
-        ]
-        for form in self.forms:
-            data = form.cleaned_data
-            if not data or data.get("DELETE"):
-                continue
-            extend = data.get("action") == MacroAction.EXTEND_DEADLINE
-            hours = data.get("hours")
-            if extend and not (hours and 1 <= hours <= 336):
-                form.add_error("hours", _("Extend by 1 to 336 hours."))
-            if not extend and hours:
-                form.add_error("hours", _("Only “Extend the deadline” takes hours."))
-        if not steps:
-            raise ValidationError(_("A macro needs at least one override."))
-
-
-MacroStepInline.formset = MacroStepFormSet  # type: ignore[misc]  # the stubs' ClassVar
-
-
-@admin.register(Macro)
-class MacroAdmin(admin.ModelAdmin):
-    """Supervisors define the macros; agents and auditors read them."""
-
-    form = MacroForm
-    inlines = [MacroStepInline]
-    list_display = (
-        "local_name_display",
-        "steps_display",
-        "follow_up_hours",
-        "is_active",
-    )
-    list_editable = ()
-    ordering = ("position", "id")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("steps")
-
-    @admin.display(description=_("name"))
-    def local_name_display(self, obj):
-        return obj.local_name
-
-    @admin.display(description=_("steps"))
-    def steps_display(self, obj):
-        return " → ".join(str(s.get_action_display()) for s in obj.steps.all())
-
-
-@admin.register(Note)
-class NoteAdmin(ReadOnlyAdmin):
-    list_display = ("written", "filing", "author_display", "text")
-    list_select_related = ("filing", "author")
-    search_fields = ("=filing__reference",)
-    search_help_text = _("A filing reference.")
-    show_full_result_count = False
-    paginator = CappedCountPaginator
-    ordering = ("-id",)
-    fields = ("written", "filing", "author_display", "text")
-    readonly_fields = fields
-
-    @admin.display(description=_("written (Beijing time)"), ordering="created_at")
-    def written(self, obj):
-        return story.beijing(obj.created_at)
-
-    @admin.display(description=_("author"))
-    def author_display(self, obj):
-        return obj.author.get_username()
-
-
-class FollowUpStateFilter(admin.SimpleListFilter):
-    title = _("state")
-    parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        return [("open", _("Open")), ("due", _("Due now")), ("done", _("Done"))]
-
-    def queryset(self, request, queryset):
-        open_ = queryset.filter(
-            done_at__isnull=True, filing__status__in=WAITING_STATUSES
-        )
-        if self.value() == "open":
-            return open_
-        if self.value() == "due":
-            return open_.filter(due_at__lte=timezone.now())
-        if self.value() == "done":
-            return queryset.exclude(pk__in=open_.values("pk"))
-        return queryset
-
-
-@admin.register(FollowUp)
-class FollowUpAdmin(ReadOnlyAdmin):
-    list_display = ("due", "filing", "note", "set_by", "state")
-    list_select_related = ("filing", "created_by", "done_by")
-    list_filter = (FollowUpStateFilter,)
-    search_fields = ("=filing__reference",)
-    search_help_text = _("A filing reference.")
-    show_full_result_count = False
-    paginator = CappedCountPaginator
-    ordering = ("due_at", "id")
-    fields = ("due", "filing", "note", "set_by", "state")
-    readonly_fields = fields
-
-    @admin.display(description=_("due (Beijing time)"), ordering="due_at")
-    def due(self, obj):
-        return story.beijing(obj.due_at)
-
-    @admin.display(description=_("set by"))
-    def set_by(self, obj):
-        return obj.created_by.get_username()
-
-    @admin.display(description=_("state"))
-    def state(self, obj):
-        if obj.done_at and obj.done_by_id is None:
-            return _("Closed at %(when)s: the filing is “%(status)s”") % {
-                "when": story.beijing(obj.done_at),
-                "status": obj.filing.get_status_display(),
-            }
-        if obj.done_at:
-            return _("Done by %(who)s at %(when)s") % {
-                "who": obj.done_by.get_username() if obj.done_by else "—",
-                "when": story.beijing(obj.done_at),
-            }
-        if obj.filing.status not in WAITING_STATUSES:
-            return _("Closed: the filing is “%(status)s”") % {
-                "status": obj.filing.get_status_display()
-            }
-        return _("Open")

@@ -1,10 +1,14 @@
+"""What every page's template may read, whichever door serves it. The doors never
+read each other's context: what one door shows on another's pages (the demo's clock
+and tools) is put here, on the floor that wires the doors together."""
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from demo import clock, training
 from demo.views import demo_enabled
-from filings.policies import beijing_text, duration_text
+from infra.times import beijing_text, duration_text
 
 
 def demo(request):

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from filings import statements
 from filings.models import AuditEvent, FilingApplication
+from infra import sql
 from tests.factories import FilingFactory
 from verification.models import Attempt
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def test_insert_writes_what_save_would():
     filing = FilingFactory()
-    event = statements.insert(
+    event = sql.insert(
         AuditEvent(
             filing=filing,
             actor_kind="system",
@@ -37,7 +37,7 @@ def test_insert_writes_what_save_would():
 
 
 def test_insert_prepares_addresses_and_keeps_nulls():
-    attempt = statements.insert(
+    attempt = sql.insert(
         Attempt(
             action="verify",
             channel="central",
@@ -57,7 +57,7 @@ def test_insert_prepares_addresses_and_keeps_nulls():
 
 def test_columns_load_what_the_orm_loads():
     filing = FilingFactory(verification_deadline=timezone.now())
-    columns = statements.Columns(connection, FilingApplication, "f")
+    columns = sql.Columns(connection, FilingApplication, "f")
     table = connection.ops.quote_name(FilingApplication._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -81,6 +81,6 @@ def test_a_statement_is_composed_once_per_connection():
         built.append(db)
         return object()
 
-    first = statements.composed(build)
-    assert statements.composed(build) is first
-    assert built == [statements.default_connection()]
+    first = sql.composed(build)
+    assert sql.composed(build) is first
+    assert built == [sql.default_connection()]

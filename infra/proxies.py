@@ -14,7 +14,7 @@ import ipaddress
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from icpportal.logging import client_address as logged_client_address
+from infra.logging import client_address as logged_client_address
 
 
 def parse_networks(values):
@@ -82,7 +82,7 @@ class ClientAddressMiddleware:
             request.META["REMOTE_ADDR"] = client_address(
                 peer, request.META.get("HTTP_X_FORWARDED_FOR", ""), self.networks
             )
-        # Until the request is finished (see icpportal.logging.forget_request).
+        # Until the request is finished (see infra.logging.forget_request).
         logged_client_address.set(request.META.get("REMOTE_ADDR") or "-")
         return self.get_response(request)
 

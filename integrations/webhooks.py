@@ -34,15 +34,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from standardwebhooks.webhooks import Webhook
 
-from api.models import (
+from filings.models import ProviderEvent, ProviderEventType
+from infra.times import rfc3339
+from integrations.models import (
     DeliveryStatus,
     EndpointDisabled,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
 )
-from filings.models import ProviderEvent, ProviderEventType
-from filings.policies import rfc3339
 
 logger = logging.getLogger(__name__)
 
@@ -365,7 +365,7 @@ def dispatch(*, now=None, limit=DISPATCH_BATCH):
     """Make the deliveries of events not dispatched yet, oldest first, each batch
     in one transaction. Safe to run concurrently (rows another dispatcher holds are
     skipped). Returns (events dispatched, ids of the deliveries made), for the caller
-    to queue (`api.tasks`)."""
+    to queue (`integrations.tasks`)."""
     now = now or timezone.now()
     dispatched, made_ids = 0, []
     while True:
@@ -629,7 +629,7 @@ class SweepReport:
 def sweep(*, now=None):
     """Dispatch the events no dispatcher took, put deliveries whose worker stopped
     mid-send back to be sent, and list the deliveries that are due (made here or
-    before), for the caller to queue (`api.tasks.sweep`)."""
+    before), for the caller to queue (`integrations.tasks.sweep`)."""
     now = now or timezone.now()
     report = SweepReport()
     report.dispatched, _made = dispatch(now=now)
@@ -647,3 +647,25 @@ def sweep(*, now=None):
         .values_list("pk", flat=True)[:10000]
     )
     return report
+
+
+# The reasons the system disables an endpoint on its own, which its owners are told.
+TOLD_DISABLED = [EndpointDisabled.GONE, EndpointDisabled.FAILING]
+
+
+def disabled_endpoints(user):
+    """The endpoints the system disabled (410, or failing for days) that `user`
+    owns: made by them, or with an API key they made. Endpoints nobody owns are
+    told to those who may change endpoints. Told until enabled again or deleted."""
+    if not getattr(user, "is_staff", False):
+        return []
+    owned = Q(created_by=user) | Q(api_key__created_by=user)
+    if user.has_perm("integrations.change_webhookendpoint"):
+        owned |= Q(created_by__isnull=True) & (
+            Q(api_key__isnull=True) | Q(api_key__created_by__isnull=True)
+        )
+    return list(
+        WebhookEndpoint.objects.filter(owned, disabled_reason__in=TOLD_DISABLED)
+        .select_related("provider")
+        .order_by("-disabled_at")[:10]
+    )

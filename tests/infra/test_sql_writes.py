@@ -1,4 +1,4 @@
-"""Writes sent together (`filings.statements.Writes`): nothing goes before `send()`,
+"""Writes sent together (`infra.sql.Writes`): nothing goes before `send()`,
 everything goes then, in one statement on PostgreSQL, and a transaction that fails
 before sending leaves nothing behind."""
 
@@ -6,8 +6,8 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from filings import statements
 from filings.models import AuditEvent, FilingApplication
+from infra import sql
 from tests.factories import FilingFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ def test_nothing_is_written_before_send_and_everything_after():
     filing = FilingFactory(icp_number="")
     table = connection.ops.quote_name(FilingApplication._meta.db_table)
     with transaction.atomic():
-        writes = statements.Writes()
+        writes = sql.Writes()
         writes.insert(_event(filing, "submitted"))
         writes.execute(
             f"UPDATE {table} SET icp_number = %s WHERE id = %s",  # noqa: S608
@@ -46,7 +46,7 @@ def test_nothing_is_written_before_send_and_everything_after():
 def test_a_failed_transaction_sends_nothing():
     filing = FilingFactory()
     with pytest.raises(RuntimeError), transaction.atomic():
-        writes = statements.Writes()
+        writes = sql.Writes()
         writes.insert(_event(filing, "submitted"))
         raise RuntimeError("before send")
     assert not AuditEvent.objects.filter(filing=filing).exists()
@@ -54,7 +54,7 @@ def test_a_failed_transaction_sends_nothing():
 
 def test_one_write_alone_is_sent_as_it_is():
     filing = FilingFactory()
-    writes = statements.Writes()
+    writes = sql.Writes()
     writes.insert(_event(filing, "submitted"))
     with CaptureQueriesContext(connection) as queries:
         writes.send()

@@ -7,8 +7,8 @@ import logging
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from icpportal.logging import JsonFormatter
-from icpportal.proxies import client_address, parse_networks
+from infra.logging import JsonFormatter
+from infra.proxies import client_address, parse_networks
 from tests.verification.helpers import last6, submitted_filing
 from verification.models import Attempt
 

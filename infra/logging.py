@@ -10,9 +10,9 @@ from contextvars import ContextVar
 from django.core.signals import request_finished
 
 # The request id lives with the engine, which hands it on to its tasks.
-from verification.context import request_id
+from infra.context import request_id
 
-# The client's address (behind trusted proxies, the real one; see icpportal.proxies).
+# The client's address (behind trusted proxies, the real one; see infra.proxies).
 client_address = ContextVar("icpportal_client_address", default="-")
 
 # 11-digit mainland mobiles (also with +86/0086) and 15-18 character ID-like numbers.
@@ -81,4 +81,4 @@ def forget_request(**kwargs):
     client_address.set("-")
 
 
-request_finished.connect(forget_request, dispatch_uid="icpportal.logging.forget")
+request_finished.connect(forget_request, dispatch_uid="infra.logging.forget")

@@ -17,7 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 logger = logging.getLogger(__name__)
 
-WORKER_LOST = "verification.task_rows.WorkerLost"
+WORKER_LOST = "infra.task_rows.WorkerLost"
 WORKER_LOST_TRACEBACK = (
     "The worker running this task stopped before it finished (killed, or its "
     "machine went away); a sweep marked it failed and recovered its work.\n"

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from api.models import ApiKey
-from verification.throttles import CACHE_ERRORS, over_rate, parse_rate
+from infra.rates import CACHE_ERRORS, over_rate, parse_rate
+from integrations.models import ApiKey
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,10 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from api import keys, tasks, webhooks
-from api.models import (
+from filings.models import ProviderEventType
+from infra.times import beijing_text
+from integrations import keys, tasks, webhooks
+from integrations.models import (
     ApiKey,
     DeliveryStatus,
     EndpointDisabled,
@@ -18,8 +20,6 @@ from api.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from filings.models import ProviderEventType
-from filings.policies import beijing_text
 
 
 class NewKeyForm(forms.ModelForm):

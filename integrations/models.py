@@ -46,6 +46,9 @@ class ApiKey(models.Model):
     )
 
     class Meta:
+        # The tables keep the names they had when these models lived in the API
+        # door: moving the models to this app renamed nothing in the database.
+        db_table = "api_apikey"
         ordering = ["provider", "name"]
         verbose_name = _("API key")
         verbose_name_plural = _("API keys")
@@ -68,6 +71,7 @@ class IdempotentAnswer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "api_idempotentanswer"
         constraints = [
             models.UniqueConstraint(
                 fields=["api_key", "idempotency_key"], name="idempotency_key_once"
@@ -145,6 +149,7 @@ class WebhookEndpoint(models.Model):
     )
 
     class Meta:
+        db_table = "api_webhookendpoint"
         ordering = ["provider", "id"]
         verbose_name = _("webhook endpoint")
         verbose_name_plural = _("webhook endpoints")
@@ -198,6 +203,7 @@ class WebhookDelivery(models.Model):
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
 
     class Meta:
+        db_table = "api_webhookdelivery"
         ordering = ["-id"]
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
@@ -246,6 +252,7 @@ class WebhookAttempt(models.Model):
     )
 
     class Meta:
+        db_table = "api_webhookattempt"
         ordering = ["-started_at", "-id"]
         verbose_name = _("webhook attempt")
         verbose_name_plural = _("webhook attempts")

@@ -1,0 +1,153 @@
+"""The engine's records: verifications, text messages and attempts, read only."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from console import (
+    dashboard,
+    story,
+)
+from console.admin.base import (
+    CappedCountPaginator,
+    MobileSearchMixin,
+    ReadOnlyAdmin,
+    SmsColumns,
+    VerificationColumns,
+    sms_backend_label,
+)
+from filings.privacy import (
+    show_mobile,
+)
+from verification.models import Attempt, SmsMessage, Verification
+
+
+@admin.register(Verification)
+class VerificationAdmin(VerificationColumns, MobileSearchMixin, ReadOnlyAdmin):
+    list_display = (
+        "filing",
+        "roles_display",
+        "mobile_display",
+        "status",
+        "failed_attempts",
+        "resends",
+        "verified_at",
+    )
+    list_select_related = ("filing",)
+    list_filter = ("status",)
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    ordering = ("-id",)
+    fields = (
+        "filing",
+        "roles_display",
+        "mobile_display",
+        "status",
+        "failed_attempts",
+        "resends",
+        "code_issued_at",
+        "auto_resend_due_at",
+        "auto_resent_at",
+        "verified_at",
+    )
+    readonly_fields = fields
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(SmsColumns, MobileSearchMixin, ReadOnlyAdmin):
+    mobile_field = "recipient"
+    list_display = SmsColumns.columns
+    list_filter = ("status", "report", "kind")
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    ordering = ("-id",)
+    fields = (
+        *SmsColumns.columns,
+        "attempted_at",
+        "sent_at",
+        "backend_display",
+        "gateway_id",
+        "filing",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("sent through"))
+    def backend_display(self, obj):
+        return sms_backend_label(obj.backend)
+
+
+class AttemptOutcomeFilter(admin.SimpleListFilter):
+    title = _("outcome")
+    parameter_name = "outcome"
+    GROUPS = {
+        "verified": ["verified"],
+        "wrong": [
+            "wrong_code_or_certificate",
+            "wrong_certificate",
+            "failure_limit",
+            "code_not_found",
+        ],
+        "limit": ["failure_limit"],
+        "resent": ["resent"],
+        "refused": ["resend_cap", "nothing_pending"],
+        "picture": ["wrong_picture"],
+    }
+
+    def lookups(self, request, model_admin):
+        return [
+            ("verified", _("Verified")),
+            ("wrong", _("Wrong entry")),
+            ("limit", _("Failure limit reached")),
+            ("resent", _("New code sent")),
+            ("refused", _("Resend refused")),
+            ("picture", _("Wrong picture characters")),
+            ("throttled", _("Held back (too many tries)")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "throttled":
+            return queryset.filter(reason__startswith="throttled")
+        if self.value() in self.GROUPS:
+            return queryset.filter(reason__in=self.GROUPS[self.value()])
+        return queryset
+
+
+@admin.register(Attempt)
+class AttemptAdmin(MobileSearchMixin, ReadOnlyAdmin):
+    search_fields = ("=verification__filing__reference",)
+    list_display = (
+        "created_at",
+        "page",
+        "mobile_display",
+        "answer",
+        "wrong_part",
+        "consecutive_failures",
+        "ip",
+    )
+    list_filter = ("action", AttemptOutcomeFilter, "wrong_part")
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    ordering = ("-created_at", "-id")
+    fields = (
+        "created_at",
+        "page",
+        "mobile_display",
+        "verification",
+        "answer",
+        "wrong_part",
+        "consecutive_failures",
+        "ip",
+        "user_agent",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("mobile"))
+    def mobile_display(self, obj):
+        return show_mobile(obj.mobile)
+
+    @admin.display(description=_("page"))
+    def page(self, obj):
+        return story.channel_label(obj.channel)
+
+    @admin.display(description=_("answer"))
+    def answer(self, obj):
+        return dashboard.outcome_words(obj.action, obj.status, obj.reason)
