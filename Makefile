@@ -15,7 +15,7 @@ SYSTEM_PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 \
 	&& { echo $$p; break; }; done)
 
-.PHONY: demo demo-reset test lint venv help messages screenshots bench rehearsal browsers hooks
+.PHONY: demo demo-reset test lint venv help messages screenshots bench rehearsal browsers hooks docs
 
 help:
 	@echo "make demo   set up and run the app on SQLite at http://$(HOST):$(PORT)/"
@@ -24,6 +24,7 @@ help:
 	@echo "make browsers  install Chromium and the CJK fonts the browser tests need (root)"
 	@echo "make lint   ruff check, ruff format --check, makemigrations --check, mypy"
 	@echo "make hooks  install the git hooks: ruff and mypy before each commit"
+	@echo "make docs   build the manual (docs/) into site/; it works offline: open site/index.html"
 	@echo "make bench  every benchmark against the local PostgreSQL and Redis -> bench/results/report.md"
 	@echo "make rehearsal  nginx, two web nodes, workers, faults under load, a restore drill (needs root)"
 	@echo "make screenshots  redraw docs/screenshots/ (needs chromium and fonts-noto-cjk)"
@@ -106,13 +107,21 @@ lint: $(STAMP)
 	@DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	@DEBUG=true $(VENV)/bin/mypy
 
+# The manual (mkdocs.yml): docs/ built into site/ with MkDocs Material. Strict: a broken
+# link, a missing anchor or a page left out of the navigation fails the build.
+docs: $(STAMP)
+	@echo "==> Building the manual into site/"
+	@NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
+	@echo "    open site/index.html in a browser (no network needed),"
+	@echo "    or serve it: $(PY) -m http.server -d site 8001"
+
 # Git hooks: ruff and mypy before each commit (.pre-commit-config.yaml).
 hooks: $(STAMP)
 	@$(VENV)/bin/pre-commit install
 	@echo "    installed: ruff and mypy run before each commit"
 
 messages: $(STAMP)
-	@DEBUG=true $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=staticfiles
+	@DEBUG=true $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=staticfiles --ignore=site
 	@DEBUG=true $(PY) manage.py compilemessages --ignore=.venv
 
 screenshots: $(STAMP)

@@ -97,7 +97,7 @@ _PERSON = {
 FILING_RECORD = {
     "title": "FilingRecord",
     "type": "object",
-    "description": "One filing in the import format (README, `import_filings`). "
+    "description": "One filing in the import format (the manual, commands: `import_filings`). "
     "`provider` may be left out: it is the key's.",
     "required": ["reference", "province", "type", "subject", "services"],
     "properties": {

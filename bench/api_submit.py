@@ -1,7 +1,7 @@
 """Benchmark: submitting filings over the provider API beside `import_filings`, on the
 same records.
 
-Each side gets a fresh PostgreSQL database with the same N records (the README's
+Each side gets a fresh PostgreSQL database with the same N records (samples/filings.json's
 first sample filing, each with its own reference). `import_filings` reads them from a
 file in one process; the API gets them from 4 client threads, one POST /api/v1/filings
 each (with an Idempotency-Key), served by gunicorn with 2 sync workers. Texts are

@@ -374,7 +374,7 @@ def report(results, facts, sizes, mode):
         lines += [
             "## 6. Submissions: the provider API beside import_filings",
             "",
-            f"{api['submissions']:,} records each (the README's first sample, each "
+            f"{api['submissions']:,} records each (the first of samples/filings.json, each "
             "with its own reference) into a fresh PostgreSQL database; texts queued "
             f"for a worker. The API: gunicorn, {api['workers']} sync workers, "
             f"{api['clients']} client threads, one POST /api/v1/filings with an "

@@ -55,7 +55,7 @@ PERSON_KEYS = {
 }
 SERVICE_KEYS = {"kind", "name", "domains", "app_identifier", "administrator"}
 
-# Bounds (README, "Security"). A reference names the filing in URLs and headers
+# Bounds (docs/operations.md, "Security"). A reference names the filing in URLs and headers
 # (`/api/v1/filings/{reference}`): only characters that need no escaping there.
 # At least one letter or digit: "." and ".." are collapsed away by HTTP clients.
 REFERENCE_RE = re.compile(r"[A-Za-z0-9._-]*[A-Za-z0-9][A-Za-z0-9._-]*")

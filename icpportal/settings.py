@@ -1,8 +1,8 @@
 """Settings for icpportal.
 
 Every value that differs between a laptop demo and a deployment is read from the
-environment (or a `.env` file beside `manage.py`) through django-environ. The README
-lists each variable with its default.
+environment (or a `.env` file beside `manage.py`) through django-environ. The manual
+(docs/settings.md) lists each variable with its default.
 """
 
 import datetime
@@ -237,7 +237,7 @@ CAPTCHA_2X_IMAGE = True  # served at image/<key>@2/, named in the picture's srcs
 CAPTCHA_FLITE_PATH = env.str("FLITE_PATH", default=shutil.which("flite") or "") or None
 
 # Demo mode: the simulated phone at /demo/phone/ (with the database SMS backend),
-# training scenarios and supervisors' time travel (README, "The demo clock").
+# training scenarios and supervisors' time travel (docs/training.md, "The demo clock").
 DEMO_MODE = env.bool("DEMO_MODE", default=False)
 # Where time travel keeps the copy of the SQLite database it goes back to; empty:
 # beside the database file ("db.sqlite3.before-time-travel").
@@ -246,7 +246,7 @@ DEMO_CLOCK_SNAPSHOT = env("DEMO_CLOCK_SNAPSHOT", default="")
 # The provider API: each key's requests per period (N/period, as RATELIMIT_*).
 API_RATELIMIT = env.str("API_RATELIMIT", default="600/m")
 
-# Webhooks (integrations.webhooks; README, "Webhooks"). After a transaction that wrote provider
+# Webhooks (integrations.webhooks; docs/api.md, "Webhooks"). After a transaction that wrote provider
 # events commits, these are called to deliver them (the outbox stays the record).
 PROVIDER_EVENT_RECEIVERS = ["integrations.tasks.events_committed"]
 # Endpoints on loopback, private or link-local addresses, and plain http://, are
@@ -373,17 +373,17 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="database")
 if DEMO_MODE and SMS_BACKEND == "database":
     SMS_BACKEND = "demo.gateway.TrainingGateway"
 # Deadline extensions one submission may get without a supervisor: how many, and
-# how many hours in all (README, "Security").
+# how many hours in all (docs/operations.md, "Security").
 DEADLINE_EXTENSIONS_MAX = env.int("DEADLINE_EXTENSIONS_MAX", default=2)
 DEADLINE_EXTENSION_MAX_HOURS = env.int("DEADLINE_EXTENSION_MAX_HOURS", default=72)
 SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=5)
 SMS_RETRY_DELAY_SECONDS = env.int("SMS_RETRY_DELAY_SECONDS", default=30)
 # A message still "sending" this long after its attempt began had its worker die
-# mid-send; the deadline sweep then settles it (README, "Text messages").
+# mid-send; the deadline sweep then settles it (docs/verification.md, "Text messages").
 SMS_INTERRUPTED_AFTER_SECONDS = env.int("SMS_INTERRUPTED_AFTER_SECONDS", default=600)
 # A message still "queued" this long after it was queued (or after its last failed
 # attempt) with no task waiting to send it lost its task (a worker killed right after
-# taking it); the deadline sweep queues it again (README, "Text messages").
+# taking it); the deadline sweep queues it again (docs/verification.md, "Text messages").
 SMS_STALE_QUEUED_SECONDS = env.int("SMS_STALE_QUEUED_SECONDS", default=120)
 # A task row still "running" this long after a worker took it had that worker die:
 # the sweeps mark it failed (no task of this app runs for minutes).
@@ -412,7 +412,7 @@ TENCENT_SMS_TIMEOUT = env.float("TENCENT_SMS_TIMEOUT", default=5.0)
 # (then run manage.py rehash_certificates).
 VERIFICATION_CODE_SECRET = env.str("VERIFICATION_CODE_SECRET", default="")
 
-# Throttles on the verify and resend pages (README, "Throttles").
+# Throttles on the verify and resend pages (docs/verification.md, "Throttles").
 RATELIMIT_ENABLED = env.bool("RATELIMIT_ENABLED", default=True)
 RATELIMITS = {
     "verify_per_mobile": env.str("RATELIMIT_VERIFY_PER_MOBILE", default="10/h"),

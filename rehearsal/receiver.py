@@ -1,7 +1,7 @@
 """The rehearsal's webhook receiver: an access provider's ICP console in miniature.
 
 It checks every delivery's signature with the `standardwebhooks` library, as the
-README tells providers to, keeps what it was sent, and can be taken down (it answers
+manual tells providers to (docs/api.md), keeps what it was sent, and can be taken down (it answers
 503, then refuses connections) so the workers' retries are put to work.
 """
 

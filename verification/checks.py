@@ -57,7 +57,8 @@ def sms_gateway(app_configs, **kwargs):
                 Error(
                     f"SMS_BACKEND is {name} but {setting} is not set: no text could "
                     "be sent.",
-                    hint=f"Set {setting} in the environment (README, Text messages).",
+                    hint=f"Set {setting} in the environment (the manual: Verification, "
+                    "Text messages).",
                     id="verification.E002",
                 )
             )

@@ -1,7 +1,7 @@
 """Per-IP and per-mobile limits on verify and resend, counted in Django's cache.
 
 Each limit is "N/period" (period s, m, h or d) and counts requests in fixed windows.
-Why the defaults are safe is worked out in the README ("Throttles").
+Why the defaults are safe is worked out in the manual (docs/verification.md, "Throttles").
 """
 
 import logging

@@ -17,7 +17,7 @@ SAMPLES = json.loads(
 
 
 def sample(reference="API-0001", index=0, **changes):
-    """A valid submission body: a sample filing of the README, renamed."""
+    """A valid submission body: a sample filing (samples/), renamed."""
     body = copy.deepcopy(SAMPLES[index])
     body.pop("provider", None)
     body["reference"] = reference

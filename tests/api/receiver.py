@@ -60,7 +60,7 @@ class Receiver:
         self.server.server_close()
 
     def in_order(self):
-        """What arrived, each filing's events by their sequence (as the README
+        """What arrived, each filing's events by their sequence (as the manual
         tells a receiver to order them)."""
         return sorted(
             self.received, key=lambda p: (p["data"]["filing"], p["data"]["sequence"])

@@ -111,7 +111,9 @@ def test_the_parser_sees_imports_inside_functions_and_relative_ones():
 
 def test_every_app_has_a_floor():
     apps = {path.parent.name for path in ROOT.glob("*/apps.py")}
-    assert apps - set(FLOORS) == set(), "place the new app in FLOORS and the README"
+    assert apps - set(FLOORS) == set(), (
+        "place the new app in FLOORS and docs/architecture.md"
+    )
     assert {"filings", "verification", "portal"} <= {app_of(m) for m in MODULES}
 
 
