@@ -17,7 +17,13 @@ from filings.models import FilingApplication, FilingStatus, Province
 from infra.rates import CACHE_ERRORS
 from infra.times import BEIJING
 from verification import messages
-from verification.models import Attempt, AttemptAction, Verification, VerificationStatus
+from verification.models import (
+    Attempt,
+    AttemptAction,
+    AttemptReason,
+    Verification,
+    VerificationStatus,
+)
 
 CACHE_KEY = "staff-dashboard"
 CACHE_SECONDS = 60
@@ -113,7 +119,7 @@ def outcome_words(action, status, reason=""):
     if status is None:
         words = (
             _("wrong picture characters")
-            if reason == "wrong_picture"
+            if reason == AttemptReason.WRONG_PICTURE
             else _("held back (too many tries)")
         )
     else:

@@ -27,8 +27,11 @@ from filings.privacy import mask_code, show_mobile
 from infra import times
 from infra.times import duration_text
 from verification.models import (
+    COUNTED_WRONG,
+    THROTTLED,
     Attempt,
     AttemptAction,
+    AttemptReason,
     DeliveryReport,
     SmsKind,
     SmsStatus,
@@ -36,6 +39,8 @@ from verification.models import (
     WrongPart,
 )
 from verification.sms.base import report_meaning
+
+R = AttemptReason
 
 TIMELINE_LIMIT = 300
 STAFF_GROUPS = ("Supervisor", "Support agent", "Auditor")
@@ -663,20 +668,19 @@ WRONG_ENTRY = {
         "entered a wrong code and wrong certificate digits"
     ),
 }
-VERIFY_COUNTED = ("wrong_code_or_certificate", "wrong_certificate", "failure_limit")
 
 
 def _verify_words(story, attempt):
     """(what the person did, tone) for a verify attempt."""
     reason = attempt.reason
     limit = policies.get_policy(story.filing.policy).failure_limit
-    if reason == "verified":
+    if reason == R.VERIFIED:
         return _("entered the right code and digits"), "good"
-    if reason in VERIFY_COUNTED or reason == "code_not_found":
+    if reason in COUNTED_WRONG or reason == R.CODE_NOT_FOUND:
         words = WRONG_ENTRY.get(
             attempt.wrong_part, lambda: _("entered a wrong code or certificate digits")
         )()
-        if reason == "code_not_found":
+        if reason == R.CODE_NOT_FOUND:
             return (
                 _(
                     "%(words)s (not counted: the provincial rule counts wrong digits only)"
@@ -689,46 +693,46 @@ def _verify_words(story, attempt):
                 "words": words,
                 "count": ordinal_failures(attempt.consecutive_failures, limit),
             }
-        if reason == "failure_limit":
+        if reason == R.FAILURE_LIMIT:
             words = _("%(words)s, the failure limit") % {"words": words}
         return words, "bad"
     other = {
-        "expired": _("tried after the deadline had passed"),
-        "already_failed": _("tried after the verification had failed"),
-        "already_expired": _("tried after the verification had expired"),
-        "cancelled": _("tried a verification that was closed"),
-        "already_verified": _("entered the code again after verifying"),
-        "wrong_after_verified": _("entered wrong details after verifying"),
-        "no_verification": _("tried a number with nothing to verify"),
-        "invalid_mobile": _("typed something that is not a mobile number"),
+        R.EXPIRED: _("tried after the deadline had passed"),
+        R.ALREADY_FAILED: _("tried after the verification had failed"),
+        R.ALREADY_EXPIRED: _("tried after the verification had expired"),
+        R.CANCELLED: _("tried a verification that was closed"),
+        R.ALREADY_VERIFIED: _("entered the code again after verifying"),
+        R.WRONG_AFTER_VERIFIED: _("entered wrong details after verifying"),
+        R.NO_VERIFICATION: _("tried a number with nothing to verify"),
+        R.INVALID_MOBILE: _("typed something that is not a mobile number"),
     }
     return other.get(reason, _("made an attempt the page refused")), "bad"
 
 
 def _resend_words(attempt):
     return {
-        "resent": (_("asked for a new code"), ""),
-        "resend_cap": (
+        R.RESENT: (_("asked for a new code"), ""),
+        R.RESEND_CAP: (
             _("asked for a new code and was refused: the cap is reached"),
             "bad",
         ),
-        "wrong_certificate": (
+        R.WRONG_CERTIFICATE: (
             _("asked for a new code with wrong certificate digits"),
             "bad",
         ),
-        "nothing_pending": (_("asked for a new code with nothing pending"), "bad"),
+        R.NOTHING_PENDING: (_("asked for a new code with nothing pending"), "bad"),
     }.get(attempt.reason, (_("asked for a new code and was refused"), "bad"))
 
 
 def attempt_entry(story, attempt, by_id):
     """An attempt as a sentence: who, what was wrong, where from."""
     verify = attempt.action == AttemptAction.VERIFY
-    if attempt.reason == "wrong_picture":
+    if attempt.reason == R.WRONG_PICTURE:
         words, tone = (
             _("typed the characters in the picture wrong; nothing was checked"),
             "",
         )
-    elif attempt.reason.startswith("throttled"):
+    elif attempt.reason in THROTTLED:
         words, tone = _("was held back for trying too often"), "bad"
     elif verify:
         words, tone = _verify_words(story, attempt)

@@ -26,6 +26,7 @@ from filings.models import (
     ActorKind,
     AuditEvent,
     Domain,
+    EventType,
     FilingApplication,
     FilingStatus,
     FilingType,
@@ -44,6 +45,7 @@ from verification import codes, messages, moves
 from verification.models import (
     Attempt,
     AttemptAction,
+    AttemptReason,
     FunnelDay,
     SmsKind,
     SmsMessage,
@@ -51,6 +53,8 @@ from verification.models import (
     Verification,
     WrongPart,
 )
+
+R = AttemptReason
 
 PROVINCE_NUMBERS = {
     "bj": 11, "tj": 12, "he": 13, "sx": 14, "nm": 15, "ln": 21, "jl": 22, "hl": 23,
@@ -709,7 +713,7 @@ class DemoGenerator:
             item.created_at = when
             return item
 
-        events = [event("created", "", FilingStatus.DRAFT, submitted)]
+        events = [event(EventType.CREATED, "", FilingStatus.DRAFT, submitted)]
         if filing.status == FilingStatus.DRAFT:
             return events
         first = (
@@ -717,7 +721,7 @@ class DemoGenerator:
             if filing.verification_deadline
             else FilingStatus.UNDER_REVIEW
         )
-        events.append(event("submitted", FilingStatus.DRAFT, first, submitted))
+        events.append(event(EventType.SUBMITTED, FilingStatus.DRAFT, first, submitted))
         for verification in getattr(filing, "demo_verifications", []):
             if verification.status == "verified":
                 events.append(
@@ -753,7 +757,13 @@ class DemoGenerator:
                 return events
             if final == FilingStatus.CANCELLED:
                 events.append(
-                    event("cancelled", first, final, when, "withdrawn by the provider")
+                    event(
+                        EventType.CANCELLED,
+                        first,
+                        final,
+                        when,
+                        "withdrawn by the provider",
+                    )
                 )
                 return events
             events.append(
@@ -767,7 +777,9 @@ class DemoGenerator:
             )
             first = FilingStatus.UNDER_REVIEW
         if final == FilingStatus.APPROVED:
-            events.append(event("approved", first, final, when, actor=ActorKind.STAFF))
+            events.append(
+                event(EventType.APPROVED, first, final, when, actor=ActorKind.STAFF)
+            )
         elif final == FilingStatus.REJECTED:
             events.append(
                 event(
@@ -781,7 +793,9 @@ class DemoGenerator:
             )
         elif final == FilingStatus.CANCELLED and first == FilingStatus.UNDER_REVIEW:
             events.append(
-                event("cancelled", first, final, when, "withdrawn by the provider")
+                event(
+                    EventType.CANCELLED, first, final, when, "withdrawn by the provider"
+                )
             )
         return events
 
@@ -954,10 +968,10 @@ class Journey:
         when = end if refused else self._between(start, end)
         if refused:
             self._attempt(
-                when, AttemptAction.RESEND, messages.RESEND_LIMIT_REACHED, "resend_cap"
+                when, AttemptAction.RESEND, messages.RESEND_LIMIT_REACHED, R.RESEND_CAP
             )
             return
-        self._attempt(when, AttemptAction.RESEND, messages.RESENT, "resent")
+        self._attempt(when, AttemptAction.RESEND, messages.RESENT, R.RESENT)
         self.verification.resends += 1
         self.code_text(when)
 
@@ -977,7 +991,7 @@ class Journey:
                     when,
                     AttemptAction.VERIFY,
                     messages.NOT_FOUND,
-                    "code_not_found",
+                    R.CODE_NOT_FOUND,
                     part,
                 )
                 continue
@@ -989,12 +1003,12 @@ class Journey:
                 messages.FAILED_CONTACT_PROVIDER
                 if last
                 else messages.WRONG_INFORMATION,
-                "failure_limit"
+                R.FAILURE_LIMIT
                 if last
                 else (
-                    "wrong_code_or_certificate"
+                    R.WRONG_CODE_OR_CERTIFICATE
                     if self.counts_any_field
-                    else "wrong_certificate"
+                    else R.WRONG_CERTIFICATE
                 ),
                 part,
                 self.failures,
@@ -1003,7 +1017,7 @@ class Journey:
     def resent_before(self, when):
         return any(
             a.action == AttemptAction.RESEND
-            and a.reason == "resent"
+            and a.reason == R.RESENT
             and a.created_at < when
             for a in self.attempts
         )
@@ -1014,5 +1028,5 @@ class Journey:
             when,
             AttemptAction.VERIFY,
             messages.VERIFIED_WAIT_FOR_OTHERS,
-            "verified",
+            R.VERIFIED,
         )

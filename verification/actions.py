@@ -36,6 +36,7 @@ from verification.models import (
     SUBMISSION_TOKEN_LENGTH,
     Attempt,
     AttemptAction,
+    AttemptReason,
     SmsKind,
     Verification,
     VerificationStatus,
@@ -43,6 +44,7 @@ from verification.models import (
 )
 
 logger = logging.getLogger(__name__)
+R = AttemptReason
 
 PROVINCIAL_POLICIES = [PolicyKey.PILOT_2017, PolicyKey.PROVINCIAL_2019]
 CENTRAL_POLICIES = [PolicyKey.MIIT_2020, PolicyKey.MIIT_CURRENT]
@@ -168,7 +170,7 @@ def record_wrong_picture(action, channel, mobile, *, ip=None, user_agent=""):
         channel,
         mobile,
         None,
-        "wrong_picture",
+        R.WRONG_PICTURE,
         ip,
         user_agent,
         None,
@@ -181,7 +183,7 @@ def _throttle(action, channel, mobile, ip, user_agent, submission):
     throttled = throttles.hit(action, mobile=mobile, ip=ip)
     if not throttled:
         return None
-    reason = f"throttled_{throttled.scope}"
+    reason = R.throttled(throttled.scope)
     _record(
         action,
         channel,
@@ -266,21 +268,21 @@ def _answer_without_pending(channel, mobile, code, cert, expired, latest):
     """Status for a mobile with nothing pending: 21, 20, 0 or 4. `latest` is its
     newest verification, or NOT_LOOKED."""
     if expired:
-        return messages.FAILED_CONTACT_PROVIDER, expired[0], "expired"
+        return messages.FAILED_CONTACT_PROVIDER, expired[0], R.EXPIRED
     if latest is NOT_LOOKED:
         db = connections[DEFAULT_DB_ALIAS]
         latest = statements.for_connection(db).latest(
             db, mobile, channel.policies, channel.province
         )
     if latest is None:
-        return messages.NOT_FOUND, None, "no_verification"
+        return messages.NOT_FOUND, None, R.NO_VERIFICATION
     if latest.status in (VerificationStatus.FAILED, VerificationStatus.EXPIRED):
-        return messages.FAILED_CONTACT_PROVIDER, latest, f"already_{latest.status}"
+        return messages.FAILED_CONTACT_PROVIDER, latest, R.after(latest.status)
     if latest.status == VerificationStatus.CANCELLED:
-        return messages.FAILED_TRY_AGAIN, latest, "cancelled"
+        return messages.FAILED_TRY_AGAIN, latest, R.CANCELLED
     if codes.code_matches(latest.code_hash, code) and _is_person(latest, cert):
-        return messages.ALREADY_VERIFIED, latest, "already_verified"
-    return messages.NOT_FOUND, latest, "wrong_after_verified"
+        return messages.ALREADY_VERIFIED, latest, R.ALREADY_VERIFIED
+    return messages.NOT_FOUND, latest, R.WRONG_AFTER_VERIFIED
 
 
 def _wrong_part(verification, code, cert):
@@ -395,7 +397,7 @@ def verify(
             status, match, reason = (
                 _answer_without_pending(channel, mobile, code, cert, expired, latest)
                 if mobile
-                else (messages.NOT_FOUND, None, "invalid_mobile")
+                else (messages.NOT_FOUND, None, R.INVALID_MOBILE)
             )
             _record(
                 action,
@@ -427,12 +429,12 @@ def verify(
         wrong_part, failures = "", None
         if match:
             status = _mark_verified(match, now, writes)
-            reason = "verified"
+            reason = R.VERIFIED
             matched = [match]
         elif not counted:
             # The provincial rules: a code that matches no record of this mobile is
             # "not found", and not a failed attempt.
-            status, reason, matched = messages.NOT_FOUND, "code_not_found", live
+            status, reason, matched = messages.NOT_FOUND, R.CODE_NOT_FOUND, live
             match = live[0] if len(live) == 1 else None
             wrong_part = _wrong_part(live[0], code, cert)
             Verification.objects.filter(
@@ -448,11 +450,11 @@ def verify(
                 else messages.WRONG_INFORMATION
             )
             if failed:
-                reason = "failure_limit"
+                reason = R.FAILURE_LIMIT
             elif _policy_counts(counted[0]) == policies.COUNTS_CERTIFICATE_DIGITS:
-                reason = "wrong_certificate"
+                reason = R.WRONG_CERTIFICATE
             else:
-                reason = "wrong_code_or_certificate"
+                reason = R.WRONG_CODE_OR_CERTIFICATE
             matched = failed or counted
             match = matched[0] if len(matched) == 1 else None
         _record(
@@ -495,7 +497,7 @@ def resend(
         live, _, _ = _lock_live(channel, mobile, now) if mobile else ([], [], None)
         resent, wrong_part = [], ""
         if not live:
-            status, reason = messages.NOTHING_PENDING, "nothing_pending"
+            status, reason = messages.NOTHING_PENDING, R.NOTHING_PENDING
         else:
             matching = [v for v in live if _is_person(v, cert)]
             under_cap = [
@@ -505,19 +507,19 @@ def resend(
                 or v.resends < cap
             ]
             if not matching:
-                status, reason = messages.RESEND_NOT_FOUND, "wrong_certificate"
+                status, reason = messages.RESEND_NOT_FOUND, R.WRONG_CERTIFICATE
                 wrong_part = WrongPart.CERTIFICATE
             elif not under_cap:
-                status, reason = messages.RESEND_LIMIT_REACHED, "resend_cap"
+                status, reason = messages.RESEND_LIMIT_REACHED, R.RESEND_CAP
             else:
                 for verification in under_cap:
                     codes.resend_code(
                         verification, now, transitions.APPLICANT, "applicant"
                     )
                 resent = under_cap
-                status, reason = messages.RESENT, "resent"
+                status, reason = messages.RESENT, R.RESENT
         # A refusal at the cap is the person's own: it is recorded against them.
-        named = resent or (matching if reason == "resend_cap" else [])
+        named = resent or (matching if reason == R.RESEND_CAP else [])
         match = named[0] if len(named) == 1 else None
         _record(
             action,

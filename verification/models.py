@@ -279,6 +279,55 @@ class WrongPart(models.TextChoices):
     PICTURE = "picture", _("the characters in the picture")
 
 
+class AttemptReason(models.TextChoices):
+    """Why a verify or resend ended as it did: what the attempt records, for staff.
+    The applicant reads only the MIIT status; this says which rule gave it."""
+
+    VERIFIED = "verified", _("verified")
+    WRONG_CODE_OR_CERTIFICATE = (
+        "wrong_code_or_certificate",
+        _("wrong code or certificate digits, counted"),
+    )
+    WRONG_CERTIFICATE = "wrong_certificate", _("wrong certificate digits")
+    FAILURE_LIMIT = "failure_limit", _("the failure limit reached")
+    CODE_NOT_FOUND = "code_not_found", _("code not found, not counted")
+    INVALID_MOBILE = "invalid_mobile", _("not a mobile number")
+    EXPIRED = "expired", _("after the deadline")
+    NO_VERIFICATION = "no_verification", _("nothing to verify")
+    ALREADY_FAILED = "already_failed", _("after the verification failed")
+    ALREADY_EXPIRED = "already_expired", _("after the verification expired")
+    CANCELLED = "cancelled", _("a closed verification")
+    ALREADY_VERIFIED = "already_verified", _("the code again after verifying")
+    WRONG_AFTER_VERIFIED = "wrong_after_verified", _("wrong details after verifying")
+    RESENT = "resent", _("new code sent")
+    RESEND_CAP = "resend_cap", _("the resend cap reached")
+    NOTHING_PENDING = "nothing_pending", _("nothing pending")
+    WRONG_PICTURE = "wrong_picture", _("wrong picture characters")
+    THROTTLED_MOBILE = "throttled_mobile", _("held back: too many tries for the mobile")
+    THROTTLED_IP = "throttled_ip", _("held back: too many tries from the address")
+
+    @classmethod
+    def throttled(cls, scope):
+        """The reason for a request held back by the limit of `scope` (mobile, ip)."""
+        return {"mobile": cls.THROTTLED_MOBILE, "ip": cls.THROTTLED_IP}[scope]
+
+    @classmethod
+    def after(cls, status):
+        """The reason for an entry on a verification already closed as `status`."""
+        return {"failed": cls.ALREADY_FAILED, "expired": cls.ALREADY_EXPIRED}[status]
+
+
+# Wrong entries that count toward the failure limit.
+COUNTED_WRONG = frozenset(
+    {
+        AttemptReason.WRONG_CODE_OR_CERTIFICATE,
+        AttemptReason.WRONG_CERTIFICATE,
+        AttemptReason.FAILURE_LIMIT,
+    }
+)
+THROTTLED = frozenset({AttemptReason.THROTTLED_MOBILE, AttemptReason.THROTTLED_IP})
+
+
 # The longest one-time form token kept; a longer one is not taken as a token.
 SUBMISSION_TOKEN_LENGTH = 32
 
@@ -307,7 +356,7 @@ class Attempt(models.Model):
     status = models.SmallIntegerField(
         _("status code"), null=True, blank=True, help_text=_("Empty when throttled.")
     )
-    reason = models.CharField(_("reason"), max_length=64)
+    reason = models.CharField(_("reason"), max_length=64, choices=AttemptReason.choices)
     wrong_part = models.CharField(
         _("wrong part"),
         max_length=24,

@@ -18,7 +18,16 @@ from console.admin.base import (
 from filings.privacy import (
     show_mobile,
 )
-from verification.models import Attempt, SmsMessage, Verification
+from verification.models import (
+    COUNTED_WRONG,
+    THROTTLED,
+    Attempt,
+    AttemptReason,
+    SmsMessage,
+    Verification,
+)
+
+R = AttemptReason
 
 
 @admin.register(Verification)
@@ -79,17 +88,13 @@ class AttemptOutcomeFilter(admin.SimpleListFilter):
     title = _("outcome")
     parameter_name = "outcome"
     GROUPS = {
-        "verified": ["verified"],
-        "wrong": [
-            "wrong_code_or_certificate",
-            "wrong_certificate",
-            "failure_limit",
-            "code_not_found",
-        ],
-        "limit": ["failure_limit"],
-        "resent": ["resent"],
-        "refused": ["resend_cap", "nothing_pending"],
-        "picture": ["wrong_picture"],
+        "verified": [R.VERIFIED],
+        "wrong": [*COUNTED_WRONG, R.CODE_NOT_FOUND],
+        "limit": [R.FAILURE_LIMIT],
+        "resent": [R.RESENT],
+        "refused": [R.RESEND_CAP, R.NOTHING_PENDING],
+        "picture": [R.WRONG_PICTURE],
+        "throttled": list(THROTTLED),
     }
 
     def lookups(self, request, model_admin):
@@ -104,8 +109,6 @@ class AttemptOutcomeFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        if self.value() == "throttled":
-            return queryset.filter(reason__startswith="throttled")
         if self.value() in self.GROUPS:
             return queryset.filter(reason__in=self.GROUPS[self.value()])
         return queryset

@@ -50,7 +50,7 @@ from filings.privacy import (
     show_mobile,
 )
 from filings.validators import normalize_domain, normalize_mobile
-from verification.models import Verification
+from verification.models import Verification, VerificationStatus
 
 FilingServices = FilingApplication.services.through
 
@@ -257,7 +257,7 @@ class FilingApplicationAdmin(ReadOnlyAdmin):
         verifications = obj.verifications.all()
         if not verifications:
             return "—"
-        done = sum(1 for v in verifications if v.status == "verified")
+        done = sum(1 for v in verifications if v.status == VerificationStatus.VERIFIED)
         return f"{done} / {len(verifications)}"
 
     @admin.display(description=_("created"))
@@ -437,7 +437,9 @@ def _csv_rows(queryset, visible):
                 filing.subject.name,
                 mobile(filing.subject.leader.mobile),
                 certificate(filing.subject.leader.certificate_number),
-                sum(1 for v in verifications if v.status == "verified"),
+                sum(
+                    1 for v in verifications if v.status == VerificationStatus.VERIFIED
+                ),
                 len(verifications),
             ]
         )
