@@ -30,7 +30,7 @@ from filings.models import (
 )
 from filings.privacy import mask_mobile
 from filings.validators import normalize_mobile
-from infra.sql import Writes, insert
+from infra.sql import insert
 from verification import codes, messages, moves, statements, throttles
 from verification.models import (
     SUBMISSION_TOKEN_LENGTH,
@@ -42,6 +42,7 @@ from verification.models import (
     VerificationStatus,
     WrongPart,
 )
+from verification.outcomes import OutcomeWrites
 
 logger = logging.getLogger(__name__)
 R = AttemptReason
@@ -127,34 +128,52 @@ def _normalized_digits(value, length):
     return text if len(text) == length and text.isascii() else ""
 
 
-def _record(
-    action,
-    channel,
-    mobile,
-    outcome_status,
-    reason,
-    ip,
-    user_agent,
-    match,
-    wrong_part="",
-    consecutive_failures=None,
-    writes=None,
-    submission="",
-):
-    logger.info("%s on %s: %s (%s)", action, channel.name, outcome_status, reason)
+@dataclass(frozen=True)
+class Asked:
+    """One request to a verify or resend page: what its attempt records beside the
+    answer."""
+
+    action: str
+    channel: Channel
+    mobile: str
+    ip: str | None = None
+    user_agent: str = ""
+    submission: str = ""
+
+
+@dataclass
+class Answer:
+    """What the engine answered a request, as its attempt records it."""
+
+    status: int | None
+    reason: str
+    match: Verification | None = None
+    wrong_part: str = ""
+    consecutive_failures: int | None = None
+
+
+def _record(asked, answer, writes=None):
+    """Record the attempt: added to `writes` (a write buffer) if given, else now."""
+    logger.info(
+        "%s on %s: %s (%s)",
+        asked.action,
+        asked.channel.name,
+        answer.status,
+        answer.reason,
+    )
     (writes.insert if writes else insert)(
         Attempt(
-            action=action,
-            channel=channel.name,
-            mobile=mobile,
-            verification=match,
-            status=outcome_status,
-            reason=reason,
-            wrong_part=wrong_part,
-            consecutive_failures=consecutive_failures,
-            ip=ip or None,
-            user_agent=(user_agent or "")[:512],
-            submission=submission,
+            action=asked.action,
+            channel=asked.channel.name,
+            mobile=asked.mobile,
+            verification=answer.match,
+            status=answer.status,
+            reason=answer.reason,
+            wrong_part=answer.wrong_part,
+            consecutive_failures=answer.consecutive_failures,
+            ip=asked.ip or None,
+            user_agent=(asked.user_agent or "")[:512],
+            submission=asked.submission,
         )
     )
 
@@ -164,38 +183,17 @@ def record_wrong_picture(action, channel, mobile, *, ip=None, user_agent=""):
 
     Nothing is checked or counted: the page has already asked for the picture again.
     """
-    mobile = _normalized_mobile(mobile)
-    _record(
-        action,
-        channel,
-        mobile,
-        None,
-        R.WRONG_PICTURE,
-        ip,
-        user_agent,
-        None,
-        wrong_part=WrongPart.PICTURE,
-    )
+    asked = Asked(action, channel, _normalized_mobile(mobile), ip, user_agent)
+    _record(asked, Answer(None, R.WRONG_PICTURE, wrong_part=WrongPart.PICTURE))
 
 
-def _throttle(action, channel, mobile, ip, user_agent, submission):
+def _throttle(asked):
     """Count the request; if it is over a limit, record it and return the Outcome."""
-    throttled = throttles.hit(action, mobile=mobile, ip=ip)
+    throttled = throttles.hit(asked.action, mobile=asked.mobile, ip=asked.ip)
     if not throttled:
         return None
-    reason = R.throttled(throttled.scope)
-    _record(
-        action,
-        channel,
-        mobile,
-        None,
-        reason,
-        ip,
-        user_agent,
-        None,
-        submission=submission,
-    )
-    return Outcome(action, None, throttled=throttled)
+    _record(asked, Answer(None, R.throttled(throttled.scope)))
+    return Outcome(asked.action, None, throttled=throttled)
 
 
 def _processed_once(function):
@@ -265,24 +263,24 @@ def _is_person(verification, cert):
 
 
 def _answer_without_pending(channel, mobile, code, cert, expired, latest):
-    """Status for a mobile with nothing pending: 21, 20, 0 or 4. `latest` is its
+    """The answer for a mobile with nothing pending: 21, 20, 0 or 4. `latest` is its
     newest verification, or NOT_LOOKED."""
     if expired:
-        return messages.FAILED_CONTACT_PROVIDER, expired[0], R.EXPIRED
+        return Answer(messages.FAILED_CONTACT_PROVIDER, R.EXPIRED, expired[0])
     if latest is NOT_LOOKED:
         db = connections[DEFAULT_DB_ALIAS]
         latest = statements.for_connection(db).latest(
             db, mobile, channel.policies, channel.province
         )
     if latest is None:
-        return messages.NOT_FOUND, None, R.NO_VERIFICATION
+        return Answer(messages.NOT_FOUND, R.NO_VERIFICATION, None)
     if latest.status in (VerificationStatus.FAILED, VerificationStatus.EXPIRED):
-        return messages.FAILED_CONTACT_PROVIDER, latest, R.after(latest.status)
+        return Answer(messages.FAILED_CONTACT_PROVIDER, R.after(latest.status), latest)
     if latest.status == VerificationStatus.CANCELLED:
-        return messages.FAILED_TRY_AGAIN, latest, R.CANCELLED
+        return Answer(messages.FAILED_TRY_AGAIN, R.CANCELLED, latest)
     if codes.code_matches(latest.code_hash, code) and _is_person(latest, cert):
-        return messages.ALREADY_VERIFIED, latest, R.ALREADY_VERIFIED
-    return messages.NOT_FOUND, latest, R.WRONG_AFTER_VERIFIED
+        return Answer(messages.ALREADY_VERIFIED, R.ALREADY_VERIFIED, latest)
+    return Answer(messages.NOT_FOUND, R.WRONG_AFTER_VERIFIED, latest)
 
 
 def _wrong_part(verification, code, cert):
@@ -297,19 +295,24 @@ def _wrong_part(verification, code, cert):
 
 
 def _mark_verified(verification, now, writes):
-    statements.for_connection(writes.db).mark_verified(writes, verification, now)
+    """A right code: the person's row and event, and, when everyone has verified, the
+    filing's move to review after them (`OutcomeWrites`)."""
+    statements.for_connection(writes.db).mark_verified(writes.person, verification, now)
     verification.status = VerificationStatus.VERIFIED
     transitions.record_event(
         verification.filing,
         transitions.APPLICANT,
         EventType.VERIFIED,
         data={"verification": verification.pk, "roles": verification.roles},
-        writes=writes,
+        writes=writes.person,
     )
     if all(v.status == VerificationStatus.VERIFIED for v in verification.siblings):
-        writes.send()  # the filing's own events come after this one
-        moves.complete_verification(
-            verification.filing, locked_verifications=verification.siblings
+        writes.then(
+            functools.partial(
+                moves.complete_verification,
+                verification.filing,
+                locked_verifications=verification.siblings,
+            )
         )
         return messages.VERIFIED_ALL
     return messages.VERIFIED_WAIT_FOR_OTHERS
@@ -329,35 +332,39 @@ def _counts(verification, code):
 
 
 def _count_failure(live, now, writes):
-    """One more failed attempt on each live verification; fail those at the limit."""
+    """One more failed attempt on each live verification; those at the limit fail
+    (their filings returned, after the person's writes: `OutcomeWrites`)."""
     failed = []
     for verification in live:
         verification.failed_attempts += 1
         limit = policies.get_policy(verification.filing.policy).failure_limit
         if verification.failed_attempts < limit:
             statements.for_connection(writes.db).count_failed_attempt(
-                writes, verification, now
+                writes.person, verification, now
             )
         else:
-            # The count and the failure land in one statement.
-            moves.fail_verification(
-                verification.filing,
-                verification,
-                locked_verifications=verification.siblings,
-            )
-            # The owner learns it from the system, not from whoever was guessing.
-            codes.queue_sms(
-                kind=SmsKind.NOTIFICATION,
-                sender=messages.code_sender(
-                    verification.filing.policy, verification.mobile
-                ),
-                recipient=verification.mobile,
-                text=messages.verification_failed_text(verification.filing, limit),
-                filing=verification.filing,
-                verification=verification,
-            )
+            writes.then(functools.partial(_fail, verification, limit))
             failed.append(verification)
     return failed
+
+
+def _fail(verification, limit):
+    """Fail a verification at the limit (the count and the failure in one
+    statement) and tell its owner."""
+    moves.fail_verification(
+        verification.filing,
+        verification,
+        locked_verifications=verification.siblings,
+    )
+    # The owner learns it from the system, not from whoever was guessing.
+    codes.queue_sms(
+        kind=SmsKind.NOTIFICATION,
+        sender=messages.code_sender(verification.filing.policy, verification.mobile),
+        recipient=verification.mobile,
+        text=messages.verification_failed_text(verification.filing, limit),
+        filing=verification.filing,
+        verification=verification,
+    )
 
 
 @_processed_once
@@ -379,100 +386,90 @@ def verify(
     not processed and raises SentAgain.
     """
     now = now or timezone.now()
-    mobile = _normalized_mobile(mobile)
+    asked = Asked(
+        AttemptAction.VERIFY,
+        channel,
+        _normalized_mobile(mobile),
+        ip,
+        user_agent,
+        submission,
+    )
     code = _normalized_digits(code, codes.CODE_LENGTH)
     cert = _normalized_digits(cert_last6, 6)
-    action = AttemptAction.VERIFY
 
-    if throttled := _throttle(action, channel, mobile, ip, user_agent, submission):
+    if throttled := _throttle(asked):
         return throttled
 
     with transaction.atomic():
         live, expired, latest = (
-            _lock_live(channel, mobile, now, with_latest=True)
-            if mobile
+            _lock_live(channel, asked.mobile, now, with_latest=True)
+            if asked.mobile
             else ([], [], None)
         )
         if not live:
-            status, match, reason = (
-                _answer_without_pending(channel, mobile, code, cert, expired, latest)
-                if mobile
-                else (messages.NOT_FOUND, None, R.INVALID_MOBILE)
+            answer = (
+                _answer_without_pending(
+                    channel, asked.mobile, code, cert, expired, latest
+                )
+                if asked.mobile
+                else Answer(messages.NOT_FOUND, R.INVALID_MOBILE)
             )
-            _record(
-                action,
-                channel,
-                mobile,
-                status,
-                reason,
-                ip,
-                user_agent,
-                match,
-                submission=submission,
+            _record(asked, answer)
+            return Outcome(
+                asked.action,
+                answer.status,
+                verifications=[answer.match] if answer.match else [],
             )
-            return Outcome(action, status, verifications=[match] if match else [])
-
-        # The outcome's own writes and the attempt go to the database together.
-        writes = Writes()
-
-        match = next(
-            (
-                v
-                for v in live
-                if code
-                and codes.code_matches(v.code_hash, code)
-                and _is_person(v, cert)
-            ),
-            None,
-        )
-        counted = [] if match else [v for v in live if _counts(v, code)]
-        wrong_part, failures = "", None
-        if match:
-            status = _mark_verified(match, now, writes)
-            reason = R.VERIFIED
-            matched = [match]
-        elif not counted:
-            # The provincial rules: a code that matches no record of this mobile is
-            # "not found", and not a failed attempt.
-            status, reason, matched = messages.NOT_FOUND, R.CODE_NOT_FOUND, live
-            match = live[0] if len(live) == 1 else None
-            wrong_part = _wrong_part(live[0], code, cert)
-            Verification.objects.filter(
-                pk__in=[v.pk for v in live], first_attempt_at__isnull=True
-            ).update(first_attempt_at=now)
-        else:
-            wrong_part = _wrong_part(counted[0], code, cert)
-            failed = _count_failure(counted, now, writes)
-            failures = counted[0].failed_attempts
-            status = (
-                messages.FAILED_CONTACT_PROVIDER
-                if failed
-                else messages.WRONG_INFORMATION
-            )
-            if failed:
-                reason = R.FAILURE_LIMIT
-            elif _policy_counts(counted[0]) == policies.COUNTS_CERTIFICATE_DIGITS:
-                reason = R.WRONG_CERTIFICATE
-            else:
-                reason = R.WRONG_CODE_OR_CERTIFICATE
-            matched = failed or counted
-            match = matched[0] if len(matched) == 1 else None
-        _record(
-            action,
-            channel,
-            mobile,
-            status,
-            reason,
-            ip,
-            user_agent,
-            match,
-            wrong_part=wrong_part,
-            consecutive_failures=failures,
-            writes=writes,
-            submission=submission,
-        )
+        writes = OutcomeWrites()
+        answer, matched = _check(live, code, cert, now, writes)
+        _record(asked, answer, writes.person)
         writes.send()
-    return Outcome(action, status, verifications=matched)
+    return Outcome(asked.action, answer.status, verifications=matched)
+
+
+def _check(live, code, cert, now, writes):
+    """The answer to a code and digits typed for a mobile with `live` verifications,
+    its writes added to `writes`; and the verifications it concerns."""
+    match = next(
+        (
+            v
+            for v in live
+            if code and codes.code_matches(v.code_hash, code) and _is_person(v, cert)
+        ),
+        None,
+    )
+    if match:
+        status = _mark_verified(match, now, writes)
+        return Answer(status, R.VERIFIED, match), [match]
+    counted = [v for v in live if _counts(v, code)]
+    if not counted:
+        # The provincial rules: a code that matches no record of this mobile is
+        # "not found", and not a failed attempt.
+        Verification.objects.filter(
+            pk__in=[v.pk for v in live], first_attempt_at__isnull=True
+        ).update(first_attempt_at=now)
+        return Answer(
+            messages.NOT_FOUND,
+            R.CODE_NOT_FOUND,
+            live[0] if len(live) == 1 else None,
+            _wrong_part(live[0], code, cert),
+        ), live
+    wrong_part = _wrong_part(counted[0], code, cert)
+    failed = _count_failure(counted, now, writes)
+    if failed:
+        status, reason = messages.FAILED_CONTACT_PROVIDER, R.FAILURE_LIMIT
+    elif _policy_counts(counted[0]) == policies.COUNTS_CERTIFICATE_DIGITS:
+        status, reason = messages.WRONG_INFORMATION, R.WRONG_CERTIFICATE
+    else:
+        status, reason = messages.WRONG_INFORMATION, R.WRONG_CODE_OR_CERTIFICATE
+    matched = failed or counted
+    return Answer(
+        status,
+        reason,
+        matched[0] if len(matched) == 1 else None,
+        wrong_part,
+        counted[0].failed_attempts,
+    ), matched
 
 
 @_processed_once
@@ -486,54 +483,54 @@ def resend(
     not processed and raises SentAgain.
     """
     now = now or timezone.now()
-    mobile = _normalized_mobile(mobile)
+    asked = Asked(
+        AttemptAction.RESEND,
+        channel,
+        _normalized_mobile(mobile),
+        ip,
+        user_agent,
+        submission,
+    )
     cert = _normalized_digits(cert_last6, 6)
-    action = AttemptAction.RESEND
 
-    if throttled := _throttle(action, channel, mobile, ip, user_agent, submission):
+    if throttled := _throttle(asked):
         return throttled
 
     with transaction.atomic():
-        live, _, _ = _lock_live(channel, mobile, now) if mobile else ([], [], None)
-        resent, wrong_part = [], ""
-        if not live:
-            status, reason = messages.NOTHING_PENDING, R.NOTHING_PENDING
-        else:
-            matching = [v for v in live if _is_person(v, cert)]
-            under_cap = [
-                v
-                for v in matching
-                if (cap := policies.get_policy(v.filing.policy).resend_cap) is None
-                or v.resends < cap
-            ]
-            if not matching:
-                status, reason = messages.RESEND_NOT_FOUND, R.WRONG_CERTIFICATE
-                wrong_part = WrongPart.CERTIFICATE
-            elif not under_cap:
-                status, reason = messages.RESEND_LIMIT_REACHED, R.RESEND_CAP
-            else:
-                for verification in under_cap:
-                    codes.resend_code(
-                        verification, now, transitions.APPLICANT, "applicant"
-                    )
-                resent = under_cap
-                status, reason = messages.RESENT, R.RESENT
-        # A refusal at the cap is the person's own: it is recorded against them.
-        named = resent or (matching if reason == R.RESEND_CAP else [])
-        match = named[0] if len(named) == 1 else None
-        _record(
-            action,
-            channel,
-            mobile,
-            status,
-            reason,
-            ip,
-            user_agent,
-            match,
-            wrong_part=wrong_part,
-            submission=submission,
+        live, _, _ = (
+            _lock_live(channel, asked.mobile, now) if asked.mobile else ([], [], None)
         )
-    return Outcome(action, status, verifications=resent)
+        answer, resent = _resend_to(live, cert, now)
+        _record(asked, answer)
+    return Outcome(asked.action, answer.status, verifications=resent)
+
+
+def _resend_to(live, cert, now):
+    """The answer to a resend for a mobile with `live` verifications, the new codes
+    sent; and the verifications that got one."""
+    if not live:
+        return Answer(messages.NOTHING_PENDING, R.NOTHING_PENDING), []
+    matching = [v for v in live if _is_person(v, cert)]
+    if not matching:
+        return Answer(
+            messages.RESEND_NOT_FOUND,
+            R.WRONG_CERTIFICATE,
+            wrong_part=WrongPart.CERTIFICATE,
+        ), []
+    under_cap = [
+        v
+        for v in matching
+        if (cap := policies.get_policy(v.filing.policy).resend_cap) is None
+        or v.resends < cap
+    ]
+    if not under_cap:
+        # A refusal at the cap is the person's own: it is recorded against them.
+        only = matching[0] if len(matching) == 1 else None
+        return Answer(messages.RESEND_LIMIT_REACHED, R.RESEND_CAP, only), []
+    for verification in under_cap:
+        codes.resend_code(verification, now, transitions.APPLICANT, "applicant")
+    only = under_cap[0] if len(under_cap) == 1 else None
+    return Answer(messages.RESENT, R.RESENT, only), under_cap
 
 
 class StaffActionRefused(Exception):
