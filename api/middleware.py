@@ -5,7 +5,7 @@ that names no operation, ninja's own 404 at the API's root)."""
 
 from django.utils.translation import gettext_lazy as _
 
-from api.views import PROBLEM, Problem, problem_response
+from api.problems import PROBLEM, Problem, problem_response
 
 TITLES = {
     400: _("Bad request"),

@@ -1,0 +1,399 @@
+"""The provider API's filings: submit (idempotent with `Idempotency-Key`), list, read
+and withdraw. A provider sees only its own filings: another provider's reference is
+answered 404, as an unknown one is."""
+
+import base64
+import binascii
+import datetime
+import hashlib
+import json
+import logging
+from urllib.parse import quote
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import Http404, JsonResponse
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from ninja import Query, Router, Schema
+
+from api import openapi
+from api.problems import (
+    PROBLEM,
+    Problem,
+    api_language,
+    in_api_language,
+    invalid_parameter,
+)
+from filings.importing import RecordInvalid, is_plain_text, parse_record
+from filings.models import FilingApplication, FilingStatus
+from filings.privacy import mask_mobile, personal_numbers_in
+from infra.times import BEIJING, rfc3339
+from integrations.models import (
+    IdempotentAnswer,
+)
+from verification import moves
+
+logger = logging.getLogger(__name__)
+
+PAGE_LIMIT = 100
+IDEMPOTENCY_KEY_LONGEST = 255
+
+router = Router()
+
+
+# What a provider reads ------------------------------------------------------------
+class PersonOut(Schema):
+    roles: list[str]
+    mobile: str
+    status: str
+    consecutive_failures: int
+    resends: int
+    verified_at: datetime.datetime | None
+
+
+class FilingOut(Schema):
+    reference: str
+    provider: str
+    province: str
+    type: str
+    change_scope: str
+    policy: str
+    status: str
+    submitted_at: datetime.datetime | None
+    verification_deadline: datetime.datetime | None
+    icp_number: str
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    people: list[PersonOut]
+
+
+class FilingPage(Schema):
+    filings: list[FilingOut]
+    next_cursor: str | None
+
+
+def filing_out(filing):
+    """A filing as its provider's console shows it: never a code, a full mobile or
+    a full certificate number."""
+    return {
+        "reference": filing.reference,
+        "provider": filing.provider.code,
+        "province": filing.province_id,
+        "type": filing.filing_type,
+        "change_scope": filing.change_scope,
+        "policy": filing.policy,
+        "status": filing.status,
+        "submitted_at": rfc3339(filing.submitted_at),
+        "verification_deadline": rfc3339(filing.verification_deadline),
+        "icp_number": filing.icp_number,
+        "created_at": rfc3339(filing.created_at),
+        "updated_at": rfc3339(filing.updated_at),
+        "people": [
+            {
+                "roles": v.roles,
+                "mobile": mask_mobile(v.mobile),
+                "status": v.status,
+                "consecutive_failures": v.failed_attempts,
+                "resends": v.resends,
+                "verified_at": rfc3339(v.verified_at),
+            }
+            for v in sorted(filing.verifications.all(), key=lambda v: v.pk)
+        ],
+    }
+
+
+def _filings(request):
+    return (
+        FilingApplication.objects.filter(provider=request.auth.provider)
+        .select_related("provider")
+        .prefetch_related("verifications")
+    )
+
+
+def _own_filing(request, reference):
+    if not is_plain_text(reference):
+        raise Http404  # no reference holds one (and PostgreSQL refuses a NUL)
+    filing = _filings(request).filter(reference=reference).first()
+    if filing is None:
+        raise Http404
+    return filing
+
+
+# Submitting -----------------------------------------------------------------------
+def _record(request):
+    """The submission body: a JSON object in the import format."""
+    try:
+        body = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Problem(400, _("Not JSON"), _("The body must be a JSON object.")) from exc
+    if not isinstance(body, dict):
+        raise Problem(
+            422,
+            _("Invalid filing"),
+            _("The body must be a JSON object."),
+            [("", "must be an object")],
+        )
+    own = request.auth.provider.code
+    given = body.setdefault("provider", own)
+    if given != own:
+        raise Problem(
+            422,
+            _("Invalid filing"),
+            _("A key submits for its own provider only."),
+            [("provider", f"must be {own}, the provider of this key")],
+        )
+    return body
+
+
+def _submit(request, draft):
+    """(status, body) of one submission."""
+    body = _record(request)
+    reference = body.get("reference")
+    taken = Problem(
+        409,
+        _("Already submitted"),
+        _("Your provider has a filing with this reference already."),
+        [("reference", f"{request.auth.provider.code} {reference} already exists")],
+    )
+    if (
+        isinstance(reference, str)
+        and is_plain_text(reference)
+        and _filings(request).filter(reference=reference.strip()).exists()
+    ):
+        raise taken
+    try:
+        record = parse_record(body)
+        filing = moves.import_filing(record, submit=not draft)
+    except RecordInvalid as exc:
+        if any(
+            path == "reference" and message.endswith("already exists")
+            for path, message in exc.errors
+        ):
+            raise taken from exc
+        raise Problem(
+            422,
+            _("Invalid filing"),
+            _("The filing was not accepted; the errors name the fields."),
+            exc.errors,
+        ) from exc
+    filing = _filings(request).get(pk=filing.pk)
+    return 201, filing_out(filing)
+
+
+def _answer(status, body, headers=None):
+    content_type = PROBLEM if status >= 400 else "application/json"
+    response = JsonResponse(body, status=status, content_type=content_type)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    if status == 201:
+        # Encoded, whatever a reference held before references had a character set.
+        response["Location"] = f"/api/v1/filings/{quote(body['reference'], safe='')}"
+    return response
+
+
+@router.post(
+    "/filings",
+    response={201: FilingOut},
+    summary="Submit a filing",
+    openapi_extra=openapi.SUBMIT,
+)
+@in_api_language
+def submit_filing(request, draft: bool = False):
+    """Submit one filing in the import format (or keep it as a draft with
+    `?draft=true`). With an `Idempotency-Key`, the same key and body get the first
+    answer again; the same key with another body is refused."""
+    idempotency_key = request.headers.get("Idempotency-Key")
+    if idempotency_key is not None and not (
+        0 < len(idempotency_key) <= IDEMPOTENCY_KEY_LONGEST
+    ):
+        raise invalid_parameter(
+            _("An Idempotency-Key has 1 to 255 characters."),
+            "Idempotency-Key",
+            "must have 1 to 255 characters",
+        )
+    digest = hashlib.sha256(request.body + b"?draft=" + str(draft).encode()).hexdigest()
+    with transaction.atomic():
+        kept = None
+        if idempotency_key:
+            try:
+                # A second request with the key waits here for the first to commit.
+                with transaction.atomic():
+                    kept = IdempotentAnswer.objects.create(
+                        api_key=request.auth,
+                        idempotency_key=idempotency_key,
+                        request_hash=digest,
+                        status=0,
+                        body="",
+                    )
+            except IntegrityError:
+                first = IdempotentAnswer.objects.get(
+                    api_key=request.auth, idempotency_key=idempotency_key
+                )
+                if first.request_hash != digest:
+                    raise Problem(
+                        422,
+                        _("Idempotency-Key reused"),
+                        _(
+                            "This Idempotency-Key came with another request before; "
+                            "use a new key for a new request."
+                        ),
+                        [("Idempotency-Key", "was used with another body")],
+                    ) from None
+                return _answer(
+                    first.status,
+                    json.loads(first.body),
+                    {"Idempotent-Replayed": "true"},
+                )
+        try:
+            status, body = _submit(request, draft)
+        except Problem as problem:
+            with translation.override(api_language(request)):
+                status, body = problem.status, problem.body()
+        if kept is not None:
+            kept.status, kept.body = status, json.dumps(body)
+            kept.save(update_fields=["status", "body"])
+    return _answer(status, body)
+
+
+# Reading --------------------------------------------------------------------------
+def _cursor(filing):
+    raw = json.dumps([filing.updated_at.isoformat(), filing.pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _after(cursor):
+    """(updated_at, id) a page continues after."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        moment, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        moment = datetime.datetime.fromisoformat(moment)
+        if timezone.is_naive(moment) or not isinstance(pk, int):
+            raise ValueError
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise invalid_parameter(
+            _("The cursor is not one this API gave."),
+            "cursor",
+            "is not a cursor of this API",
+        ) from exc
+    return moment, pk
+
+
+class ListFilter(Schema):
+    status: FilingStatus | None = None
+    updated_since: str | None = None
+    cursor: str | None = None
+    limit: int = 50
+
+
+def _since(text):
+    """`updated_since` as an aware time (Beijing time if it names no offset); 422
+    unless it is an ISO 8601 time the database can hold."""
+    try:
+        since = parse_datetime(text)
+        if since is not None:
+            if timezone.is_naive(since):
+                since = since.replace(tzinfo=BEIJING)
+            since.astimezone(datetime.UTC)  # year 1 or 9999 may leave the range
+    except (ValueError, OverflowError):
+        since = None
+    if since is None:
+        raise invalid_parameter(
+            _("updated_since is an ISO 8601 date and time."),
+            "updated_since",
+            "must be an ISO 8601 date and time",
+        )
+    return since
+
+
+@router.get(
+    "/filings",
+    response={200: FilingPage},
+    summary="List your filings, most recently changed first",
+    openapi_extra=openapi.LIST,
+)
+@in_api_language
+def list_filings(request, filters: Query[ListFilter]):
+    """A page of your filings, the most recently changed first. Pass `next_cursor`
+    back as `cursor` for the next page; a page follows on from the last row it saw,
+    so rows are neither repeated nor skipped while others change (a filing that
+    changes meanwhile moves to the front: ask again with `updated_since`)."""
+    if not 1 <= filters.limit <= PAGE_LIMIT:
+        raise invalid_parameter(_("limit is 1 to 100."), "limit", "must be 1 to 100")
+    filings = _filings(request).order_by("-updated_at", "-id")
+    if filters.status:
+        filings = filings.filter(status=filters.status)
+    if filters.updated_since:
+        filings = filings.filter(updated_at__gte=_since(filters.updated_since))
+    if filters.cursor:
+        moment, pk = _after(filters.cursor)
+        filings = filings.filter(
+            Q(updated_at__lt=moment) | Q(updated_at=moment, id__lt=pk)
+        )
+    page = list(filings[: filters.limit + 1])
+    more = len(page) > filters.limit
+    page = page[: filters.limit]
+    return {
+        "filings": [filing_out(f) for f in page],
+        "next_cursor": _cursor(page[-1]) if more else None,
+    }
+
+
+@router.get(
+    "/filings/{reference}",
+    response={200: FilingOut},
+    summary="Read a filing",
+    openapi_extra=openapi.READ,
+)
+@in_api_language
+def read_filing(request, reference: str):
+    """Your filing: its status and deadline, and the people who must verify."""
+    return filing_out(_own_filing(request, reference))
+
+
+class WithdrawIn(Schema):
+    reason: str = ""
+
+
+@router.post(
+    "/filings/{reference}/withdraw",
+    response={200: FilingOut},
+    summary="Withdraw a filing",
+    openapi_extra=openapi.WITHDRAW,
+)
+@in_api_language
+def withdraw_filing(request, reference: str, withdrawal: WithdrawIn | None = None):
+    """Withdraw a filing that is still waiting (a draft, waiting for verification,
+    or under review): it is cancelled, and its open verifications closed."""
+    filing = _own_filing(request, reference)
+    if withdrawal and not is_plain_text(withdrawal.reason):
+        raise invalid_parameter(
+            _("The reason holds a control character or one that is not text."),
+            "reason",
+            "contains a character that is not text",
+        )
+    if withdrawal and personal_numbers_in(withdrawal.reason):
+        raise invalid_parameter(
+            _(
+                "The reason holds a full mobile or certificate number; staff read "
+                "it in the audit trail. Write a mobile masked, like 138****8000."
+            ),
+            "reason",
+            "holds a full mobile or certificate number",
+        )
+    reason = (withdrawal.reason.strip() if withdrawal else "")[:500] or (
+        f"Withdrawn by the provider through the API (key “{request.auth.name}”)"
+    )
+    try:
+        moves.cancel_filing(filing, actor=moves.PROVIDER, reason=reason)
+    except moves.IllegalTransition as exc:
+        raise Problem(
+            409,
+            _("Cannot be withdrawn"),
+            _(
+                "The filing is “%(status_label)s”; only a waiting filing can be withdrawn."
+            ),
+            status_label=FilingStatus(filing.status).label,
+        ) from exc
+    return filing_out(_own_filing(request, reference))
