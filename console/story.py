@@ -18,6 +18,7 @@ from filings import policies
 from filings.models import (
     CASE_WORK_EVENTS,
     ActorKind,
+    AuditEvent,
     EventType,
     FilingStatus,
     Province,
@@ -482,169 +483,269 @@ def _with_reason(sentence, reason):
     return _("%(sentence)s: “%(reason)s”") % {"sentence": sentence, "reason": reason}
 
 
+@dataclass
+class Told:
+    """What an audit event's sentence is made from."""
+
+    story: Story
+    event: AuditEvent
+    who: str
+    person: object = None
+    data: dict = field(default_factory=dict)
+
+    @property
+    def staff(self):
+        return self.event.actor_kind == ActorKind.STAFF
+
+    def say(self, sentence, **values):
+        """`sentence` with the actor (`who`) and the person filled in."""
+        return sentence % {
+            "who": self.who,
+            "person": person_text(self.person),
+            **values,
+        }
+
+
+def _created(told):
+    return told.say(_("%(who)s created the filing as a draft")), ""
+
+
+def _submitted(told):
+    if told.event.to_status == FilingStatus.PENDING_VERIFICATION:
+        return told.say(
+            _("%(who)s submitted the filing; codes went to the people who must verify")
+        ), ""
+    return told.say(
+        _("%(who)s submitted the filing; nobody needs to verify, so it went to review")
+    ), ""
+
+
+def _verified(told):
+    if told.staff:
+        return told.say(_("%(who)s marked %(person)s verified")), "good"
+    return told.say(_("%(person)s verified")), "good"
+
+
+# A new code, by what sent it (`codes.resend_code`'s trigger).
+CODE_RESENT_BY = {
+    "applicant": lambda: _(
+        "%(person)s asked for a new code; the old one stopped working"
+    ),
+    "staff": lambda: _("%(who)s sent %(person)s a new code"),
+    "automatic": lambda: _(
+        "The system sent %(person)s a new code automatically, as the policy provides"
+    ),
+    "mobile_changed": lambda: _("A new code went to %(person)s at the new number"),
+    "interrupted_send": lambda: _(
+        "The system sent %(person)s a new code because the earlier text was interrupted"
+    ),
+}
+
+
+def _code_resent(told):
+    sentence = CODE_RESENT_BY.get(
+        told.data.get("trigger"), lambda: _("%(person)s got a new code")
+    )()
+    return told.say(sentence), ""
+
+
+def _mobile_changed(told):
+    return told.say(
+        _("%(who)s changed a mobile from %(old)s to %(new)s"),
+        old=told.data.get("from", "—"),
+        new=told.data.get("to", "—"),
+    ), ""
+
+
+def _verification_completed(told):
+    return _("Everyone has verified; the filing went to review"), "good"
+
+
+def _verification_failed(told):
+    limit = policies.get_policy(told.story.filing.policy).failure_limit
+    return told.say(
+        _(
+            "%(person)s reached %(limit)d consecutive failures; the verification "
+            "failed and the filing was returned to the provider"
+        ),
+        limit=limit,
+    ), "bad"
+
+
+def _expired(told):
+    return _(
+        "The deadline passed before everyone verified; the filing was returned to "
+        "the provider"
+    ), "bad"
+
+
+def _returned(told):
+    return told.say(_("%(who)s returned the filing to the provider")), "bad"
+
+
+def _cancelled(told):
+    return told.say(_("%(who)s cancelled the filing")), ""
+
+
+def _approved(told):
+    sentence = told.say(_("%(who)s approved the filing"))
+    if told.story.filing.icp_number:
+        sentence = _("%(sentence)s; ICP number %(number)s") % {
+            "sentence": sentence,
+            "number": told.story.filing.icp_number,
+        }
+    return sentence, "good"
+
+
+def _rejected(told):
+    return told.say(_("%(who)s rejected the filing")), "bad"
+
+
+def _deadline_extended(told):
+    hours = told.data.get("hours")
+    sentence = (
+        told.say(_("%(who)s extended the deadline by %(hours)s h"), hours=hours)
+        if hours
+        else told.say(_("%(who)s extended the deadline"))
+    )
+    if new := _parse_moment(told.data.get("to")):
+        sentence = _("%(sentence)s, to %(when)s") % {
+            "sentence": sentence,
+            "when": beijing(new),
+        }
+    return sentence, ""
+
+
+def _status_changed(told):
+    """Any other event: the move it made (an event type this table does not know)."""
+    return told.say(
+        _("%(who)s changed the filing from “%(old)s” to “%(new)s”"),
+        old=told.event.get_from_status_display() or "—",
+        new=told.event.get_to_status_display() or "—",
+    ), ""
+
+
+# Each event of the filing's own moves as a sentence and its tone; case-work events
+# are `CASE_SENTENCES`'.
+EVENT_SENTENCES = {
+    EventType.CREATED: _created,
+    EventType.SUBMITTED: _submitted,
+    EventType.VERIFIED: _verified,
+    EventType.CODE_RESENT: _code_resent,
+    EventType.MOBILE_CHANGED: _mobile_changed,
+    EventType.VERIFICATION_COMPLETED: _verification_completed,
+    EventType.VERIFICATION_FAILED: _verification_failed,
+    EventType.EXPIRED: _expired,
+    EventType.RETURNED: _returned,
+    EventType.CANCELLED: _cancelled,
+    EventType.APPROVED: _approved,
+    EventType.REJECTED: _rejected,
+    EventType.DEADLINE_EXTENDED: _deadline_extended,
+}
+
+
+def _shown_reason(event):
+    """The reason a sentence quotes: staff's; for a cancellation, the provider's too."""
+    if event.event_type == EventType.CANCELLED:
+        return event.reason if event.actor_kind != ActorKind.SYSTEM else ""
+    return event.reason if event.actor_kind == ActorKind.STAFF else ""
+
+
 def event_entry(story, event, by_id):
     """An audit event as a sentence."""
     data = event.data if isinstance(event.data, dict) else {}
-    person = by_id.get(data.get("verification"))
-    who = actor_text(story, event)
-    staff = event.actor_kind == ActorKind.STAFF
-    reason = event.reason if staff else ""
-    tone = ""
-    kind = event.event_type
-    limit = policies.get_policy(story.filing.policy).failure_limit
-    if kind == EventType.CREATED:
-        sentence = _("%(who)s created the filing as a draft") % {"who": who}
-    elif kind == EventType.SUBMITTED:
-        if event.to_status == FilingStatus.PENDING_VERIFICATION:
-            sentence = _(
-                "%(who)s submitted the filing; codes went to the people who must verify"
-            ) % {"who": who}
-        else:
-            sentence = _(
-                "%(who)s submitted the filing; nobody needs to verify, so it went to "
-                "review"
-            ) % {"who": who}
-    elif kind == EventType.VERIFIED:
-        tone = "good"
-        if staff:
-            sentence = _("%(who)s marked %(person)s verified") % {
-                "who": who,
-                "person": person_text(person),
-            }
-        else:
-            sentence = _("%(person)s verified") % {"person": person_text(person)}
-    elif kind == EventType.CODE_RESENT:
-        trigger = data.get("trigger")
-        sentence = {
-            "applicant": _(
-                "%(person)s asked for a new code; the old one stopped working"
-            ),
-            "staff": _("%(who)s sent %(person)s a new code"),
-            "automatic": _(
-                "The system sent %(person)s a new code automatically, as the policy "
-                "provides"
-            ),
-            "mobile_changed": _("A new code went to %(person)s at the new number"),
-            "interrupted_send": _(
-                "The system sent %(person)s a new code because the earlier text was "
-                "interrupted"
-            ),
-        }.get(trigger, _("%(person)s got a new code")) % {
-            "who": who,
-            "person": person_text(person),
-        }
-    elif kind == EventType.MOBILE_CHANGED:
-        sentence = _("%(who)s changed a mobile from %(old)s to %(new)s") % {
-            "who": who,
-            "old": data.get("from", "—"),
-            "new": data.get("to", "—"),
-        }
-    elif kind == EventType.VERIFICATION_COMPLETED:
-        tone = "good"
-        sentence = _("Everyone has verified; the filing went to review")
-    elif kind == EventType.VERIFICATION_FAILED:
-        tone = "bad"
-        sentence = _(
-            "%(person)s reached %(limit)d consecutive failures; the verification "
-            "failed and the filing was returned to the provider"
-        ) % {"person": person_text(person), "limit": limit}
-    elif kind == EventType.EXPIRED:
-        tone = "bad"
-        sentence = _(
-            "The deadline passed before everyone verified; the filing was returned "
-            "to the provider"
-        )
-    elif kind == EventType.RETURNED:
-        tone = "bad"
-        sentence = _("%(who)s returned the filing to the provider") % {"who": who}
-    elif kind == EventType.CANCELLED:
-        sentence = _("%(who)s cancelled the filing") % {"who": who}
-        reason = event.reason if event.actor_kind != ActorKind.SYSTEM else ""
-    elif kind == EventType.APPROVED:
-        tone = "good"
-        sentence = _("%(who)s approved the filing") % {"who": who}
-        if story.filing.icp_number:
-            sentence = _("%(sentence)s; ICP number %(number)s") % {
-                "sentence": sentence,
-                "number": story.filing.icp_number,
-            }
-    elif kind == EventType.REJECTED:
-        tone = "bad"
-        sentence = _("%(who)s rejected the filing") % {"who": who}
-    elif kind == EventType.DEADLINE_EXTENDED:
-        new = _parse_moment(data.get("to"))
-        hours = data.get("hours")
-        sentence = (
-            _("%(who)s extended the deadline by %(hours)s h")
-            % {"who": who, "hours": hours}
-            if hours
-            else _("%(who)s extended the deadline") % {"who": who}
-        )
-        if new:
-            sentence = _("%(sentence)s, to %(when)s") % {
-                "sentence": sentence,
-                "when": beijing(new),
-            }
-    elif kind in CASE_WORK_EVENTS:
-        return case_entry(story, event, who)
-    else:
-        sentence = _("%(who)s changed the filing from “%(old)s” to “%(new)s”") % {
-            "who": who,
-            "old": event.get_from_status_display() or "—",
-            "new": event.get_to_status_display() or "—",
-        }
+    told = Told(
+        story,
+        event,
+        actor_text(story, event),
+        by_id.get(data.get("verification")),
+        data,
+    )
+    if event.event_type in CASE_WORK_EVENTS:
+        return case_entry(told)
+    sentence, tone = EVENT_SENTENCES.get(event.event_type, _status_changed)(told)
     return Entry(
-        event.created_at, _with_reason(sentence, reason), "event", tone, order=1
+        event.created_at,
+        _with_reason(sentence, _shown_reason(event)),
+        "event",
+        tone,
+        order=1,
     )
 
 
-def case_entry(story, event, who):
+def _claimed(told):
+    return told.say(_("%(who)s took the filing (“I have this”)"))
+
+
+def _assigned(told):
+    sentence = told.say(
+        _("%(who)s assigned the filing to %(to)s"), to=told.data.get("to") or "—"
+    )
+    if told.data.get("from"):
+        sentence = _("%(sentence)s; it was with %(previous)s") % {
+            "sentence": sentence,
+            "previous": told.data["from"],
+        }
+    return sentence
+
+
+def _released(told):
+    sentence = told.say(_("%(who)s released the filing; nobody has it now"))
+    previous = told.data.get("from")
+    if previous and previous != getattr(told.event.staff_user, "username", None):
+        sentence = _("%(sentence)s (it was with %(previous)s)") % {
+            "sentence": sentence,
+            "previous": previous,
+        }
+    return sentence
+
+
+def _follow_up_set(told):
+    sentence = told.say(
+        _("%(who)s set a follow-up for %(when)s"),
+        when=beijing(_parse_moment(told.data.get("due"))),
+    )
+    if told.event.reason:
+        sentence = _("%(sentence)s: “%(note)s”") % {
+            "sentence": sentence,
+            "note": told.event.reason,
+        }
+    return sentence
+
+
+def _follow_up_done(told):
+    return told.say(
+        _("%(who)s marked the follow-up for %(when)s done"),
+        when=beijing(_parse_moment(told.data.get("due"))),
+    )
+
+
+def _note_added(told):
+    return told.say(_("%(who)s wrote an internal note"))
+
+
+def _macro_run(told):
+    english = (translation.get_language() or "").startswith("en")
+    name = told.data.get("name_en" if english else "name_zh") or "—"
+    return told.say(_("%(who)s ran the macro “%(name)s”"), name=name)
+
+
+# Each case-work event (claims, follow-ups, notes, macros) as a sentence.
+CASE_SENTENCES = {
+    EventType.CLAIMED: _claimed,
+    EventType.ASSIGNED: _assigned,
+    EventType.RELEASED: _released,
+    EventType.FOLLOW_UP_SET: _follow_up_set,
+    EventType.FOLLOW_UP_DONE: _follow_up_done,
+    EventType.NOTE_ADDED: _note_added,
+    EventType.MACRO_RUN: _macro_run,
+}
+
+
+def case_entry(told):
     """A case-work event (claims, follow-ups, macros) as a sentence."""
-    data = event.data if isinstance(event.data, dict) else {}
-    kind = event.event_type
-    if kind == EventType.CLAIMED:
-        sentence = _("%(who)s took the filing (“I have this”)") % {"who": who}
-    elif kind == EventType.ASSIGNED:
-        sentence = _("%(who)s assigned the filing to %(to)s") % {
-            "who": who,
-            "to": data.get("to") or "—",
-        }
-        if data.get("from"):
-            sentence = _("%(sentence)s; it was with %(previous)s") % {
-                "sentence": sentence,
-                "previous": data["from"],
-            }
-    elif kind == EventType.RELEASED:
-        sentence = _("%(who)s released the filing; nobody has it now") % {"who": who}
-        if data.get("from") and data["from"] != getattr(
-            event.staff_user, "username", None
-        ):
-            sentence = _("%(sentence)s (it was with %(previous)s)") % {
-                "sentence": sentence,
-                "previous": data["from"],
-            }
-    elif kind == EventType.FOLLOW_UP_SET:
-        sentence = _("%(who)s set a follow-up for %(when)s") % {
-            "who": who,
-            "when": beijing(_parse_moment(data.get("due"))),
-        }
-        if event.reason:
-            sentence = _("%(sentence)s: “%(note)s”") % {
-                "sentence": sentence,
-                "note": event.reason,
-            }
-    elif kind == EventType.FOLLOW_UP_DONE:
-        sentence = _("%(who)s marked the follow-up for %(when)s done") % {
-            "who": who,
-            "when": beijing(_parse_moment(data.get("due"))),
-        }
-    elif kind == EventType.NOTE_ADDED:
-        sentence = _("%(who)s wrote an internal note") % {"who": who}
-    else:
-        english = (translation.get_language() or "").startswith("en")
-        name = data.get("name_en" if english else "name_zh") or "—"
-        sentence = _("%(who)s ran the macro “%(name)s”") % {"who": who, "name": name}
-    return Entry(event.created_at, sentence, "case", order=0)
+    sentence = CASE_SENTENCES[told.event.event_type](told)
+    return Entry(told.event.created_at, sentence, "case", order=0)
 
 
 def note_entry(note):

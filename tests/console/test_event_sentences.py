@@ -8,7 +8,7 @@ from django.utils import translation
 
 from console import story
 from filings import provider_events, transitions
-from filings.models import AuditEvent, EventType
+from filings.models import CASE_WORK_EVENTS, AuditEvent, EventType
 from tests.icpportal.test_layout import MODULES
 from tests.verification.helpers import submitted_filing
 
@@ -61,3 +61,10 @@ def bare_event_names():
 
 def test_no_event_is_written_by_a_bare_string():
     assert bare_event_names() == []
+
+
+def test_every_event_type_has_a_row_in_one_sentence_table():
+    own, case_work = set(story.EVENT_SENTENCES), set(story.CASE_SENTENCES)
+    assert own | case_work == WRITTEN
+    assert own & case_work == set()
+    assert case_work == set(CASE_WORK_EVENTS)
