@@ -38,14 +38,6 @@ ONE_FROM_LIMIT = "one_from_limit"
 RETURNED = "returned"
 FOLLOW_UP_DUE = "follow_up"
 
-REASONS = [
-    (DEADLINE_SOON, gettext_lazy("Deadline soon")),
-    (TEXT_FAILED, gettext_lazy("Text not delivered")),
-    (TEXT_STUCK, gettext_lazy("Text has not left")),
-    (ONE_FROM_LIMIT, gettext_lazy("One failure from the limit")),
-    (RETURNED, gettext_lazy("Returned in the last 24 hours")),
-    (FOLLOW_UP_DUE, gettext_lazy("Follow-up due")),
-]
 OWNERS = [
     ("", gettext_lazy("Anyone")),
     ("mine", gettext_lazy("Mine")),
@@ -123,56 +115,110 @@ def _limit_q():
     return q
 
 
-def _candidates(now, filters, only):
-    """{filing id: Row} for every reason (or only `only`), and whether any reason
-    had more rows than CAP."""
-    rows, capped = {}, False
+class Gathering:
+    """The rows the reasons find for one page view: {filing id: Row}, each reason's
+    read capped at CAP (and whether any was)."""
 
-    def row(filing_id):
-        return rows.setdefault(filing_id, Row(filing_id))
+    def __init__(self, now, filters):
+        self.now, self.filters = now, filters
+        self.rows, self.capped = {}, False
+        self.waiting = Verification.objects.filter(
+            status=VerificationStatus.PENDING,
+            filing__status=FilingStatus.PENDING_VERIFICATION,
+        )
 
-    def want(reason):
-        return not only or only == reason
+    def row(self, filing_id):
+        return self.rows.setdefault(filing_id, Row(filing_id))
 
-    def read(queryset):
-        nonlocal capped
-        found = list(queryset[: CAP + 1])
-        capped = capped or len(found) > CAP
+    def read(self, queryset, prefix=""):
+        """The first CAP rows of `queryset`, filtered (through `prefix`, the path to
+        the filing) as the page asks."""
+        found = list(_scoped(queryset, prefix, self.filters)[: CAP + 1])
+        self.capped = self.capped or len(found) > CAP
         return found[:CAP]
 
-    pending = FilingStatus.PENDING_VERIFICATION
-    if want(DEADLINE_SOON):
+    def people(self, key, verifications):
+        """Rows for the pending people `verifications` selects, under reason `key`."""
+        for pk, deadline, verification in self.read(
+            verifications.order_by("filing__verification_deadline").values_list(
+                "filing_id", "filing__verification_deadline", "id"
+            ),
+            "filing__",
+        ):
+            found = self.row(pk)
+            found.deadline = deadline
+            found.reasons.setdefault(key, []).append(verification)
+
+
+@dataclass
+class Said:
+    """What the reasons' sentences read beside the row: its filing's people by id,
+    the follow-ups of the page, the time."""
+
+    verifications: dict
+    follow_ups: dict
+    now: datetime.datetime
+
+
+class Reason:
+    """Why a filing is in the queue: `find` adds the filings it holds to a
+    Gathering, `sentences` says it for one row."""
+
+    key = ""
+    label: object = ""
+
+    def find(self, gathering):
+        raise NotImplementedError
+
+    def sentences(self, row, said):
+        raise NotImplementedError
+
+
+class DeadlineSoon(Reason):
+    key, label = DEADLINE_SOON, gettext_lazy("Deadline soon")
+
+    def find(self, gathering):
         soon = FilingApplication.objects.filter(
-            status=pending,
-            verification_deadline__lte=now + datetime.timedelta(hours=deadline_hours()),
+            status=FilingStatus.PENDING_VERIFICATION,
+            verification_deadline__lte=gathering.now
+            + datetime.timedelta(hours=deadline_hours()),
         ).order_by("verification_deadline")
-        for pk, deadline in read(
-            _scoped(soon, "", filters).values_list("id", "verification_deadline")
+        for pk, deadline in gathering.read(
+            soon.values_list("id", "verification_deadline")
         ):
-            found = row(pk)
+            found = gathering.row(pk)
             found.deadline = deadline
-            found.reasons[DEADLINE_SOON] = deadline
-    waiting = Verification.objects.filter(
-        status=VerificationStatus.PENDING, filing__status=pending
-    )
+            found.reasons[self.key] = deadline
 
-    def people(reason, verifications):
-        """Rows for the pending people `verifications` selects, under `reason`."""
-        for pk, deadline, verification in read(
-            _scoped(verifications, "filing__", filters)
-            .order_by("filing__verification_deadline")
-            .values_list("filing_id", "filing__verification_deadline", "id")
-        ):
-            found = row(pk)
-            found.deadline = deadline
-            found.reasons.setdefault(reason, []).append(verification)
+    def sentences(self, row, said):
+        people = _listed(
+            [
+                story.person_text(v)
+                for v in said.verifications.values()
+                if v.status == VerificationStatus.PENDING
+            ]
+        )
+        left = row.reasons[self.key] - said.now
+        if left.total_seconds() <= 0:
+            text = _("The deadline passed %(ago)s ago; not verified: %(people)s")
+            return [text % {"ago": story.duration_text(left), "people": people}]
+        text = _("Deadline in %(left)s; not verified yet: %(people)s")
+        return [text % {"left": story.duration_text(left), "people": people}]
 
-    # Each pending person's latest text.
-    last_text = SmsMessage.objects.filter(verification=OuterRef("pk")).order_by("-id")
-    if want(TEXT_FAILED):
-        people(
-            TEXT_FAILED,
-            waiting.annotate(
+
+def _last_text():
+    """Each pending person's latest text (a subquery on the verification)."""
+    return SmsMessage.objects.filter(verification=OuterRef("pk")).order_by("-id")
+
+
+class TextFailed(Reason):
+    key, label = TEXT_FAILED, gettext_lazy("Text not delivered")
+
+    def find(self, gathering):
+        last_text = _last_text()
+        gathering.people(
+            self.key,
+            gathering.waiting.annotate(
                 last_status=Subquery(last_text.values("status")[:1]),
                 last_report=Subquery(last_text.values("report")[:1]),
             ).filter(
@@ -180,15 +226,29 @@ def _candidates(now, filters, only):
                 | Q(last_report=DeliveryReport.UNDELIVERED)
             ),
         )
-    if want(TEXT_STUCK):
-        # The last text still waiting to leave (queued, or being sent) after
-        # SMS_STALE_QUEUED_SECONDS with no queued task to send it (a retry waiting
-        # its turn is on its way): its worker died; the sweep sends it.
-        stuck_since = now - datetime.timedelta(
+
+    def sentences(self, row, said):
+        return [
+            _("The last text to %(person)s was not delivered")
+            % {"person": story.person_text(said.verifications.get(pk))}
+            for pk in row.reasons[self.key]
+        ]
+
+
+class TextStuck(Reason):
+    """The last text still waiting to leave (queued, or being sent) after
+    SMS_STALE_QUEUED_SECONDS with no queued task to send it (a retry waiting its turn
+    is on its way): its worker died; the sweep sends it."""
+
+    key, label = TEXT_STUCK, gettext_lazy("Text has not left")
+
+    def find(self, gathering):
+        last_text = _last_text()
+        stuck_since = gathering.now - datetime.timedelta(
             seconds=settings.SMS_STALE_QUEUED_SECONDS
         )
         stuck = list(
-            waiting.annotate(
+            gathering.waiting.annotate(
                 last_id=Subquery(last_text.values("id")[:1]),
                 last_status=Subquery(last_text.values("status")[:1]),
                 last_since=Subquery(
@@ -204,47 +264,125 @@ def _candidates(now, filters, only):
             .values_list("pk", "last_id")[:CAP]
         )
         on_their_way = task_rows.waiting_for(deliver_sms, {last for _, last in stuck})
-        people(
-            TEXT_STUCK,
-            waiting.filter(
+        gathering.people(
+            self.key,
+            gathering.waiting.filter(
                 pk__in=[pk for pk, last in stuck if last not in on_their_way]
             ),
         )
-    if want(ONE_FROM_LIMIT):
-        people(ONE_FROM_LIMIT, waiting.filter(_limit_q()))
-    if want(RETURNED):
+
+    def sentences(self, row, said):
+        return [
+            _(
+                "The last text to %(person)s has not left yet; the deadline sweep "
+                "sends it, or a fresh code"
+            )
+            % {"person": story.person_text(said.verifications.get(pk))}
+            for pk in row.reasons[self.key]
+        ]
+
+
+class OneFromLimit(Reason):
+    key, label = ONE_FROM_LIMIT, gettext_lazy("One failure from the limit")
+
+    def find(self, gathering):
+        gathering.people(self.key, gathering.waiting.filter(_limit_q()))
+
+    def sentences(self, row, said):
+        limit = policies.get_policy(row.filing.policy).failure_limit
+        return [
+            _("%(person)s has failed %(n)d times in a row; one more returns the filing")
+            % {"person": story.person_text(said.verifications.get(pk)), "n": limit - 1}
+            for pk in row.reasons[self.key]
+        ]
+
+
+class ReturnedRecently(Reason):
+    key, label = RETURNED, gettext_lazy("Returned in the last 24 hours")
+
+    def find(self, gathering):
         returned = FilingApplication.objects.filter(
-            status=FilingStatus.RETURNED, updated_at__gte=now - RETURNED_WITHIN
+            status=FilingStatus.RETURNED,
+            updated_at__gte=gathering.now - RETURNED_WITHIN,
         ).order_by("updated_at")
-        for pk, when in read(
-            _scoped(returned, "", filters).values_list("id", "updated_at")
-        ):
-            found = row(pk)
+        for pk, when in gathering.read(returned.values_list("id", "updated_at")):
+            found = gathering.row(pk)
             found.since = when
-            found.reasons[RETURNED] = when
-    if want(FOLLOW_UP_DUE):
+            found.reasons[self.key] = when
+
+    def sentences(self, row, said):
+        return [
+            _("Returned to the provider %(ago)s ago; the customer may call")
+            % {"ago": story.duration_text(said.now - row.reasons[self.key])}
+        ]
+
+
+class FollowUpDue(Reason):
+    key, label = FOLLOW_UP_DUE, gettext_lazy("Follow-up due")
+
+    def find(self, gathering):
+        now = gathering.now
         due = FollowUp.objects.filter(
             done_at__isnull=True,
             due_at__lte=now,
             due_at__gt=now - FOLLOW_UP_STALE,
             filing__status__in=WAITING_STATUSES,
         ).order_by("due_at")
-        for pk, when, status, deadline, follow_up in read(
-            _scoped(due, "filing__", filters).values_list(
+        for pk, when, status, deadline, follow_up in gathering.read(
+            due.values_list(
                 "filing_id",
                 "due_at",
                 "filing__status",
                 "filing__verification_deadline",
                 "id",
-            )
+            ),
+            "filing__",
         ):
-            found = row(pk)
+            found = gathering.row(pk)
             if found.since is None or when < found.since:
                 found.since = when
-            if status == pending:
+            if status == FilingStatus.PENDING_VERIFICATION:
                 found.deadline = deadline
-            found.reasons.setdefault(FOLLOW_UP_DUE, []).append(follow_up)
-    return rows, capped
+            found.reasons.setdefault(self.key, []).append(follow_up)
+
+    def sentences(self, row, said):
+        found = [said.follow_ups.get(pk) for pk in row.reasons[self.key]]
+        return [_follow_up_sentence(f) for f in found if f is not None]
+
+
+def _follow_up_sentence(follow_up):
+    text = _("Follow-up due since %(when)s, set by %(who)s") % {
+        "when": story.beijing(follow_up.due_at),
+        "who": follow_up.created_by.get_username(),
+    }
+    if follow_up.note:
+        text = _("%(sentence)s: “%(note)s”") % {
+            "sentence": text,
+            "note": follow_up.note,
+        }
+    return text
+
+
+# The reasons, in the order their sentences are said.
+QUEUE_REASONS = [
+    DeadlineSoon(),
+    TextFailed(),
+    TextStuck(),
+    OneFromLimit(),
+    ReturnedRecently(),
+    FollowUpDue(),
+]
+REASONS = [(reason.key, reason.label) for reason in QUEUE_REASONS]
+
+
+def _candidates(now, filters, only):
+    """{filing id: Row} for every reason (or only `only`), and whether any reason
+    had more rows than CAP."""
+    gathering = Gathering(now, filters)
+    for reason in QUEUE_REASONS:
+        if not only or only == reason.key:
+            reason.find(gathering)
+    return gathering.rows, gathering.capped
 
 
 def build(
@@ -300,70 +438,10 @@ def _listed(items):
 
 def sentences(row, follow_ups, now):
     """Why the filing is in the queue, in words, one sentence per reason."""
-    filing = row.filing
-    verifications = {v.pk: v for v in filing.verifications.all()}
-    said = []
-    if DEADLINE_SOON in row.reasons:
-        waiting = [
-            story.person_text(v)
-            for v in verifications.values()
-            if v.status == VerificationStatus.PENDING
-        ]
-        left = row.reasons[DEADLINE_SOON] - now
-        if left.total_seconds() <= 0:
-            text = _("The deadline passed %(ago)s ago; not verified: %(people)s")
-            said.append(
-                text
-                % {
-                    "ago": story.duration_text(left),
-                    "people": _listed(waiting),
-                }
-            )
-        else:
-            text = _("Deadline in %(left)s; not verified yet: %(people)s")
-            said.append(
-                text
-                % {
-                    "left": story.duration_text(left),
-                    "people": _listed(waiting),
-                }
-            )
-    for pk in row.reasons.get(TEXT_FAILED, []):
-        said.append(
-            _("The last text to %(person)s was not delivered")
-            % {"person": story.person_text(verifications.get(pk))}
-        )
-    for pk in row.reasons.get(TEXT_STUCK, []):
-        said.append(
-            _(
-                "The last text to %(person)s has not left yet; the deadline sweep "
-                "sends it, or a fresh code"
-            )
-            % {"person": story.person_text(verifications.get(pk))}
-        )
-    limit = policies.get_policy(filing.policy).failure_limit
-    for pk in row.reasons.get(ONE_FROM_LIMIT, []):
-        said.append(
-            _("%(person)s has failed %(n)d times in a row; one more returns the filing")
-            % {"person": story.person_text(verifications.get(pk)), "n": limit - 1}
-        )
-    if RETURNED in row.reasons:
-        said.append(
-            _("Returned to the provider %(ago)s ago; the customer may call")
-            % {"ago": story.duration_text(now - row.reasons[RETURNED])}
-        )
-    for pk in row.reasons.get(FOLLOW_UP_DUE, []):
-        follow_up = follow_ups.get(pk)
-        if follow_up is None:
-            continue
-        text = _("Follow-up due since %(when)s, set by %(who)s") % {
-            "when": story.beijing(follow_up.due_at),
-            "who": follow_up.created_by.get_username(),
-        }
-        if follow_up.note:
-            text = _("%(sentence)s: “%(note)s”") % {
-                "sentence": text,
-                "note": follow_up.note,
-            }
-        said.append(text)
-    return said
+    said = Said({v.pk: v for v in row.filing.verifications.all()}, follow_ups, now)
+    return [
+        sentence
+        for reason in QUEUE_REASONS
+        if reason.key in row.reasons
+        for sentence in reason.sentences(row, said)
+    ]
