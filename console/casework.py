@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from console import overrides, story
+from console import overrides, timeline
 from console.models import WAITING_STATUSES, Case, FollowUp, Note
 from filings.models import EventType, FilingApplication, Service
 from filings.privacy import personal_numbers_in
@@ -40,7 +40,7 @@ class AlreadyOwned(CaseRefused):
     def __init__(self, owner):
         self.owner = owner
         super().__init__(
-            _("%(who)s has this filing already.") % {"who": story.staff_label(owner)}
+            _("%(who)s has this filing already.") % {"who": timeline.staff_label(owner)}
         )
 
 
@@ -97,7 +97,7 @@ def assign(filing, agent, by, *, now=None):
         if case.owner_id == agent.pk:
             raise CaseRefused(
                 _("%(who)s has this filing already.")
-                % {"who": story.staff_label(agent)}
+                % {"who": timeline.staff_label(agent)}
             )
         previous = case.owner
         case.owner, case.owned_since = agent, now
@@ -126,7 +126,7 @@ def release(filing, by, *, now=None):
         if case.owner_id != by.pk and not by.has_perm(ASSIGN):
             raise CaseRefused(
                 _("%(who)s has this filing; only a supervisor can release it.")
-                % {"who": story.staff_label(case.owner)}
+                % {"who": timeline.staff_label(case.owner)}
             )
         previous = case.owner
         case.owner, case.owned_since = None, None
@@ -306,7 +306,7 @@ def render(text, filing, user):
         "reference": filing.reference,
         "provider": filing.provider.local_name,
         "agent": user.get_username(),
-        "deadline": story.beijing(filing.verification_deadline),
+        "deadline": timeline.beijing(filing.verification_deadline),
     }
     return string.Formatter().vformat(text or "", (), values)
 
@@ -386,5 +386,5 @@ def run_macro(macro, filing, user, *, now=None):
         if macro.follow_up_hours and locked.status in WAITING_STATUSES:
             due = now + datetime.timedelta(hours=macro.follow_up_hours)
             set_follow_up(locked, user, due, macro.local_name, now=now)
-            done.append(_("follow-up at %(when)s") % {"when": story.beijing(due)})
+            done.append(_("follow-up at %(when)s") % {"when": timeline.beijing(due)})
     return done

@@ -21,7 +21,8 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from console import story
+from console import timeline
+from infra import times
 
 # What the lockout counts by, each on its own (settings.AXES_LOCKOUT_PARAMETERS).
 COUNTED_BY = ("username", "ip_address")
@@ -90,7 +91,7 @@ def wait_text(until, now=None):
     """'15 min' to wait until `until`, rounded up to the minute."""
     now = now or timezone.now()
     minutes = max(1, math.ceil((until - now).total_seconds() / 60))
-    return story.duration_text(datetime.timedelta(minutes=minutes))
+    return times.duration_text(datetime.timedelta(minutes=minutes))
 
 
 def lockout_message(username, address):
@@ -105,7 +106,7 @@ def lockout_message(username, address):
         "Too many failed logins for this login name or from this address: logging "
         "in is locked until %(until)s Beijing time (in %(wait)s). Each failed try "
         "before then starts the wait again; a supervisor can unlock it sooner."
-    ) % {"until": story.beijing(until), "wait": wait_text(until)}
+    ) % {"until": timeline.beijing(until), "wait": wait_text(until)}
 
 
 class StaffLoginForm(AdminAuthenticationForm):

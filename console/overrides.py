@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from console import story
+from console import timeline
 from filings.models import EventType, FilingStatus, Role
 from filings.privacy import personal_numbers_in, show_mobile
 from filings.validators import normalize_mobile
@@ -284,7 +284,7 @@ def _extend(filing, data, actor):
         filing, hours=data["hours"], actor=actor, reason=data["reason"]
     )
     return _("new deadline %(when)s (Beijing time)") % {
-        "when": story.beijing(moved.verification_deadline)
+        "when": timeline.beijing(moved.verification_deadline)
     }
 
 

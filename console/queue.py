@@ -17,11 +17,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from console import story
+from console import timeline
 from console.models import WAITING_STATUSES, FollowUp
 from filings import policies
 from filings.models import FilingApplication, FilingStatus
-from infra import task_rows
+from infra import task_rows, times
 from verification.models import (
     DeliveryReport,
     SmsMessage,
@@ -193,7 +193,7 @@ class DeadlineSoon(Reason):
     def sentences(self, row, said):
         people = _listed(
             [
-                story.person_text(v)
+                timeline.person_text(v)
                 for v in said.verifications.values()
                 if v.status == VerificationStatus.PENDING
             ]
@@ -201,9 +201,9 @@ class DeadlineSoon(Reason):
         left = row.reasons[self.key] - said.now
         if left.total_seconds() <= 0:
             text = _("The deadline passed %(ago)s ago; not verified: %(people)s")
-            return [text % {"ago": story.duration_text(left), "people": people}]
+            return [text % {"ago": times.duration_text(left), "people": people}]
         text = _("Deadline in %(left)s; not verified yet: %(people)s")
-        return [text % {"left": story.duration_text(left), "people": people}]
+        return [text % {"left": times.duration_text(left), "people": people}]
 
 
 def _last_text():
@@ -230,7 +230,7 @@ class TextFailed(Reason):
     def sentences(self, row, said):
         return [
             _("The last text to %(person)s was not delivered")
-            % {"person": story.person_text(said.verifications.get(pk))}
+            % {"person": timeline.person_text(said.verifications.get(pk))}
             for pk in row.reasons[self.key]
         ]
 
@@ -277,7 +277,7 @@ class TextStuck(Reason):
                 "The last text to %(person)s has not left yet; the deadline sweep "
                 "sends it, or a fresh code"
             )
-            % {"person": story.person_text(said.verifications.get(pk))}
+            % {"person": timeline.person_text(said.verifications.get(pk))}
             for pk in row.reasons[self.key]
         ]
 
@@ -292,7 +292,10 @@ class OneFromLimit(Reason):
         limit = policies.get_policy(row.filing.policy).failure_limit
         return [
             _("%(person)s has failed %(n)d times in a row; one more returns the filing")
-            % {"person": story.person_text(said.verifications.get(pk)), "n": limit - 1}
+            % {
+                "person": timeline.person_text(said.verifications.get(pk)),
+                "n": limit - 1,
+            }
             for pk in row.reasons[self.key]
         ]
 
@@ -313,7 +316,7 @@ class ReturnedRecently(Reason):
     def sentences(self, row, said):
         return [
             _("Returned to the provider %(ago)s ago; the customer may call")
-            % {"ago": story.duration_text(said.now - row.reasons[self.key])}
+            % {"ago": times.duration_text(said.now - row.reasons[self.key])}
         ]
 
 
@@ -352,7 +355,7 @@ class FollowUpDue(Reason):
 
 def _follow_up_sentence(follow_up):
     text = _("Follow-up due since %(when)s, set by %(who)s") % {
-        "when": story.beijing(follow_up.due_at),
+        "when": timeline.beijing(follow_up.due_at),
         "who": follow_up.created_by.get_username(),
     }
     if follow_up.note:

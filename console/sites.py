@@ -15,7 +15,8 @@ from django.urls import path
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from console import dashboard, funnel, logins, story, views
+from console import dashboard, funnel, logins, views
+from infra import times
 from infra.rates import CACHE_ERRORS
 from integrations.webhooks import disabled_endpoints
 
@@ -186,4 +187,4 @@ class StaffAdminSite(admin.AdminSite):
 
 
 def _duration(value):
-    return story.duration_text(value) if value is not None else "—"
+    return times.duration_text(value) if value is not None else "—"

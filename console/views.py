@@ -20,7 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from console import casework, queue, story
+from console import casework, queue, story, timeline
 from console.models import FollowUp, Macro
 from filings.models import FilingApplication, PolicyKey, Provider, Province
 from infra.times import BEIJING
@@ -125,7 +125,7 @@ def filing_case_context(filing, user):
     owner = case.owner if case else None
     return {
         "owner": owner,
-        "owner_label": story.staff_label(owner) if owner else "",
+        "owner_label": timeline.staff_label(owner) if owner else "",
         "is_mine": owner is not None and owner.pk == user.pk,
         "can_work": user.has_perm(casework.WORK),
         "can_assign": user.has_perm(casework.ASSIGN),
@@ -135,7 +135,7 @@ def filing_case_context(filing, user):
         if user.has_perm(casework.ASSIGN)
         else None,
         "follow_ups": [
-            {"follow_up": f, "when": story.beijing(f.due_at), "due": f.due_at <= now}
+            {"follow_up": f, "when": timeline.beijing(f.due_at), "due": f.due_at <= now}
             for f in casework.open_follow_ups(filing)
         ],
         "macros": offered_macros(user) if user.has_perm(casework.WORK) else [],
@@ -199,7 +199,7 @@ def _assign(request, filing):
         raise casework.CaseRefused(_("Choose whom to assign the filing to."))
     agent = form.cleaned_data["agent"]
     casework.assign(filing, agent, request.user)
-    return _("%(who)s has this filing now.") % {"who": story.staff_label(agent)}
+    return _("%(who)s has this filing now.") % {"who": timeline.staff_label(agent)}
 
 
 def _note(request, filing):
@@ -224,7 +224,7 @@ def _follow_up(request, filing):
         filing, request.user, data["due_at"], data["note"]
     )
     return _("Follow-up set for %(when)s (Beijing time).") % {
-        "when": story.beijing(follow_up.due_at)
+        "when": timeline.beijing(follow_up.due_at)
     }
 
 
@@ -290,7 +290,7 @@ def _row_context(row, user):
         "filing": filing,
         "url": reverse("admin:filings_filingapplication_change", args=[filing.pk]),
         "time_left": story.time_left_text(row.deadline) if row.deadline else "—",
-        "owner": story.staff_label(row.owner) if row.owner else _("Nobody"),
+        "owner": timeline.staff_label(row.owner) if row.owner else _("Nobody"),
         "mine": row.owner is not None and row.owner.pk == user.pk,
     }
 

@@ -12,7 +12,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from console import (
-    story,
+    timeline,
 )
 from filings.models import (
     Role,
@@ -112,7 +112,7 @@ class SmsColumns:
 
     @admin.display(description=_("delivery report"))
     def report_display(self, obj):
-        return story.report_text(obj) or "—"
+        return timeline.report_text(obj) or "—"
 
     @admin.display(description=_("recipient"))
     def recipient_display(self, obj):

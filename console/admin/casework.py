@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from console import (
     casework,
-    story,
+    timeline,
 )
 from console.admin.base import CappedCountPaginator, ReadOnlyAdmin
 from console.models import (
@@ -123,7 +123,7 @@ class NoteAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("written (Beijing time)"), ordering="created_at")
     def written(self, obj):
-        return story.beijing(obj.created_at)
+        return timeline.beijing(obj.created_at)
 
     @admin.display(description=_("author"))
     def author_display(self, obj):
@@ -165,7 +165,7 @@ class FollowUpAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("due (Beijing time)"), ordering="due_at")
     def due(self, obj):
-        return story.beijing(obj.due_at)
+        return timeline.beijing(obj.due_at)
 
     @admin.display(description=_("set by"))
     def set_by(self, obj):
@@ -175,13 +175,13 @@ class FollowUpAdmin(ReadOnlyAdmin):
     def state(self, obj):
         if obj.done_at and obj.done_by_id is None:
             return _("Closed at %(when)s: the filing is “%(status)s”") % {
-                "when": story.beijing(obj.done_at),
+                "when": timeline.beijing(obj.done_at),
                 "status": obj.filing.get_status_display(),
             }
         if obj.done_at:
             return _("Done by %(who)s at %(when)s") % {
                 "who": obj.done_by.get_username() if obj.done_by else "—",
-                "when": story.beijing(obj.done_at),
+                "when": timeline.beijing(obj.done_at),
             }
         if obj.filing.status not in WAITING_STATUSES:
             return _("Closed: the filing is “%(status)s”") % {

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from console import (
     overrides,
     story,
+    timeline,
     views,
 )
 from console.admin.base import (
@@ -262,11 +263,11 @@ class FilingApplicationAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("created"))
     def created(self, obj):
-        return story.beijing(obj.created_at)
+        return timeline.beijing(obj.created_at)
 
     @admin.display(description=_("updated"))
     def updated(self, obj):
-        return story.beijing(obj.updated_at)
+        return timeline.beijing(obj.updated_at)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         filing = (
@@ -589,7 +590,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("when (Beijing time)"), ordering="created_at")
     def when(self, obj):
-        return story.beijing(obj.created_at, with_seconds=True)
+        return timeline.beijing(obj.created_at, with_seconds=True)
 
     @admin.display(description=_("by"))
     def actor(self, obj):
@@ -602,7 +603,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
         """The event as the filing page's timeline tells it."""
         told = story.load(obj.filing)
         by_id = {v.pk: v for v in told.verifications}
-        return story.event_entry(told, obj, by_id).sentence
+        return timeline.event_entry(told, obj, by_id).sentence
 
 
 @admin.register(IcpNumberCounter)

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from console import logins, story
+from console import logins, timeline
 
 # django-axes ships no Chinese catalogue: the names of its records, as the console
 # shows them, are translated in ours (naming them here keeps them there).
@@ -41,7 +41,7 @@ class NamedRecord:
         self.pk = record.pk
         self.name = (
             f"{record.username or '—'} · {record.ip_address or '—'} · "
-            f"{story.beijing(record.attempt_time, with_seconds=True)}"
+            f"{timeline.beijing(record.attempt_time, with_seconds=True)}"
         )
 
     def __str__(self):
@@ -150,7 +150,7 @@ class FailedLoginCountAdmin(LoginRecordAdmin):
         description=_("last failure (Beijing time)"), ordering="attempt_time"
     )
     def last_failure(self, obj):
-        return story.beijing(obj.attempt_time, with_seconds=True)
+        return timeline.beijing(obj.attempt_time, with_seconds=True)
 
     @admin.display(description=_("state"))
     def state(self, obj):
@@ -158,7 +158,7 @@ class FailedLoginCountAdmin(LoginRecordAdmin):
         if until is None:
             return gettext("not locked out")
         return gettext("locked out until %(until)s (in %(wait)s)") % {
-            "until": story.beijing(until),
+            "until": timeline.beijing(until),
             "wait": logins.wait_text(until),
         }
 
@@ -230,7 +230,7 @@ class FailedLoginAdmin(LoginRecordAdmin):
 
     @admin.display(description=_("when (Beijing time)"), ordering="attempt_time")
     def when(self, obj):
-        return story.beijing(obj.attempt_time, with_seconds=True)
+        return timeline.beijing(obj.attempt_time, with_seconds=True)
 
     @admin.display(description=_("refused as locked out"), ordering="locked_out")
     def refused(self, obj):
@@ -247,8 +247,8 @@ class SuccessfulLoginAdmin(LoginRecordAdmin):
 
     @admin.display(description=_("logged in (Beijing time)"), ordering="attempt_time")
     def when(self, obj):
-        return story.beijing(obj.attempt_time, with_seconds=True)
+        return timeline.beijing(obj.attempt_time, with_seconds=True)
 
     @admin.display(description=_("logged out (Beijing time)"), ordering="logout_time")
     def logged_out(self, obj):
-        return story.beijing(obj.logout_time, with_seconds=True)
+        return timeline.beijing(obj.logout_time, with_seconds=True)

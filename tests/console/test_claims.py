@@ -6,7 +6,7 @@ import re
 import pytest
 from django.utils import translation
 
-from console import casework, story
+from console import casework, story, timeline
 from console.models import Case
 from filings.models import AuditEvent, EventType
 from tests.concurrency import race
@@ -68,7 +68,7 @@ def test_a_supervisor_assigns_and_releases(agent, supervisor):
     assert Case.objects.get(filing=filing).owner is None
     told = story.load(filing)
     with translation.override("en"):
-        lines = [e.sentence for e in story.timeline(told, {})]
+        lines = [e.sentence for e in timeline.timeline(told, {})]
     assert (
         "Supervisor supervisor released the filing; nobody has it now (it was with agent)"
         in lines

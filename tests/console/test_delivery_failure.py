@@ -4,7 +4,7 @@ the vendor; one to be tried again says so."""
 
 import pytest
 
-from console import story
+from console import timeline
 from tests.console.conftest import change_url
 from tests.console.test_filing_page import text_of
 from tests.verification import gateways
@@ -86,7 +86,7 @@ def test_a_text_waiting_for_its_next_try_says_so():
         failure="timeout",
         error="gateway unreachable: Read timed out.",
     )
-    sentence = story.delivery_failure(text, "Text")
+    sentence = timeline.delivery_failure(text, "Text")
     assert sentence == (
         "Text, to be tried again after 1 attempts: the gateway did not answer in "
         "time (the gateway said: gateway unreachable: Read timed out.)"

@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.utils import timezone, translation
 
-from console import queue, story
+from console import queue, timeline
 from tests.console.conftest import change_url
 from tests.console.test_filing_page import text_of
 from tests.console.test_queue import reasons_of
@@ -34,7 +34,7 @@ def _code_text(capture):
 def _state(message):
     message.refresh_from_db()
     with translation.override("en"):
-        return story.text_state(message)
+        return timeline.text_state(message)
 
 
 def test_awaiting_delivered_late_and_twice(django_capture_on_commit_callbacks):
@@ -44,7 +44,7 @@ def test_awaiting_delivered_late_and_twice(django_capture_on_commit_callbacks):
     record_delivery_report(
         message, delivered=True, code="DELIVRD", when=later, copies=2
     )
-    when = story.beijing(later)
+    when = timeline.beijing(later)
     assert _state(message) == (
         f"delivered to the phone at {when}, 30 min after the gateway took it, "
         "2 times (the carrier delivered it again)"
@@ -59,7 +59,7 @@ def test_undelivered_in_both_languages(django_capture_on_commit_callbacks):
     assert "the carrier could not deliver it to the phone" in state
     assert state.endswith(": UNDELIV)")
     with translation.override("zh-hans"):
-        assert "运营商" in story.text_state(message)
+        assert "运营商" in timeline.text_state(message)
 
 
 def test_the_filing_page_and_the_queue_show_an_undelivered_code(

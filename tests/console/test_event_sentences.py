@@ -6,7 +6,7 @@ import ast
 import pytest
 from django.utils import translation
 
-from console import story
+from console import story, timeline
 from filings import provider_events, transitions
 from filings.models import CASE_WORK_EVENTS, AuditEvent, EventType
 from tests.icpportal.test_layout import MODULES
@@ -36,7 +36,7 @@ def test_every_event_reads_as_its_own_sentence(event_type):
     event = AuditEvent(filing=filing, actor_kind="system", event_type=event_type)
     event.created_at = filing.submitted_at
     with translation.override("en"):
-        sentence = story.event_entry(told, event, {}).sentence
+        sentence = timeline.event_entry(told, event, {}).sentence
     assert "changed the filing from" not in sentence  # not the fallback
     assert "_" not in sentence
 
@@ -64,7 +64,7 @@ def test_no_event_is_written_by_a_bare_string():
 
 
 def test_every_event_type_has_a_row_in_one_sentence_table():
-    own, case_work = set(story.EVENT_SENTENCES), set(story.CASE_SENTENCES)
+    own, case_work = set(timeline.EVENT_SENTENCES), set(timeline.CASE_SENTENCES)
     assert own | case_work == WRITTEN
     assert own & case_work == set()
     assert case_work == set(CASE_WORK_EVENTS)

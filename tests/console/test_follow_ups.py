@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone, translation
 
-from console import casework, story
+from console import casework, story, timeline
 from console.models import FollowUp
 from filings import transitions
 from filings.models import AuditEvent, EventType
@@ -108,7 +108,7 @@ def test_the_timeline_says_it_in_chinese(agent):
     follow_up = casework.set_follow_up(filing, agent, when, "回电")
     casework.finish_follow_up(follow_up, agent)
     with translation.override("zh-hans"):
-        lines = [e.sentence for e in story.timeline(story.load(filing), {})]
+        lines = [e.sentence for e in timeline.timeline(story.load(filing), {})]
     stamp = f"{when:%Y-%m-%d} 10:00"
     assert f"客服专员 agent 设置了 {stamp} 的跟进：“回电”" in lines
     assert f"客服专员 agent 将 {stamp} 的跟进标记为完成" in lines

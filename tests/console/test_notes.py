@@ -6,7 +6,7 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from console import casework, story
+from console import casework, timeline
 from console.models import Note
 from filings.privacy import personal_numbers_in
 from tests.console.conftest import LIST_URL, change_url, messages_of
@@ -31,7 +31,7 @@ def test_an_agent_writes_a_note_and_reads_it_on_the_timeline(login, agent):
     html = response.content.decode()
     assert "Internal note by Support agent agent" in html
     assert "客户来电，说明天上午核验" in html
-    assert story.beijing(note.created_at, with_seconds=True) in html
+    assert timeline.beijing(note.created_at, with_seconds=True) in html
     assert html.count("客户来电，说明天上午核验") == 1  # its event adds no second line
 
 

@@ -7,7 +7,7 @@ import ast
 import pytest
 from django.utils import timezone, translation
 
-from console import story
+from console import story, timeline
 from filings.models import EventType, FilingStatus
 from tests.icpportal.test_layout import MODULES
 from tests.verification.helpers import submitted_filing
@@ -108,7 +108,7 @@ def test_every_reason_reads_as_its_own_sentence(reason):
         )
         attempt.created_at = timezone.now()
         with translation.override("en"):
-            sentence = story.attempt_entry(told, attempt, {}).sentence
+            sentence = timeline.attempt_entry(told, attempt, {}).sentence
         assert not any(f" {fallback} on " in sentence for fallback in FALLBACKS), (
             sentence
         )
