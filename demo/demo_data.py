@@ -19,8 +19,9 @@ from django.db import connection, connections, transaction
 from django.db.models import Max
 from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
-from stdnum.cn import ric, uscc
 
+from demo.identities import WORDS, Identities
+from demo.journeys import Journey, first_texts
 from filings import icp_numbers, policies
 from filings.models import (
     ActorKind,
@@ -41,93 +42,19 @@ from filings.models import (
     Subject,
 )
 from infra import times
-from verification import codes, messages, moves
+from verification import codes, moves
 from verification.models import (
     Attempt,
-    AttemptAction,
     AttemptReason,
     FunnelDay,
-    SmsKind,
     SmsMessage,
-    SmsStatus,
     Verification,
-    WrongPart,
+    VerificationStatus,
 )
 
 R = AttemptReason
+V = VerificationStatus
 
-PROVINCE_NUMBERS = {
-    "bj": 11, "tj": 12, "he": 13, "sx": 14, "nm": 15, "ln": 21, "jl": 22, "hl": 23,
-    "sh": 31, "js": 32, "zj": 33, "ah": 34, "fj": 35, "jx": 36, "sd": 37, "ha": 41,
-    "hb": 42, "hn": 43, "gd": 44, "gx": 45, "hi": 46, "cq": 50, "sc": 51, "gz": 52,
-    "yn": 53, "xz": 54, "sn": 61, "gs": 62, "qh": 63, "nx": 64, "xj": 65,
-}  # fmt: skip
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴孔汤"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超霞平刚华建文斌宇浩然欣怡涵萱诺晨阳雪梅佳琪思远志鹏海燕晓东红"
-BRANDS = [
-    "云帆",
-    "星河",
-    "蓝海",
-    "瑞丰",
-    "恒信",
-    "华创",
-    "睿思",
-    "泰和",
-    "嘉禾",
-    "鼎盛",
-    "博远",
-    "新纪元",
-    "天行",
-    "汇通",
-    "凌云",
-    "锦程",
-    "卓越",
-    "优品",
-    "易达",
-    "智联",
-]
-INDUSTRIES = [
-    "科技",
-    "网络",
-    "信息技术",
-    "电子商务",
-    "文化传媒",
-    "教育咨询",
-    "软件",
-    "数据服务",
-    "旅游",
-    "物流",
-]
-WORDS = [
-    "cloud",
-    "star",
-    "blue",
-    "sky",
-    "river",
-    "peak",
-    "bright",
-    "future",
-    "smart",
-    "link",
-    "data",
-    "shop",
-    "travel",
-    "learn",
-    "media",
-    "soft",
-    "net",
-    "hub",
-]
-TLDS = ["cn", "com.cn", "com", "net", "net.cn"]
-# Mobile prefixes of every carrier, with the virtual operators' ranges.
-MOBILE_PREFIXES = [
-    "134", "135", "136", "137", "138", "139", "150", "151", "152", "157", "158", "159",
-    "182", "183", "184", "187", "188", "198",  # China Mobile
-    "130", "131", "132", "155", "156", "166", "185", "186",  # China Unicom
-    "133", "153", "173", "177", "180", "181", "189", "199",  # China Telecom
-    "192",  # China Broadnet
-    "1700", "1703", "1704", "162", "165", "167", "171",  # virtual operators
-]  # fmt: skip
 PROVIDER_PREFIX = {"aliyun": "ALI", "jdcloud": "JD", "tencent": "TC", "huawei": "HW"}
 
 # Final status of a generated filing, with its weight.
@@ -157,22 +84,6 @@ EXPIRY_LOSSES = [
     ("wrong_entries", 28),
     ("resend_cap", 12),
 ]
-# Which part of a wrong entry was wrong, with its weight.
-WRONG_PARTS = [
-    (WrongPart.CODE, 45),
-    (WrongPart.CERTIFICATE, 30),
-    (WrongPart.OLD_CODE, 15),
-    (WrongPart.CODE_AND_CERTIFICATE, 10),
-]
-DEMO_IPS = ["203.0.113.", "198.51.100.", "192.0.2."]  # documentation ranges only
-DEMO_AGENTS = [
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
-    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
-    "Mozilla/5.0 (Linux; Android 14; V2309A) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/124.0 Mobile Safari/537.36",
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/125.0 Safari/537.36",
-]
 TYPE_WEIGHTS = [
     (FilingType.FIRST_FILING, 45),
     (FilingType.ADD_SERVICE, 15),
@@ -184,23 +95,100 @@ TYPE_WEIGHTS = [
 ]
 
 
-def _region_codes():
-    """Per province, city-level region codes that python-stdnum accepts."""
-    found = {}
-    for code, number in PROVINCE_NUMBERS.items():
-        good = []
-        for suffix in ("0100", "0102", "0103", "0104", "0105", "0200", "0000"):
-            base = f"{number}{suffix}19900101001"
-            try:
-                valid = ric.is_valid(base + ric.calc_check_digit(base + "0"))
-            except (
-                KeyError
-            ):  # python-stdnum's region table lacks a field for some codes
-                valid = False
-            if valid:
-                good.append(f"{number}{suffix}")
-        found[code] = good or ["110102"]
-    return found
+# The filing's status each outcome ends in (someone has to verify).
+OUTCOME_STATUS = {
+    "pending": FilingStatus.PENDING_VERIFICATION,
+    "expiring": FilingStatus.PENDING_VERIFICATION,
+    "under_review": FilingStatus.UNDER_REVIEW,
+    "approved": FilingStatus.APPROVED,
+    "expired": FilingStatus.RETURNED,
+    "failed": FilingStatus.RETURNED,
+    "rejected": FilingStatus.REJECTED,
+    "cancelled": FilingStatus.CANCELLED,
+}
+
+
+class _History:
+    """A generated filing's audit events, in the order they happened."""
+
+    def __init__(self, filing):
+        self.filing, self.events = filing, []
+
+    def add(self, event_type, from_status="", to_status="", when=None, **details):
+        """One event; `details`: its reason, actor (the provider by default), data."""
+        item = AuditEvent(
+            filing_id=self.filing.pk,
+            actor_kind=details.get("actor", ActorKind.PROVIDER),
+            event_type=event_type,
+            from_status=from_status,
+            to_status=to_status,
+            reason=details.get("reason", ""),
+            data={"demo": True, **details.get("data", {})},
+        )
+        item.created_at = when
+        self.events.append(item)
+
+
+WITHDRAWN = "withdrawn by the provider"
+
+
+def _left_verification(history, filing, outcome):
+    """The event that ended verification, if it ended; the status it left."""
+    final, when, waiting = (
+        filing.status,
+        filing.updated_at,
+        FilingStatus.PENDING_VERIFICATION,
+    )
+    if final == waiting:
+        return waiting
+    if final == FilingStatus.RETURNED:
+        expired = outcome == "expired"
+        kind = EventType.EXPIRED if expired else EventType.VERIFICATION_FAILED
+        actor = ActorKind.SYSTEM if expired else ActorKind.APPLICANT
+        history.add(kind, waiting, final, when, reason=kind, actor=actor)
+        return final
+    if final == FilingStatus.CANCELLED:
+        history.add(EventType.CANCELLED, waiting, final, when, reason=WITHDRAWN)
+        return final
+    history.add(
+        EventType.VERIFICATION_COMPLETED,
+        waiting,
+        FilingStatus.UNDER_REVIEW,
+        when,
+        actor=ActorKind.APPLICANT,
+    )
+    return FilingStatus.UNDER_REVIEW
+
+
+def _decided(history, filing, first):
+    """The review's decision (or the withdrawal) that took the filing from `first`."""
+    final, when = filing.status, filing.updated_at
+    if final == FilingStatus.APPROVED:
+        history.add(EventType.APPROVED, first, final, when, actor=ActorKind.STAFF)
+    elif final == FilingStatus.REJECTED:
+        history.add(
+            EventType.REJECTED,
+            first,
+            final,
+            when,
+            reason="materials incomplete",
+            actor=ActorKind.STAFF,
+        )
+    elif final == FilingStatus.CANCELLED and first == FilingStatus.UNDER_REVIEW:
+        history.add(EventType.CANCELLED, first, final, when, reason=WITHDRAWN)
+
+
+def _final_status(outcome, anyone_verifies):
+    """The filing's status for `outcome`; with nobody to verify, a waiting filing is
+    in review, and one that would have expired or failed was rejected."""
+    status = OUTCOME_STATUS[outcome]
+    if anyone_verifies:
+        return status
+    if status == FilingStatus.PENDING_VERIFICATION:
+        return FilingStatus.UNDER_REVIEW
+    if outcome in ("expired", "failed"):
+        return FilingStatus.REJECTED
+    return status
 
 
 @dataclass
@@ -216,19 +204,17 @@ class Batch:
     plans: list = field(default_factory=list)  # per filing: what happened to it
 
 
-class DemoGenerator:
+class DemoGenerator(Identities):
+    """Filings in their final states with the history that leads there."""
+
     def __init__(self, seed, now=None):
         self.seed = seed
         self.rng = random.Random(seed)
         self.now = now or timezone.now()
-        self.regions = _region_codes()
-        # A region code is valid only for birth years when it existed (python-stdnum).
-        self.region_years = {}
-        self.provinces = {p.code: p for p in Province.objects.all()}
+        Identities.__init__(self, self.rng, {p.code: p for p in Province.objects.all()})
         self.providers = list(Provider.objects.order_by("code"))
-        self.mobiles = set()
         self.pending_hashes = set(
-            Verification.objects.filter(status="pending")
+            Verification.objects.filter(status=V.PENDING)
             .exclude(code_hash="")
             .values_list("code_hash", flat=True)
         )
@@ -239,66 +225,6 @@ class DemoGenerator:
             (c.province_id, c.year): c.last_serial
             for c in IcpNumberCounter.objects.all()
         }
-
-    # People and names ---------------------------------------------------------------
-    def name(self):
-        given = "".join(self.rng.choice(GIVEN) for _ in range(self.rng.choice((1, 2))))
-        return self.rng.choice(SURNAMES) + given
-
-    def mobile(self):
-        while True:
-            prefix = self.rng.choice(MOBILE_PREFIXES)
-            number = prefix + "".join(
-                self.rng.choice("0123456789") for _ in range(11 - len(prefix))
-            )
-            if number not in self.mobiles:
-                self.mobiles.add(number)
-                return number
-
-    def resident_id(self, province):
-        """A valid number; region codes also have to have existed in the birth year."""
-        for _ in range(50):
-            region = self.rng.choice(self.regions[province])
-            born = datetime.date(1960, 1, 1) + datetime.timedelta(
-                days=self.rng.randrange(16000)
-            )
-            base = f"{region}{born:%Y%m%d}{self.rng.randrange(1000):03d}"
-            number = base + ric.calc_check_digit(base + "0")
-            key = (region, born.year)
-            if key not in self.region_years:
-                try:
-                    self.region_years[key] = ric.is_valid(number)
-                except KeyError:  # python-stdnum's table lacks a field for some
-                    self.region_years[key] = False
-            if self.region_years[key]:
-                return number
-        raise RuntimeError(f"no valid resident ID found for {province}")
-
-    def uscc_code(self, province):
-        body = "".join(
-            self.rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(9)
-        )
-        base = f"91{PROVINCE_NUMBERS[province]}0100{body}"[:17]
-        return base + uscc.calc_check_digit(base)
-
-    def person(self, province):
-        return Person(
-            name=self.name(),
-            certificate_type="resident_id",
-            certificate_number=self.resident_id(province),
-            mobile=self.mobile(),
-            emergency_mobile=self.mobile(),
-        )
-
-    def company(self, province):
-        city = self.provinces[province].name_zh.rstrip("省市").replace("自治区", "")[:2]
-        return f"{city}{self.rng.choice(BRANDS)}{self.rng.choice(INDUSTRIES)}有限公司"
-
-    def domain(self):
-        return (
-            f"{self.rng.choice(WORDS)}{self.rng.choice(WORDS)}{self.rng.randrange(10000)}"
-            f".{self.rng.choice(TLDS)}"
-        )
 
     # Filings ------------------------------------------------------------------------
     def _policy_and_time(self, province, outcome):
@@ -449,7 +375,7 @@ class DemoGenerator:
             for filing, outcome, submitted, _services, _leader in batch.plans:
                 events += self._history(filing, outcome, submitted)
                 if filing.status == FilingStatus.PENDING_VERIFICATION:
-                    sms += self._texts(filing, submitted)
+                    sms += first_texts(filing, submitted)
             attempts = []
             for journey in journeys:
                 sms += journey.texts
@@ -553,11 +479,44 @@ class DemoGenerator:
                     cursor.execute(statement)
 
     def _decide(self, filing, outcome, submitted, services, leader, verifications):
-        policy = policies.get_policy(filing.policy)
+        """Put `filing` in the final state `outcome` names: its status and times, its
+        people's verifications (added to `verifications`), its ICP number."""
         if outcome == "draft":
             filing.status = FilingStatus.DRAFT
             return
         filing.submitted_at = submitted
+        people = self._verifiers(filing, services, leader)
+        if people:
+            policy = policies.get_policy(filing.policy)
+            filing.verification_deadline = submitted + policy.window
+        filing.status = _final_status(outcome, bool(people))
+        decided = submitted + datetime.timedelta(hours=self.rng.randrange(1, 20))
+        if outcome == "expired" and filing.verification_deadline:
+            decided = filing.verification_deadline
+        decided = self._by_now(decided, submitted)
+        waiting = filing.status == FilingStatus.PENDING_VERIFICATION
+        filing.updated_at = submitted if waiting else decided
+        own = [
+            self._verification(filing, outcome, index, len(people), item, decided)
+            for index, item in enumerate(people.items())
+        ]
+        verifications += own
+        filing.demo_verifications = own
+        verified = [v.verified_at for v in own if v.verified_at]
+        if verified and not waiting and filing.updated_at <= max(verified):
+            # what happened to the filing comes after its people verified
+            filing.updated_at = decided = self._by_now(
+                max(verified) + datetime.timedelta(minutes=self.rng.randrange(1, 90)),
+                max(verified),
+            )
+        if (
+            filing.status == FilingStatus.APPROVED
+            and filing.filing_type in icp_numbers.NUMBERED_TYPES
+        ):
+            self._number(filing, services, decided)
+
+    def _verifiers(self, filing, services, leader):
+        """{mobile: Verifier} of the people who must verify `filing`."""
         roles = policies.required_roles(
             filing.policy,
             filing.filing_type,
@@ -573,100 +532,57 @@ class DemoGenerator:
                 people[administrator.mobile].add(
                     Role.ADMINISTRATOR, administrator.certificate_number
                 )
-        if people:
-            filing.verification_deadline = submitted + policy.window
-        status = {
-            "pending": FilingStatus.PENDING_VERIFICATION,
-            "expiring": FilingStatus.PENDING_VERIFICATION,
-            "under_review": FilingStatus.UNDER_REVIEW,
-            "approved": FilingStatus.APPROVED,
-            "expired": FilingStatus.RETURNED,
-            "failed": FilingStatus.RETURNED,
-            "rejected": FilingStatus.REJECTED,
-            "cancelled": FilingStatus.CANCELLED,
-        }[outcome]
-        if status == FilingStatus.PENDING_VERIFICATION and not people:
-            status = FilingStatus.UNDER_REVIEW  # nobody to verify: straight to review
-        if outcome in ("expired", "failed") and not people:
-            status = FilingStatus.REJECTED
-        filing.status = status
-        decided = submitted + datetime.timedelta(hours=self.rng.randrange(1, 20))
-        if outcome == "expired" and filing.verification_deadline:
-            decided = filing.verification_deadline
-        decided = self._by_now(decided, submitted)
-        filing.updated_at = (
-            decided if status != FilingStatus.PENDING_VERIFICATION else submitted
+        return people
+
+    def _verification(self, filing, outcome, index, of, person, decided):
+        """The `index`th of `of` people's verification, in the state the filing's
+        outcome leaves it, its times and (pending) its code."""
+        mobile, verifier = person
+        submitted = filing.submitted_at
+        verification = Verification(
+            filing=filing,
+            mobile=mobile,
+            is_leader=Role.LEADER in verifier.roles,
+            is_administrator=Role.ADMINISTRATOR in verifier.roles,
+            certificate_hashes=codes.certificate_hashes(verifier.certificate_numbers),
         )
-        own = []
-        auto_resend = (
-            policies.automatic_resend_time(
+        verification.created_at = submitted
+        verification.status = self._person_status(filing.status, outcome, index, of)
+        if verification.status == V.FAILED:
+            verification.failed_attempts = 5
+        if verification.status == V.VERIFIED:
+            verification.verified_at = min(
+                submitted + self._time_to_verify(policies.get_policy(filing.policy)),
+                self.now - datetime.timedelta(minutes=1),
+            )
+        verification.updated_at = {
+            V.EXPIRED: filing.verification_deadline,
+            V.PENDING: submitted,
+        }.get(verification.status, verification.verified_at or decided)
+        if verification.status == V.PENDING:
+            verification.demo_code, verification.code_hash = self._draw_code()
+            verification.code_issued_at = submitted
+            verification.code_delivered_at = submitted  # see _texts
+            verification.auto_resend_due_at = policies.automatic_resend_time(
                 filing.policy, submitted, filing.verification_deadline
             )
-            if people
-            else None
-        )
-        for index, (mobile, verifier) in enumerate(people.items()):
-            verification = Verification(
-                filing=filing,
-                mobile=mobile,
-                is_leader=Role.LEADER in verifier.roles,
-                is_administrator=Role.ADMINISTRATOR in verifier.roles,
-                certificate_hashes=codes.certificate_hashes(
-                    verifier.certificate_numbers
-                ),
+        return verification
+
+    def _person_status(self, filing_status, outcome, index, of):
+        """Where the `index`th of `of` people stands once the filing is settled."""
+        if filing_status == FilingStatus.PENDING_VERIFICATION:
+            # someone is always still to verify (else it would be under review)
+            alone = of == 1
+            return (
+                V.PENDING if index or self.rng.random() < 0.7 or alone else V.VERIFIED
             )
-            verification.created_at = submitted
-            if status == FilingStatus.PENDING_VERIFICATION:
-                # someone is always still to verify (else it would be under review)
-                verification.status = (
-                    "pending"
-                    if index or self.rng.random() < 0.7 or len(people) == 1
-                    else "verified"
-                )
-            elif status == FilingStatus.RETURNED and outcome == "expired":
-                verification.status = "expired"
-            elif status == FilingStatus.RETURNED:
-                verification.status = "failed" if index == 0 else "cancelled"
-                verification.failed_attempts = 5 if index == 0 else 0
-            elif status == FilingStatus.CANCELLED:
-                verification.status = "cancelled"
-            else:
-                verification.status = "verified"
-            if verification.status == "verified":
-                verification.verified_at = min(
-                    submitted + self._time_to_verify(policy),
-                    self.now - datetime.timedelta(minutes=1),
-                )
-            if verification.status == "expired":
-                verification.updated_at = filing.verification_deadline
-            elif verification.status == "pending":
-                verification.updated_at = submitted
-            else:
-                verification.updated_at = verification.verified_at or decided
-            if verification.status == "pending":
-                verification.demo_code, verification.code_hash = self._draw_code()
-                verification.code_issued_at = submitted
-                verification.code_delivered_at = submitted  # see _texts
-                verification.auto_resend_due_at = auto_resend
-            own.append(verification)
-        verifications += own
-        filing.demo_verifications = own
-        verified = [v.verified_at for v in own if v.verified_at]
-        if (
-            verified
-            and status != FilingStatus.PENDING_VERIFICATION
-            and filing.updated_at <= max(verified)
-        ):
-            # what happened to the filing comes after its people verified
-            filing.updated_at = decided = self._by_now(
-                max(verified) + datetime.timedelta(minutes=self.rng.randrange(1, 90)),
-                max(verified),
-            )
-        if (
-            status == FilingStatus.APPROVED
-            and filing.filing_type in icp_numbers.NUMBERED_TYPES
-        ):
-            self._number(filing, services, decided)
+        if filing_status == FilingStatus.RETURNED and outcome == "expired":
+            return V.EXPIRED
+        if filing_status == FilingStatus.RETURNED:
+            return V.FAILED if index == 0 else V.CANCELLED
+        if filing_status == FilingStatus.CANCELLED:
+            return V.CANCELLED
+        return V.VERIFIED
 
     def _by_now(self, moment, earliest):
         """`moment`, moved back to a minute before the generator's now if it is
@@ -692,112 +608,31 @@ class DemoGenerator:
         icp_numbers.number_services(base, services)
 
     def _history(self, filing, outcome, submitted):
-        def event(
-            event_type,
-            from_status,
-            to_status,
-            when,
-            reason="",
-            actor=ActorKind.PROVIDER,
-            data=None,
-        ):
-            item = AuditEvent(
-                filing_id=filing.pk,
-                actor_kind=actor,
-                event_type=event_type,
-                from_status=from_status,
-                to_status=to_status,
-                reason=reason,
-                data={"demo": True, **(data or {})},
-            )
-            item.created_at = when
-            return item
-
-        events = [event(EventType.CREATED, "", FilingStatus.DRAFT, submitted)]
+        """The audit events that led `filing` to where `_decide` put it."""
+        history = _History(filing)
+        history.add(EventType.CREATED, "", FilingStatus.DRAFT, submitted)
         if filing.status == FilingStatus.DRAFT:
-            return events
+            return history.events
         first = (
             FilingStatus.PENDING_VERIFICATION
             if filing.verification_deadline
             else FilingStatus.UNDER_REVIEW
         )
-        events.append(event(EventType.SUBMITTED, FilingStatus.DRAFT, first, submitted))
+        history.add(EventType.SUBMITTED, FilingStatus.DRAFT, first, submitted)
         for verification in getattr(filing, "demo_verifications", []):
-            if verification.status == "verified":
-                events.append(
-                    event(
-                        "verified",
-                        "",
-                        "",
-                        verification.verified_at,
-                        actor=ActorKind.APPLICANT,
-                        data={
-                            "verification": verification.pk,
-                            "roles": verification.roles,
-                        },
-                    )
-                )
-        when = filing.updated_at
-        final = filing.status
-        if first == FilingStatus.PENDING_VERIFICATION and final not in (
-            FilingStatus.PENDING_VERIFICATION,
-        ):
-            if final == FilingStatus.RETURNED:
-                kind = "expired" if outcome == "expired" else "verification_failed"
-                events.append(
-                    event(
-                        kind,
-                        first,
-                        final,
-                        when,
-                        kind,
-                        ActorKind.SYSTEM if kind == "expired" else ActorKind.APPLICANT,
-                    )
-                )
-                return events
-            if final == FilingStatus.CANCELLED:
-                events.append(
-                    event(
-                        EventType.CANCELLED,
-                        first,
-                        final,
-                        when,
-                        "withdrawn by the provider",
-                    )
-                )
-                return events
-            events.append(
-                event(
-                    "verification_completed",
-                    first,
-                    FilingStatus.UNDER_REVIEW,
-                    when,
+            if verification.status == V.VERIFIED:
+                history.add(
+                    EventType.VERIFIED,
+                    when=verification.verified_at,
                     actor=ActorKind.APPLICANT,
+                    data={"verification": verification.pk, "roles": verification.roles},
                 )
-            )
-            first = FilingStatus.UNDER_REVIEW
-        if final == FilingStatus.APPROVED:
-            events.append(
-                event(EventType.APPROVED, first, final, when, actor=ActorKind.STAFF)
-            )
-        elif final == FilingStatus.REJECTED:
-            events.append(
-                event(
-                    "rejected",
-                    first,
-                    final,
-                    when,
-                    "materials incomplete",
-                    ActorKind.STAFF,
-                )
-            )
-        elif final == FilingStatus.CANCELLED and first == FilingStatus.UNDER_REVIEW:
-            events.append(
-                event(
-                    EventType.CANCELLED, first, final, when, "withdrawn by the provider"
-                )
-            )
-        return events
+        if first == FilingStatus.PENDING_VERIFICATION:
+            first = _left_verification(history, filing, outcome)
+            if first != FilingStatus.UNDER_REVIEW:
+                return history.events
+        _decided(history, filing, first)
+        return history.events
 
     # The month in detail ----------------------------------------------------------
     def _in_month(self, filing):
@@ -854,179 +689,8 @@ class DemoGenerator:
                 self.pending_hashes.add(digest)
                 return code, digest
 
-    def _texts(self, filing, submitted):
-        """The notification and the codes a pending filing's people received."""
-        texts = []
-        pending = [v for v in filing.demo_verifications if v.status == "pending"]
-        for verification in filing.demo_verifications:
-            texts.append(
-                SmsMessage(
-                    kind=SmsKind.NOTIFICATION,
-                    sender=messages.provider_sender(filing.provider),
-                    recipient=verification.mobile,
-                    text=messages.order_submitted_text(filing, submitted),
-                    status=SmsStatus.SENT,
-                    created_at=submitted,
-                    attempted_at=submitted,
-                    sent_at=submitted,
-                    attempts=1,
-                    filing_id=filing.pk,
-                )
-            )
-        for verification in pending:
-            texts.append(
-                SmsMessage(
-                    kind=SmsKind.VERIFICATION_CODE,
-                    sender=messages.code_sender(filing.policy, verification.mobile),
-                    recipient=verification.mobile,
-                    text=messages.verification_code_text(
-                        filing, verification.demo_code, submitted
-                    ),
-                    status=SmsStatus.SENT,
-                    created_at=submitted,
-                    attempted_at=submitted,
-                    sent_at=submitted,
-                    attempts=1,
-                    filing_id=filing.pk,
-                    verification_id=verification.pk,
-                )
-            )
-        return texts
-
     def save_counters(self):
         for (province, year), last in self.counters.items():
             IcpNumberCounter.objects.update_or_create(
                 province_id=province, year=year, defaults={"last_serial": last}
             )
-
-
-class Journey:
-    """One person's texts and attempts, built in time order."""
-
-    def __init__(self, generator, filing, verification):
-        self.rng = generator.rng
-        self.filing = filing
-        self.verification = verification
-        self.texts, self.attempts = [], []
-        self.failures = 0
-        self.ip = self.rng.choice(DEMO_IPS) + str(self.rng.randrange(1, 255))
-        self.agent = self.rng.choice(DEMO_AGENTS)
-        self.channel = (
-            f"p:{filing.province.pk}"
-            if filing.policy in (PolicyKey.PILOT_2017, PolicyKey.PROVINCIAL_2019)
-            else "central"
-        )
-        self.counts_any_field = (
-            policies.get_policy(filing.policy).failures_count
-            == policies.COUNTS_ANY_FIELD
-        )
-
-    def _between(self, start, end):
-        span = max((end - start).total_seconds(), 60)
-        return start + datetime.timedelta(seconds=self.rng.uniform(0, span))
-
-    def code_text(self, when, delivered=True):
-        code = f"{self.rng.randrange(10**6):06d}"
-        text = SmsMessage(
-            kind=SmsKind.VERIFICATION_CODE,
-            sender=messages.code_sender(self.filing.policy, self.verification.mobile),
-            recipient=self.verification.mobile,
-            text=messages.verification_code_text(self.filing, code, when),
-            status=SmsStatus.SENT if delivered else SmsStatus.FAILED,
-            error="" if delivered else "isv.MOBILE_NUMBER_ILLEGAL: handset unreachable",
-            sent_at=when if delivered else None,
-            attempted_at=when,
-            attempts=1 if delivered else 3,
-            filing=self.filing,
-            verification=self.verification,
-        )
-        text.created_at = when
-        self.texts.append(text)
-        if delivered and self.verification.code_delivered_at is None:
-            self.verification.code_delivered_at = when
-
-    def _attempt(self, when, action, status, reason, wrong_part="", count=None):
-        attempt = Attempt(
-            action=action,
-            channel=self.channel,
-            mobile=self.verification.mobile,
-            verification=self.verification,
-            status=status,
-            reason=reason,
-            wrong_part=wrong_part,
-            consecutive_failures=count,
-            ip=self.ip,
-            user_agent=self.agent,
-        )
-        attempt.created_at = when
-        self.attempts.append(attempt)
-        if action == AttemptAction.VERIFY:
-            first = self.verification.first_attempt_at
-            self.verification.first_attempt_at = min(first or when, when)
-
-    def resend(self, start, end, refused=False):
-        when = end if refused else self._between(start, end)
-        if refused:
-            self._attempt(
-                when, AttemptAction.RESEND, messages.RESEND_LIMIT_REACHED, R.RESEND_CAP
-            )
-            return
-        self._attempt(when, AttemptAction.RESEND, messages.RESENT, R.RESENT)
-        self.verification.resends += 1
-        self.code_text(when)
-
-    def wrong_entries(self, n, start, end, to_the_limit=False):
-        moments = sorted(self._between(start, end) for _ in range(n))
-        for index, when in enumerate(moments):
-            part = self.rng.choices(
-                [p for p, _ in WRONG_PARTS], [w for _, w in WRONG_PARTS]
-            )[0]
-            if part == WrongPart.OLD_CODE and not self.resent_before(when):
-                part = WrongPart.CODE  # there is an old code only after a resend
-            if to_the_limit and not self.counts_any_field:
-                part = WrongPart.CERTIFICATE  # only wrong digits count there
-            counted = self.counts_any_field or part == WrongPart.CERTIFICATE
-            if not counted:
-                self._attempt(
-                    when,
-                    AttemptAction.VERIFY,
-                    messages.NOT_FOUND,
-                    R.CODE_NOT_FOUND,
-                    part,
-                )
-                continue
-            self.failures += 1
-            last = to_the_limit and index == n - 1
-            self._attempt(
-                when,
-                AttemptAction.VERIFY,
-                messages.FAILED_CONTACT_PROVIDER
-                if last
-                else messages.WRONG_INFORMATION,
-                R.FAILURE_LIMIT
-                if last
-                else (
-                    R.WRONG_CODE_OR_CERTIFICATE
-                    if self.counts_any_field
-                    else R.WRONG_CERTIFICATE
-                ),
-                part,
-                self.failures,
-            )
-
-    def resent_before(self, when):
-        return any(
-            a.action == AttemptAction.RESEND
-            and a.reason == R.RESENT
-            and a.created_at < when
-            for a in self.attempts
-        )
-
-    def verified(self, when):
-        self.failures = 0
-        self._attempt(
-            when,
-            AttemptAction.VERIFY,
-            messages.VERIFIED_WAIT_FOR_OTHERS,
-            R.VERIFIED,
-        )

@@ -23,7 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric, uscc
 
 from demo import clock, gateway
-from demo.demo_data import DEMO_AGENTS, DEMO_IPS, GIVEN, SURNAMES
+from demo.identities import GIVEN, SURNAMES
+from demo.journeys import DEMO_AGENTS, DEMO_IPS
 from demo.models import Behaviour, TrainingRun
 from filings import policies
 from filings.importing import parse_record
