@@ -340,7 +340,6 @@ def run_macro(macro, filing, user, *, now=None):
             % {"steps": ", ".join(missing)}
         )
     actor = moves.Actor.staff(user)
-    done = []
     with transaction.atomic():
         locked = _lock(filing)
         reason = render(macro.reason_template, locked, user).strip() or macro.local_name
@@ -355,23 +354,7 @@ def run_macro(macro, filing, user, *, now=None):
                 "name_en": macro.name_en,
             },
         )
-        for step in steps:
-            data = {"reason": reason, "verification": None, "hours": step.hours}
-            try:
-                said = overrides.MACRO_STEPS[step.action](locked, data, actor)
-            except overrides.REFUSALS as exc:
-                raise MacroRefused(
-                    _("“%(step)s” was refused: %(why)s Nothing was done.")
-                    % {
-                        "step": step.get_action_display(),
-                        "why": overrides.refusal_text(locked, exc),
-                    }
-                ) from exc
-            done.append(
-                f"{step.get_action_display()} ({said})"
-                if said
-                else str(step.get_action_display())
-            )
+        done = _run_steps(steps, locked, reason, actor)
         locked.refresh_from_db(fields=["status", "verification_deadline"])
         if macro.note_template.strip():
             text = render(macro.note_template, locked, user)
@@ -387,4 +370,28 @@ def run_macro(macro, filing, user, *, now=None):
             due = now + datetime.timedelta(hours=macro.follow_up_hours)
             set_follow_up(locked, user, due, macro.local_name, now=now)
             done.append(_("follow-up at %(when)s") % {"when": timeline.beijing(due)})
+    return done
+
+
+def _run_steps(steps, locked, reason, actor):
+    """Run a macro's steps on the locked filing; the sentences of what each did.
+    A refused step raises MacroRefused (the caller's transaction rolls back)."""
+    done = []
+    for step in steps:
+        data = {"reason": reason, "verification": None, "hours": step.hours}
+        try:
+            said = overrides.MACRO_STEPS[step.action](locked, data, actor)
+        except overrides.REFUSALS as exc:
+            raise MacroRefused(
+                _("“%(step)s” was refused: %(why)s Nothing was done.")
+                % {
+                    "step": step.get_action_display(),
+                    "why": overrides.refusal_text(locked, exc),
+                }
+            ) from exc
+        done.append(
+            f"{step.get_action_display()} ({said})"
+            if said
+            else str(step.get_action_display())
+        )
     return done

@@ -168,31 +168,9 @@ def _per_province():
 def chart(now, days=CHART_DAYS, width=720, height=180):
     """Verifications per day by outcome over `days` days, as SVG bar geometry."""
     first = now.astimezone(BEIJING).date() - datetime.timedelta(days=days - 1)
-    start = datetime.datetime.combine(first, datetime.time(), tzinfo=BEIJING)
-    series = {}
-    verified = (
-        Verification.objects.filter(
-            status=VerificationStatus.VERIFIED, verified_at__gte=start
-        )
-        .annotate(day=TruncDate("verified_at", tzinfo=BEIJING))
-        .order_by()
-        .values_list("day")
-        .annotate(n=Count("id"))
+    series = _outcomes_by_day(
+        datetime.datetime.combine(first, datetime.time(), tzinfo=BEIJING)
     )
-    for day, n in verified:
-        series[(VerificationStatus.VERIFIED, day)] = n
-    closed = (
-        Verification.objects.filter(
-            status__in=[VerificationStatus.FAILED, VerificationStatus.EXPIRED],
-            updated_at__gte=start,
-        )
-        .annotate(day=TruncDate("updated_at", tzinfo=BEIJING))
-        .order_by()
-        .values_list("status", "day")
-        .annotate(n=Count("id"))
-    )
-    for status, day, n in closed:
-        series[(status, day)] = n
     dates = [first + datetime.timedelta(days=i) for i in range(days)]
     totals = [sum(series.get((o, d), 0) for o, _ in CHART_OUTCOMES) for d in dates]
     peak = max(totals) or 1
@@ -227,3 +205,33 @@ def chart(now, days=CHART_DAYS, width=720, height=180):
             o: sum(series.get((o, d), 0) for d in dates) for o, _ in CHART_OUTCOMES
         },
     }
+
+
+def _outcomes_by_day(start):
+    """{(status, Beijing day): verifications} since `start`: verified by the day
+    they verified, failed and expired by the day they closed."""
+    series = {}
+    verified = (
+        Verification.objects.filter(
+            status=VerificationStatus.VERIFIED, verified_at__gte=start
+        )
+        .annotate(day=TruncDate("verified_at", tzinfo=BEIJING))
+        .order_by()
+        .values_list("day")
+        .annotate(n=Count("id"))
+    )
+    for day, n in verified:
+        series[(VerificationStatus.VERIFIED, day)] = n
+    closed = (
+        Verification.objects.filter(
+            status__in=[VerificationStatus.FAILED, VerificationStatus.EXPIRED],
+            updated_at__gte=start,
+        )
+        .annotate(day=TruncDate("updated_at", tzinfo=BEIJING))
+        .order_by()
+        .values_list("status", "day")
+        .annotate(n=Count("id"))
+    )
+    for status, day, n in closed:
+        series[(status, day)] = n
+    return series

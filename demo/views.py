@@ -303,69 +303,27 @@ def training_home(request):
     trainers) the gateway's behaviour and every trainee's results."""
     _training_or_404()
     trainer = request.user.has_perm(TRAINER)
+    action = request.POST.get("action")
     new_run = NewRunForm(
-        request.POST if request.POST.get("action") == "create" else None,
+        request.POST if action == "create" else None,
         scenarios=training.SCENARIOS,
         trainer=trainer,
         initial={"trainee": request.user.pk},
     )
-    rule_form = GatewayRuleForm(
-        request.POST if request.POST.get("action") == "gateway" else None
-    )
+    rule_form = GatewayRuleForm(request.POST if action == "gateway" else None)
     if request.method == "POST":
-        action = request.POST.get("action")
         if action == "create" and new_run.is_valid():
-            trainee = new_run.cleaned_data.get("trainee") or request.user
-            try:
-                run = training.create_run(
-                    new_run.cleaned_data["scenario"], trainee, request.user
-                )
-            except training.BuildRefused:
-                messages.error(
-                    request,
-                    _(
-                        "The scenario could not be built just now (too many tries "
-                        "from the practice addresses); nothing was kept. Try again "
-                        "in a few minutes."
-                    ),
-                )
-                return redirect_see_other(reverse("demo-training"))
-            messages.success(
-                request,
-                _("The scenario “%(title)s” is ready for %(who)s.")
-                % {
-                    "title": training.BY_KEY[run.scenario].title,
-                    "who": trainee.get_username(),
-                },
-            )
-            return redirect_see_other(reverse("demo-training-run", args=[run.pk]))
+            return _build_run(request, new_run)
         if action == "gateway":
             if not trainer:
                 raise PermissionDenied
             if rule_form.is_valid():
-                rule = rule_form.save_rule(request.user)
-                messages.success(
-                    request,
-                    _("The training gateway: %(carrier)s, %(behaviour)s.")
-                    % {
-                        "carrier": rule.get_carrier_display(),
-                        "behaviour": rule.get_behaviour_display(),
-                    },
-                )
-                return redirect_see_other(reverse("demo-training"))
+                return _set_gateway_rule(request, rule_form)
         if action not in ("create", "gateway"):
             messages.error(request, _("Choose what to do."))
     runs = TrainingRun.objects.select_related("trainee", "filing")
     if not trainer:
         runs = runs.filter(trainee=request.user)
-    trainees = {}
-    if trainer:
-        for row in _run_rows(TrainingRun.objects.select_related("trainee", "filing")):
-            entry = trainees.setdefault(
-                row["run"].trainee_id, {"user": row["run"].trainee, "runs": 0}
-            )
-            entry["runs"] += 1
-            entry["handled"] = entry.get("handled", 0) + row["result"].handled
     return _admin_page(
         request,
         "demo/training.html",
@@ -379,8 +337,61 @@ def training_home(request):
         ],
         rows=_run_rows(runs[:50]),
         trainer=trainer,
-        trainees=sorted(trainees.values(), key=lambda e: e["user"].get_username()),
+        trainees=_trainees() if trainer else [],
     )
+
+
+def _build_run(request, new_run):
+    """Build the scenario the form asks for, for its trainee (the user by default)."""
+    trainee = new_run.cleaned_data.get("trainee") or request.user
+    try:
+        run = training.create_run(
+            new_run.cleaned_data["scenario"], trainee, request.user
+        )
+    except training.BuildRefused:
+        messages.error(
+            request,
+            _(
+                "The scenario could not be built just now (too many tries from the "
+                "practice addresses); nothing was kept. Try again in a few minutes."
+            ),
+        )
+        return redirect_see_other(reverse("demo-training"))
+    messages.success(
+        request,
+        _("The scenario “%(title)s” is ready for %(who)s.")
+        % {
+            "title": training.BY_KEY[run.scenario].title,
+            "who": trainee.get_username(),
+        },
+    )
+    return redirect_see_other(reverse("demo-training-run", args=[run.pk]))
+
+
+def _set_gateway_rule(request, rule_form):
+    """Save the training gateway's behaviour for a carrier (trainers only)."""
+    rule = rule_form.save_rule(request.user)
+    messages.success(
+        request,
+        _("The training gateway: %(carrier)s, %(behaviour)s.")
+        % {
+            "carrier": rule.get_carrier_display(),
+            "behaviour": rule.get_behaviour_display(),
+        },
+    )
+    return redirect_see_other(reverse("demo-training"))
+
+
+def _trainees():
+    """Every trainee with their runs and how many steps they handled, by name."""
+    trainees = {}
+    for row in _run_rows(TrainingRun.objects.select_related("trainee", "filing")):
+        entry = trainees.setdefault(
+            row["run"].trainee_id, {"user": row["run"].trainee, "runs": 0}
+        )
+        entry["runs"] += 1
+        entry["handled"] = entry.get("handled", 0) + row["result"].handled
+    return sorted(trainees.values(), key=lambda e: e["user"].get_username())
 
 
 def _run_for(request, pk):
