@@ -20,14 +20,13 @@ from django.db.models import Max
 from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
 
+from demo.histories import filing_history
 from demo.identities import WORDS, Identities
 from demo.journeys import Journey, first_texts
 from filings import icp_numbers, policies
 from filings.models import (
-    ActorKind,
     AuditEvent,
     Domain,
-    EventType,
     FilingApplication,
     FilingStatus,
     FilingType,
@@ -106,76 +105,6 @@ OUTCOME_STATUS = {
     "rejected": FilingStatus.REJECTED,
     "cancelled": FilingStatus.CANCELLED,
 }
-
-
-class _History:
-    """A generated filing's audit events, in the order they happened."""
-
-    def __init__(self, filing):
-        self.filing, self.events = filing, []
-
-    def add(self, event_type, from_status="", to_status="", when=None, **details):
-        """One event; `details`: its reason, actor (the provider by default), data."""
-        item = AuditEvent(
-            filing_id=self.filing.pk,
-            actor_kind=details.get("actor", ActorKind.PROVIDER),
-            event_type=event_type,
-            from_status=from_status,
-            to_status=to_status,
-            reason=details.get("reason", ""),
-            data={"demo": True, **details.get("data", {})},
-        )
-        item.created_at = when
-        self.events.append(item)
-
-
-WITHDRAWN = "withdrawn by the provider"
-
-
-def _left_verification(history, filing, outcome):
-    """The event that ended verification, if it ended; the status it left."""
-    final, when, waiting = (
-        filing.status,
-        filing.updated_at,
-        FilingStatus.PENDING_VERIFICATION,
-    )
-    if final == waiting:
-        return waiting
-    if final == FilingStatus.RETURNED:
-        expired = outcome == "expired"
-        kind = EventType.EXPIRED if expired else EventType.VERIFICATION_FAILED
-        actor = ActorKind.SYSTEM if expired else ActorKind.APPLICANT
-        history.add(kind, waiting, final, when, reason=kind, actor=actor)
-        return final
-    if final == FilingStatus.CANCELLED:
-        history.add(EventType.CANCELLED, waiting, final, when, reason=WITHDRAWN)
-        return final
-    history.add(
-        EventType.VERIFICATION_COMPLETED,
-        waiting,
-        FilingStatus.UNDER_REVIEW,
-        when,
-        actor=ActorKind.APPLICANT,
-    )
-    return FilingStatus.UNDER_REVIEW
-
-
-def _decided(history, filing, first):
-    """The review's decision (or the withdrawal) that took the filing from `first`."""
-    final, when = filing.status, filing.updated_at
-    if final == FilingStatus.APPROVED:
-        history.add(EventType.APPROVED, first, final, when, actor=ActorKind.STAFF)
-    elif final == FilingStatus.REJECTED:
-        history.add(
-            EventType.REJECTED,
-            first,
-            final,
-            when,
-            reason="materials incomplete",
-            actor=ActorKind.STAFF,
-        )
-    elif final == FilingStatus.CANCELLED and first == FilingStatus.UNDER_REVIEW:
-        history.add(EventType.CANCELLED, first, final, when, reason=WITHDRAWN)
 
 
 def _final_status(outcome, anyone_verifies):
@@ -310,26 +239,7 @@ class DemoGenerator(Identities):
             or self.rng.random() < 0.5
         ):
             for _ in range(1 if self.rng.random() < 0.8 else 2):
-                same_person = self.rng.random() < 0.3
-                admin = leader if same_person else self.person(province.code)
-                if not same_person:
-                    batch.people.append(admin)
-                kind = (
-                    ServiceKind.APP if self.rng.random() < 0.2 else ServiceKind.WEBSITE
-                )
-                service = Service(
-                    subject=subject,
-                    kind=kind,
-                    name=f"{subject.name[:4]}{'应用' if kind == ServiceKind.APP else '网站'}",
-                    app_identifier=f"cn.{self.rng.choice(WORDS)}.app{self.rng.randrange(100000)}"
-                    if kind == ServiceKind.APP
-                    else "",
-                    administrator=admin,
-                )
-                services.append(service)
-                batch.services.append(service)
-                if kind == ServiceKind.WEBSITE:
-                    batch.domains.append(Domain(service=service, name=self.domain()))
+                services.append(self._service(batch, subject, leader, province))
         prefix = PROVIDER_PREFIX.get(provider.code, provider.code.upper())
         filing = FilingApplication(
             provider=provider,
@@ -345,6 +255,28 @@ class DemoGenerator(Identities):
         batch.filings.append(filing)
         batch.links += [(filing, s) for s in services]
         batch.plans.append((filing, outcome, submitted, services, leader))
+
+    def _service(self, batch, subject, leader, province):
+        """A website (with its domain) or an app of `subject`, its administrator the
+        leader or another person; added to `batch`."""
+        same_person = self.rng.random() < 0.3
+        admin = leader if same_person else self.person(province.code)
+        if not same_person:
+            batch.people.append(admin)
+        kind = ServiceKind.APP if self.rng.random() < 0.2 else ServiceKind.WEBSITE
+        service = Service(
+            subject=subject,
+            kind=kind,
+            name=f"{subject.name[:4]}{'应用' if kind == ServiceKind.APP else '网站'}",
+            app_identifier=f"cn.{self.rng.choice(WORDS)}.app{self.rng.randrange(100000)}"
+            if kind == ServiceKind.APP
+            else "",
+            administrator=admin,
+        )
+        batch.services.append(service)
+        if kind == ServiceKind.WEBSITE:
+            batch.domains.append(Domain(service=service, name=self.domain()))
+        return service
 
     # Writing ------------------------------------------------------------------------
     def write(self, batch):
@@ -373,7 +305,7 @@ class DemoGenerator(Identities):
             ]
             self._insert(Verification, verifications)
             for filing, outcome, submitted, _services, _leader in batch.plans:
-                events += self._history(filing, outcome, submitted)
+                events += filing_history(filing, outcome)
                 if filing.status == FilingStatus.PENDING_VERIFICATION:
                     sms += first_texts(filing, submitted)
             attempts = []
@@ -400,19 +332,7 @@ class DemoGenerator(Identities):
                 model.objects.aggregate(top=Max("id"))["top"] or 0
             ) + 1
         fields = model._meta.concrete_fields
-        stamped = [
-            f.attname
-            for f in fields
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-        ]
-        for obj in objects:
-            obj.pk = self.next_ids[table]
-            self.next_ids[table] += 1
-            obj._prepare_related_fields_for_save(operation_name="seed_demo")
-            for attname in stamped:
-                if getattr(obj, attname) is None:
-                    setattr(obj, attname, self.now)
-            obj._state.adding, obj._state.db = False, "default"
+        self._assign_ids(table, fields, objects)
         attnames = [f.attname for f in fields]
         converters = self._converters(model, fields)
         # A field left at its database default holds a marker, not a value.
@@ -446,6 +366,23 @@ class DemoGenerator(Identities):
                 sql = f"INSERT INTO {quote(table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
                 cursor.executemany(sql, rows)
         self.written.add(model)
+
+    def _assign_ids(self, table, fields, objects):
+        """Number the objects from the table's next id and stamp their automatic
+        times, as a save would."""
+        stamped = [
+            f.attname
+            for f in fields
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        ]
+        for obj in objects:
+            obj.pk = self.next_ids[table]
+            self.next_ids[table] += 1
+            obj._prepare_related_fields_for_save(operation_name="seed_demo")
+            for attname in stamped:
+                if getattr(obj, attname) is None:
+                    setattr(obj, attname, self.now)
+            obj._state.adding, obj._state.db = False, "default"
 
     def _converters(self, model, fields):
         """Per column, how to turn the Python value into a database value (None: as is).
@@ -606,33 +543,6 @@ class DemoGenerator(Identities):
         )
         filing.icp_number = base
         icp_numbers.number_services(base, services)
-
-    def _history(self, filing, outcome, submitted):
-        """The audit events that led `filing` to where `_decide` put it."""
-        history = _History(filing)
-        history.add(EventType.CREATED, "", FilingStatus.DRAFT, submitted)
-        if filing.status == FilingStatus.DRAFT:
-            return history.events
-        first = (
-            FilingStatus.PENDING_VERIFICATION
-            if filing.verification_deadline
-            else FilingStatus.UNDER_REVIEW
-        )
-        history.add(EventType.SUBMITTED, FilingStatus.DRAFT, first, submitted)
-        for verification in getattr(filing, "demo_verifications", []):
-            if verification.status == V.VERIFIED:
-                history.add(
-                    EventType.VERIFIED,
-                    when=verification.verified_at,
-                    actor=ActorKind.APPLICANT,
-                    data={"verification": verification.pk, "roles": verification.roles},
-                )
-        if first == FilingStatus.PENDING_VERIFICATION:
-            first = _left_verification(history, filing, outcome)
-            if first != FilingStatus.UNDER_REVIEW:
-                return history.events
-        _decided(history, filing, first)
-        return history.events
 
     # The month in detail ----------------------------------------------------------
     def _in_month(self, filing):
