@@ -5,6 +5,9 @@ unique in that province and year, then "号": 京ICP备2026000001号. Each websi
 -N and each app -NA (京ICP备2026000001号-1, 京ICP备2026000001号-1A).
 """
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.db import IntegrityError, transaction
 
 from filings.models import (
@@ -12,24 +15,25 @@ from filings.models import (
     FilingStatus,
     FilingType,
     IcpNumberCounter,
+    Province,
     Service,
     ServiceKind,
 )
 
 # Types whose approval puts websites/apps on record; changes and cancellations keep
 # or remove numbers but never issue new ones.
-NUMBERED_TYPES = {
+NUMBERED_TYPES: set[str] = {
     FilingType.FIRST_FILING,
     FilingType.ADD_SERVICE,
     FilingType.ADD_ACCESS,
 }
 
 
-def subject_number(abbreviation, year, serial):
+def subject_number(abbreviation: str, year: int, serial: int) -> str:
     return f"{abbreviation}ICP备{year}{serial:06d}号"
 
 
-def _next_serial(province, year):
+def _next_serial(province: Province, year: int) -> int:
     for _ in range(3):
         try:
             with transaction.atomic():
@@ -44,7 +48,7 @@ def _next_serial(province, year):
     raise RuntimeError("could not reserve an ICP serial")
 
 
-def _existing_subject_number(filing):
+def _existing_subject_number(filing: FilingApplication) -> str | None:
     """The number an earlier approved filing of the same subject already holds."""
     return (
         FilingApplication.objects.filter(
@@ -58,7 +62,7 @@ def _existing_subject_number(filing):
     )
 
 
-def _suffix_numbers(base):
+def _suffix_numbers(base: str) -> tuple[int, int]:
     """Highest website and app suffix already used under `base`."""
     websites, apps = [0], [0]
     for number in Service.objects.filter(icp_number__startswith=f"{base}-").values_list(
@@ -72,7 +76,9 @@ def _suffix_numbers(base):
     return max(websites), max(apps)
 
 
-def number_services(base, services, website=0, app=0):
+def number_services(
+    base: str, services: Iterable[Service], website: int = 0, app: int = 0
+) -> list[Service]:
     """Give each service without a number the next -N (website) or -NA (app) under
     `base`, counting on from `website` and `app`. Returns the services numbered."""
     numbered = []
@@ -89,7 +95,7 @@ def number_services(base, services, website=0, app=0):
     return numbered
 
 
-def assign(filing, year):
+def assign(filing: FilingApplication, year: int) -> dict[str, Any]:
     """Give an approved filing (locked by the caller) its numbers; returns them."""
     if filing.filing_type not in NUMBERED_TYPES:
         return {}

@@ -9,15 +9,19 @@ is known to be valid; `create_filing` then writes it in one transaction.
 import datetime
 import json
 import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from filings import policies, transitions, validators
 from filings.models import (
+    CertificateType,
     ChangeScope,
     Domain,
     EventType,
@@ -34,7 +38,7 @@ from filings.models import (
 )
 from infra import times
 
-RECORD_KEYS = {
+RECORD_KEYS: set[str] = {
     "provider",
     "reference",
     "province",
@@ -45,15 +49,21 @@ RECORD_KEYS = {
     "subject",
     "services",
 }
-SUBJECT_KEYS = {"name", "nature", "certificate_type", "certificate_number", "leader"}
-PERSON_KEYS = {
+SUBJECT_KEYS: set[str] = {
+    "name",
+    "nature",
+    "certificate_type",
+    "certificate_number",
+    "leader",
+}
+PERSON_KEYS: set[str] = {
     "name",
     "certificate_type",
     "certificate_number",
     "mobile",
     "emergency_mobile",
 }
-SERVICE_KEYS = {"kind", "name", "domains", "app_identifier", "administrator"}
+SERVICE_KEYS: set[str] = {"kind", "name", "domains", "app_identifier", "administrator"}
 
 # Bounds (docs/operations.md, "Security"). A reference names the filing in URLs and headers
 # (`/api/v1/filings/{reference}`): only characters that need no escaping there.
@@ -77,7 +87,7 @@ SUBMITTED_AT_MAX_BACK = datetime.timedelta(days=365)
 class RecordInvalid(Exception):
     """A record that cannot be imported; `errors` is a list of (field path, message)."""
 
-    def __init__(self, errors):
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
         self.errors = errors
         super().__init__("; ".join(f"{path}: {message}" for path, message in errors))
 
@@ -96,7 +106,7 @@ class ServiceData:
     kind: str
     name: str
     administrator: PersonData
-    domains: list = field(default_factory=list)
+    domains: list[str] = field(default_factory=list)
     app_identifier: str = ""
 
 
@@ -114,19 +124,21 @@ class FilingRecord:
     subject_certificate_type: str
     subject_certificate_number: str
     leader: PersonData
-    services: list
+    services: list[ServiceData]
 
 
 class _Errors:
     """Collects field errors while a record is read."""
 
-    def __init__(self):
-        self.items = []
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
 
-    def add(self, path, message):
+    def add(self, path: str, message: object) -> None:
         self.items.append((path, str(message)))
 
-    def check(self, path, function, *args):
+    def check[*Args, T](
+        self, path: str, function: Callable[[*Args], T], *args: *Args
+    ) -> T | None:
         """Call a validator; on ValidationError record it and return None."""
         try:
             return function(*args)
@@ -136,29 +148,31 @@ class _Errors:
             return None
 
 
-def has_control_characters(value):
+def has_control_characters(value: str) -> bool:
     """Whether `value` holds characters no field takes (and PostgreSQL refuses NUL
     even in a look-up)."""
     return any(ord(char) < 32 or ord(char) == 127 for char in value)
 
 
-def is_not_text(value):
+def is_not_text(value: str) -> bool:
     """Whether `value` holds a lone surrogate (as JSON's escape for U+D800 gives):
     no database can store it, nor can it be encoded to send anywhere."""
     return any(0xD800 <= ord(char) <= 0xDFFF for char in value)
 
 
-def is_plain_text(value):
+def is_plain_text(value: str) -> bool:
     """Whether `value` holds neither a control character nor a lone surrogate: what
     every text field and every look-up by a client's text requires."""
     return not has_control_characters(value) and not is_not_text(value)
 
 
-def _join(prefix, name):
+def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
-def _mapping(errors, value, path, allowed):
+def _mapping(
+    errors: _Errors, value: object, path: str, allowed: set[str]
+) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         errors.add(path or "record", "must be an object")
         return None
@@ -174,7 +188,14 @@ def _mapping(errors, value, path, allowed):
     return value
 
 
-def _text(errors, data, path, key, max_length, required=True):
+def _text(
+    errors: _Errors,
+    data: dict[str, Any],
+    path: str,
+    key: str,
+    max_length: int,
+    required: bool = True,
+) -> str:
     value = data.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -196,12 +217,18 @@ def _text(errors, data, path, key, max_length, required=True):
     return value
 
 
-def _choice(errors, data, path, key, choices):
+def _choice(
+    errors: _Errors,
+    data: dict[str, Any],
+    path: str,
+    key: str,
+    choices: type[TextChoices],
+) -> str:
     value = data.get(key)
     if value is None or value == "":
         errors.add(_join(path, key), "is required")
         return ""
-    if value not in choices.values:
+    if not isinstance(value, str) or value not in choices.values:
         errors.add(
             _join(path, key),
             f"{value!r} is not one of: {', '.join(choices.values)}",
@@ -210,10 +237,10 @@ def _choice(errors, data, path, key, choices):
     return value
 
 
-def _certificate(errors, data, path, allowed_types):
-    certificate_type = _choice(
-        errors, data, path, "certificate_type", validators.CertificateType
-    )
+def _certificate(
+    errors: _Errors, data: dict[str, Any], path: str, allowed_types: Collection[str]
+) -> tuple[str, str]:
+    certificate_type = _choice(errors, data, path, "certificate_type", CertificateType)
     if certificate_type and certificate_type not in allowed_types:
         errors.add(
             _join(path, "certificate_type"),
@@ -233,7 +260,7 @@ def _certificate(errors, data, path, allowed_types):
     return certificate_type, number or ""
 
 
-def _person(errors, value, path):
+def _person(errors: _Errors, value: object, path: str) -> PersonData | None:
     data = _mapping(errors, value, path, PERSON_KEYS)
     if data is None:
         return None
@@ -258,49 +285,72 @@ def _person(errors, value, path):
     )
 
 
-def _service(errors, value, path, seen_domains):
+def _website_domains(
+    errors: _Errors,
+    raw_domains: object,
+    raw_app: object,
+    path: str,
+    seen_domains: set[str],
+) -> list[str]:
+    """A website's domains in their ASCII form, each listed once in the filing
+    (`seen_domains` holds those of the services read before)."""
+    domains: list[str] = []
+    if raw_app not in (None, ""):
+        errors.add(_join(path, "app_identifier"), "is only for apps")
+    if not isinstance(raw_domains, list) or not raw_domains:
+        errors.add(_join(path, "domains"), "a website needs a list of domains")
+    elif len(raw_domains) > MAX_DOMAINS_PER_WEBSITE:
+        errors.add(
+            _join(path, "domains"),
+            f"lists {len(raw_domains)} domains; a website has at most "
+            f"{MAX_DOMAINS_PER_WEBSITE}",
+        )
+    else:
+        for index, raw in enumerate(raw_domains):
+            domain_path = f"{_join(path, 'domains')}[{index}]"
+            domain = errors.check(domain_path, validators.normalize_domain, raw)
+            if domain is None:
+                continue
+            if domain in seen_domains:
+                errors.add(domain_path, f"{domain} is listed twice in this filing")
+                continue
+            seen_domains.add(domain)
+            domains.append(domain)
+    return domains
+
+
+def _app_identifier(
+    errors: _Errors, raw_domains: object, raw_app: object, path: str
+) -> str:
+    """An app's identifier, normalised; "" if it is not valid."""
+    if raw_domains not in (None, []):
+        errors.add(_join(path, "domains"), "is only for websites")
+    return (
+        errors.check(
+            _join(path, "app_identifier"),
+            validators.normalize_app_identifier,
+            raw_app,
+        )
+        or ""
+    )
+
+
+def _service(
+    errors: _Errors, value: object, path: str, seen_domains: set[str]
+) -> ServiceData | None:
     data = _mapping(errors, value, path, SERVICE_KEYS)
     if data is None:
         return None
     kind = _choice(errors, data, path, "kind", ServiceKind)
     name = _text(errors, data, path, "name", 128)
-    domains = []
+    domains: list[str] = []
     app_identifier = ""
     raw_domains = data.get("domains")
     raw_app = data.get("app_identifier")
     if kind == ServiceKind.WEBSITE:
-        if raw_app not in (None, ""):
-            errors.add(_join(path, "app_identifier"), "is only for apps")
-        if not isinstance(raw_domains, list) or not raw_domains:
-            errors.add(_join(path, "domains"), "a website needs a list of domains")
-        elif len(raw_domains) > MAX_DOMAINS_PER_WEBSITE:
-            errors.add(
-                _join(path, "domains"),
-                f"lists {len(raw_domains)} domains; a website has at most "
-                f"{MAX_DOMAINS_PER_WEBSITE}",
-            )
-        else:
-            for index, raw in enumerate(raw_domains):
-                domain_path = f"{_join(path, 'domains')}[{index}]"
-                domain = errors.check(domain_path, validators.normalize_domain, raw)
-                if domain is None:
-                    continue
-                if domain in seen_domains:
-                    errors.add(domain_path, f"{domain} is listed twice in this filing")
-                    continue
-                seen_domains.add(domain)
-                domains.append(domain)
+        domains = _website_domains(errors, raw_domains, raw_app, path, seen_domains)
     elif kind == ServiceKind.APP:
-        if raw_domains not in (None, []):
-            errors.add(_join(path, "domains"), "is only for websites")
-        app_identifier = (
-            errors.check(
-                _join(path, "app_identifier"),
-                validators.normalize_app_identifier,
-                raw_app,
-            )
-            or ""
-        )
+        app_identifier = _app_identifier(errors, raw_domains, raw_app, path)
     administrator = _person(
         errors, data.get("administrator"), _join(path, "administrator")
     )
@@ -315,7 +365,9 @@ def _service(errors, value, path, seen_domains):
     return None
 
 
-def _lookup(errors, model, key, value, label):
+def _lookup[M: (Provider, Province)](
+    errors: _Errors, model: type[M], key: str, value: object, label: str
+) -> M | None:
     if not isinstance(value, str) or not value.strip():
         errors.add(key, "is required")
         return None
@@ -332,7 +384,7 @@ def _lookup(errors, model, key, value, label):
     return found
 
 
-def _submitted_at(errors, value):
+def _submitted_at(errors: _Errors, value: object) -> datetime.datetime | None:
     if value in (None, ""):
         return None
     try:
@@ -365,7 +417,7 @@ def _submitted_at(errors, value):
     return parsed
 
 
-def _reference(errors, data):
+def _reference(errors: _Errors, data: dict[str, Any]) -> str:
     reference = _text(errors, data, "", "reference", 64)
     if reference and not REFERENCE_RE.fullmatch(reference):
         errors.add("reference", f"may hold only {REFERENCE_CHARACTERS}")
@@ -373,61 +425,64 @@ def _reference(errors, data):
     return reference
 
 
-def parse_record(record):
-    """Validate one import record; return a FilingRecord or raise RecordInvalid."""
-    errors = _Errors()
-    data = _mapping(errors, record, "", RECORD_KEYS)
-    if data is None:
-        raise RecordInvalid(errors.items)
-
-    provider = _lookup(errors, Provider, "provider", data.get("provider"), "provider")
-    reference = _reference(errors, data)
-    province = _lookup(errors, Province, "province", data.get("province"), "province")
-    filing_type = _choice(errors, data, "", "type", FilingType)
-
-    change_scope = data.get("change_scope") or ""
+def _change_scope(errors: _Errors, data: dict[str, Any], filing_type: str) -> str:
+    """The change scope: one of ChangeScope for a change filing, none for another."""
     if filing_type == FilingType.CHANGE:
-        change_scope = _choice(errors, data, "", "change_scope", ChangeScope)
-    elif change_scope:
+        return _choice(errors, data, "", "change_scope", ChangeScope)
+    if data.get("change_scope"):
         errors.add("change_scope", "is only for change filings; leave it null")
-        change_scope = ""
+    return ""
 
+
+def _policy(errors: _Errors, data: dict[str, Any], province: Province | None) -> str:
+    """The policy named, by default the province's current one; one that never
+    applied in the province is refused."""
     policy = data.get("policy")
     if policy in (None, ""):
-        policy = province.current_policy if province else ""
-    elif policy not in PolicyKey.values:
+        return province.current_policy if province else ""
+    if not isinstance(policy, str) or policy not in PolicyKey.values:
         errors.add("policy", f"{policy!r} is not one of: {', '.join(PolicyKey.values)}")
-        policy = ""
-    elif province and not policies.get_policy(policy).applies_in(province):
+        return ""
+    if province and not policies.get_policy(policy).applies_in(province):
         errors.add(
             "policy",
             f"{policy} never applied in {province.name_en} ({province.code})",
         )
+    return policy
 
-    submitted_at = _submitted_at(errors, data.get("submitted_at"))
 
-    subject = _mapping(errors, data.get("subject"), "subject", SUBJECT_KEYS)
-    subject_fields = ("", "", "", "")
-    leader = None
-    if subject is not None:
-        nature = _choice(errors, subject, "subject", "nature", SubjectNature)
-        allowed = (
-            validators.PERSONAL_CERTIFICATE_TYPES
-            if nature == SubjectNature.INDIVIDUAL
-            else {validators.CertificateType.USCC}
-        )
-        certificate_type, certificate_number = _certificate(
-            errors, subject, "subject", allowed
-        )
-        subject_fields = (
-            _text(errors, subject, "subject", "name", 128),
-            nature,
-            certificate_type,
-            certificate_number,
-        )
-        leader = _person(errors, subject.get("leader"), "subject.leader")
+def _subject(
+    errors: _Errors, value: object
+) -> tuple[tuple[str, str, str, str], PersonData | None]:
+    """The subject's (name, nature, certificate type, certificate number) and its
+    leader: blanks and None if the subject is not an object."""
+    subject = _mapping(errors, value, "subject", SUBJECT_KEYS)
+    if subject is None:
+        return ("", "", "", ""), None
+    nature = _choice(errors, subject, "subject", "nature", SubjectNature)
+    allowed = (
+        validators.PERSONAL_CERTIFICATE_TYPES
+        if nature == SubjectNature.INDIVIDUAL
+        else {CertificateType.USCC}
+    )
+    certificate_type, certificate_number = _certificate(
+        errors, subject, "subject", allowed
+    )
+    subject_fields = (
+        _text(errors, subject, "subject", "name", 128),
+        nature,
+        certificate_type,
+        certificate_number,
+    )
+    return subject_fields, _person(errors, subject.get("leader"), "subject.leader")
 
-    raw_services = data.get("services")
+
+def _services(
+    errors: _Errors, value: object, filing_type: str, change_scope: str
+) -> list[ServiceData]:
+    """The services a filing names (none read if it names too many); a filing about
+    websites/apps must name one."""
+    raw_services = value
     services = []
     if raw_services is None:
         raw_services = []
@@ -440,7 +495,7 @@ def parse_record(record):
             "services",
             f"lists {len(raw_services)} services; a filing names at most {MAX_SERVICES}",
         )
-    seen_domains = set()
+    seen_domains: set[str] = set()
     for index, raw in enumerate([] if too_many else raw_services):
         service = _service(errors, raw, f"services[{index}]", seen_domains)
         if service:
@@ -448,7 +503,13 @@ def parse_record(record):
     needs_services = filing_type and policies.needs_services(filing_type, change_scope)
     if needs_services and not raw_services:
         errors.add("services", f"a {filing_type} filing must name at least one service")
+    return services
 
+
+def _check_new_reference(
+    errors: _Errors, provider: Provider | None, reference: str
+) -> None:
+    """A provider's reference names one filing: one already on record is refused."""
     if (
         provider
         and reference
@@ -460,8 +521,29 @@ def parse_record(record):
     ):
         errors.add("reference", f"{provider.code} {reference} already exists")
 
+
+def parse_record(record: object) -> FilingRecord:
+    """Validate one import record; return a FilingRecord or raise RecordInvalid."""
+    errors = _Errors()
+    data = _mapping(errors, record, "", RECORD_KEYS)
+    if data is None:
+        raise RecordInvalid(errors.items)
+
+    provider = _lookup(errors, Provider, "provider", data.get("provider"), "provider")
+    reference = _reference(errors, data)
+    province = _lookup(errors, Province, "province", data.get("province"), "province")
+    filing_type = _choice(errors, data, "", "type", FilingType)
+    change_scope = _change_scope(errors, data, filing_type)
+    policy = _policy(errors, data, province)
+    submitted_at = _submitted_at(errors, data.get("submitted_at"))
+    subject_fields, leader = _subject(errors, data.get("subject"))
+    services = _services(errors, data.get("services"), filing_type, change_scope)
+    _check_new_reference(errors, provider, reference)
+
     if errors.items:
         raise RecordInvalid(errors.items)
+    # Each is None only where an error was recorded above.
+    assert provider is not None and province is not None and leader is not None
     return FilingRecord(
         provider=provider,
         reference=reference,
@@ -479,7 +561,7 @@ def parse_record(record):
     )
 
 
-def _create_person(data):
+def _create_person(data: PersonData) -> Person:
     return Person.objects.create(
         name=data.name,
         certificate_type=data.certificate_type,
@@ -489,7 +571,32 @@ def _create_person(data):
     )
 
 
-def create_filing(record, *, actor=transitions.PROVIDER):
+def _create_services(
+    filing: FilingApplication, subject: Subject, services: list[ServiceData]
+) -> None:
+    """Write the services of a new filing with their domains; an administrator named
+    by several (the same certificate number and mobile) is one person."""
+    people: dict[tuple[str, str], Person] = {}
+    for data in services:
+        key = (data.administrator.certificate_number, data.administrator.mobile)
+        if key not in people:
+            people[key] = _create_person(data.administrator)
+        service = Service.objects.create(
+            subject=subject,
+            kind=data.kind,
+            name=data.name,
+            app_identifier=data.app_identifier,
+            administrator=people[key],
+        )
+        Domain.objects.bulk_create(
+            Domain(service=service, name=name) for name in data.domains
+        )
+        filing.services.add(service)
+
+
+def create_filing(
+    record: FilingRecord, *, actor: transitions.Actor = transitions.PROVIDER
+) -> FilingApplication:
     """Write a parsed record as a draft filing, with its "created" audit event.
 
     Everything happens in one transaction: a failure leaves nothing behind. Raises
@@ -515,22 +622,7 @@ def create_filing(record, *, actor=transitions.PROVIDER):
                 change_scope=record.change_scope,
                 policy=record.policy,
             )
-            people = {}
-            for data in record.services:
-                key = (data.administrator.certificate_number, data.administrator.mobile)
-                if key not in people:
-                    people[key] = _create_person(data.administrator)
-                service = Service.objects.create(
-                    subject=subject,
-                    kind=data.kind,
-                    name=data.name,
-                    app_identifier=data.app_identifier,
-                    administrator=people[key],
-                )
-                Domain.objects.bulk_create(
-                    Domain(service=service, name=name) for name in data.domains
-                )
-                filing.services.add(service)
+            _create_services(filing, subject, record.services)
             transitions.record_event(
                 filing, actor, EventType.CREATED, to_status=filing.status
             )

@@ -6,6 +6,8 @@ filing for the same entity gets its own copies, so history never changes under a
 existing filing (a changed mobile number in a new filing leaves the old one alone).
 """
 
+from typing import Any, Never
+
 from django.conf import settings
 from django.db import models
 from django.utils import translation
@@ -157,11 +159,11 @@ class Province(models.Model):
         verbose_name = _("province")
         verbose_name_plural = _("provinces")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.local_name
 
     @property
-    def local_name(self):
+    def local_name(self) -> str:
         """The name in the active language."""
         language = translation.get_language() or ""
         return self.name_en if language.startswith("en") else self.name_zh
@@ -191,11 +193,11 @@ class Provider(models.Model):
         verbose_name = _("access provider")
         verbose_name_plural = _("access providers")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.local_name
 
     @property
-    def local_name(self):
+    def local_name(self) -> str:
         """The name in the active language."""
         language = translation.get_language() or ""
         return self.name_en if language.startswith("en") else self.name_zh
@@ -220,7 +222,7 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("people")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -256,7 +258,7 @@ class Subject(models.Model):
             models.Index(fields=["certificate_number"], name="subject_certificate"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -286,7 +288,7 @@ class Service(models.Model):
         verbose_name = _("service")
         verbose_name_plural = _("services")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -311,7 +313,7 @@ class Domain(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -442,7 +444,7 @@ class FilingApplication(models.Model):
             ("time_travel", "Can run the deadline sweep at a chosen time (demo)"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.reference
 
 
@@ -462,15 +464,15 @@ class IcpNumberCounter(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.province} {self.year}: {self.last_serial}"
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+class AppendOnlyQuerySet[M: models.Model](models.QuerySet[M]):
+    def update(self, **kwargs: Any) -> Never:
         raise TypeError(f"{self.model.__name__} rows are append-only; no updates.")
 
-    def delete(self):
+    def delete(self) -> Never:
         raise TypeError(f"{self.model.__name__} rows are append-only; no deletes.")
 
 
@@ -483,12 +485,12 @@ class AppendOnlyModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise TypeError(f"{type(self).__name__} rows are append-only; no changes.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> Never:
         raise TypeError(f"{type(self).__name__} rows are append-only; no deletes.")
 
 
@@ -528,7 +530,7 @@ class AuditEvent(AppendOnlyModel):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self.get_event_type_display())
 
 
@@ -595,5 +597,5 @@ class ProviderEvent(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.event_type} #{self.sequence}"

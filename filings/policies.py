@@ -5,9 +5,17 @@ checks them one by one.
 """
 
 import datetime
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from filings.models import ChangeScope, FilingType, PolicyKey, Role, ServiceKind
+from filings.models import (
+    ChangeScope,
+    FilingType,
+    PolicyKey,
+    Province,
+    Role,
+    ServiceKind,
+)
 from infra.times import BEIJING
 
 PORTAL_PROVINCIAL = "provincial"
@@ -41,14 +49,14 @@ class Policy:
     failure_limit: int = 5
 
     @property
-    def is_provincial(self):
+    def is_provincial(self) -> bool:
         return self.portal == PORTAL_PROVINCIAL
 
     @property
-    def window_hours(self):
+    def window_hours(self) -> int:
         return int(self.window.total_seconds() // 3600)
 
-    def applies_in(self, province):
+    def applies_in(self, province: Province) -> bool:
         """Whether filings of `province` can be submitted under this policy."""
         if self.key == PolicyKey.PILOT_2017:
             return (
@@ -60,7 +68,7 @@ class Policy:
         return True
 
 
-POLICIES = {
+POLICIES: dict[str, Policy] = {
     PolicyKey.PILOT_2017: Policy(
         key=PolicyKey.PILOT_2017,
         source="alibaba-2018-pilot-provinces-48h",
@@ -104,12 +112,14 @@ POLICIES = {
 }
 
 
-def get_policy(key):
+def get_policy(key: str) -> Policy:
     """The Policy for a key; KeyError for an unknown one."""
     return POLICIES[PolicyKey(key)]
 
 
-def automatic_resend_time(policy_key, submitted_at, deadline):
+def automatic_resend_time(
+    policy_key: str, submitted_at: datetime.datetime, deadline: datetime.datetime
+) -> datetime.datetime | None:
     """When a policy resends codes by itself: 12:00 Beijing time the day after
     submission, if that is still before the deadline; None otherwise."""
     at = get_policy(policy_key).automatic_resend_at
@@ -121,20 +131,20 @@ def automatic_resend_time(policy_key, submitted_at, deadline):
 
 
 NOBODY: frozenset[Role] = frozenset()
-L = frozenset({Role.LEADER})
-A = frozenset({Role.ADMINISTRATOR})
-LA = L | A
+L: frozenset[Role] = frozenset({Role.LEADER})
+A: frozenset[Role] = frozenset({Role.ADMINISTRATOR})
+LA: frozenset[Role] = L | A
 
 
 @dataclass(frozen=True)
 class ByServiceKinds:
     """Roles that depend on the kinds of service the filing concerns (miit-current)."""
 
-    website_only: frozenset
-    website_and_app: frozenset
-    app_only: frozenset
+    website_only: frozenset[Role]
+    website_and_app: frozenset[Role]
+    app_only: frozenset[Role]
 
-    def for_kinds(self, kinds):
+    def for_kinds(self, kinds: Collection[str]) -> frozenset[Role]:
         has_website = ServiceKind.WEBSITE in kinds
         has_app = ServiceKind.APP in kinds
         if has_website and has_app:
@@ -154,7 +164,7 @@ P17, P19, M20, MCUR = (
 )
 
 # (filing type, change scope) -> policy -> roles that must verify.
-WHO_MUST_VERIFY = {
+WHO_MUST_VERIFY: dict[tuple[str, str], dict[str, frozenset[Role] | ByServiceKinds]] = {
     (FilingType.FIRST_FILING, ""): {
         P17: LA,
         P19: LA,
@@ -173,7 +183,7 @@ WHO_MUST_VERIFY = {
 
 # Filing types whose application is about particular websites/apps: they must name
 # at least one. Subject-level changes and cancellations may name none.
-TYPES_NEEDING_SERVICES = frozenset(
+TYPES_NEEDING_SERVICES: frozenset[str] = frozenset(
     {
         FilingType.FIRST_FILING,
         FilingType.ADD_SERVICE,
@@ -182,17 +192,21 @@ TYPES_NEEDING_SERVICES = frozenset(
         FilingType.CANCEL_ACCESS,
     }
 )
-SCOPES_NEEDING_SERVICES = frozenset({ChangeScope.SERVICE, ChangeScope.BOTH})
+SCOPES_NEEDING_SERVICES: frozenset[str] = frozenset(
+    {ChangeScope.SERVICE, ChangeScope.BOTH}
+)
 
 
-def needs_services(filing_type, change_scope=""):
+def needs_services(filing_type: str, change_scope: str = "") -> bool:
     """Whether a filing of this type (and change scope) must name a service."""
     if filing_type == FilingType.CHANGE:
         return change_scope in SCOPES_NEEDING_SERVICES
     return filing_type in TYPES_NEEDING_SERVICES
 
 
-def required_roles(policy_key, filing_type, change_scope, service_kinds):
+def required_roles(
+    policy_key: str, filing_type: str, change_scope: str, service_kinds: Iterable[str]
+) -> frozenset[Role]:
     """The roles that must verify a filing, as a frozenset of `Role` values.
 
     `service_kinds` is the collection of kinds of the services the filing concerns;

@@ -7,20 +7,28 @@
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
+from typing import TYPE_CHECKING
 
+from django.http import HttpRequest, HttpResponse
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.cn import ric, uscc
 
 from filings.validators import MOBILE_RE, fold_width
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 PERMISSION = "filings.view_personal_data"
-_current_request = ContextVar("icpportal_current_request", default=None)
+_current_request: ContextVar[HttpRequest | None] = ContextVar(
+    "icpportal_current_request", default=None
+)
 # The code follows "验证码为" in every text this system sends (verification.messages).
 CODE_IN_TEXT_RE = re.compile(r"(验证码[为是:：]?\s*)\d{6}(?!\d)")
 
 
-def mask_mobile(mobile):
+def mask_mobile(mobile: str | None) -> str:
     """138****8000: the carrier prefix and the last four digits stay visible."""
     if not mobile:
         return ""
@@ -29,7 +37,7 @@ def mask_mobile(mobile):
     return f"{mobile[:3]}{'*' * (len(mobile) - 7)}{mobile[-4:]}"
 
 
-def mask_certificate(number):
+def mask_certificate(number: str | None) -> str:
     """**************002X: only the last four characters stay visible."""
     if not number:
         return ""
@@ -37,12 +45,12 @@ def mask_certificate(number):
     return "*" * (len(number) - visible) + number[len(number) - visible :]
 
 
-def mask_code(text):
+def mask_code(text: str | None) -> str:
     """A text message with its verification code replaced by ******."""
     return CODE_IN_TEXT_RE.sub(r"\1******", text or "")
 
 
-def can_see_personal_data(user=None):
+def can_see_personal_data(user: "User | AnonymousUser | None" = None) -> bool:
     """Whether `user` (default: the current request's user) may see unmasked data."""
     if user is None:
         request = _current_request.get()
@@ -52,21 +60,21 @@ def can_see_personal_data(user=None):
     )
 
 
-def show_mobile(mobile, user=None):
+def show_mobile(mobile: str, user: "User | AnonymousUser | None" = None) -> str:
     return mobile if can_see_personal_data(user) else mask_mobile(mobile)
 
 
-def show_certificate(number, user=None):
+def show_certificate(number: str, user: "User | AnonymousUser | None" = None) -> str:
     return number if can_see_personal_data(user) else mask_certificate(number)
 
 
 class PersonalDataMiddleware:
     """Makes the request available to the masking helpers while it is handled."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         token = _current_request.set(request)
         try:
             return self.get_response(request)
@@ -102,12 +110,12 @@ _LOOKALIKE_RE = re.compile(
 _LOOKALIKE_DIGITS = str.maketrans("lIOo", "1100")
 
 
-def _spaced(*classes):
+def _spaced(*classes: str) -> str:
     """A pattern of one-character `classes`, with an optional gap between any two."""
     return r"\|?".join(classes)
 
 
-_DIGITS = ["[0-9]"]
+_DIGITS: list[str] = ["[0-9]"]
 _TWO_MORE_DIGITS = r"(?:\|?[0-9]\|?[0-9])?"
 _MOBILE_IN_TEXT_RE = re.compile(
     r"(?<![0-9])(?:(?:0086|86)\|?)?"
@@ -149,7 +157,7 @@ _TAIWAN_PERMIT_RE = re.compile(
 
 # Chinese numerals, as a number is read aloud or written out (幺 is 1 on the phone),
 # and the Cyrillic and Greek letters that look like the Latin look-alikes above.
-_READ_AS = {
+_READ_AS: dict[str, str] = {
     **dict.fromkeys("零〇", "0"),
     **{c: str(n) for n, c in enumerate("一二三四五六七八九", start=1)},
     **{c: str(n) for n, c in enumerate("壹贰叁肆伍陆柒捌玖", start=1)},
@@ -161,7 +169,7 @@ _READ_AS = {
 }
 
 
-def _ascii_digit(character):
+def _ascii_digit(character: str) -> str:
     """A digit of any script (or a Chinese numeral) as its ASCII digit, a Cyrillic
     or Greek look-alike as its Latin letter; any other character as it is."""
     if character.isascii():
@@ -172,7 +180,7 @@ def _ascii_digit(character):
     return character if value is None else str(value)
 
 
-def _readings(text):
+def _readings(text: str | None) -> list[str]:
     """`text` as a person reads it, in upper case with gaps marked: first with its
     letters as written, then with look-alike letters read as digits.
 
@@ -192,7 +200,7 @@ def _readings(text):
     return [reading.upper() for reading in dict.fromkeys((plain, lookalikes))]
 
 
-def _plausible_resident_id(number):
+def _plausible_resident_id(number: str) -> bool:
     """An 18-character number with a right check character and a real birth date:
     only such a number, written with gaps, counts as a resident ID (dates and
     times written together would otherwise make 18 digits)."""
@@ -203,7 +211,7 @@ def _plausible_resident_id(number):
     return ric.calc_check_digit(number) == number[-1]
 
 
-def _kinds_in(reading):
+def _kinds_in(reading: str) -> set[str]:
     """The kinds of full personal number in one of `_readings`."""
     found = set()
     if _MOBILE_IN_TEXT_RE.search(reading):
@@ -222,7 +230,7 @@ def _kinds_in(reading):
     return found
 
 
-def personal_numbers_in(text, known=()):
+def personal_numbers_in(text: str | None, known: Iterable[str | None] = ()) -> set[str]:
     """Which kinds of full personal number `text` holds: a subset of {"mobile",
     "certificate"}.
 

@@ -13,24 +13,30 @@ mobile, no certificate number. Who delivers them (the API door's webhooks) is na
 the `PROVIDER_EVENT_RECEIVERS` setting and called once the transaction commits.
 """
 
+import datetime
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from filings.models import (
     CASE_WORK_EVENTS,
     ActorKind,
+    AuditEvent,
     EventType,
+    FilingApplication,
     FilingStatus,
     ProviderEvent,
     ProviderEventType,
     Service,
 )
 from infra import times
-from infra.sql import composed, default_connection
+from infra.sql import Writes, composed, default_connection
 
 logger = logging.getLogger(__name__)
 
@@ -41,27 +47,34 @@ RETURN_FAILED = "failed"
 RETURN_STAFF = "staff"
 
 
-def _roles(filing, audit):
+# What a provider event says, from the filing and the audit event that makes it;
+# None when that audit event makes no such provider event.
+Describe = Callable[[FilingApplication, AuditEvent], dict[str, Any] | None]
+
+
+def _roles(filing: FilingApplication, audit: AuditEvent) -> dict[str, Any]:
     return {"roles": list(audit.data.get("roles", []))}
 
 
-def _submitted(filing, audit):
+def _submitted(filing: FilingApplication, audit: AuditEvent) -> dict[str, Any]:
     return {"verification_deadline": times.rfc3339(filing.verification_deadline)}
 
 
-def _under_review_at_once(filing, audit):
+def _under_review_at_once(
+    filing: FilingApplication, audit: AuditEvent
+) -> dict[str, Any] | None:
     # A filing nobody has to verify goes to review when it is submitted.
     return {} if audit.to_status == FilingStatus.UNDER_REVIEW else None
 
 
-def _returned(reason):
-    def data(filing, audit):
+def _returned(reason: str) -> Describe:
+    def data(filing: FilingApplication, audit: AuditEvent) -> dict[str, Any]:
         return {"reason": reason}
 
     return data
 
 
-def _approved(filing, audit):
+def _approved(filing: FilingApplication, audit: AuditEvent) -> dict[str, Any]:
     numbers = audit.data.get("icp_numbers") or {}
     by_service = {str(pk): number for pk, number in numbers.get("services", {}).items()}
     services = Service.objects.filter(pk__in=by_service).order_by("pk")
@@ -78,18 +91,18 @@ def _approved(filing, audit):
     }
 
 
-def _cancelled(filing, audit):
+def _cancelled(filing: FilingApplication, audit: AuditEvent) -> dict[str, Any]:
     by = "provider" if audit.actor_kind == ActorKind.PROVIDER else "staff"
     return {"by": by}
 
 
-def _nothing(filing, audit):
+def _nothing(filing: FilingApplication, audit: AuditEvent) -> dict[str, Any]:
     return {}
 
 
 # The audit events that the provider is told of -> the provider events each makes,
 # in order, with what each says. A function that returns None makes none.
-PROVIDER_EVENTS = {
+PROVIDER_EVENTS: dict[str, tuple[tuple[ProviderEventType, Describe], ...]] = {
     EventType.SUBMITTED: (
         (T.FILING_SUBMITTED, _submitted),
         (T.FILING_UNDER_REVIEW, _under_review_at_once),
@@ -110,7 +123,7 @@ PROVIDER_EVENTS = {
 # The audit events the provider is not told of, each on purpose: the draft it made
 # itself, the engine's and the support team's own steps (a new code, a new mobile, a
 # longer deadline, case work), which change nothing the provider acts on.
-NOT_TOLD = CASE_WORK_EVENTS | {
+NOT_TOLD: frozenset[EventType] = CASE_WORK_EVENTS | {
     EventType.CREATED,
     EventType.CODE_RESENT,
     EventType.MOBILE_CHANGED,
@@ -118,7 +131,9 @@ NOT_TOLD = CASE_WORK_EVENTS | {
 }
 
 
-def made_by(filing, audit):
+def made_by(
+    filing: FilingApplication, audit: AuditEvent
+) -> list[tuple[ProviderEventType, dict[str, Any]]]:
     """The provider events (type, data) that audit event `audit` of `filing` makes.
 
     Each data holds the filing's status after the event.
@@ -135,7 +150,7 @@ class _Insert:
     """The INSERT of a filing's new provider events, numbered after its last one:
     one statement, so their ids follow their numbers."""
 
-    def __init__(self, db):
+    def __init__(self, db: BaseDatabaseWrapper) -> None:
         quote = db.ops.quote_name
         self.table = quote(ProviderEvent._meta.db_table)
         self.data_field = ProviderEvent._meta.get_field("data")
@@ -145,15 +160,22 @@ class _Insert:
             f"FROM {self.table} WHERE filing_id = %s), %s, %s, %s, NULL)"
         )
 
-    def sql(self, rows):
+    def sql(self, rows: int) -> str:
         return (
             f"INSERT INTO {self.table} (provider_id, filing_id, sequence, "  # noqa: S608
             "event_type, data, created_at, dispatched_at) VALUES "
             + ", ".join([self.row] * rows)
         )
 
-    def params(self, db, filing, made, first, now):
-        params = []
+    def params(
+        self,
+        db: BaseDatabaseWrapper,
+        filing: FilingApplication,
+        made: list[tuple[ProviderEventType, dict[str, Any]]],
+        first: int,
+        now: datetime.datetime,
+    ) -> list[Any]:
+        params: list[Any] = []
         created = self.time_field.get_db_prep_save(now, db)
         for offset, (event_type, data) in enumerate(made, start=first):
             params += [
@@ -168,7 +190,9 @@ class _Insert:
         return params
 
 
-def record(filing, audit, *, writes=None):
+def record(
+    filing: FilingApplication, audit: AuditEvent, *, writes: Writes | None = None
+) -> int:
     """Write the provider events that `audit` (just recorded for the locked `filing`)
     makes, in the caller's transaction; with `writes`, added to them. Returns how
     many."""
@@ -195,12 +219,12 @@ def record(filing, audit, *, writes=None):
     return len(made)
 
 
-def _notify():
+def _notify() -> None:
     for path in settings.PROVIDER_EVENT_RECEIVERS:
         import_string(path)()
 
 
-def notify_on_commit(db=None):
+def notify_on_commit(db: BaseDatabaseWrapper | None = None) -> None:
     """Call the receivers of `PROVIDER_EVENT_RECEIVERS` once the current transaction
     commits. A receiver that fails is logged; the events stay in the outbox for the
     next sweep. (A transaction that records several audit events calls them as

@@ -8,13 +8,18 @@ programs show as text. Numbers are written as numbers: -5 stays -5.
 """
 
 import csv
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.utils.functional import Promise
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralised(value):
+def neutralised(value: object) -> object:
     """`value` as safe to write in a CSV cell: text that a spreadsheet would read
     as a formula gets a single quote in front; anything else is left as it is."""
     if isinstance(value, Promise):  # a lazily translated label
@@ -27,20 +32,20 @@ def neutralised(value):
 class SafeWriter:
     """A `csv.writer` whose every cell goes through `neutralised`."""
 
-    def __init__(self, out, **options):
+    def __init__(self, out: "SupportsWrite[str]", **options: Any) -> None:
         self._writer = csv.writer(out, **options)
 
-    def writerow(self, row):
+    def writerow(self, row: Iterable[object]) -> Any:
         """Write one row; returns what the file's `write` returned."""
         return self._writer.writerow([neutralised(value) for value in row])
 
-    def writerows(self, rows):
+    def writerows(self, rows: Iterable[Iterable[object]]) -> None:
         """Write every row of `rows`."""
         for row in rows:
             self.writerow(row)
 
 
-def writer(out, **options):
+def writer(out: "SupportsWrite[str]", **options: Any) -> SafeWriter:
     """A CSV writer to `out` (as `csv.writer`) that neutralises formulas. Every
     CSV this project writes goes through one."""
     return SafeWriter(out, **options)

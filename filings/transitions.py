@@ -16,8 +16,9 @@ with the same event as `expire_filing`.
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -36,13 +37,16 @@ from filings.models import (
 from infra import times
 from infra.sql import Writes, insert
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 S = FilingStatus
 
 E = EventType  # every event is named by EventType, here and everywhere
 
 # The state machine: (from status, to status) -> the events that may make that move.
 # A move is allowed only from a status listed here, and only by one of its events.
-ALLOWED_MOVES = {
+ALLOWED_MOVES: dict[tuple[str, str], set[str]] = {
     (S.DRAFT, S.PENDING_VERIFICATION): {E.SUBMITTED},
     (S.DRAFT, S.UNDER_REVIEW): {E.SUBMITTED},
     (S.DRAFT, S.CANCELLED): {E.CANCELLED},
@@ -60,7 +64,7 @@ ALLOWED_MOVES = {
 }
 
 
-def allowed_events(status):
+def allowed_events(status: str) -> list[str]:
     """The events that may move a filing out of `status`, sorted."""
     return sorted(
         {
@@ -77,10 +81,10 @@ class Actor:
     """Who caused an event: the system, a provider, an applicant, or a staff user."""
 
     kind: str
-    user: Any = None
+    user: "User | None" = None
 
     @classmethod
-    def staff(cls, user):
+    def staff(cls, user: "User") -> "Actor":
         return cls(ActorKind.STAFF, user)
 
 
@@ -92,7 +96,7 @@ APPLICANT = Actor(ActorKind.APPLICANT)
 class IllegalTransition(Exception):
     """A move the state machine does not allow, or whose precondition does not hold."""
 
-    def __init__(self, filing, event, detail=""):
+    def __init__(self, filing: FilingApplication, event: str, detail: str = "") -> None:
         self.filing = filing
         self.event = event
         name = f"Filing {filing.provider.code}:{filing.reference}"
@@ -107,17 +111,22 @@ class IllegalTransition(Exception):
         super().__init__(message)
 
 
-def record_event(
-    filing,
-    actor,
-    event_type,
+# A move's own part, run on the locked row: it may add to the event's data by
+# returning a dict, or refuse the move by raising `IllegalTransition`.
+Apply = Callable[[FilingApplication], dict[str, Any] | None]
+
+
+def record_event(  # noqa: PLR0913 - one keyword per column of the audit event
+    filing: FilingApplication,
+    actor: Actor,
+    event_type: str,
     *,
-    from_status="",
-    to_status="",
-    reason="",
-    data=None,
-    writes=None,
-):
+    from_status: str = "",
+    to_status: str = "",
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    writes: Writes | None = None,
+) -> AuditEvent:
     """Append an audit event for `filing`. Call it inside the caller's transaction.
 
     With `writes` (a `infra.sql.Writes`), the event is added to them and
@@ -140,17 +149,17 @@ def record_event(
     return audit
 
 
-def _move(
-    filing,
-    event,
-    to_status,
+def _move(  # noqa: PLR0913 - the event's columns, and how the row is held
+    filing: FilingApplication,
+    event: str,
+    to_status: str,
     *,
-    actor,
-    reason="",
-    data=None,
-    apply=None,
-    already_locked=False,
-):
+    actor: Actor,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    apply: Apply | None = None,
+    already_locked: bool = False,
+) -> FilingApplication:
     """Lock `filing`, check the move, run `apply(locked)`, save, audit. Returns the row.
 
     `apply` may add to the event data by returning a dict, or refuse the move by
@@ -189,7 +198,14 @@ def _move(
     return locked
 
 
-def submit_filing(filing, *, needs_verification, actor=PROVIDER, now=None, apply=None):
+def submit_filing(
+    filing: FilingApplication,
+    *,
+    needs_verification: bool,
+    actor: Actor = PROVIDER,
+    now: datetime.datetime | None = None,
+    apply: Apply | None = None,
+) -> FilingApplication:
     """Submit a draft to the communications administration.
 
     Sets the submission time and, when someone has to verify, the deadline from the
@@ -199,7 +215,7 @@ def submit_filing(filing, *, needs_verification, actor=PROVIDER, now=None, apply
     """
     now = now or timezone.now()
 
-    def submit(locked):
+    def submit(locked: FilingApplication) -> dict[str, Any]:
         locked.submitted_at = now
         if needs_verification:
             locked.verification_deadline = (
@@ -216,7 +232,13 @@ def submit_filing(filing, *, needs_verification, actor=PROVIDER, now=None, apply
     return _move(filing, E.SUBMITTED, to_status, actor=actor, apply=submit)
 
 
-def complete_verification(filing, *, actor=APPLICANT, apply=None, already_locked=False):
+def complete_verification(
+    filing: FilingApplication,
+    *,
+    actor: Actor = APPLICANT,
+    apply: Apply | None = None,
+    already_locked: bool = False,
+) -> FilingApplication:
     """Move a filing whose verifications are all done to review.
 
     Whether they are all done is the engine's to check (`apply` refuses with
@@ -232,13 +254,20 @@ def complete_verification(filing, *, actor=APPLICANT, apply=None, already_locked
     )
 
 
-def _require_reason(reason):
+def _require_reason(reason: str | None) -> str:
     if not reason or not reason.strip():
         raise ValueError("A reason is required for this move.")
     return reason.strip()
 
 
-def return_filing(filing, *, actor, reason, data=None, apply=None):
+def return_filing(
+    filing: FilingApplication,
+    *,
+    actor: Actor,
+    reason: str,
+    data: dict[str, Any] | None = None,
+    apply: Apply | None = None,
+) -> FilingApplication:
     """Return a filing to its provider (the engine's `apply` closes its
     verifications)."""
     return _move(
@@ -252,7 +281,13 @@ def return_filing(filing, *, actor, reason, data=None, apply=None):
     )
 
 
-def expire_filing(filing, *, actor=SYSTEM, now=None, apply=None):
+def expire_filing(
+    filing: FilingApplication,
+    *,
+    actor: Actor = SYSTEM,
+    now: datetime.datetime | None = None,
+    apply: Apply | None = None,
+) -> FilingApplication:
     """Return a filing whose verification deadline has passed.
 
     Refused unless the filing is still pending verification and its deadline is at
@@ -260,7 +295,7 @@ def expire_filing(filing, *, actor=SYSTEM, now=None, apply=None):
     """
     now = now or timezone.now()
 
-    def expire(locked):
+    def expire(locked: FilingApplication) -> dict[str, Any]:
         if locked.verification_deadline is None or locked.verification_deadline > now:
             raise IllegalTransition(
                 locked, E.EXPIRED, "its verification deadline has not passed."
@@ -280,7 +315,13 @@ def expire_filing(filing, *, actor=SYSTEM, now=None, apply=None):
     )
 
 
-def fail_verification(filing, *, actor=APPLICANT, apply=None, already_locked=False):
+def fail_verification(
+    filing: FilingApplication,
+    *,
+    actor: Actor = APPLICANT,
+    apply: Apply | None = None,
+    already_locked: bool = False,
+) -> FilingApplication:
     """Return a filing because one of its people failed verification too often
     (the engine's `apply` marks the verification failed and closes the others)."""
     limit = policies.get_policy(filing.policy).failure_limit
@@ -295,7 +336,13 @@ def fail_verification(filing, *, actor=APPLICANT, apply=None, already_locked=Fal
     )
 
 
-def cancel_filing(filing, *, actor, reason, apply=None):
+def cancel_filing(
+    filing: FilingApplication,
+    *,
+    actor: Actor,
+    reason: str,
+    apply: Apply | None = None,
+) -> FilingApplication:
     """Cancel a filing (withdrawn by the provider, or by staff; the engine's `apply`
     closes its verifications)."""
     return _move(
@@ -308,11 +355,17 @@ def cancel_filing(filing, *, actor, reason, apply=None):
     )
 
 
-def approve_filing(filing, *, actor, reason="", now=None):
+def approve_filing(
+    filing: FilingApplication,
+    *,
+    actor: Actor,
+    reason: str = "",
+    now: datetime.datetime | None = None,
+) -> FilingApplication:
     """The administration approves a filing under review; it gets its ICP numbers."""
     now = now or timezone.now()
 
-    def apply(locked):
+    def apply(locked: FilingApplication) -> dict[str, Any] | None:
         year = now.astimezone(times.BEIJING).year
         assigned = icp_numbers.assign(locked, year)
         return {"icp_numbers": assigned} if assigned else None
@@ -322,7 +375,14 @@ def approve_filing(filing, *, actor, reason="", now=None):
     )
 
 
-def extend_deadline(filing, *, hours, actor, reason, now=None):
+def extend_deadline(
+    filing: FilingApplication,
+    *,
+    hours: int,
+    actor: Actor,
+    reason: str,
+    now: datetime.datetime | None = None,
+) -> FilingApplication:
     """Move a pending filing's verification deadline `hours` later.
 
     Not a status move, but the same discipline: the row is locked, the change checked,
@@ -346,6 +406,7 @@ def extend_deadline(filing, *, hours, actor, reason, now=None):
             )
         _check_extension_limits(locked, hours, actor)
         old = locked.verification_deadline
+        assert old is not None  # a filing pending verification has its deadline
         new = old + datetime.timedelta(hours=hours)
         if new <= now:
             raise IllegalTransition(
@@ -365,7 +426,7 @@ def extend_deadline(filing, *, hours, actor, reason, now=None):
     return locked
 
 
-def extensions_so_far(filing):
+def extensions_so_far(filing: FilingApplication) -> tuple[int, int]:
     """(how many times, how many hours in all) the deadline of the filing's current
     submission was extended."""
     events = AuditEvent.objects.filter(
@@ -377,7 +438,9 @@ def extensions_so_far(filing):
     return len(hours), sum(hours)
 
 
-def _check_extension_limits(filing, hours, actor):
+def _check_extension_limits(
+    filing: FilingApplication, hours: int, actor: Actor
+) -> None:
     """An agent may extend one submission's deadline DEADLINE_EXTENSIONS_MAX times
     and DEADLINE_EXTENSION_MAX_HOURS in all; beyond that it takes a supervisor
     (`filings.extend_deadline_beyond_limit`): a code guessable at ten tries an hour
@@ -407,7 +470,9 @@ def _check_extension_limits(filing, hours, actor):
         )
 
 
-def reject_filing(filing, *, actor, reason):
+def reject_filing(
+    filing: FilingApplication, *, actor: Actor, reason: str
+) -> FilingApplication:
     """The administration rejects a filing under review."""
     return _move(
         filing,

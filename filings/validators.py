@@ -8,6 +8,7 @@ import datetime
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 
 import idna
 import phonenumbers
@@ -25,19 +26,19 @@ NUMBER_SEPARATORS_RE = re.compile(r"[\s\-‐‑‒–—―.()（）]")
 PERSONAL_CERTIFICATE_TYPES = frozenset(CertificateType.values) - {CertificateType.USCC}
 
 
-def fold_width(value):
+def fold_width(value: str) -> str:
     """Full-width digits, letters and signs to their ASCII forms (NFKC)."""
     return unicodedata.normalize("NFKC", value)
 
 
 @functools.lru_cache(maxsize=4096)
-def _is_assigned_mobile(digits):
+def _is_assigned_mobile(digits: str) -> bool:
     """Whether 11 digits are in an assigned mobile range. Remembered: a request
     checks the same number in the form and again in the engine."""
     return phonenumbers.is_valid_number(phonenumbers.parse(digits, "CN"))
 
 
-def normalize_mobile(value):
+def normalize_mobile(value: object) -> str:
     """A mainland China mobile number as 11 digits.
 
     Accepts `+86`, `0086` and `86` prefixes, spaces, dashes and full-width digits.
@@ -70,14 +71,14 @@ def normalize_mobile(value):
     return text
 
 
-def _check_ric_check_digit(number):
+def _check_ric_check_digit(number: str) -> None:
     if ric.calc_check_digit(number) != number[-1]:
         raise ValidationError(
             _("The check digit (last character) is wrong."), code="checksum"
         )
 
 
-def _check_birth_date(number):
+def _check_birth_date(number: str) -> None:
     try:
         datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError as exc:
@@ -86,7 +87,7 @@ def _check_birth_date(number):
         ) from exc
 
 
-def _resident_id(number):
+def _resident_id(number: str) -> str:
     if not re.fullmatch(r"\d{17}[\dX]", number):
         raise ValidationError(
             _("A resident ID number has 18 characters: 17 digits, then a digit or X."),
@@ -104,7 +105,7 @@ def _resident_id(number):
         ) from exc
 
 
-def _uscc(number):
+def _uscc(number: str) -> str:
     if not re.fullmatch(r"[0-9A-HJ-NP-RTUW-Y]{18}", number):
         raise ValidationError(
             _(
@@ -125,7 +126,7 @@ def _uscc(number):
         ) from exc
 
 
-def _passport(number):
+def _passport(number: str) -> str:
     if not re.fullmatch(r"[A-Z0-9]{6,20}", number) or not re.search(r"\d", number):
         raise ValidationError(
             _("A passport number has 6 to 20 letters and digits."), code="format"
@@ -133,7 +134,7 @@ def _passport(number):
     return number
 
 
-def _hk_macao_permit(number):
+def _hk_macao_permit(number: str) -> str:
     if not re.fullmatch(r"[HM]\d{8}(\d{2})?", number):
         raise ValidationError(
             _(
@@ -144,7 +145,7 @@ def _hk_macao_permit(number):
     return number
 
 
-def _taiwan_permit(number):
+def _taiwan_permit(number: str) -> str:
     if not re.fullmatch(r"\d{8}(\d{2})?", number):
         raise ValidationError(
             _("A Taiwan travel permit number has 8 or 10 digits."), code="format"
@@ -152,7 +153,7 @@ def _taiwan_permit(number):
     return number
 
 
-def _hmt_residence_permit(number):
+def _hmt_residence_permit(number: str) -> str:
     if not re.fullmatch(r"(810000|820000|830000)\d{11}[\dX]", number):
         raise ValidationError(
             _(
@@ -166,7 +167,7 @@ def _hmt_residence_permit(number):
     return number
 
 
-def _foreign_permanent_residence(number):
+def _foreign_permanent_residence(number: str) -> str:
     if re.fullmatch(r"[A-Z]{3}\d{12}", number):
         return number  # the 2017 format: nationality code and 12 digits
     if re.fullmatch(r"9\d{16}[\dX]", number):
@@ -182,7 +183,7 @@ def _foreign_permanent_residence(number):
     )
 
 
-CERTIFICATE_VALIDATORS = {
+CERTIFICATE_VALIDATORS: dict[str, Callable[[str], str]] = {
     CertificateType.RESIDENT_ID: _resident_id,
     CertificateType.USCC: _uscc,
     CertificateType.PASSPORT: _passport,
@@ -193,7 +194,7 @@ CERTIFICATE_VALIDATORS = {
 }
 
 
-def normalize_certificate(certificate_type, value):
+def normalize_certificate(certificate_type: str, value: object) -> str:
     """The canonical (upper-case, no separators) certificate number, validated."""
     if certificate_type not in CERTIFICATE_VALIDATORS:
         raise ValidationError(
@@ -210,14 +211,14 @@ def normalize_certificate(certificate_type, value):
     return CERTIFICATE_VALIDATORS[certificate_type](number)
 
 
-def _shown(value):
+def _shown(value: str) -> str:
     """A value as an error message quotes it: escaped when it holds a line break or
     another control character, so the message stays on one line."""
     text = value.strip()
     return text if text.isprintable() else repr(text)
 
 
-def normalize_domain(value):
+def normalize_domain(value: object) -> str:
     """A domain name in its ASCII form; Unicode names are converted with IDNA 2008."""
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(_("Enter a domain name."), code="required")
@@ -256,7 +257,7 @@ def normalize_domain(value):
 APP_IDENTIFIER_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$")
 
 
-def normalize_app_identifier(value):
+def normalize_app_identifier(value: object) -> str:
     """An app's package name / bundle ID in reverse-domain form, e.g. cn.example.shop."""
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(_("Enter the app identifier."), code="required")

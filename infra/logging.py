@@ -5,9 +5,12 @@ import json
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
+from typing import Any
 
 from django.core.signals import request_finished
+from django.http import HttpRequest, HttpResponse
 
 # The request id lives with the engine, which hands it on to its tasks.
 from infra.context import request_id
@@ -21,7 +24,7 @@ PERSONAL_NUMBER_RE = re.compile(
 )
 
 
-def scrub(text):
+def scrub(text: str) -> str:
     """`text` with anything that looks like a mobile or certificate number masked."""
     return PERSONAL_NUMBER_RE.sub("[personal number]", text)
 
@@ -30,7 +33,7 @@ class PersonalDataFilter(logging.Filter):
     """Masks personal numbers in log records and adds the request id and the client's
     address."""
 
-    def filter(self, record):
+    def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         record.msg, record.args = scrub(message), ()
         record.request_id = request_id.get()
@@ -39,7 +42,7 @@ class PersonalDataFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
-    def format(self, record):
+    def format(self, record: logging.LogRecord) -> str:
         entry = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
             "level": record.levelname,
@@ -59,10 +62,10 @@ class RequestIdMiddleware:
 
     header = "HTTP_X_REQUEST_ID"
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.META.get(self.header, "")
         value = (
             incoming if re.fullmatch(r"[\w.-]{1,64}", incoming) else uuid.uuid4().hex
@@ -75,7 +78,7 @@ class RequestIdMiddleware:
         return response
 
 
-def forget_request(**kwargs):
+def forget_request(**kwargs: Any) -> None:
     """The request is over: later log lines belong to no request."""
     request_id.set("-")
     client_address.set("-")

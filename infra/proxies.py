@@ -10,16 +10,21 @@ throttle bucket.
 """
 
 import ipaddress
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse
 
 from infra.logging import client_address as logged_client_address
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-def parse_networks(values):
+
+def parse_networks(values: Iterable[str]) -> tuple[IPNetwork, ...]:
     """`TRUSTED_PROXIES` entries (addresses or networks) as ip_network objects."""
-    networks = []
+    networks: list[IPNetwork] = []
     for value in values:
         text = value.strip()
         if not text:
@@ -34,7 +39,7 @@ def parse_networks(values):
     return tuple(networks)
 
 
-def _address(text):
+def _address(text: str) -> IPAddress | None:
     """An IP address from a header entry ("1.2.3.4", "[::1]", "[::1]:443",
     "1.2.3.4:80"), or None."""
     text = text.strip()
@@ -48,11 +53,11 @@ def _address(text):
         return None
 
 
-def _trusted(address, networks):
+def _trusted(address: IPAddress, networks: Iterable[IPNetwork]) -> bool:
     return any(address in network for network in networks)
 
 
-def client_address(peer, forwarded_for, networks):
+def client_address(peer: str, forwarded_for: str, networks: Iterable[IPNetwork]) -> str:
     """The client's address for a request from `peer` carrying `forwarded_for`
     (the X-Forwarded-For value, "" if none), trusting the proxies in `networks`."""
     peer_address = _address(peer or "")
@@ -72,11 +77,11 @@ def client_address(peer, forwarded_for, networks):
 class ClientAddressMiddleware:
     """Sets `REMOTE_ADDR` to the client's address (see the module's docstring)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self.networks = parse_networks(settings.TRUSTED_PROXIES)
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         peer = request.META.get("REMOTE_ADDR", "")
         if self.networks:
             request.META["REMOTE_ADDR"] = client_address(
@@ -87,7 +92,7 @@ class ClientAddressMiddleware:
         return self.get_response(request)
 
 
-def request_client_address(request):
+def request_client_address(request: HttpRequest) -> str | None:
     """The client's address of `request` for the staff login lockout (django-axes's
     `AXES_CLIENT_IP_CALLABLE`): `REMOTE_ADDR`, where `ClientAddressMiddleware` has put
     the client's address behind trusted proxies, so a forged `X-Forwarded-For` picks

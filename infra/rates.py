@@ -22,7 +22,7 @@ class Rate:
     seconds: int
 
 
-def parse_rate(text):
+def parse_rate(text: str | None) -> Rate:
     """'10/h' -> Rate(10, 3600); '5/15m' -> Rate(5, 900)."""
     match = RATE_RE.match(text or "")
     if not match:
@@ -33,7 +33,7 @@ def parse_rate(text):
     return Rate(int(count), int(multiple or 1) * PERIODS[unit])
 
 
-def over_rate(name, rate, now):
+def over_rate(name: str, rate: Rate, now: float) -> int:
     """Count one request against `rate` under `name` (a scope and identity) in the
     current fixed window; return the seconds until the window ends if that is over
     the limit, else 0. Raises what the cache raises (CACHE_ERRORS)."""

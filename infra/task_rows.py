@@ -10,8 +10,12 @@ and there is nothing to reap.
 
 import datetime
 import logging
+from collections.abc import Collection
+from typing import Any
 
+from django.db.models import QuerySet
 from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, TaskResultStatus, task_backends
+from django.tasks.base import Task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -28,13 +32,13 @@ class Stuck(Exception):
     """Work that should have moved and did not (a /healthz?deep=1 check's answer)."""
 
 
-def uses_task_rows():
+def uses_task_rows() -> bool:
     """True when tasks are queued as database rows (`TASK_BACKEND=database`)."""
     backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
     return backend.__class__.__name__ == "DatabaseBackend"
 
 
-def _first_arguments(rows):
+def _first_arguments(rows: "QuerySet[DBTaskResult[Any, Any]]") -> set[Any]:
     found = set()
     for args_kwargs in rows.values_list("args_kwargs", flat=True):
         args = (args_kwargs or {}).get("args") or []
@@ -43,7 +47,7 @@ def _first_arguments(rows):
     return found
 
 
-def waiting_for(task, first_arguments):
+def waiting_for(task: Task[Any, Any], first_arguments: Collection[Any]) -> set[Any]:
     """Of `first_arguments`, those some queued (READY) task row of `task` will run
     (now or later: a retry deferred with `run_after` counts)."""
     if not uses_task_rows() or not first_arguments:
@@ -56,7 +60,12 @@ def waiting_for(task, first_arguments):
     return _first_arguments(rows) & set(first_arguments)
 
 
-def fail_running(task, first_arguments, *, now=None):
+def fail_running(
+    task: Task[Any, Any],
+    first_arguments: Collection[Any],
+    *,
+    now: datetime.datetime | None = None,
+) -> int:
     """Mark failed the RUNNING rows of `task` for `first_arguments`: the caller knows
     their worker is gone (their work shows no sign of them). Returns how many."""
     if not uses_task_rows() or not first_arguments:
@@ -68,7 +77,7 @@ def fail_running(task, first_arguments, *, now=None):
     ).update(**_failed(now))
 
 
-def reap(older_than_seconds, *, now=None):
+def reap(older_than_seconds: float, *, now: datetime.datetime | None = None) -> int:
     """Mark failed every RUNNING task row claimed more than `older_than_seconds`
     ago: no task of this app runs that long, so its worker died. Their work is
     recovered by the sweeps from the records themselves (texts, deliveries), never
@@ -85,7 +94,9 @@ def reap(older_than_seconds, *, now=None):
     return reaped
 
 
-def stale_running(older_than_seconds, *, now=None):
+def stale_running(
+    older_than_seconds: float, *, now: datetime.datetime | None = None
+) -> int:
     """How many RUNNING task rows were claimed more than `older_than_seconds` ago."""
     if not uses_task_rows():
         return 0
@@ -96,7 +107,7 @@ def stale_running(older_than_seconds, *, now=None):
     ).count()
 
 
-def _failed(now):
+def _failed(now: datetime.datetime | None) -> dict[str, Any]:
     return {
         "status": TaskResultStatus.FAILED,
         "finished_at": now or timezone.now(),

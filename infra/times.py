@@ -2,6 +2,7 @@
 time, and how an answer to a provider writes one."""
 
 import datetime
+from typing import overload
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -9,7 +10,11 @@ from django.utils.translation import gettext as _
 BEIJING = datetime.timezone(datetime.timedelta(hours=8), "Asia/Shanghai")
 
 
-def rfc3339(moment):
+@overload
+def rfc3339(moment: datetime.datetime) -> str: ...
+@overload
+def rfc3339(moment: None) -> None: ...
+def rfc3339(moment: datetime.datetime | None) -> str | None:
     """`moment` as every answer to a provider writes a time (filings, events,
     webhook payloads): RFC 3339 in Beijing time, to the millisecond, with its
     offset: 2026-12-06T22:15:16.026+08:00. None stays None."""
@@ -18,7 +23,7 @@ def rfc3339(moment):
     return moment.astimezone(BEIJING).isoformat(timespec="milliseconds")
 
 
-def beijing_text(moment, with_seconds=False):
+def beijing_text(moment: datetime.datetime | None, with_seconds: bool = False) -> str:
     """A moment as staff read it: Beijing time, the date in the active language's
     format, to the minute (or the second); "—" for none."""
     if moment is None:
@@ -29,7 +34,7 @@ def beijing_text(moment, with_seconds=False):
     )
 
 
-def duration_text(delta):
+def duration_text(delta: datetime.timedelta) -> str:
     """A timedelta (its absolute value) as staff read it: '3 h 20 min', '2 d 4 h',
     '5 min' or 'under a minute' (never '0 min ago')."""
     seconds = abs(int(delta.total_seconds()))

@@ -9,28 +9,27 @@ Locking: a call locks the filings concerned first, then their verification rows,
 same order the filing transitions and the deadline sweep use, so they cannot deadlock.
 """
 
+import datetime
+import enum
 import functools
 import logging
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from filings import policies, transitions
 from filings.models import (
     EventType,
-    FilingApplication,
     FilingStatus,
-    Person,
     PolicyKey,
-    Service,
 )
-from filings.privacy import mask_mobile
 from filings.validators import normalize_mobile
-from infra.sql import insert
+from infra.sql import Writes, insert
 from verification import codes, messages, moves, statements, throttles
 from verification.models import (
     SUBMISSION_TOKEN_LENGTH,
@@ -44,11 +43,14 @@ from verification.models import (
 )
 from verification.outcomes import OutcomeWrites
 
+if TYPE_CHECKING:
+    pass
+
 logger = logging.getLogger(__name__)
 R = AttemptReason
 
-PROVINCIAL_POLICIES = [PolicyKey.PILOT_2017, PolicyKey.PROVINCIAL_2019]
-CENTRAL_POLICIES = [PolicyKey.MIIT_2020, PolicyKey.MIIT_CURRENT]
+PROVINCIAL_POLICIES: list[PolicyKey] = [PolicyKey.PILOT_2017, PolicyKey.PROVINCIAL_2019]
+CENTRAL_POLICIES: list[PolicyKey] = [PolicyKey.MIIT_2020, PolicyKey.MIIT_CURRENT]
 
 
 @dataclass(frozen=True)
@@ -58,11 +60,11 @@ class Channel:
     province: str = ""
 
     @property
-    def name(self):
+    def name(self) -> str:
         return f"p:{self.province}" if self.province else "central"
 
     @property
-    def policies(self):
+    def policies(self) -> list[PolicyKey]:
         """The policies of the filings this channel serves."""
         return PROVINCIAL_POLICIES if self.province else CENTRAL_POLICIES
 
@@ -75,13 +77,13 @@ class SentAgain(Exception):
     was done this time."""
 
 
-def submission_processed(token):
+def submission_processed(token: str) -> bool:
     """Whether a call with this one-time form token was processed (its attempt is on
     record)."""
     return bool(token) and Attempt.objects.filter(submission=token).exists()
 
 
-def _once(token):
+def _once(token: str | None) -> str:
     """A usable one-time token: empty if there is none or it is too long to keep."""
     return token if token and len(token) <= SUBMISSION_TOKEN_LENGTH else ""
 
@@ -93,16 +95,18 @@ class Outcome:
     action: str
     status: int | None
     throttled: throttles.Throttled | None = None
-    verifications: list = field(default_factory=list)
+    verifications: list[Verification] = field(default_factory=list)
 
-    def text(self, language="zh-hans"):
+    def text(self, language: str = "zh-hans") -> str:
         """What the page shows: the status sentence, or the throttle message."""
         if self.throttled:
             return messages.throttled_text(self.throttled.retry_after, language)
-        return self.answer.text(language)
+        answer = self.answer
+        assert answer is not None  # only a throttled outcome has no status
+        return answer.text(language)
 
     @property
-    def answer(self):
+    def answer(self) -> messages.Answer | None:
         if self.status is None:
             return None
         table = (
@@ -113,14 +117,14 @@ class Outcome:
         return table[self.status]
 
 
-def _normalized_mobile(value):
+def _normalized_mobile(value: object) -> str:
     try:
         return normalize_mobile(value)
     except ValidationError:
         return ""
 
 
-def _normalized_digits(value, length):
+def _normalized_digits(value: object, length: int) -> str:
     """Typed digits (full-width folded, spaces dropped, upper-cased), or ""."""
     if not isinstance(value, str):
         return ""
@@ -152,7 +156,7 @@ class Answer:
     consecutive_failures: int | None = None
 
 
-def _record(asked, answer, writes=None):
+def _record(asked: Asked, answer: Answer, writes: Writes | None = None) -> None:
     """Record the attempt: added to `writes` (a write buffer) if given, else now."""
     logger.info(
         "%s on %s: %s (%s)",
@@ -178,7 +182,14 @@ def _record(asked, answer, writes=None):
     )
 
 
-def record_wrong_picture(action, channel, mobile, *, ip=None, user_agent=""):
+def record_wrong_picture(
+    action: str,
+    channel: Channel,
+    mobile: str,
+    *,
+    ip: str | None = None,
+    user_agent: str = "",
+) -> None:
     """Record a form refused for wrong picture characters, so staff can see it.
 
     Nothing is checked or counted: the page has already asked for the picture again.
@@ -187,7 +198,7 @@ def record_wrong_picture(action, channel, mobile, *, ip=None, user_agent=""):
     _record(asked, Answer(None, R.WRONG_PICTURE, wrong_part=WrongPart.PICTURE))
 
 
-def _throttle(asked):
+def _throttle(asked: Asked) -> Outcome | None:
     """Count the request; if it is over a limit, record it and return the Outcome."""
     throttled = throttles.hit(asked.action, mobile=asked.mobile, ip=asked.ip)
     if not throttled:
@@ -196,30 +207,44 @@ def _throttle(asked):
     return Outcome(asked.action, None, throttled=throttled)
 
 
-def _processed_once(function):
+def _processed_once[**P](function: Callable[P, Outcome]) -> Callable[P, Outcome]:
     """`function` (verify, resend), processed once per one-time form token, its
     `submission` keyword (empty, or too long to keep: no token). When the attempt
     cannot be written because the token's is on record already, the call raises
     SentAgain, what it did rolled back."""
+    # A signature with `submission` taken out of P cannot be written; the wrapper
+    # passes everything else on as it came.
+    call: Callable[..., Outcome] = function
 
     @functools.wraps(function)
-    def once(*args, submission="", **kwargs):
+    def once(*args: Any, submission: str = "", **kwargs: Any) -> Outcome:
         submission = _once(submission)
         try:
-            return function(*args, submission=submission, **kwargs)
+            return call(*args, submission=submission, **kwargs)
         except IntegrityError:
             if submission_processed(submission):
                 raise SentAgain from None
             raise
 
-    return once
+    return cast(Callable[P, Outcome], once)  # takes what `function` takes
+
+
+class _NotLooked(enum.Enum):
+    """A sentinel of its own type, so that `latest is NOT_LOOKED` narrows `latest`."""
+
+    NOT_LOOKED = "not looked"
 
 
 # The latest verification was not looked for (something was pending).
-NOT_LOOKED = object()
+NOT_LOOKED: Final = _NotLooked.NOT_LOOKED
+
+# A mobile's newest verification (None: it has none), or NOT_LOOKED.
+Latest = Verification | None | Literal[_NotLooked.NOT_LOOKED]
 
 
-def _lock_live(channel, mobile, now, *, with_latest=False):
+def _lock_live(
+    channel: Channel, mobile: str, now: datetime.datetime, *, with_latest: bool = False
+) -> tuple[list[Verification], list[Verification], Latest]:
     """Lock the pending verifications of `mobile` on `channel` and their filings.
 
     Overdue ones are expired on the spot (their filings are returned) even if the
@@ -230,7 +255,7 @@ def _lock_live(channel, mobile, now, *, with_latest=False):
     """
     db = connections[DEFAULT_DB_ALIAS]
     path = statements.for_connection(db)
-    latest = NOT_LOOKED
+    latest: Latest = NOT_LOOKED
     if with_latest:
         pending, latest = path.lock_pending_or_latest(
             db, mobile, channel.policies, channel.province
@@ -238,7 +263,8 @@ def _lock_live(channel, mobile, now, *, with_latest=False):
         latest = NOT_LOOKED if pending else latest
     else:
         pending = path.lock_pending(db, mobile, channel.policies, channel.province)
-    live, expired = [], []
+    live: list[Verification] = []
+    expired: list[Verification] = []
     for filing, verifications in pending:
         if filing.status != FilingStatus.PENDING_VERIFICATION:
             continue
@@ -249,6 +275,7 @@ def _lock_live(channel, mobile, now, *, with_latest=False):
         ]
         for verification in mine:
             verification.siblings = verifications
+        assert filing.verification_deadline is not None  # it is pending verification
         if filing.verification_deadline <= now:
             moves.expire_filing(filing, now=now)
             expired.extend(mine)
@@ -257,12 +284,19 @@ def _lock_live(channel, mobile, now, *, with_latest=False):
     return live, expired, latest
 
 
-def _is_person(verification, cert):
+def _is_person(verification: Verification, cert: str) -> bool:
     """Whether `cert` is the certificate tail of (one of) this verification's person."""
     return codes.certificate_matches(verification.certificate_hashes, cert)
 
 
-def _answer_without_pending(channel, mobile, code, cert, expired, latest):
+def _answer_without_pending(
+    channel: Channel,
+    mobile: str,
+    code: str,
+    cert: str,
+    expired: list[Verification],
+    latest: Latest,
+) -> Answer:
     """The answer for a mobile with nothing pending: 21, 20, 0 or 4. `latest` is its
     newest verification, or NOT_LOOKED."""
     if expired:
@@ -283,7 +317,7 @@ def _answer_without_pending(channel, mobile, code, cert, expired, latest):
     return Answer(messages.NOT_FOUND, R.WRONG_AFTER_VERIFIED, latest)
 
 
-def _wrong_part(verification, code, cert):
+def _wrong_part(verification: Verification, code: str, cert: str) -> WrongPart:
     """Which part of an entry that matched nothing was wrong, for this person."""
     code_right = bool(code) and codes.code_matches(verification.code_hash, code)
     if code_right:
@@ -294,7 +328,9 @@ def _wrong_part(verification, code, cert):
     return WrongPart.CODE_AND_CERTIFICATE
 
 
-def _mark_verified(verification, now, writes):
+def _mark_verified(
+    verification: Verification, now: datetime.datetime, writes: OutcomeWrites
+) -> int:
     """A right code: the person's row and event, and, when everyone has verified, the
     filing's move to review after them (`OutcomeWrites`)."""
     statements.for_connection(writes.db).mark_verified(writes.person, verification, now)
@@ -318,11 +354,11 @@ def _mark_verified(verification, now, writes):
     return messages.VERIFIED_WAIT_FOR_OTHERS
 
 
-def _policy_counts(verification):
+def _policy_counts(verification: Verification) -> str:
     return policies.get_policy(verification.filing.policy).failures_count
 
 
-def _counts(verification, code):
+def _counts(verification: Verification, code: str) -> bool:
     """Whether a wrong entry counts toward this verification's failure limit: under
     the MIIT rule any wrong field does; under the provincial rules only wrong
     certificate digits with the right code."""
@@ -331,7 +367,9 @@ def _counts(verification, code):
     return bool(code) and codes.code_matches(verification.code_hash, code)
 
 
-def _count_failure(live, now, writes):
+def _count_failure(
+    live: list[Verification], now: datetime.datetime, writes: OutcomeWrites
+) -> list[Verification]:
     """One more failed attempt on each live verification; those at the limit fail
     (their filings returned, after the person's writes: `OutcomeWrites`)."""
     failed = []
@@ -348,7 +386,7 @@ def _count_failure(live, now, writes):
     return failed
 
 
-def _fail(verification, limit):
+def _fail(verification: Verification, limit: int) -> None:
     """Fail a verification at the limit (the count and the failure in one
     statement) and tell its owner."""
     moves.fail_verification(
@@ -368,17 +406,17 @@ def _fail(verification, limit):
 
 
 @_processed_once
-def verify(
-    channel,
-    mobile,
-    code,
-    cert_last6,
+def verify(  # noqa: PLR0913 - the page's fields, and where they came from
+    channel: Channel,
+    mobile: str,
+    code: str,
+    cert_last6: str,
     *,
-    ip=None,
-    user_agent="",
-    now=None,
-    submission="",
-):
+    ip: str | None = None,
+    user_agent: str = "",
+    now: datetime.datetime | None = None,
+    submission: str = "",
+) -> Outcome:
     """Check a code typed on `channel`'s verify page; return an Outcome (3, 31, 20, 4,
     2, 21 or 0; or throttled).
 
@@ -427,7 +465,13 @@ def verify(
     return Outcome(asked.action, answer.status, verifications=matched)
 
 
-def _check(live, code, cert, now, writes):
+def _check(
+    live: list[Verification],
+    code: str,
+    cert: str,
+    now: datetime.datetime,
+    writes: OutcomeWrites,
+) -> tuple[Answer, list[Verification]]:
     """The answer to a code and digits typed for a mobile with `live` verifications,
     its writes added to `writes`; and the verifications it concerns."""
     match = next(
@@ -473,9 +517,16 @@ def _check(live, code, cert, now, writes):
 
 
 @_processed_once
-def resend(
-    channel, mobile, cert_last6, *, ip=None, user_agent="", now=None, submission=""
-):
+def resend(  # noqa: PLR0913 - the page's fields, and where they came from
+    channel: Channel,
+    mobile: str,
+    cert_last6: str,
+    *,
+    ip: str | None = None,
+    user_agent: str = "",
+    now: datetime.datetime | None = None,
+    submission: str = "",
+) -> Outcome:
     """Send a new code to a person with a pending verification on `channel`; return an
     Outcome (101, 100, 102 or 4; or throttled).
 
@@ -505,7 +556,9 @@ def resend(
     return Outcome(asked.action, answer.status, verifications=resent)
 
 
-def _resend_to(live, cert, now):
+def _resend_to(
+    live: list[Verification], cert: str, now: datetime.datetime
+) -> tuple[Answer, list[Verification]]:
     """The answer to a resend for a mobile with `live` verifications, the new codes
     sent; and the verifications that got one."""
     if not live:
@@ -531,136 +584,3 @@ def _resend_to(live, cert, now):
         codes.resend_code(verification, now, transitions.APPLICANT, "applicant")
     only = under_cap[0] if len(under_cap) == 1 else None
     return Answer(messages.RESENT, R.RESENT, only), under_cap
-
-
-class StaffActionRefused(Exception):
-    """A staff action that does not fit the verification's or the filing's state."""
-
-
-class NotResendable(StaffActionRefused):
-    """A staff resend asked for a verification that is not waiting for a code."""
-
-
-def lock_pending(verification, now):
-    """Lock a verification and its filing; refuse (NotResendable) unless both are
-    still pending and the deadline has not passed."""
-    filing = (
-        FilingApplication.objects.select_for_update(of=("self",))
-        .select_related("province", "provider", "subject__leader")
-        .get(pk=verification.filing_id)
-    )
-    locked = Verification.objects.select_for_update().get(pk=verification.pk)
-    if (
-        filing.status != FilingStatus.PENDING_VERIFICATION
-        or locked.status != VerificationStatus.PENDING
-    ):
-        raise NotResendable(
-            f"Verification {locked.pk} is {locked.status} and its filing is "
-            f"{filing.status}; only a pending verification can be acted on."
-        )
-    if filing.verification_deadline <= now:
-        raise NotResendable("The verification deadline has passed.")
-    locked.filing = filing
-    return locked
-
-
-def _staff_reason(reason):
-    if not reason or not reason.strip():
-        raise ValueError("A reason is required for a staff action.")
-    return reason.strip()
-
-
-def staff_resend(verification, user, reason, *, now=None):
-    """Send a new code on a staff member's behalf, ignoring the applicant cap.
-
-    Returns the queued SmsMessage; raises NotResendable if the verification or its
-    filing is no longer pending.
-    """
-    now = now or timezone.now()
-    reason = _staff_reason(reason)
-    with transaction.atomic():
-        locked = lock_pending(verification, now)
-        return codes.resend_code(
-            locked, now, transitions.Actor.staff(user), "staff", reason
-        )
-
-
-def staff_mark_verified(verification, user, reason, *, now=None):
-    """Mark a person verified whose identity staff confirmed another way.
-
-    Returns 3 if that completed the filing (it moves to review), else 31.
-    """
-    now = now or timezone.now()
-    reason = _staff_reason(reason)
-    actor = transitions.Actor.staff(user)
-    with transaction.atomic():
-        locked = lock_pending(verification, now)
-        Verification.objects.filter(pk=locked.pk).update(
-            status=VerificationStatus.VERIFIED, verified_at=now, updated_at=now
-        )
-        transitions.record_event(
-            locked.filing,
-            actor,
-            EventType.VERIFIED,
-            reason=reason,
-            data={"verification": locked.pk, "roles": locked.roles, "by_staff": True},
-        )
-        outstanding = (
-            Verification.objects.filter(filing_id=locked.filing_id)
-            .exclude(status=VerificationStatus.VERIFIED)
-            .exists()
-        )
-        if outstanding:
-            return messages.VERIFIED_WAIT_FOR_OTHERS
-        moves.complete_verification(locked.filing, actor=actor)
-        return messages.VERIFIED_ALL
-
-
-def staff_change_mobile(verification, new_mobile, user, reason, *, now=None):
-    """Change the mobile of the person(s) behind a pending verification and text the
-    new number a fresh code (the old code stops working). Returns the SmsMessage."""
-    now = now or timezone.now()
-    reason = _staff_reason(reason)
-    new_mobile = normalize_mobile(new_mobile)  # ValidationError for a bad number
-    with transaction.atomic():
-        locked = lock_pending(verification, now)
-        old_mobile = locked.mobile
-        if new_mobile == old_mobile:
-            raise StaffActionRefused(
-                _("The new mobile number is the same as the old one.")
-            )
-        if Verification.objects.filter(
-            filing_id=locked.filing_id, mobile=new_mobile
-        ).exists():
-            raise StaffActionRefused(
-                _("Another person of this filing already verifies with that number.")
-            )
-        filing = locked.filing
-        people = []
-        if locked.is_leader and filing.subject.leader.mobile == old_mobile:
-            people.append(filing.subject.leader_id)
-        if locked.is_administrator:
-            people += list(
-                Service.objects.filter(
-                    filings=filing, administrator__mobile=old_mobile
-                ).values_list("administrator_id", flat=True)
-            )
-        Person.objects.filter(pk__in=people).update(mobile=new_mobile)
-        Verification.objects.filter(pk=locked.pk).update(
-            mobile=new_mobile, failed_attempts=0, updated_at=now
-        )
-        locked.mobile, locked.failed_attempts = new_mobile, 0
-        transitions.record_event(
-            filing,
-            transitions.Actor.staff(user),
-            EventType.MOBILE_CHANGED,
-            reason=reason,
-            data={
-                "verification": locked.pk,
-                "from": mask_mobile(old_mobile),
-                "to": mask_mobile(new_mobile),
-            },
-        )
-        return codes.resend_code(
-            locked, now, transitions.Actor.staff(user), "mobile_changed", reason
-        )

@@ -10,7 +10,7 @@ class VerificationConfig(AppConfig):
     name = "verification"
     verbose_name = _("SMS verification")
 
-    def ready(self):
+    def ready(self) -> None:
         from django.conf import settings
 
         from verification import checks, throttles  # noqa: F401 - checks registers

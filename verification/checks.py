@@ -3,16 +3,19 @@ worker, and the web processes through `icpportal.wsgi`), and for deployments
 (`manage.py check --deploy`) what the engine needs from the cache."""
 
 import urllib.parse
+from collections.abc import Sequence
+from typing import Any
 
+from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
 from verification import sms
 
 SMS = "sms"
 # The settings each gateway backend cannot send without.
-GATEWAY_SETTINGS = {
+GATEWAY_SETTINGS: dict[str, tuple[str, ...]] = {
     "aliyun": (
         "ALIYUN_SMS_ACCESS_KEY_ID",
         "ALIYUN_SMS_ACCESS_KEY_SECRET",
@@ -35,7 +38,9 @@ GATEWAY_SETTINGS = {
 
 
 @register(SMS)
-def sms_gateway(app_configs, **kwargs):
+def sms_gateway(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
     """The configured SMS backend exists, and a gateway's settings are all there."""
     name = settings.SMS_BACKEND
     try:
@@ -49,7 +54,7 @@ def sms_gateway(app_configs, **kwargs):
                 id="verification.E001",
             )
         ]
-    errors = []
+    errors: list[CheckMessage] = []
     for setting in GATEWAY_SETTINGS.get(name, ()):
         value = getattr(settings, setting, None)
         if value in (None, ""):
@@ -83,14 +88,16 @@ def sms_gateway(app_configs, **kwargs):
     return errors
 
 
-PER_PROCESS_CACHES = {
+PER_PROCESS_CACHES: set[str] = {
     "django.core.cache.backends.locmem.LocMemCache",
     "django.core.cache.backends.dummy.DummyCache",
 }
 
 
 @register(Tags.caches, deploy=True)
-def shared_cache(app_configs, **kwargs):
+def shared_cache(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
     backend = settings.CACHES["default"]["BACKEND"]
     if settings.DEBUG or backend not in PER_PROCESS_CACHES:
         return []

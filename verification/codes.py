@@ -3,18 +3,20 @@
 The plain code exists in one place, the text of the SMS that carries it.
 """
 
+import datetime
 import hmac
 import logging
 import secrets
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Model, QuerySet
 from django.utils.crypto import salted_hmac
 
 from filings import transitions
-from filings.models import EventType
+from filings.models import EventType, FilingApplication
 from infra import context
 from verification import messages
 from verification.models import SmsKind, SmsMessage, Verification, VerificationStatus
@@ -28,12 +30,12 @@ MAX_DRAWS = 50
 logger = logging.getLogger(__name__)
 
 
-def generate_code():
+def generate_code() -> str:
     """Six digits from the operating system's CSPRNG."""
     return f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
 
 
-def hash_code(code):
+def hash_code(code: str) -> str:
     """HMAC-SHA256 of `code` under VERIFICATION_CODE_SECRET (or a key derived from
     SECRET_KEY when that is unset)."""
     return salted_hmac(
@@ -41,11 +43,12 @@ def hash_code(code):
     ).hexdigest()
 
 
-def _secret():
-    return settings.VERIFICATION_CODE_SECRET or settings.SECRET_KEY
+def _secret() -> str:
+    secret: str = settings.VERIFICATION_CODE_SECRET or settings.SECRET_KEY
+    return secret
 
 
-def hash_certificate_tail(tail):
+def hash_certificate_tail(tail: str) -> str:
     """HMAC-SHA256 of a certificate number's last six characters (upper-cased),
     under the same key as the codes but another salt."""
     return salted_hmac(
@@ -53,7 +56,7 @@ def hash_certificate_tail(tail):
     ).hexdigest()
 
 
-def certificate_hashes(certificate_numbers):
+def certificate_hashes(certificate_numbers: Iterable[str]) -> str:
     """What a verification stores to recognise its person: the keyed hashes of the
     last six characters of each certificate number that identifies them, sorted and
     comma-separated. The digits themselves are never stored on the verification."""
@@ -61,7 +64,7 @@ def certificate_hashes(certificate_numbers):
     return ",".join(sorted(hash_certificate_tail(tail) for tail in tails))
 
 
-def certificate_matches(stored_hashes, tail):
+def certificate_matches(stored_hashes: str, tail: str) -> bool:
     """Whether typed certificate digits are one of a verification's stored tails."""
     if not stored_hashes or not tail:
         return False
@@ -73,7 +76,12 @@ def certificate_matches(stored_hashes, tail):
     return found
 
 
-def rehash_certificates(verifications, *, batch_size=2000, progress=None):
+def rehash_certificates(
+    verifications: QuerySet[Model],
+    *,
+    batch_size: int = 2000,
+    progress: Callable[[int], object] | None = None,
+) -> int:
     """Write `certificate_hashes` afresh, from the people of their filings, for every
     row of `verifications` (a queryset; the migration passes its historical model's).
 
@@ -92,7 +100,7 @@ def rehash_certificates(verifications, *, batch_size=2000, progress=None):
         if not ids:
             return done
         last = ids[-1]
-        numbers = defaultdict(set)
+        numbers: defaultdict[int, set[str]] = defaultdict(set)
         leaders = rows.filter(pk__in=ids, is_leader=True).values_list(
             "pk", "filing__subject__leader__certificate_number"
         )
@@ -115,14 +123,14 @@ def rehash_certificates(verifications, *, batch_size=2000, progress=None):
             progress(done)
 
 
-def code_matches(stored_hash, code):
+def code_matches(stored_hash: str, code: str) -> bool:
     """Constant-time comparison of a typed code with a stored hash."""
     if not stored_hash:
         return False
     return hmac.compare_digest(stored_hash, hash_code(code))
 
 
-def _store_unique_code(verification, now):
+def _store_unique_code(verification: Verification, now: datetime.datetime) -> str:
     """Give `verification` a new code no other pending verification has; return it."""
     for _ in range(MAX_DRAWS):
         code = generate_code()
@@ -150,7 +158,15 @@ def _store_unique_code(verification, now):
     raise RuntimeError("could not draw a unique verification code")
 
 
-def queue_sms(*, kind, sender, recipient, text, filing=None, verification=None):
+def queue_sms(
+    *,
+    kind: str,
+    sender: str,
+    recipient: str,
+    text: str,
+    filing: FilingApplication | None = None,
+    verification: Verification | None = None,
+) -> SmsMessage:
     """Record a message and enqueue its delivery once the transaction commits."""
     message = SmsMessage.objects.create(
         kind=kind,
@@ -168,7 +184,9 @@ def queue_sms(*, kind, sender, recipient, text, filing=None, verification=None):
     return message
 
 
-def issue_code(verification, filing, now):
+def issue_code(
+    verification: Verification, filing: FilingApplication, now: datetime.datetime
+) -> SmsMessage:
     """Give a pending verification a fresh code (the old one stops working) and text it.
 
     Must run inside the caller's transaction, with the verification locked or new.
@@ -184,7 +202,13 @@ def issue_code(verification, filing, now):
     )
 
 
-def resend_code(verification, now, actor, trigger, reason=""):
+def resend_code(
+    verification: Verification,
+    now: datetime.datetime,
+    actor: transitions.Actor,
+    trigger: str,
+    reason: str = "",
+) -> SmsMessage:
     """Issue a new code to a locked, live verification and audit it as `code_resent`.
 
     `trigger` says why (`applicant`, `staff`, `automatic`, `mobile_changed`,

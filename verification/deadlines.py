@@ -4,12 +4,14 @@ as a task for a scheduler or the worker.
 """
 
 import datetime
+import functools
 import json
 from dataclasses import dataclass
 
 from captcha.models import CaptchaStore
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 from django.tasks import task
 from django.utils import timezone
@@ -25,7 +27,7 @@ from filings.models import (
     ProviderEventType,
 )
 from infra import task_rows
-from verification import actions, codes
+from verification import codes, staff_actions
 from verification.models import (
     SmsKind,
     SmsMessage,
@@ -112,7 +114,7 @@ WHERE status = %(pending)s AND verification_deadline <= %(now)s
 )
 
 
-def expire_overdue(now):
+def expire_overdue(now: datetime.datetime) -> tuple[int, int]:
     """Return every filing whose verification deadline is at or before `now`.
 
     The set-based form of `verification.moves.expire_filing`, for the deadline sweep: one transaction
@@ -178,7 +180,7 @@ class DeadlineReport:
     stranded_sms: int = 0
     reaped_tasks: int = 0
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, int]:
         return {
             "expired_filings": self.expired_filings,
             "expired_verifications": self.expired_verifications,
@@ -195,7 +197,7 @@ INTERRUPTED_ERROR = (
 )
 
 
-def recover_interrupted_sms(now=None):
+def recover_interrupted_sms(now: datetime.datetime | None = None) -> int:
     """Settle messages whose worker died mid-send (still "sending" after
     SMS_INTERRUPTED_AFTER_SECONDS). Returns how many were settled.
 
@@ -217,8 +219,8 @@ def recover_interrupted_sms(now=None):
                 # Filing, then verification, then message: the engine's lock order.
                 verification = Verification.objects.get(pk=verification_id)
                 try:
-                    live = actions.lock_pending(verification, now)
-                except actions.NotResendable:
+                    live = staff_actions.lock_pending(verification, now)
+                except staff_actions.NotResendable:
                     live = None
             message = (
                 stalled.select_for_update(skip_locked=True)
@@ -231,7 +233,9 @@ def recover_interrupted_sms(now=None):
             if message.kind != SmsKind.VERIFICATION_CODE:
                 message.status, message.error = SmsStatus.QUEUED, INTERRUPTED_ERROR
                 message.save(update_fields=["status", "error"])
-                transaction.on_commit(lambda pk=message.pk: deliver_sms.enqueue(pk))
+                transaction.on_commit(
+                    functools.partial(deliver_sms.enqueue, message.pk)
+                )
                 continue
             message.status, message.error = SmsStatus.FAILED, INTERRUPTED_ERROR
             message.save(update_fields=["status", "error"])
@@ -252,7 +256,7 @@ STRANDED_CLOSED_ERROR = (
 STRANDED_BATCH = 1000
 
 
-def stranded_sms(now=None):
+def stranded_sms(now: datetime.datetime | None = None) -> QuerySet[SmsMessage]:
     """Messages "queued" for longer than SMS_STALE_QUEUED_SECONDS (since they were
     queued, or since their last failed attempt) that no queued task will send: a
     worker took their task and died before it claimed the message. A queryset of
@@ -264,7 +268,7 @@ def stranded_sms(now=None):
     ).filter(status=SmsStatus.QUEUED, queued_since__lte=cutoff)
 
 
-def _lost(now):
+def _lost(now: datetime.datetime) -> set[int]:
     """The ids of stranded messages (at most STRANDED_BATCH) no queued task will send."""
     candidates = list(
         stranded_sms(now).order_by("pk").values_list("pk", flat=True)[:STRANDED_BATCH]
@@ -272,7 +276,7 @@ def _lost(now):
     return set(candidates) - task_rows.waiting_for(deliver_sms, candidates)
 
 
-def stranded_texts_state():
+def stranded_texts_state() -> str:
     """The /healthz?deep=1 check: "ok", or `Stuck` with how many texts have waited
     over SMS_STALE_QUEUED_SECONDS to leave (queued, or still being sent)."""
     now = timezone.now()
@@ -289,7 +293,7 @@ def stranded_texts_state():
     return "ok"
 
 
-def requeue_stranded_sms(now=None):
+def requeue_stranded_sms(now: datetime.datetime | None = None) -> int:
     """Queue again every stranded message (`stranded_sms`) and mark failed the task
     rows their dead worker left running. A stranded message was never handed to the
     gateway in the lost attempt (it is still "queued"), so sending it now delivers
@@ -326,11 +330,13 @@ def requeue_stranded_sms(now=None):
                 continue
             message.error = STRANDED_ERROR
             message.save(update_fields=["error"])
-            transaction.on_commit(lambda pk=message.pk: deliver_sms.enqueue(pk))
+            transaction.on_commit(functools.partial(deliver_sms.enqueue, message.pk))
     return settled
 
 
-def process_deadlines(now=None, *, batch_size=1000):
+def process_deadlines(
+    now: datetime.datetime | None = None, *, batch_size: int = 1000
+) -> DeadlineReport:
     """Expire overdue verifications (returning their filings) and send the automatic
     next-day resends that are due, `batch_size` filings per transaction. Also purges
     expired captcha challenges, settles texts whose worker died (mid-send, or after
@@ -379,7 +385,7 @@ def process_deadlines(now=None, *, batch_size=1000):
 
 
 @task()
-def process_deadlines_task(now=None):
+def process_deadlines_task(now: str | None = None) -> dict[str, int]:
     """The deadline sweep as a task, for a scheduler or the worker to run."""
     when = datetime.datetime.fromisoformat(now) if now else None
     return process_deadlines(now=when).as_dict()

@@ -4,6 +4,7 @@ The status sentences are the MIIT page's own Chinese text with Alibaba Cloud's E
 wording (domain brief, "What the verification page answers").
 """
 
+import datetime
 import math
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ from django.conf import settings
 from phonenumbers import carrier
 
 from filings import policies
+from filings.models import FilingApplication, Provider
 
 PREFIX_ZH = "尊敬的ICP用户："
 PREFIX_EN = "Dear ICP user: "
@@ -23,7 +25,7 @@ class Answer:
     zh: str
     en: str
 
-    def text(self, language="zh-hans"):
+    def text(self, language: str = "zh-hans") -> str:
         """The sentence with the page's "Dear ICP user" prefix, in `language`."""
         if language.startswith("en"):
             return PREFIX_EN + self.en
@@ -39,7 +41,7 @@ WRONG_INFORMATION = 2
 FAILED_CONTACT_PROVIDER = 21
 FAILED_TRY_AGAIN = 0
 
-VERIFY_ANSWERS = {
+VERIFY_ANSWERS: dict[int, Answer] = {
     a.status: a
     for a in [
         Answer(
@@ -92,7 +94,7 @@ NOTHING_PENDING = 100
 RESEND_LIMIT_REACHED = 102
 RESEND_NOT_FOUND = 4
 
-RESEND_ANSWERS = {
+RESEND_ANSWERS: dict[int, Answer] = {
     a.status: a
     for a in [
         Answer(
@@ -127,19 +129,19 @@ CHINA_UNICOM = "China Unicom"
 CHINA_MOBILE = "China Mobile"
 
 # Sender numbers of the pilot and provincial policies, by carrier.
-CARRIER_SENDERS = {
+CARRIER_SENDERS: dict[str, str] = {
     CHINA_TELECOM: "106598051001",
     CHINA_UNICOM: "10655113",
     CHINA_MOBILE: "106575000130",
 }
 # Virtual-operator ranges phonenumbers does not name, mapped to the host network.
-VIRTUAL_RANGE_HOSTS = {"162": CHINA_TELECOM, "165": CHINA_MOBILE}
+VIRTUAL_RANGE_HOSTS: dict[str, str] = {"162": CHINA_TELECOM, "165": CHINA_MOBILE}
 # China Broadnet (192) shares China Mobile's network.
-CARRIER_HOSTS = {"China Broadnet": CHINA_MOBILE}
+CARRIER_HOSTS: dict[str, str] = {"China Broadnet": CHINA_MOBILE}
 MIIT_SENDER = "12381"
 
 
-def host_carrier(mobile):
+def host_carrier(mobile: str) -> str:
     """The carrier whose network delivers to `mobile`: one of CARRIER_SENDERS' keys."""
     name = carrier.name_for_number(phonenumbers.parse(mobile, "CN"), "en")
     name = CARRIER_HOSTS.get(name, name)
@@ -149,7 +151,7 @@ def host_carrier(mobile):
     return VIRTUAL_RANGE_HOSTS.get(mobile[:3], CHINA_MOBILE)
 
 
-def code_sender(policy_key, mobile):
+def code_sender(policy_key: str, mobile: str) -> str:
     """The number a verification code under `policy_key` comes from."""
     policy = policies.get_policy(policy_key)
     if policy.sender == policies.SENDER_12381:
@@ -157,7 +159,7 @@ def code_sender(policy_key, mobile):
     return CARRIER_SENDERS[host_carrier(mobile)]
 
 
-def verification_page_url(filing):
+def verification_page_url(filing: FilingApplication) -> str:
     """This system's own verification page for `filing` (provincial or central)."""
     base = settings.SITE_URL.rstrip("/")
     if policies.get_policy(filing.policy).is_provincial:
@@ -165,13 +167,17 @@ def verification_page_url(filing):
     return f"{base}/verify/"
 
 
-def hours_left(deadline, now):
+def hours_left(deadline: datetime.datetime, now: datetime.datetime) -> int:
     """Whole hours until `deadline`, rounded up, at least 1."""
     return max(1, math.ceil((deadline - now).total_seconds() / 3600))
 
 
-def verification_code_text(filing, code, now):
+def verification_code_text(
+    filing: FilingApplication, code: str, now: datetime.datetime
+) -> str:
     """The text of a verification-code SMS."""
+    # A code is sent only while the filing waits for verification: it has a deadline.
+    assert filing.verification_deadline is not None
     hours = hours_left(filing.verification_deadline, now)
     return (
         f"【ICP备案短信核验·模拟】您的ICP备案短信核验验证码为{code}，"
@@ -181,7 +187,7 @@ def verification_code_text(filing, code, now):
     )
 
 
-def order_submitted_text(filing, now):
+def order_submitted_text(filing: FilingApplication, now: datetime.datetime) -> str:
     """The provider's "your order was submitted" notification."""
     provider = filing.provider
     province = filing.province.name_zh
@@ -197,7 +203,7 @@ def order_submitted_text(filing, now):
     return text + "（模拟环境）"
 
 
-def verification_failed_text(filing, limit):
+def verification_failed_text(filing: FilingApplication, limit: int) -> str:
     """The text telling a person that their verification failed for good."""
     return (
         f"【ICP备案短信核验·模拟】您的ICP备案短信核验因连续{limit}次输入错误已失败，"
@@ -206,12 +212,12 @@ def verification_failed_text(filing, limit):
     )
 
 
-def provider_sender(provider):
+def provider_sender(provider: Provider) -> str:
     """The number a provider's notifications come from."""
     return provider.sms_sender or provider.code
 
 
-def throttled_text(retry_after, language="zh-hans"):
+def throttled_text(retry_after: float, language: str = "zh-hans") -> str:
     """The plain message for a request over a throttle limit."""
     minutes = max(1, math.ceil(retry_after / 60))
     if language.startswith("en"):

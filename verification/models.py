@@ -141,12 +141,16 @@ class Verification(models.Model):
             ),
         ]
 
-    def __str__(self):
+    # Every verification of the same filing, as the engine locked them for a verify
+    # (`verification.actions`); set only there.
+    siblings: list["Verification"]
+
+    def __str__(self) -> str:
         roles = " + ".join(str(Role(role).label) for role in self.roles)
         return f"{roles} · {mask_mobile(self.mobile)}"
 
     @property
-    def roles(self):
+    def roles(self) -> list[str]:
         """The roles this mobile verifies for, leader first."""
         roles = []
         if self.is_leader:
@@ -260,7 +264,7 @@ class SmsMessage(models.Model):
             models.Index(fields=["status", "created_at"]),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_kind_display()} · {mask_mobile(self.recipient)}"
 
 
@@ -307,12 +311,12 @@ class AttemptReason(models.TextChoices):
     THROTTLED_IP = "throttled_ip", _("held back: too many tries from the address")
 
     @classmethod
-    def throttled(cls, scope):
+    def throttled(cls, scope: str) -> "AttemptReason":
         """The reason for a request held back by the limit of `scope` (mobile, ip)."""
         return {"mobile": cls.THROTTLED_MOBILE, "ip": cls.THROTTLED_IP}[scope]
 
     @classmethod
-    def after(cls, status):
+    def after(cls, status: str) -> "AttemptReason":
         """The reason for an entry on a verification already closed as `status`."""
         return {"failed": cls.ALREADY_FAILED, "expired": cls.ALREADY_EXPIRED}[status]
 
@@ -398,7 +402,7 @@ class Attempt(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_action_display()} · {mask_mobile(self.mobile)}"
 
 
@@ -432,7 +436,7 @@ class FunnelDay(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.day:%Y-%m-%d}: {self.sent}"
 
 
@@ -453,5 +457,5 @@ class FunnelDuration(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.day:%Y-%m-%d}: {self.minutes} min × {self.people}"

@@ -10,8 +10,11 @@ extending a deadline, recording the support team's case events) pass through as 
 are, so that a door has one module to call and cannot pick the wrong one.
 """
 
+import datetime
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
@@ -19,7 +22,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from filings import importing, policies, transitions
-from filings.models import EventType, Role
+from filings.importing import FilingRecord
+from filings.models import AuditEvent, EventType, FilingApplication, Role
 from filings.transitions import (  # the entrance's vocabulary, for the doors
     APPLICANT,
     PROVIDER,
@@ -38,15 +42,15 @@ class Verifier:
     """One person who must verify: their roles, and the certificate numbers that
     identify them (a leader and an administrator may share a mobile)."""
 
-    roles: set = field(default_factory=set)
-    certificate_numbers: set = field(default_factory=set)
+    roles: set[str] = field(default_factory=set)
+    certificate_numbers: set[str] = field(default_factory=set)
 
-    def add(self, role, certificate_number):
+    def add(self, role: str, certificate_number: str) -> None:
         self.roles.add(role)
         self.certificate_numbers.add(certificate_number)
 
 
-def required_verifications(filing):
+def required_verifications(filing: FilingApplication) -> dict[str, Verifier]:
     """The verifications a filing needs under its policy: {mobile: Verifier}.
 
     Two roles with the same mobile are one person and so one verification.
@@ -58,7 +62,7 @@ def required_verifications(filing):
         filing.change_scope,
         [service.kind for service in services],
     )
-    by_mobile = defaultdict(Verifier)
+    by_mobile: defaultdict[str, Verifier] = defaultdict(Verifier)
     if Role.LEADER in roles:
         leader = filing.subject.leader
         by_mobile[leader.mobile].add(Role.LEADER, leader.certificate_number)
@@ -71,7 +75,11 @@ def required_verifications(filing):
     return dict(by_mobile)
 
 
-def _send_submission_messages(filing, verifications, now):
+def _send_submission_messages(
+    filing: FilingApplication,
+    verifications: Sequence[Verification],
+    now: datetime.datetime,
+) -> None:
     """The provider's "order submitted" text, then a code for each verification."""
     recipients = [v.mobile for v in verifications] or [filing.subject.leader.mobile]
     for mobile in recipients:
@@ -86,7 +94,12 @@ def _send_submission_messages(filing, verifications, now):
         codes.issue_code(verification, filing, now)
 
 
-def submit_filing(filing, *, actor=transitions.PROVIDER, now=None):
+def submit_filing(
+    filing: FilingApplication,
+    *,
+    actor: Actor = transitions.PROVIDER,
+    now: datetime.datetime | None = None,
+) -> FilingApplication:
     """Submit a draft to the communications administration.
 
     Creates one pending verification per distinct mobile that must verify, texts each
@@ -96,14 +109,14 @@ def submit_filing(filing, *, actor=transitions.PROVIDER, now=None):
     now = now or timezone.now()
     needed = required_verifications(filing)
 
-    def create_verifications(locked):
-        auto_resend_at = (
-            policies.automatic_resend_time(
+    def create_verifications(locked: FilingApplication) -> dict[str, Any]:
+        auto_resend_at = None
+        if needed:
+            # The move set the deadline: someone has to verify.
+            assert locked.verification_deadline is not None
+            auto_resend_at = policies.automatic_resend_time(
                 locked.policy, now, locked.verification_deadline
             )
-            if needed
-            else None
-        )
         created = Verification.objects.bulk_create(
             Verification(
                 filing=locked,
@@ -129,7 +142,9 @@ def submit_filing(filing, *, actor=transitions.PROVIDER, now=None):
     )
 
 
-def import_filing(record, *, actor=transitions.PROVIDER, submit=True):
+def import_filing(
+    record: FilingRecord, *, actor: Actor = transitions.PROVIDER, submit: bool = True
+) -> FilingApplication:
     """Write a parsed import record (`filings.importing.parse_record`) and, unless
     `submit` is off, submit it: one transaction, so a failure leaves nothing."""
     with transaction.atomic():
@@ -139,11 +154,11 @@ def import_filing(record, *, actor=transitions.PROVIDER, submit=True):
     return filing
 
 
-def _close_pending(status):
+def _close_pending(status: str) -> transitions.Apply:
     """An `apply` for a move out of verification: the pending verifications close
     with `status`."""
 
-    def close(locked):
+    def close(locked: FilingApplication) -> dict[str, Any] | None:
         closed = locked.verifications.filter(status=VerificationStatus.PENDING).update(
             status=status, updated_at=timezone.now()
         )
@@ -152,7 +167,13 @@ def _close_pending(status):
     return close
 
 
-def return_filing(filing, *, actor, reason, data=None):
+def return_filing(
+    filing: FilingApplication,
+    *,
+    actor: Actor,
+    reason: str,
+    data: dict[str, Any] | None = None,
+) -> FilingApplication:
     """Return a filing to its provider; pending verifications are cancelled."""
     return transitions.return_filing(
         filing,
@@ -163,7 +184,9 @@ def return_filing(filing, *, actor, reason, data=None):
     )
 
 
-def cancel_filing(filing, *, actor, reason):
+def cancel_filing(
+    filing: FilingApplication, *, actor: Actor, reason: str
+) -> FilingApplication:
     """Cancel a filing (withdrawn by the provider, or by staff); verifications close."""
     return transitions.cancel_filing(
         filing,
@@ -173,7 +196,12 @@ def cancel_filing(filing, *, actor, reason):
     )
 
 
-def expire_filing(filing, *, actor=transitions.SYSTEM, now=None):
+def expire_filing(
+    filing: FilingApplication,
+    *,
+    actor: Actor = transitions.SYSTEM,
+    now: datetime.datetime | None = None,
+) -> FilingApplication:
     """Return a filing whose verification deadline has passed; verifications expire.
 
     The set-based form for the deadline sweep is `verification.deadlines`.
@@ -187,8 +215,11 @@ def expire_filing(filing, *, actor=transitions.SYSTEM, now=None):
 
 
 def complete_verification(
-    filing, *, actor=transitions.APPLICANT, locked_verifications=None
-):
+    filing: FilingApplication,
+    *,
+    actor: Actor = transitions.APPLICANT,
+    locked_verifications: Sequence[Verification] | None = None,
+) -> FilingApplication:
     """Move a filing whose verifications are all done to review.
 
     A caller that holds the filing's lock in its transaction and read the filing's
@@ -196,7 +227,7 @@ def complete_verification(
     then neither locked nor read again.
     """
 
-    def check_all_verified(locked):
+    def check_all_verified(locked: FilingApplication) -> None:
         if locked_verifications is None:
             outstanding = locked.verifications.exclude(
                 status=VerificationStatus.VERIFIED
@@ -220,15 +251,83 @@ def complete_verification(
     )
 
 
-def first_attempt(now):
+def first_attempt(now: datetime.datetime) -> Coalesce:
     """The update that records a person's first attempt (and keeps a later one from
     overwriting it), folded into the statement each outcome writes anyway."""
     return Coalesce(F("first_attempt_at"), Value(now))
 
 
+def _mark_failed_alone(
+    locked: FilingApplication, verification: Verification, now: datetime.datetime
+) -> dict[str, Any]:
+    """Mark `verification` failed, then close the filing's other pending ones: for a
+    caller that did not read the filing's verifications under its lock."""
+    Verification.objects.filter(pk=verification.pk).update(
+        status=VerificationStatus.FAILED,
+        failed_attempts=verification.failed_attempts,
+        first_attempt_at=first_attempt(now),
+        updated_at=now,
+    )
+    verification.status = VerificationStatus.FAILED
+    close = _close_pending(VerificationStatus.CANCELLED)
+    return {
+        "verification": verification.pk,
+        "roles": verification.roles,
+        **(close(locked) or {}),
+    }
+
+
+def _mark_failed_among(
+    verification: Verification,
+    locked_verifications: Sequence[Verification],
+    now: datetime.datetime,
+) -> dict[str, Any]:
+    """Mark `verification` failed and close the other pending ones of
+    `locked_verifications` (the filing's, read under its lock) in one statement."""
+    others = [
+        v
+        for v in locked_verifications
+        if v.pk != verification.pk and v.status == VerificationStatus.PENDING
+    ]
+    # One statement: this one fails, the filing's other pending ones close.
+    this = Q(pk=verification.pk)
+    Verification.objects.filter(
+        pk__in=[verification.pk, *(v.pk for v in others)]
+    ).update(
+        status=Case(
+            When(this, then=Value(VerificationStatus.FAILED)),
+            default=Value(VerificationStatus.CANCELLED),
+        ),
+        failed_attempts=Case(
+            When(this, then=Value(verification.failed_attempts)),
+            default=F("failed_attempts"),
+            output_field=Verification._meta.get_field("failed_attempts"),
+        ),
+        first_attempt_at=Case(
+            When(this, then=first_attempt(now)),
+            default=F("first_attempt_at"),
+        ),
+        updated_at=now,
+    )
+    verification.status = VerificationStatus.FAILED
+    for other in others:
+        other.status = VerificationStatus.CANCELLED
+    data: dict[str, Any] = {
+        "verification": verification.pk,
+        "roles": verification.roles,
+    }
+    if others:
+        data["verifications_closed"] = len(others)
+    return data
+
+
 def fail_verification(
-    filing, verification, *, actor=transitions.APPLICANT, locked_verifications=None
-):
+    filing: FilingApplication,
+    verification: Verification,
+    *,
+    actor: Actor = transitions.APPLICANT,
+    locked_verifications: Sequence[Verification] | None = None,
+) -> FilingApplication:
     """Return a filing because one of its verifications failed too often.
 
     The failed verification is marked failed (with its `failed_attempts`); the
@@ -237,54 +336,11 @@ def fail_verification(
     `complete_verification`).
     """
 
-    def mark_failed(locked):
+    def mark_failed(locked: FilingApplication) -> dict[str, Any]:
         now = timezone.now()
         if locked_verifications is None:
-            Verification.objects.filter(pk=verification.pk).update(
-                status=VerificationStatus.FAILED,
-                failed_attempts=verification.failed_attempts,
-                first_attempt_at=first_attempt(now),
-                updated_at=now,
-            )
-            verification.status = VerificationStatus.FAILED
-            close = _close_pending(VerificationStatus.CANCELLED)
-            return {
-                "verification": verification.pk,
-                "roles": verification.roles,
-                **(close(locked) or {}),
-            }
-        others = [
-            v
-            for v in locked_verifications
-            if v.pk != verification.pk and v.status == VerificationStatus.PENDING
-        ]
-        # One statement: this one fails, the filing's other pending ones close.
-        this = Q(pk=verification.pk)
-        Verification.objects.filter(
-            pk__in=[verification.pk, *(v.pk for v in others)]
-        ).update(
-            status=Case(
-                When(this, then=Value(VerificationStatus.FAILED)),
-                default=Value(VerificationStatus.CANCELLED),
-            ),
-            failed_attempts=Case(
-                When(this, then=Value(verification.failed_attempts)),
-                default=F("failed_attempts"),
-                output_field=Verification._meta.get_field("failed_attempts"),
-            ),
-            first_attempt_at=Case(
-                When(this, then=first_attempt(now)),
-                default=F("first_attempt_at"),
-            ),
-            updated_at=now,
-        )
-        verification.status = VerificationStatus.FAILED
-        for other in others:
-            other.status = VerificationStatus.CANCELLED
-        data = {"verification": verification.pk, "roles": verification.roles}
-        if others:
-            data["verifications_closed"] = len(others)
-        return data
+            return _mark_failed_alone(locked, verification, now)
+        return _mark_failed_among(verification, locked_verifications, now)
 
     return transitions.fail_verification(
         filing,
@@ -295,17 +351,32 @@ def fail_verification(
 
 
 # The moves with no verification part ------------------------------------------------
-def approve_filing(filing, *, actor, reason="", now=None):
+def approve_filing(
+    filing: FilingApplication,
+    *,
+    actor: Actor,
+    reason: str = "",
+    now: datetime.datetime | None = None,
+) -> FilingApplication:
     """The administration approves a filing under review; it gets its ICP numbers."""
     return transitions.approve_filing(filing, actor=actor, reason=reason, now=now)
 
 
-def reject_filing(filing, *, actor, reason):
+def reject_filing(
+    filing: FilingApplication, *, actor: Actor, reason: str
+) -> FilingApplication:
     """The administration rejects a filing under review, with its reason."""
     return transitions.reject_filing(filing, actor=actor, reason=reason)
 
 
-def extend_deadline(filing, *, hours, actor, reason, now=None):
+def extend_deadline(
+    filing: FilingApplication,
+    *,
+    hours: int,
+    actor: Actor,
+    reason: str,
+    now: datetime.datetime | None = None,
+) -> FilingApplication:
     """Move a pending filing's verification deadline `hours` later (staff within
     their limits; the system, for the demo's time travel, by any length)."""
     return transitions.extend_deadline(
@@ -313,7 +384,9 @@ def extend_deadline(filing, *, hours, actor, reason, now=None):
     )
 
 
-def record_event(filing, actor, event_type, **details):
+def record_event(
+    filing: FilingApplication, actor: Actor, event_type: str, **details: Any
+) -> AuditEvent:
     """Write one audit event on a filing locked by the caller's transaction: the
     support team's case work (claimed, assigned, note written...), no status move."""
     return transitions.record_event(filing, actor, event_type, **details)

@@ -14,6 +14,8 @@ numbered after the person's (the story and the provider read "verified" before
 
 from collections.abc import Callable
 
+from django.db.backends.base.base import BaseDatabaseWrapper
+
 from infra.sql import Writes
 
 
@@ -26,7 +28,7 @@ class OutcomeWrites:
         self._filing_moves: list[Callable[[], object]] = []
 
     @property
-    def db(self):
+    def db(self) -> BaseDatabaseWrapper:
         """The connection the writes go to."""
         return self.person.db
 

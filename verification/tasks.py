@@ -3,6 +3,7 @@
 
 import datetime
 import logging
+from typing import TypedDict
 
 from django.conf import settings
 from django.db import transaction
@@ -22,7 +23,18 @@ from verification.models import (
 logger = logging.getLogger(__name__)
 
 
-def _claim(message_id, backend):
+class _Outcome(TypedDict, total=False):
+    """What became of one attempt: the message's fields to write."""
+
+    status: str
+    sent_at: datetime.datetime
+    error: str
+    failure: str
+    report: str
+    gateway_id: str
+
+
+def _claim(message_id: int, backend: sms.BaseSmsBackend) -> SmsMessage | None:
     """Mark a queued message as being sent, and commit that before the gateway is
     called: no other worker takes it, and if this one dies mid-send the message stays
     visibly "sending" until the deadline sweep deals with it (see
@@ -42,7 +54,7 @@ def _claim(message_id, backend):
     return message
 
 
-def _attempt_delivery(message_id):
+def _attempt_delivery(message_id: int) -> bool:
     """Try to deliver one queued message once. Returns True if a retry is due."""
     backend = sms.get_backend()
     message = _claim(message_id, backend)
@@ -54,7 +66,7 @@ def _attempt_delivery(message_id):
         gateway_id = backend.send(message) or ""
     except sms.SmsSendError as exc:
         retry = exc.retryable and message.attempts < settings.SMS_MAX_ATTEMPTS
-        outcome = {
+        outcome: _Outcome = {
             "status": SmsStatus.QUEUED if retry else SmsStatus.FAILED,
             "error": str(exc)[:1000],
             "failure": exc.failure,
@@ -79,7 +91,9 @@ def _attempt_delivery(message_id):
     return outcome["status"] == SmsStatus.QUEUED
 
 
-def _record_outcome(message, outcome, backend):
+def _record_outcome(
+    message: SmsMessage, outcome: _Outcome, backend: sms.BaseSmsBackend
+) -> None:
     """Write what became of one attempt. A worker that dies before this leaves the
     message "sending"; the sweep settles it (`recover_interrupted_sms`)."""
     SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(**outcome)
@@ -89,7 +103,7 @@ def _record_outcome(message, outcome, backend):
             _code_delivered(message, outcome["sent_at"])
 
 
-def _code_delivered(message, when):
+def _code_delivered(message: SmsMessage, when: datetime.datetime) -> None:
     """The person's first code reached them: the dashboard's "delivered" stage."""
     if message.kind == SmsKind.VERIFICATION_CODE and message.verification_id:
         Verification.objects.filter(
@@ -101,7 +115,14 @@ class ReportRefused(Exception):
     """A delivery report for a text that is not waiting for one."""
 
 
-def record_delivery_report(message, *, delivered, code, when=None, copies=1):
+def record_delivery_report(
+    message: SmsMessage,
+    *,
+    delivered: bool,
+    code: str,
+    when: datetime.datetime | None = None,
+    copies: int = 1,
+) -> SmsMessage:
     """Record what the carrier reported about a text the gateway took: it reached
     the phone (`copies` times: a carrier may deliver a text twice) or it did not,
     with the carrier's report code. A delivered code counts as delivered from then.
@@ -131,7 +152,7 @@ def record_delivery_report(message, *, delivered, code, when=None, copies=1):
 
 
 @task()
-def deliver_sms(message_id, request_id="-"):
+def deliver_sms(message_id: int, request_id: str = "-") -> None:
     """Deliver a queued message, retrying with back-off up to SMS_MAX_ATTEMPTS.
 
     `request_id` is the request that queued it; the delivery logs under it.
@@ -143,7 +164,7 @@ def deliver_sms(message_id, request_id="-"):
         context.request_id.reset(token)
 
 
-def _deliver(message_id, request_id):
+def _deliver(message_id: int, request_id: str) -> None:
     while _attempt_delivery(message_id):
         if default_task_backend.supports_defer:
             attempts = SmsMessage.objects.get(pk=message_id).attempts

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from infra.rates import CACHE_ERRORS, over_rate, parse_rate
+from infra.rates import CACHE_ERRORS, Rate, over_rate, parse_rate
 
 logger = logging.getLogger(__name__)
 
 
-def rates(action):
+def rates(action: str) -> dict[str, Rate]:
     """{scope: Rate} for an action ("verify" or "resend")."""
     return {
         scope: parse_rate(settings.RATELIMITS[f"{action}_per_{scope}"])
@@ -29,7 +29,9 @@ class Throttled:
     retry_after: int
 
 
-def hit(action, *, mobile, ip, now=None):
+def hit(
+    action: str, *, mobile: str, ip: str | None, now: float | None = None
+) -> Throttled | None:
     """Count one request; return Throttled if it is over a limit, else None.
 
     A request over the limit still counts, so hammering does not reopen the window.
@@ -50,7 +52,7 @@ def hit(action, *, mobile, ip, now=None):
         return None
 
 
-def _count(action, mobile, ip, now):
+def _count(action: str, mobile: str, ip: str | None, now: float) -> Throttled | None:
     identities = {"mobile": mobile, "ip": ip}
     for scope, rate in rates(action).items():
         identity = identities[scope]

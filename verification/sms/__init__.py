@@ -21,12 +21,13 @@ BACKENDS = {
 __all__ = ["BACKENDS", "BaseSmsBackend", "SmsSendError", "backend_path", "get_backend"]
 
 
-def backend_path(name=None):
+def backend_path(name: str | None = None) -> str:
     """The dotted path of the configured (or named) backend."""
     name = name or settings.SMS_BACKEND
     return BACKENDS.get(name, name)
 
 
-def get_backend(name=None):
+def get_backend(name: str | None = None) -> BaseSmsBackend:
     """An instance of the configured (or named) backend."""
-    return import_string(backend_path(name))()
+    backend: BaseSmsBackend = import_string(backend_path(name))()
+    return backend

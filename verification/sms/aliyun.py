@@ -24,7 +24,7 @@ from darabonba.runtime import RuntimeOptions
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from verification.models import DeliveryFailure
+from verification.models import DeliveryFailure, SmsMessage
 from verification.sms.base import (
     Answer,
     BaseSmsBackend,
@@ -35,7 +35,7 @@ from verification.sms.base import (
 
 # The gateway's codes (in the answer's body, or of an HTTP error) and what each means
 # for the retry rules. The first row whose prefix starts the code applies.
-ANSWERS = (
+ANSWERS: tuple[Answer, ...] = (
     Answer("isv.BUSINESS_LIMIT_CONTROL", DeliveryFailure.THROTTLED, True),
     Answer("isv.DAY_LIMIT_CONTROL", DeliveryFailure.THROTTLED, True),
     Answer("Throttling", DeliveryFailure.THROTTLED, True),
@@ -54,13 +54,15 @@ ANSWERS = (
 )
 UNKNOWN = Answer("", DeliveryFailure.REFUSED, False)
 # For a code not in the table, by the kind of HTTP error the SDK raised.
-DEFAULTS = (
+DEFAULTS: tuple[tuple[type[AlibabaCloudException], Answer], ...] = (
     (ThrottlingException, Answer("", DeliveryFailure.THROTTLED, True)),
     (ServerException, Answer("", DeliveryFailure.GATEWAY_FAULT, True)),
 )
 
 
-def client_config(endpoint, access_key_id, access_key_secret, timeout):
+def client_config(
+    endpoint: str, access_key_id: str, access_key_secret: str, timeout: float
+) -> utils_models.Config:
     """The SDK's configuration for the gateway at `endpoint` (a URL)."""
     url = urllib.parse.urlsplit(endpoint)
     milliseconds = max(1, int(timeout * 1000))
@@ -78,7 +80,7 @@ def client_config(endpoint, access_key_id, access_key_secret, timeout):
 class AliyunBackend(BaseSmsBackend):
     label = _("Alibaba Cloud SMS")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.sign_name = settings.ALIYUN_SMS_SIGN_NAME
         self.template_code = settings.ALIYUN_SMS_TEMPLATE_CODE
         self.client = Client(
@@ -90,7 +92,7 @@ class AliyunBackend(BaseSmsBackend):
             )
         )
 
-    def request(self, message):
+    def request(self, message: SmsMessage) -> dysmsapi.SendSmsRequest:
         """The SDK's SendSms request for `message`."""
         return dysmsapi.SendSmsRequest(
             phone_numbers=message.recipient,  # 11 digits: mainland numbers only
@@ -100,7 +102,7 @@ class AliyunBackend(BaseSmsBackend):
             out_id=str(message.pk),  # lets the gateway's receipts name our message
         )
 
-    def send(self, message):
+    def send(self, message: SmsMessage) -> str:
         # Our own retry rules decide when to try again (tasks.deliver_sms).
         runtime = RuntimeOptions(autoretry=False)
         try:
@@ -125,7 +127,9 @@ class AliyunBackend(BaseSmsBackend):
         raise self._error(body.code or "", body.message or "", response.status_code)
 
     @staticmethod
-    def _error(code, text, http_status, default=UNKNOWN):
+    def _error(
+        code: str, text: str, http_status: int | None, default: Answer = UNKNOWN
+    ) -> SmsSendError:
         answer = answer_for(ANSWERS, code, default)
         return SmsSendError(
             f"gateway {code or f'HTTP {http_status}'}: {text}".strip(),

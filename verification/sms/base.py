@@ -1,12 +1,14 @@
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
-from verification.models import DeliveryFailure
+from verification.models import DeliveryFailure, SmsMessage
 
 #: The state words of carriers' delivery reports (the SMPP and CMPP "stat" field),
 #: in words for staff. The code itself is kept too, to quote to the vendor.
-REPORT_CODES = {
+REPORT_CODES: dict[str, StrOrPromise] = {
     "DELIVRD": _("the phone received it"),
     "UNDELIV": _("the carrier could not deliver it to the phone"),
     "EXPIRED": _("the phone stayed off or out of reach until the carrier gave up"),
@@ -16,7 +18,7 @@ REPORT_CODES = {
 }
 
 
-def report_meaning(code):
+def report_meaning(code: str) -> StrOrPromise:
     """A carrier's report code in words, or the code itself if it is not a known
     one."""
     return REPORT_CODES.get(code, code)
@@ -26,7 +28,12 @@ class SmsSendError(Exception):
     """A message could not be delivered. `retryable` says whether trying again may
     help; `failure` (a `DeliveryFailure`) says why, for staff."""
 
-    def __init__(self, message, retryable=True, failure=DeliveryFailure.GATEWAY_FAULT):
+    def __init__(
+        self,
+        message: str,
+        retryable: bool = True,
+        failure: str = DeliveryFailure.GATEWAY_FAULT,
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.failure = failure
@@ -41,12 +48,12 @@ class Answer(NamedTuple):
     retryable: bool
 
 
-def answer_for(table, code, default):
+def answer_for(table: Iterable[Answer], code: str, default: Answer) -> Answer:
     """The first row of `table` whose prefix starts `code`, else `default`."""
     return next((row for row in table if code.startswith(row.prefix)), default)
 
 
-def network_failure(text):
+def network_failure(text: str) -> DeliveryFailure:
     """A gateway that could not be reached, or did not answer in time (both may
     pass: the text goes again)."""
     timed_out = "timed out" in text.lower() or "timeout" in text.lower()
@@ -63,6 +70,6 @@ class BaseSmsBackend:
     #: delivered only on its report, not when the gateway takes it.
     reports_delivery = False
 
-    def send(self, message):
+    def send(self, message: SmsMessage) -> str:
         """Deliver `message` (an SmsMessage); return the gateway id or ""."""
         raise NotImplementedError

@@ -1,5 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
+from verification.models import SmsMessage
 from verification.sms.base import BaseSmsBackend
 
 
@@ -13,5 +14,5 @@ class DatabaseBackend(BaseSmsBackend):
 
     is_outbox = True
 
-    def send(self, message):
+    def send(self, message: SmsMessage) -> str:
         return ""

@@ -1,9 +1,10 @@
 from django.utils.translation import gettext_lazy as _
 
+from verification.models import SmsMessage
 from verification.sms.base import BaseSmsBackend
 
 #: Messages "sent" with the locmem backend, for tests (like django.core.mail.outbox).
-outbox: list = []
+outbox: list[SmsMessage] = []
 
 
 class LocmemBackend(BaseSmsBackend):
@@ -11,6 +12,6 @@ class LocmemBackend(BaseSmsBackend):
 
     label = _("Memory (tests)")
 
-    def send(self, message):
+    def send(self, message: SmsMessage) -> str:
         outbox.append(message)
         return ""

@@ -20,7 +20,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models, sms_client
 
-from verification.models import DeliveryFailure
+from verification.models import DeliveryFailure, SmsMessage
 from verification.sms.base import (
     Answer,
     BaseSmsBackend,
@@ -31,7 +31,7 @@ from verification.sms.base import (
 
 # The gateway's codes (of the request, or of the one number in it) and what each
 # means for the retry rules. The first row whose prefix starts the code applies.
-ANSWERS = (
+ANSWERS: tuple[Answer, ...] = (
     Answer("LimitExceeded", DeliveryFailure.THROTTLED, True),
     Answer("RequestLimitExceeded", DeliveryFailure.THROTTLED, True),
     Answer(
@@ -57,15 +57,17 @@ ANSWERS = (
 )
 UNKNOWN = Answer("", DeliveryFailure.REFUSED, False)
 # What the SDK says when nothing came back (refused connection, timeout).
-NETWORK_ERRORS = {"ClientNetworkError"}
+NETWORK_ERRORS: set[str] = {"ClientNetworkError"}
 
 
-def e164(mobile):
+def e164(mobile: str) -> str:
     """A mainland mobile in the format the gateway takes: +86 and the 11 digits."""
     return f"+86{mobile}"
 
 
-def client(endpoint, secret_id, secret_key, region, timeout):
+def client(
+    endpoint: str, secret_id: str, secret_key: str, region: str, timeout: float
+) -> sms_client.SmsClient:
     """The SDK's client for the gateway at `endpoint` (a URL)."""
     url = urllib.parse.urlsplit(endpoint)
     # No region breaker (the SDK's default): our own retry rules try again.
@@ -82,13 +84,13 @@ def client(endpoint, secret_id, secret_key, region, timeout):
 class TencentBackend(BaseSmsBackend):
     label = _("Tencent Cloud SMS")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.sdk_app_id = settings.TENCENT_SMS_SDK_APP_ID
         self.sign_name = settings.TENCENT_SMS_SIGN_NAME
         self.template_id = settings.TENCENT_SMS_TEMPLATE_ID
 
     @staticmethod
-    def client():
+    def client() -> sms_client.SmsClient:
         """The SDK's client, as the settings say (it refuses an empty key)."""
         return client(
             settings.TENCENT_SMS_ENDPOINT,
@@ -98,7 +100,7 @@ class TencentBackend(BaseSmsBackend):
             settings.TENCENT_SMS_TIMEOUT,
         )
 
-    def request(self, message):
+    def request(self, message: SmsMessage) -> models.SendSmsRequest:
         """The SDK's SendSms request for `message`."""
         request = models.SendSmsRequest()
         request.PhoneNumberSet = [e164(message.recipient)]
@@ -109,7 +111,7 @@ class TencentBackend(BaseSmsBackend):
         request.SessionContext = str(message.pk)  # the gateway's receipts carry it
         return request
 
-    def send(self, message):
+    def send(self, message: SmsMessage) -> str:
         try:
             response = self.client().SendSms(self.request(message))
         except TencentCloudSDKException as exc:
@@ -128,7 +130,7 @@ class TencentBackend(BaseSmsBackend):
         raise self._error(status.Code or "", status.Message or "")
 
     @staticmethod
-    def _error(code, text):
+    def _error(code: str, text: str) -> SmsSendError:
         answer = answer_for(ANSWERS, code, UNKNOWN)
         return SmsSendError(
             f"gateway {code or 'error'}: {text}".strip(),

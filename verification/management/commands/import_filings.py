@@ -3,8 +3,14 @@
 import json
 import logging
 import sys
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, no_translations
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    no_translations,
+)
 from django.utils import timezone
 
 from filings.importing import RecordInvalid, has_control_characters, parse_record
@@ -22,7 +28,7 @@ class Command(BaseCommand):
         "exits non-zero if any record failed."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "file", help="Path of the JSON file, or - for standard input."
         )
@@ -38,7 +44,7 @@ class Command(BaseCommand):
         )
 
     @no_translations  # operator output and logs are in English
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         records = self._read(options["file"])
         total = len(records)
         created = skipped = failed = 0
@@ -74,7 +80,7 @@ class Command(BaseCommand):
             raise CommandError(summary)
         self.stdout.write(summary)
 
-    def _read(self, path):
+    def _read(self, path: str) -> list[Any]:
         try:
             if path == "-":
                 data = json.load(sys.stdin)
@@ -91,10 +97,11 @@ class Command(BaseCommand):
             ) from exc
         if not isinstance(data, dict) or not isinstance(data.get("filings"), list):
             raise CommandError(f'{path}: expected an object {{"filings": [...]}}')
-        return data["filings"]
+        records: list[Any] = data["filings"]
+        return records
 
     @staticmethod
-    def _label(index, total, record):
+    def _label(index: int, total: int, record: object) -> str:
         if isinstance(record, dict):
             return (
                 f"[{index}/{total}] {record.get('provider')} {record.get('reference')}"
@@ -102,7 +109,7 @@ class Command(BaseCommand):
         return f"[{index}/{total}]"
 
     @staticmethod
-    def _exists(record):
+    def _exists(record: object) -> bool:
         if not isinstance(record, dict):
             return False
         provider, reference = record.get("provider"), record.get("reference")
@@ -115,7 +122,7 @@ class Command(BaseCommand):
         ).exists()
 
     @staticmethod
-    def _outcome(filing):
+    def _outcome(filing: FilingApplication) -> str:
         count = filing.verifications.count()
         if filing.verification_deadline:
             deadline = timezone.localtime(filing.verification_deadline).isoformat(

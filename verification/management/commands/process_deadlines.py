@@ -1,16 +1,22 @@
 """Expire overdue verifications and send the automatic next-day resends."""
 
 import datetime
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, no_translations
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    no_translations,
+)
 from django.utils import timezone
 
 from infra.times import BEIJING
 from verification.deadlines import process_deadlines
 
 
-def parse_now(value):
+def parse_now(value: str) -> datetime.datetime:
     """An ISO 8601 time; without an offset it is Beijing time."""
     try:
         when = datetime.datetime.fromisoformat(value)
@@ -29,7 +35,7 @@ class Command(BaseCommand):
         "few minutes."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--now",
             type=parse_now,
@@ -43,7 +49,7 @@ class Command(BaseCommand):
         )
 
     @no_translations  # operator output and logs are in English
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         now = options["now"] or timezone.now()
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1.")

@@ -1,6 +1,13 @@
 """Write every verification's certificate hashes afresh from its filing's people."""
 
-from django.core.management.base import BaseCommand, CommandError, no_translations
+from typing import Any
+
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    no_translations,
+)
 
 from verification.codes import rehash_certificates
 from verification.models import Verification, VerificationStatus
@@ -14,7 +21,7 @@ class Command(BaseCommand):
         "writing verification rows by bulk SQL."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--pending-only",
             action="store_true",
@@ -28,7 +35,7 @@ class Command(BaseCommand):
         )
 
     @no_translations  # operator output is in English
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1.")
         rows = Verification.objects.all()
@@ -39,7 +46,7 @@ class Command(BaseCommand):
             self.stdout.write("No verifications to rehash.")
             return
 
-        def progress(done):
+        def progress(done: int) -> None:
             if options["verbosity"] >= 1:
                 self.stdout.write(f"  {done:,} of {total:,} verifications rehashed")
 

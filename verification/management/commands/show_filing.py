@@ -1,18 +1,25 @@
 """Show one filing application, its verifications and its status."""
 
+import datetime
 import json
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, no_translations
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    no_translations,
+)
 from django.utils import timezone
 
 from filings.models import FilingApplication
 
 
-def _iso(value):
+def _iso(value: datetime.datetime | None) -> str | None:
     return timezone.localtime(value).isoformat(timespec="seconds") if value else None
 
 
-def describe_filing(filing):
+def describe_filing(filing: FilingApplication) -> dict[str, Any]:
     """A filing as plain data (the `show_filing --json` document)."""
     return {
         "reference": filing.reference,
@@ -57,7 +64,7 @@ def describe_filing(filing):
 class Command(BaseCommand):
     help = "Show a filing application by its provider reference (--json for machines)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "reference", help="The provider's reference, e.g. ALI-0001."
         )
@@ -68,14 +75,16 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print JSON.")
 
     @no_translations  # operator output and logs are in English
-    def handle(self, *args, **options):
-        filings = FilingApplication.objects.filter(
+    def handle(self, *args: Any, **options: Any) -> None:
+        matching = FilingApplication.objects.filter(
             reference=options["reference"].strip()
         ).select_related("provider", "subject__leader")
         if options["provider"]:
-            filings = filings.filter(provider__code=options["provider"].strip().lower())
+            matching = matching.filter(
+                provider__code=options["provider"].strip().lower()
+            )
         filings = list(
-            filings.prefetch_related(
+            matching.prefetch_related(
                 "services__domains", "services__administrator", "verifications"
             )[:10]
         )
@@ -98,7 +107,7 @@ class Command(BaseCommand):
         else:
             self._print(document)
 
-    def _print(self, doc):
+    def _print(self, doc: dict[str, Any]) -> None:
         scope = f" ({doc['change_scope']})" if doc["change_scope"] else ""
         self.stdout.write(f"Filing {doc['provider']} {doc['reference']}")
         self.stdout.write(f"  type:       {doc['type']}{scope}")

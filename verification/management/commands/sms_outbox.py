@@ -1,9 +1,15 @@
 """List the database SMS outbox (every simulated phone's inbox)."""
 
 import json
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, no_translations
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    no_translations,
+)
 from django.utils import timezone
 
 from filings.validators import normalize_mobile
@@ -13,14 +19,14 @@ from verification.models import SmsMessage
 class Command(BaseCommand):
     help = "List text messages, oldest first (the database backend's outbox)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--to", metavar="MOBILE", help="Only messages to this mobile."
         )
         parser.add_argument("--json", action="store_true", help="Print JSON.")
 
     @no_translations  # operator output and logs are in English
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         messages = SmsMessage.objects.order_by("id")
         if options["to"]:
             try:
