@@ -215,37 +215,15 @@ def submit_filing(request, draft: bool = False):
         )
     digest = hashlib.sha256(request.body + b"?draft=" + str(draft).encode()).hexdigest()
     with transaction.atomic():
-        kept = None
-        if idempotency_key:
-            try:
-                # A second request with the key waits here for the first to commit.
-                with transaction.atomic():
-                    kept = IdempotentAnswer.objects.create(
-                        api_key=request.auth,
-                        idempotency_key=idempotency_key,
-                        request_hash=digest,
-                        status=0,
-                        body="",
-                    )
-            except IntegrityError:
-                first = IdempotentAnswer.objects.get(
-                    api_key=request.auth, idempotency_key=idempotency_key
-                )
-                if first.request_hash != digest:
-                    raise Problem(
-                        422,
-                        _("Idempotency-Key reused"),
-                        _(
-                            "This Idempotency-Key came with another request before; "
-                            "use a new key for a new request."
-                        ),
-                        [("Idempotency-Key", "was used with another body")],
-                    ) from None
-                return _answer(
-                    first.status,
-                    json.loads(first.body),
-                    {"Idempotent-Replayed": "true"},
-                )
+        kept, first = (
+            _hold_key(request, idempotency_key, digest)
+            if idempotency_key
+            else (None, None)
+        )
+        if first is not None:
+            return _answer(
+                first.status, json.loads(first.body), {"Idempotent-Replayed": "true"}
+            )
         try:
             status, body = _submit(request, draft)
         except Problem as problem:
@@ -255,6 +233,36 @@ def submit_filing(request, draft: bool = False):
             kept.status, kept.body = status, json.dumps(body)
             kept.save(update_fields=["status", "body"])
     return _answer(status, body)
+
+
+def _hold_key(request, idempotency_key, digest):
+    """(the answer kept for this key, now held; None) for a new key, or (None, the
+    first answer) for a key seen before with the same body. The same key with another
+    body is refused. A second request with the key waits for the first to commit."""
+    try:
+        with transaction.atomic():
+            return IdempotentAnswer.objects.create(
+                api_key=request.auth,
+                idempotency_key=idempotency_key,
+                request_hash=digest,
+                status=0,
+                body="",
+            ), None
+    except IntegrityError:
+        first = IdempotentAnswer.objects.get(
+            api_key=request.auth, idempotency_key=idempotency_key
+        )
+    if first.request_hash != digest:
+        raise Problem(
+            422,
+            _("Idempotency-Key reused"),
+            _(
+                "This Idempotency-Key came with another request before; use a new "
+                "key for a new request."
+            ),
+            [("Idempotency-Key", "was used with another body")],
+        )
+    return None, first
 
 
 # Reading --------------------------------------------------------------------------

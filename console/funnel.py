@@ -483,25 +483,13 @@ def _no_jit():
             cursor.execute("SET LOCAL jit = off")
 
 
-def compute(start, end):
-    """The funnel for Beijing dates `start` to `end` (inclusive)."""
+def _summed(rows, loss_at, width):
+    """{(breakdown, group name): counts per stage and loss} over the day rows."""
     provinces = {p.code: p.local_name for p in Province.objects.all()}
     providers = {p.pk: p.local_name for p in Provider.objects.all()}
     policy_names = dict(PolicyKey.choices)
-    loss_at = {
-        key: len(STAGES) + index for index, (key, _label) in enumerate(LOSSES + OPEN)
-    }
-    width = len(STAGES) + len(loss_at)
-    sums = {}  # (breakdown, group name) -> counts
-    with transaction.atomic():
-        _no_jit()
-        rows, histogram, live_from = _final_days(start, end)
-        if live_from <= end:
-            rows += _grouped(live_from, end)
-            for minutes, people in _minutes(live_from, end):
-                histogram[minutes] = histogram.get(minutes, 0) + people
-    median, p90 = percentiles(histogram)
     stages = [key for key, _label in STAGES]
+    sums = {}
     for row in rows:
         keys = [
             ("all", ""),
@@ -512,13 +500,29 @@ def compute(start, end):
         ]
         lost = loss_at.get(row["loss"])
         for key in keys:
-            total = sums.get(key)
-            if total is None:
-                total = sums[key] = [0] * width
+            total = sums.setdefault(key, [0] * width)
             for index, stage in enumerate(stages):
                 total[index] += row[stage]
             if lost is not None:
                 total[lost] += row["sent"]
+    return sums
+
+
+def compute(start, end):
+    """The funnel for Beijing dates `start` to `end` (inclusive)."""
+    loss_at = {
+        key: len(STAGES) + index for index, (key, _label) in enumerate(LOSSES + OPEN)
+    }
+    width = len(STAGES) + len(loss_at)
+    with transaction.atomic():
+        _no_jit()
+        rows, histogram, live_from = _final_days(start, end)
+        if live_from <= end:
+            rows += _grouped(live_from, end)
+            for minutes, people in _minutes(live_from, end):
+                histogram[minutes] = histogram.get(minutes, 0) + people
+    median, p90 = percentiles(histogram)
+    sums = _summed(rows, loss_at, width)
     total = Figures.from_counts(str(_("All")), sums.get(("all", ""), [0] * width))
     breakdowns = {key: [] for key, _label in BREAKDOWNS}
     for (key, name), counts in sums.items():

@@ -7,6 +7,8 @@ also gets an admin LogEntry, and the staff member is told how many succeeded and
 the others did not.
 """
 
+from dataclasses import dataclass
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -20,9 +22,8 @@ from console import timeline
 from filings.models import EventType, FilingStatus, Role
 from filings.privacy import personal_numbers_in, show_mobile
 from filings.validators import normalize_mobile
-from verification import actions as engine
 from verification import messages as miit
-from verification import moves
+from verification import moves, staff_actions
 from verification.models import Verification, VerificationStatus
 
 BOTH = [ActionLocation.CHANGE_FORM, ActionLocation.CHANGE_LIST]
@@ -30,7 +31,7 @@ FORM_ONLY = [ActionLocation.CHANGE_FORM]
 MAX_BULK = 500
 REFUSALS = (
     moves.IllegalTransition,
-    engine.StaffActionRefused,
+    staff_actions.StaffActionRefused,
     ValueError,
     ValidationError,
 )
@@ -113,8 +114,21 @@ def _location(request):
     return ActionLocation.CHANGE_LIST
 
 
-def run_action(modeladmin, request, queryset, *, name, title, form_class, apply):
-    """Confirm, then apply `apply(filing, data, actor)` to each selected filing."""
+@dataclass(frozen=True)
+class Override:
+    """An override as the console offers it: its action name, its title, the form
+    that confirms it, and `apply(filing, data, actor)`, the move it makes."""
+
+    name: str
+    title: object
+    form_class: type
+    apply: object
+
+
+def run_action(modeladmin, request, queryset, override):
+    """Confirm `override`, then apply it to each selected filing."""
+    name, title = override.name, override.title
+    form_class, apply = override.form_class, override.apply
     location = _location(request)
     if (
         location == ActionLocation.CHANGE_LIST
@@ -215,14 +229,14 @@ def refusal_text(filing, exc):
         return _("Not possible while the filing is “%(status)s”.") % {
             "status": current.get_status_display()
         }
-    if isinstance(exc, engine.NotResendable):
+    if isinstance(exc, staff_actions.NotResendable):
         return str(
             _(
                 "Nobody on this filing is waiting for a code, or its deadline has "
                 "passed."
             )
         )
-    if isinstance(exc, engine.StaffActionRefused):
+    if isinstance(exc, staff_actions.StaffActionRefused):
         return str(exc)
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
@@ -232,13 +246,13 @@ def refusal_text(filing, exc):
 def _pending(filing, chosen):
     if chosen is not None:
         if chosen.filing_id != filing.pk:
-            raise engine.StaffActionRefused(
+            raise staff_actions.StaffActionRefused(
                 _("That person does not belong to this filing.")
             )
         return [chosen]
     pending = list(filing.verifications.filter(status=VerificationStatus.PENDING))
     if not pending:
-        raise engine.StaffActionRefused(
+        raise staff_actions.StaffActionRefused(
             _("Nobody on this filing is waiting for a code (it is “%(status)s”).")
             % {"status": filing.get_status_display()}
         )
@@ -247,14 +261,14 @@ def _pending(filing, chosen):
 
 def _resend(filing, data, actor):
     sent = [
-        engine.staff_resend(v, actor.user, data["reason"])
+        staff_actions.staff_resend(v, actor.user, data["reason"])
         for v in _pending(filing, data.get("verification"))
     ]
     return ngettext("%(n)d code sent", "%(n)d codes sent", len(sent)) % {"n": len(sent)}
 
 
 def _mark_verified(filing, data, actor):
-    status = engine.staff_mark_verified(
+    status = staff_actions.staff_mark_verified(
         _pending(filing, data["verification"])[0], actor.user, data["reason"]
     )
     if status == miit.VERIFIED_ALL:
@@ -270,7 +284,7 @@ def _mark_everyone_verified(filing, data, actor):
 
 
 def _change_mobile(filing, data, actor):
-    engine.staff_change_mobile(
+    staff_actions.staff_change_mobile(
         _pending(filing, data["verification"])[0],
         data["new_mobile"],
         actor.user,
@@ -309,13 +323,7 @@ def _make(name, title, form_class, apply, permission, locations):
     @admin.action(permissions=[permission], description=title, location=locations)
     def action(modeladmin, request, queryset):
         return run_action(
-            modeladmin,
-            request,
-            queryset,
-            name=name,
-            title=title,
-            form_class=form_class,
-            apply=apply,
+            modeladmin, request, queryset, Override(name, title, form_class, apply)
         )
 
     action.__name__ = name

@@ -388,18 +388,19 @@ def _candidates(now, filters, only):
     return gathering.rows, gathering.capped
 
 
-def build(
-    user, *, now=None, reason="", province="", provider="", policy="", owner="", page=1
-):
-    """One page of the queue for `user` with the filters applied."""
+# What the queue may be filtered by, beside the reason.
+FILTERS = ("province", "provider", "policy", "owner")
+
+
+def build(user, *, now=None, page=1, reason="", **filtered_by):
+    """One page of the queue for `user` with the filters applied (`filtered_by`:
+    the `FILTERS` given, each a value or "")."""
     now = now or timezone.now()
-    filters = {
-        "province": province,
-        "provider": provider,
-        "policy": policy,
-        "owner": owner,
-        "user": user,
-    }
+    unknown = set(filtered_by) - set(FILTERS)
+    if unknown:
+        raise TypeError(f"The queue has no filter {sorted(unknown)}.")
+    filters = {name: filtered_by.get(name, "") for name in FILTERS}
+    filters["user"] = user
     rows, capped = _candidates(now, filters, reason)
     ordered = sorted(rows.values(), key=lambda r: (r.sort_key, r.filing_id))
     total = len(ordered)

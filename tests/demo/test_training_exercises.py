@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from console import casework
 from console.models import Macro
 from demo import gateway, training
-from verification import actions
+from verification import staff_actions
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +59,7 @@ def test_the_expected_order_counts(agent, supervisor):
     run = training.create_run("never_got_text", agent, supervisor)
     filing = run.filing
     casework.set_follow_up(filing, agent, timezone.now() + datetime.timedelta(hours=2))
-    actions.staff_resend(pending_person(filing), agent, "客户未收到短信")
+    staff_actions.staff_resend(pending_person(filing), agent, "客户未收到短信")
     casework.add_note(filing, agent, "已重发")
     result = result_of(run)
     assert [words for _, words in result.done] == [
@@ -72,7 +72,7 @@ def test_the_expected_order_counts(agent, supervisor):
 
 def test_a_step_to_avoid_spoils_it(agent, supervisor):
     run = training.create_run("shared_mobile", agent, supervisor)
-    actions.staff_resend(pending_person(run.filing), agent, "客户要第二条验证码")
+    staff_actions.staff_resend(pending_person(run.filing), agent, "客户要第二条验证码")
     casework.add_note(run.filing, agent, "已说明")
     result = result_of(run)
     assert result.missing == [] and result.avoided == ["send a new code"]

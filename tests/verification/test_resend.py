@@ -14,7 +14,7 @@ from tests.verification.helpers import (
     submitted_filing,
     verify_person,
 )
-from verification import actions, moves
+from verification import actions, moves, staff_actions
 from verification.models import Attempt, SmsMessage, Verification
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +116,9 @@ def test_staff_resend_bypasses_the_cap_and_is_audited():
     resend(filing, leader)
     assert resend(filing, leader).status == 102
     verification = Verification.objects.get(filing=filing, mobile=leader.mobile)
-    message = actions.staff_resend(verification, user, "caller confirmed identity")
+    message = staff_actions.staff_resend(
+        verification, user, "caller confirmed identity"
+    )
     assert message.recipient == leader.mobile
     assert verify_person(filing, leader).status == 31
     event = AuditEvent.objects.filter(filing=filing, event_type="code_resent").latest(
@@ -136,8 +138,10 @@ def test_staff_resend_refuses_a_verification_that_is_not_pending():
     filing, leader, _ = submitted_filing()
     moves.cancel_filing(filing, actor=transitions.PROVIDER, reason="withdrawn")
     verification = Verification.objects.get(filing=filing, mobile=leader.mobile)
-    with pytest.raises(actions.NotResendable, match="only a pending verification"):
-        actions.staff_resend(verification, user, "please")
+    with pytest.raises(
+        staff_actions.NotResendable, match="only a pending verification"
+    ):
+        staff_actions.staff_resend(verification, user, "please")
     with pytest.raises(ValueError, match="reason"):
-        actions.staff_resend(verification, user, " ")
+        staff_actions.staff_resend(verification, user, " ")
     assert code_messages(leader).count() == 1
