@@ -67,7 +67,7 @@ def install(point):
         "sms:gateway_answered": lambda: setattr(phone_backend, "DIE_AFTER_CODE", True),
         "sms:before_sent": lambda: _before(tasks, "_record_outcome", _is_code),
         "sms:after_sent": lambda: _after(tasks, "_record_outcome", _is_code),
-        # The webhook path (api.webhooks).
+        # The webhook path (integrations.webhooks).
         "webhook:task_claimed": lambda: _before(webhooks, "_claim"),
         "webhook:sending": lambda: _after(webhooks, "_claim"),
         "webhook:receiver_answered": lambda: _before(webhooks, "_settle"),
