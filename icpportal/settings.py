@@ -74,7 +74,7 @@ MIDDLEWARE = [
     "demo.middleware.demo_clock",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "portal.middleware.CookieLocaleMiddleware",
+    "infra.locale.CookieLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

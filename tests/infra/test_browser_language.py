@@ -3,7 +3,7 @@
 
 import pytest
 
-from portal.middleware import browser_language
+from infra.locale import browser_language
 
 pytestmark = pytest.mark.django_db
 

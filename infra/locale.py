@@ -1,4 +1,10 @@
+"""The language of every page, whichever door serves it: the visitor's choice, else
+what the browser asks for, else Chinese."""
+
+from collections.abc import Callable
+
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation.trans_real import parse_accept_lang_header
@@ -7,7 +13,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 BROWSER_LANGUAGES = [("zh", "zh-hans"), ("en", "en")]
 
 
-def browser_language(header):
+def browser_language(header: str | None) -> str | None:
     """The supported language a browser's Accept-Language asks for first, or None.
 
     Tags are read in the browser's order of preference (q values): any Chinese
@@ -26,11 +32,11 @@ class CookieLocaleMiddleware:
     what the browser asks for (Accept-Language) if it is Chinese or English; else
     zh-hans, like the pages the simulator imitates."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self.supported = {code for code, _ in settings.LANGUAGES}
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if chosen in self.supported:
             language = chosen
