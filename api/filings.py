@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
+from pydantic import ConfigDict
 
 from api import openapi
 from api.problems import (
@@ -361,6 +362,9 @@ def read_filing(request, reference: str):
 
 
 class WithdrawIn(Schema):
+    # A field the API does not know is refused, not ignored (a typo would lose it).
+    model_config = ConfigDict(extra="forbid")
+
     reason: str = ""
 
 

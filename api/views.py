@@ -92,16 +92,22 @@ def _unauthorized(request, exc):
 @api.exception_handler(NinjaValidationError)
 def _invalid_parameters(request, exc):
     errors = [
-        (
-            ".".join(str(part) for part in error.get("loc", ())[1:]),
-            error.get("msg", ""),
-        )
+        (_parameter_path(error.get("loc", ())), error.get("msg", ""))
         for error in exc.errors
     ]
     return problem_response(
         request,
         Problem(422, _("Invalid request"), _("A parameter is not valid."), errors),
     )
+
+
+def _parameter_path(location):
+    """A refused value's path as the provider wrote it: `reason`, not the view's
+    own name for the body (`withdrawal.reason`); `limit` for a query parameter."""
+    where, *path = location or ("",)
+    if where == "body" and len(path) > 1:
+        path = path[1:]
+    return ".".join(str(part) for part in path)
 
 
 @api.exception_handler(Http404)

@@ -6,6 +6,7 @@ import datetime
 
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
+from pydantic import ConfigDict
 
 from api import openapi
 from api.filings import PAGE_LIMIT
@@ -25,12 +26,18 @@ ENDPOINT_PREFIX = "we_"
 
 
 class EndpointIn(Schema):
+    # A field the API does not know is refused, not ignored (a typo would lose it).
+    model_config = ConfigDict(extra="forbid")
+
     url: str
     events: list[str] | None = None
     description: str = ""
 
 
 class EndpointChange(Schema):
+    # A field the API does not know is refused, not ignored (a typo would lose it).
+    model_config = ConfigDict(extra="forbid")
+
     url: str | None = None
     events: list[str] | None = None
     description: str | None = None
@@ -78,6 +85,9 @@ class AttemptPage(Schema):
 
 
 class SendAgainIn(Schema):
+    # A field the API does not know is refused, not ignored (a typo would lose it).
+    model_config = ConfigDict(extra="forbid")
+
     event: str
 
 

@@ -212,7 +212,7 @@ def delivery_run(receiver, events, *, shared_cache):
     queued = shell(
         env,
         "from django_tasks_db.models import DBTaskResult as T; "
-        "T.objects.exclude(task_path__startswith='api.').delete(); "
+        "T.objects.exclude(task_path__startswith='integrations.').delete(); "
         "print(T.objects.count())",
     ).strip()
     log(f"  {queued} dispatcher tasks queued; one worker sends")

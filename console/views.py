@@ -98,7 +98,12 @@ class QueueFilterForm(forms.Form):
         self.fields["policy"].choices = anything + list(PolicyKey.choices)
 
     def filters(self):
-        data = self.cleaned_data if self.is_valid() else {}
+        """The filters asked for; a value that is not among a filter's choices is
+        left out (that filter shows "All"), the others still apply."""
+        data = {}
+        if self.is_bound:
+            self.is_valid()
+            data = self.cleaned_data  # the fields that are valid, even if one is not
         return {name: data.get(name) or "" for name in self.fields}
 
 

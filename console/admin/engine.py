@@ -95,6 +95,16 @@ class AttemptOutcomeFilter(admin.SimpleListFilter):
         "refused": [R.RESEND_CAP, R.NOTHING_PENDING],
         "picture": [R.WRONG_PICTURE],
         "throttled": list(THROTTLED),
+        "closed": [
+            R.INVALID_MOBILE,
+            R.NO_VERIFICATION,
+            R.EXPIRED,
+            R.ALREADY_FAILED,
+            R.ALREADY_EXPIRED,
+            R.CANCELLED,
+            R.ALREADY_VERIFIED,
+            R.WRONG_AFTER_VERIFIED,
+        ],
     }
 
     def lookups(self, request, model_admin):
@@ -106,6 +116,7 @@ class AttemptOutcomeFilter(admin.SimpleListFilter):
             ("refused", _("Resend refused")),
             ("picture", _("Wrong picture characters")),
             ("throttled", _("Held back (too many tries)")),
+            ("closed", _("Nothing waiting to verify")),
         ]
 
     def queryset(self, request, queryset):

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from console.admin.base import CappedCountPaginator
 from filings.models import ProviderEventType
 from infra.times import beijing_text
 from integrations import keys, tasks, webhooks
@@ -124,6 +125,13 @@ class EndpointForm(forms.ModelForm):
     def clean_url(self):
         try:
             return webhooks.check_url(self.cleaned_data["url"])
+        except webhooks.EndpointRefused as exc:
+            raise forms.ValidationError(exc.detail) from exc
+
+    def clean_description(self):
+        """The API's rule: no control characters, at most 200 characters."""
+        try:
+            return webhooks.check_description(self.cleaned_data["description"])
         except webhooks.EndpointRefused as exc:
             raise forms.ValidationError(exc.detail) from exc
 
@@ -257,6 +265,8 @@ class AttemptInline(admin.TabularInline):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin):
+    paginator = CappedCountPaginator
+    show_facets = admin.ShowFacets.NEVER  # facet counts would scan the whole table
     # Six columns that fit beside the console's menu and the filters at 1,280 px:
     # the endpoint by its description (or its address, shortened; the whole address
     # on hover and on the delivery's page) and one time, the one that matters now.

@@ -84,3 +84,42 @@ def test_the_console_form_refuses_them(client, supervisor, dns, control):
         assert response.status_code == 200
         assert "The address holds a control character" in response.content.decode()
     assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.parametrize("control", ["\x1b", "\x01", "\x7f"])
+def test_the_console_form_refuses_them_in_the_description(
+    client, supervisor, dns, control
+):
+    """Once a 500 (the form let the description through to the engine's refusal)."""
+    client.force_login(supervisor)
+    response = client.post(
+        "/admin/integrations/webhookendpoint/add/",
+        {
+            "provider": Provider.objects.get(code="aliyun").pk,
+            "url": "https://hooks.example.com/icp",
+            "description": f"x{control}y",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert "The description holds a control character" in response.content.decode()
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_change_in_the_console_keeps_to_the_same_rule(client, supervisor, dns):
+    endpoint = webhooks.create_endpoint(
+        Provider.objects.get(code="aliyun"), "https://hooks.example.com/icp"
+    )
+    client.force_login(supervisor)
+    response = client.post(
+        f"/admin/integrations/webhookendpoint/{endpoint.pk}/change/",
+        {
+            "url": "https://hooks.example.com/icp",
+            "description": "a\x1b[31mRED",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert "The description holds a control character" in response.content.decode()
+    endpoint.refresh_from_db()
+    assert endpoint.description == ""

@@ -179,3 +179,18 @@ def test_list_says_more_than_when_capped(login, agent, monkeypatch):
         .content.decode()
     )
     assert "3" in html and ("More than 3" in html or "超过" in html)
+
+
+def test_no_large_list_offers_facet_counts():
+    """Counts per filter value would count the whole table, past the capped count."""
+    from django.contrib import admin
+
+    from console.admin.base import CappedCountPaginator
+
+    capped = [
+        model_admin
+        for model_admin in admin.site._registry.values()
+        if model_admin.paginator is CappedCountPaginator
+    ]
+    assert len(capped) >= 8
+    assert all(a.show_facets == admin.ShowFacets.NEVER for a in capped)

@@ -225,3 +225,17 @@ def test_a_follow_up_overdue_for_a_month_leaves_the_queue(agent, supervisor):
     assert reasons_of(agent, filing) is None
     filing.refresh_from_db()
     assert len(casework.open_follow_ups(filing)) == 1  # still on its page
+
+
+def test_a_bad_filter_value_leaves_the_other_filters_in_force(client, agent):
+    """Once one unknown value dropped every filter: "Mine" stayed selected and the
+    page listed everyone's filings."""
+    other = make_staff("li", "Support agent")
+    mine, theirs = due_in(3), due_in(4)
+    casework.claim(mine, agent)
+    casework.claim(theirs, other)
+    client.force_login(agent)
+    page = client.get(URL, {"owner": "mine", "province": "zz", "reason": "bogus"})
+    assert page.status_code == 200
+    shown = {row.filing_id for row in page.context["page"].rows}
+    assert shown == {mine.pk}

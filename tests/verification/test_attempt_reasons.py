@@ -115,3 +115,12 @@ def test_every_reason_reads_as_its_own_sentence(reason):
         sentences.add(sentence)
     if reason == R.WRONG_CERTIFICATE:  # a resend's and a verify's, told apart
         assert len(sentences) == 2
+
+
+def test_every_reason_can_be_found_with_the_attempt_lists_filter():
+    from console.admin.engine import AttemptOutcomeFilter
+
+    grouped = {
+        reason for group in AttemptOutcomeFilter.GROUPS.values() for reason in group
+    }
+    assert grouped == set(R)
