@@ -598,4 +598,4 @@ class ProviderEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.event_type} #{self.sequence}"
+        return f"{self.get_event_type_display()} #{self.sequence}"

@@ -54,7 +54,8 @@ class ApiKey(models.Model):
         verbose_name_plural = _("API keys")
 
     def __str__(self):
-        return f"{self.provider.code} · {self.name} ({self.prefix}…)"
+        shown = f"{self.provider.local_name} · {self.name}"
+        return f"{shown} ({self.prefix}…)" if self.prefix else shown
 
 
 class IdempotentAnswer(models.Model):
@@ -155,7 +156,7 @@ class WebhookEndpoint(models.Model):
         verbose_name_plural = _("webhook endpoints")
 
     def __str__(self):
-        return f"{self.provider.code} · {self.url}"
+        return f"{self.provider.local_name} · {self.url}"
 
     @property
     def enabled(self):

@@ -4,6 +4,7 @@ Beijing time."""
 
 import pytest
 from django.contrib.messages import get_messages
+from django.utils import translation
 
 from filings.models import Provider
 from integrations import tasks, webhooks
@@ -80,3 +81,23 @@ def test_an_agent_reads_the_delivery_log_in_words(client, agent, settings):
     )
     assert endpoint.deliveries.get().attempts == 1
     assert sent.status_code in (200, 302)
+
+
+def test_staff_read_names_not_codes_in_page_titles(dns):
+    """Titles, breadcrumbs and "was added" messages use each record's name."""
+    from integrations import keys
+    from integrations.models import WebhookDelivery
+
+    provider = Provider.objects.get(code="aliyun")
+    record, _secret = keys.create_key(provider, "ICP console")
+    assert str(record).startswith(f"{provider.local_name} · ICP console (icp_")
+    endpoint = webhooks.create_endpoint(provider, "https://hooks.example.com/icp")
+    assert str(endpoint) == f"{provider.local_name} · https://hooks.example.com/icp"
+    moves.cancel_filing(
+        FilingFactory(provider=provider), actor=moves.PROVIDER, reason="withdrawn"
+    )
+    webhooks.dispatch()
+    delivery = WebhookDelivery.objects.select_related("event").first()
+    with translation.override("en"):
+        title = str(delivery)
+    assert "filing." not in title and "Filing cancelled" in title
