@@ -1,0 +1,40 @@
+"""A note the console refuses comes back in its box (it once wiped what the agent had
+typed), kept in the browser tab only; an added note leaves the box empty."""
+
+import pytest
+from playwright.sync_api import expect
+
+from console.models import Note
+from tests.browser import log_in_as_agent
+from tests.console.conftest import make_staff
+from tests.verification.helpers import submitted_filing
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_refused_note_is_there_to_correct(
+    browser, browser_site, reference_data, language
+):
+    make_staff("agent", "Support agent")
+    filing, _, _ = submitted_filing()
+    context = browser.new_context(viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    log_in_as_agent(page, browser_site, language)
+    page.goto(f"{browser_site}/admin/filings/filingapplication/{filing.pk}/change/")
+    typed = "客户说 13812345678 收不到短信，明早再打"
+    page.fill("#note_text", typed)
+    page.click("#add-note")
+    expect(page.locator(".messagelist .error")).to_have_count(1)
+    expect(page.locator("#note_text")).to_have_value(typed)
+    assert not Note.objects.filter(filing=filing).exists()
+    # corrected, it is added, and the box is empty after
+    page.fill("#note_text", "客户说 138****5678 收不到短信，明早再打")
+    page.click("#add-note")
+    expect(page.locator(".messagelist .success")).to_have_count(1)
+    expect(page.locator("#note_text")).to_have_value("")
+    assert Note.objects.filter(filing=filing).count() == 1
+    # nothing of it was kept on the server side
+    page.reload()
+    expect(page.locator("#note_text")).to_have_value("")
+    context.close()
