@@ -165,12 +165,17 @@ class StaffAdminSite(admin.AdminSite):
             self.admin_view(lambda request: views.queue_view(request, self)),
             name="queue",
         )
+        find = path(
+            "search/",
+            self.admin_view(lambda request: views.search_view(request, self)),
+            name="search",
+        )
         case_action = path(
             "filings/filingapplication/<int:filing_id>/case/<slug:do>/",
             self.admin_view(views.filing_case_action),
             name="filing_case_action",
         )
-        return [export, work_queue, case_action, *super().get_urls()]
+        return [export, work_queue, find, case_action, *super().get_urls()]
 
     def funnel_csv(self, request):
         """The funnel's table, every breakdown, for the chosen period, as CSV."""

@@ -1,0 +1,215 @@
+"""The support desk's search: whatever a customer on the phone reads out, or an agent
+sees on screen, finds the filings and the people it belongs to, each with why.
+
+A term is read in every way it can be (a term of four digits is both the end of a
+mobile and part of a reference), each way one query on an indexed column (on
+PostgreSQL, trigram indexes for the "contains" and "ends with" ones:
+`filings` migration 0018), and the answers are merged, the newest filings first.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from console.models import Note
+from filings.models import Domain, FilingApplication, Person, Subject
+from filings.privacy import mask_mobile
+from filings.validators import normalize_mobile
+
+# The most filings and people one search shows; past it the page says to narrow.
+LIMIT = 50
+# The longest term read (a full certificate number with spaces, a domain, a name).
+LONGEST_TERM = 200
+# Shorter terms match too much to be read as part of a name, a reference or a note.
+SHORTEST_PART = 3
+MASKED_MOBILE_RE = re.compile(r"^(\d{3})\*{2,6}(\d{4})$")
+LAST_FOUR_RE = re.compile(r"^\d{4}$")
+CERTIFICATE_RE = re.compile(r"^[0-9A-Z]{15,18}$")
+
+
+@dataclass
+class FoundFiling:
+    """A filing the search found, and each reason it was found."""
+
+    filing: FilingApplication
+    why: list = field(default_factory=list)
+
+
+@dataclass
+class FoundPerson:
+    """A person the search found by their mobile or certificate number."""
+
+    person: Person
+    why: str
+    filing_ids: list = field(default_factory=list)
+    filings: list = field(default_factory=list)
+
+
+@dataclass
+class Results:
+    term: str
+    filings: list
+    people: list
+    capped: bool = False
+
+    @property
+    def empty(self):
+        return not self.filings and not self.people
+
+
+def normalized(term):
+    """The term as typed, full-width folded and trimmed; spaces inside a number go."""
+    term = unicodedata.normalize("NFKC", term or "").strip()
+    compact = re.sub(r"[\s-]", "", term)
+    return compact if re.fullmatch(r"[+\d*]+", compact) else term
+
+
+def search(term):
+    """Filings and people for `term` (see the module's docstring)."""
+    term = normalized(term)
+    if not term or not _is_text(term):
+        return Results(term, [], [])
+    reasons = {}  # filing id -> [why, ...]
+    people = _people(term)
+    for found in people[:LIMIT]:
+        found.filing_ids = _filings_of(found.person)
+        for filing_id in found.filing_ids:
+            reasons.setdefault(filing_id, []).append(found.why)
+    for why, ids in _filings(term):
+        for filing_id in ids:
+            reasons.setdefault(filing_id, []).append(why)
+    filings = (
+        FilingApplication.objects.filter(pk__in=list(reasons)[: LIMIT * 4])
+        .select_related("provider", "province", "subject")
+        .order_by("-updated_at", "-pk")
+    )
+    shown = [FoundFiling(f, _unique(reasons[f.pk])) for f in filings[:LIMIT]]
+    by_id = {found.filing.pk: found.filing for found in shown}
+    for found in people:
+        found.filings = [by_id[i] for i in found.filing_ids if i in by_id]
+    return Results(
+        term,
+        shown,
+        people[:LIMIT],
+        capped=len(reasons) > LIMIT or len(people) > LIMIT,
+    )
+
+
+def _is_text(term):
+    """No NUL, no lone surrogate: nothing a database would refuse to compare."""
+    return "\x00" not in term and not any(unicodedata.category(c) == "Cs" for c in term)
+
+
+def _unique(items):
+    return list(dict.fromkeys(items))
+
+
+def _people(term):
+    """People whose mobile or certificate number the term is, or shows."""
+    try:
+        mobile = normalize_mobile(term)
+    except ValidationError:
+        mobile = ""
+    if mobile:
+        why = _("the mobile %(mobile)s") % {"mobile": mask_mobile(mobile)}
+        found = Person.objects.filter(Q(mobile=mobile) | Q(emergency_mobile=mobile))
+    elif match := MASKED_MOBILE_RE.match(term):
+        start, end = match.groups()
+        why = _("a mobile shown as %(mobile)s") % {"mobile": f"{start}****{end}"}
+        found = Person.objects.filter(mobile__startswith=start, mobile__endswith=end)
+    elif LAST_FOUR_RE.match(term):
+        why = _("a mobile ending in %(digits)s") % {"digits": term}
+        found = Person.objects.filter(mobile__endswith=term)
+    elif CERTIFICATE_RE.match(term.upper()):
+        why = _("the certificate number of %(name)s")
+        found = Person.objects.filter(certificate_number=term.upper())
+        return [
+            FoundPerson(p, why % {"name": p.name})
+            for p in found.order_by()[: LIMIT + 1]
+        ]
+    else:
+        return []
+    return [FoundPerson(p, why) for p in found.order_by()[: LIMIT + 1]]
+
+
+def _filings_of(person):
+    """The filings where `person` is the entity leader or a service's administrator."""
+    as_leader = FilingApplication.objects.filter(subject__leader=person)
+    as_administrator = FilingApplication.objects.filter(services__administrator=person)
+    return _unique(
+        [
+            *as_leader.values_list("pk", flat=True)[:LIMIT],
+            *as_administrator.values_list("pk", flat=True)[:LIMIT],
+        ]
+    )
+
+
+def _filings(term):
+    """(why, filing ids) for each way the term names filings directly."""
+    found = []
+    upper = term.upper()
+    if len(term) >= SHORTEST_PART:
+        found.append(
+            (
+                _("the reference"),
+                _ids(FilingApplication.objects.filter(reference__icontains=term)),
+            )
+        )
+        found.append(
+            (
+                _("the entity's name"),
+                _ids(FilingApplication.objects.filter(subject__name__icontains=term)),
+            )
+        )
+        found.append(
+            (
+                _("an internal note"),
+                list(
+                    Note.objects.filter(text__icontains=term)
+                    .order_by()
+                    .values_list("filing_id", flat=True)[: LIMIT + 1]
+                ),
+            )
+        )
+    if "ICP" in upper:
+        found.append(
+            (
+                _("the ICP number"),
+                _ids(
+                    FilingApplication.objects.filter(
+                        Q(icp_number__icontains=term)
+                        | Q(services__icp_number__icontains=term)
+                    )
+                ),
+            )
+        )
+    if "." in term and " " not in term:
+        domains = Domain.objects.filter(name__icontains=term.lower().strip("."))
+        found.append(
+            (
+                _("a domain"),
+                _ids(FilingApplication.objects.filter(services__domains__in=domains)),
+            )
+        )
+    if CERTIFICATE_RE.match(upper):
+        subjects = Subject.objects.filter(certificate_number=upper)
+        found.append(
+            (
+                _("the entity's certificate number"),
+                _ids(FilingApplication.objects.filter(subject__in=subjects)),
+            )
+        )
+    return found
+
+
+def _ids(queryset):
+    """LIMIT + 1 ids of the matches (one more than shown tells the page to say so),
+    each once. Unordered: an order would have the database walk the table in that
+    order instead of asking the trigram index for the few rows that match."""
+    return _unique(queryset.order_by().values_list("pk", flat=True)[: LIMIT * 4])[
+        : LIMIT + 1
+    ]
