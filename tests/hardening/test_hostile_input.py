@@ -212,7 +212,7 @@ def test_oversize_body_is_413_problem_in_the_asked_language(client, api_world):
 
 def console_urls(client):
     """Every console list with each parameter its page links to, plus the
-    dashboard, the funnel CSV and the work queue with theirs."""
+    dashboard, the funnel CSV, the work queue and the search with theirs."""
     found = {}
     for model, model_admin in admin.site._registry.items():
         meta = model._meta
@@ -241,6 +241,7 @@ def console_urls(client):
         "owner",
         "page",
     }
+    found[reverse("admin:search")] = {"q"}
     return found
 
 
