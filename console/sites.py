@@ -170,12 +170,38 @@ class StaffAdminSite(admin.AdminSite):
             self.admin_view(lambda request: views.search_view(request, self)),
             name="search",
         )
+        customer_person = path(
+            "customers/person/<int:person_id>/",
+            self.admin_view(
+                lambda request, person_id: views.customer_view(
+                    request, self, person_id=person_id
+                )
+            ),
+            name="customer_person",
+        )
+        customer_entity = path(
+            "customers/entity/<int:subject_id>/",
+            self.admin_view(
+                lambda request, subject_id: views.customer_view(
+                    request, self, subject_id=subject_id
+                )
+            ),
+            name="customer_entity",
+        )
         case_action = path(
             "filings/filingapplication/<int:filing_id>/case/<slug:do>/",
             self.admin_view(views.filing_case_action),
             name="filing_case_action",
         )
-        return [export, work_queue, find, case_action, *super().get_urls()]
+        return [
+            export,
+            work_queue,
+            find,
+            customer_person,
+            customer_entity,
+            case_action,
+            *super().get_urls(),
+        ]
 
     def funnel_csv(self, request):
         """The funnel's table, every breakdown, for the chosen period, as CSV."""

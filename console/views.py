@@ -20,10 +20,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from console import casework, queue, search, story, timeline
+from console import casework, customers, queue, search, story, timeline
 from console.models import FollowUp, Macro
 from filings.models import FilingApplication, PolicyKey, Provider, Province
-from filings.privacy import show_mobile
+from filings.privacy import mask_code, show_mobile
 from infra.times import BEIJING
 
 VIEW = "filings.view_filingapplication"
@@ -381,3 +381,59 @@ def search_view(request, admin_site):
         ],
     }
     return TemplateResponse(request, "admin/search.html", context)
+
+
+def customer_view(request, admin_site, *, person_id=None, subject_id=None):
+    """A customer page: one person's (by their mobile) or one entity's (by its
+    certificate number) records across filings."""
+    if not request.user.has_perm(VIEW):
+        raise PermissionDenied
+    found = (
+        customers.person(person_id)
+        if person_id is not None
+        else customers.entity(subject_id)
+    )
+    if found is None:
+        raise Http404
+    change = "admin:filings_filingapplication_change"
+    context = {
+        **admin_site.each_context(request),
+        "title": found.name,
+        "customer": found,
+        "filings": [
+            {"filing": f, "url": reverse(change, args=[f.pk])} for f in found.filings
+        ],
+        "verifications": [
+            {
+                "v": v,
+                "roles": timeline.roles_text(v.roles),
+                "mobile": show_mobile(v.mobile, request.user),
+            }
+            for v in found.verifications
+        ],
+        "texts": [
+            {
+                "t": t,
+                "when": timeline.beijing(t.created_at),
+                "state": timeline.text_state(t),
+                "text": mask_code(t.text),
+            }
+            for t in found.texts
+        ],
+        "attempts": [
+            {
+                "a": a,
+                "when": timeline.beijing(a.created_at, with_seconds=True),
+                "outcome": a.get_reason_display(),
+                "where": timeline.channel_label(a.channel),
+            }
+            for a in found.attempts
+        ],
+        "notes": [
+            {"n": n, "when": timeline.beijing(n.created_at)} for n in found.notes
+        ],
+        "follow_ups": [
+            {"f": f, "when": timeline.beijing(f.due_at)} for f in found.follow_ups
+        ],
+    }
+    return TemplateResponse(request, "admin/customer.html", context)
