@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from console import (
+    next_step,
     overrides,
     story,
     timeline,
@@ -281,14 +282,20 @@ class FilingApplicationAdmin(ReadOnlyAdmin):
         if filing is not None:
             request.filing_page_object = filing  # read once, see get_object
             told = story.load(filing)
+            buttons = overrides.buttons(
+                filing, told.verifications, request.user, told.now
+            )
+            step = next_step.next_step(told)
             extra_context = {
                 **(extra_context or {}),
                 "story": told,
                 "headline": story.headline(told),
-                "facts": story.facts(told),
-                "override_buttons": overrides.buttons(
-                    filing, told.verifications, request.user, told.now
+                "next_step": step,
+                "next_step_button": next(
+                    (b for b in buttons if step and b["name"] == step.action), None
                 ),
+                "facts": story.facts(told),
+                "override_buttons": buttons,
                 "case": views.filing_case_context(filing, request.user),
             }
         return super().change_view(request, object_id, form_url, extra_context)
