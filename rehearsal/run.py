@@ -986,6 +986,11 @@ class Rehearsal:
             self.workers_down.discard("worker2")
 
     def restore_drill(self):
+        # A filing of the drill's own that no applicant works, its code sent, so the
+        # dump holds a pending one however fast the journeys finished theirs.
+        drilled = self.import_filings(1)[0]["subject"]["leader"]["mobile"]
+        if self.latest_code(drilled, seconds=120) is None:
+            log("The drill's own filing got no code text within 120 s")
         dump = self.workdir / "icpportal.dump"
         self.pg.tool("pg_dump", "-Fc", "-f", str(dump), "icpportal")
         self.pg.tool("createdb", "icpportal_restore")
