@@ -83,7 +83,7 @@ def _resend_cap(story):
     for verification in _pending(story):
         if verification.resends >= cap:
             return NextStep(
-                "resend_cap",
+                "resend_cap_reached",
                 _(
                     "%(person)s has asked for all %(cap)d new codes the policy "
                     "allows: only you can send another (it is not counted)."

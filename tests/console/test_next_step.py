@@ -69,7 +69,7 @@ def test_the_resend_cap_reached_says_only_staff_can_send_another():
     filing, leader, _ = submitted_filing("miit-2020")  # a cap of two
     Verification.objects.filter(pk=pending_of(filing, leader).pk).update(resends=2)
     step = step_of(filing)
-    assert (step.situation, step.action) == ("resend_cap", "resend_code")
+    assert (step.situation, step.action) == ("resend_cap_reached", "resend_code")
 
 
 def test_one_failure_left_asks_to_read_the_digits_together():
