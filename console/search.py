@@ -75,8 +75,9 @@ def search(term):
         return Results(term, [], [])
     reasons = {}  # filing id -> [why, ...]
     people = _people(term)
+    by_mobile = _filings_of([found.person.mobile for found in people[:LIMIT]])
     for found in people[:LIMIT]:
-        found.filing_ids = _filings_of(found.person)
+        found.filing_ids = by_mobile.get(found.person.mobile, [])
         for filing_id in found.filing_ids:
             reasons.setdefault(filing_id, []).append(found.why)
     for why, ids in _filings(term):
@@ -116,7 +117,7 @@ def _people(term):
         mobile = ""
     if mobile:
         why = _("the mobile %(mobile)s") % {"mobile": mask_mobile(mobile)}
-        found = Person.objects.filter(Q(mobile=mobile) | Q(emergency_mobile=mobile))
+        found = Person.objects.filter(mobile=mobile)
     elif match := MASKED_MOBILE_RE.match(term):
         start, end = match.groups()
         why = _("a mobile shown as %(mobile)s") % {"mobile": f"{start}****{end}"}
@@ -127,25 +128,37 @@ def _people(term):
     elif CERTIFICATE_RE.match(term.upper()):
         why = _("the certificate number of %(name)s")
         found = Person.objects.filter(certificate_number=term.upper())
-        return [
-            FoundPerson(p, why % {"name": p.name})
-            for p in found.order_by()[: LIMIT + 1]
-        ]
+        return [FoundPerson(p, why % {"name": p.name}) for p in _one_per_mobile(found)]
     else:
         return []
-    return [FoundPerson(p, why) for p in found.order_by()[: LIMIT + 1]]
+    return [FoundPerson(p, why) for p in _one_per_mobile(found)]
 
 
-def _filings_of(person):
-    """The filings where `person` is the entity leader or a service's administrator."""
-    as_leader = FilingApplication.objects.filter(subject__leader=person)
-    as_administrator = FilingApplication.objects.filter(services__administrator=person)
-    return _unique(
-        [
-            *as_leader.values_list("pk", flat=True)[:LIMIT],
-            *as_administrator.values_list("pk", flat=True)[:LIMIT],
-        ]
-    )
+def _one_per_mobile(people):
+    """One person for each mobile: a leader on three filings is three rows with one
+    number, and one customer (their page gathers every record of the number)."""
+    seen = {}
+    for person in people.order_by()[: LIMIT * 4]:
+        seen.setdefault(person.mobile, person)
+    return list(seen.values())[: LIMIT + 1]
+
+
+def _filings_of(mobiles):
+    """{mobile: filing ids} of the filings where a person with that mobile is the
+    entity leader or a service's administrator: two queries for every person found."""
+    found = {}
+    leading = FilingApplication.objects.filter(
+        subject__leader__mobile__in=mobiles
+    ).values_list("subject__leader__mobile", "pk")
+    administering = FilingApplication.objects.filter(
+        services__administrator__mobile__in=mobiles
+    ).values_list("services__administrator__mobile", "pk")
+    for rows in (leading, administering):
+        for mobile, filing_id in rows.order_by()[: LIMIT * 4]:
+            found.setdefault(mobile, [])
+            if filing_id not in found[mobile]:
+                found[mobile].append(filing_id)
+    return found
 
 
 def _filings(term):

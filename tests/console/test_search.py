@@ -122,3 +122,32 @@ def test_only_staff_who_read_filings_may_search(client, filing):
     nobody = make_staff("visitor")
     client.force_login(nobody)
     assert client.get(URL, {"q": "trn"}).status_code == 403
+
+
+def test_the_number_of_queries_does_not_grow_with_the_people_found(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import PersonFactory
+
+    def queries_for(term):
+        with CaptureQueriesContext(connection) as captured:
+            search.search(term)
+        return len(captured)
+
+    first = FilingFactory(subject__leader=PersonFactory(mobile="13900000541"))
+    few = queries_for("0541")
+    for serial in range(1, 8):
+        FilingFactory(subject__leader=PersonFactory(mobile=f"139{serial:04d}0541"))
+    assert queries_for("0541") == few
+    assert first.pk in found("0541")
+
+
+def test_a_leader_on_several_filings_is_one_person(db):
+    from tests.factories import PersonFactory
+
+    one = FilingFactory(subject__leader=PersonFactory(mobile="13711112222"))
+    two = FilingFactory(subject__leader=PersonFactory(mobile="13711112222"))
+    results = search.search("13711112222")
+    assert len(results.people) == 1
+    assert {f.pk for f in results.people[0].filings} == {one.pk, two.pk}
