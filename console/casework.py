@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from console import overrides, timeline
+from console import labels, overrides, timeline
 from console.models import WAITING_STATUSES, Case, FollowUp, Note
 from filings.models import EventType, FilingApplication, Service
 from filings.privacy import personal_numbers_in
@@ -40,7 +40,7 @@ class AlreadyOwned(CaseRefused):
     def __init__(self, owner):
         self.owner = owner
         super().__init__(
-            _("%(who)s has this filing already.") % {"who": timeline.staff_label(owner)}
+            _("%(who)s has this filing already.") % {"who": labels.staff_label(owner)}
         )
 
 
@@ -49,7 +49,8 @@ def _require(user, permission):
         raise CaseRefused(_("Your role does not allow this; ask a supervisor."))
 
 
-def _lock(filing):
+def lock(filing):
+    """The filing's row, locked for the caller's transaction."""
     return (
         FilingApplication.objects.select_for_update(of=("self",))
         .select_related("provider", "subject__leader")
@@ -70,7 +71,7 @@ def claim(filing, user, *, now=None):
     _require(user, WORK)
     now = now or timezone.now()
     with transaction.atomic():
-        locked = _lock(filing)
+        locked = lock(filing)
         case = _case_of(locked)
         if case.owner_id == user.pk:
             return case
@@ -92,12 +93,12 @@ def assign(filing, agent, by, *, now=None):
         )
     now = now or timezone.now()
     with transaction.atomic():
-        locked = _lock(filing)
+        locked = lock(filing)
         case = _case_of(locked)
         if case.owner_id == agent.pk:
             raise CaseRefused(
                 _("%(who)s has this filing already.")
-                % {"who": timeline.staff_label(agent)}
+                % {"who": labels.staff_label(agent)}
             )
         previous = case.owner
         case.owner, case.owned_since = agent, now
@@ -119,14 +120,14 @@ def release(filing, by, *, now=None):
     releases anyone's."""
     _require(by, WORK)
     with transaction.atomic():
-        locked = _lock(filing)
+        locked = lock(filing)
         case = _case_of(locked)
         if case.owner_id is None:
             raise CaseRefused(_("Nobody has this filing."))
         if case.owner_id != by.pk and not by.has_perm(ASSIGN):
             raise CaseRefused(
                 _("%(who)s has this filing; only a supervisor can release it.")
-                % {"who": timeline.staff_label(case.owner)}
+                % {"who": labels.staff_label(case.owner)}
             )
         previous = case.owner
         case.owner, case.owned_since = None, None
@@ -196,7 +197,7 @@ def add_note(filing, author, text, *, macro=None):
     _require(author, WORK)
     text = check_free_text(text, filing)
     with transaction.atomic():
-        locked = _lock(filing)
+        locked = lock(filing)
         note = Note.objects.create(filing=locked, author=author, text=text, macro=macro)
         moves.record_event(
             locked,
@@ -217,7 +218,7 @@ def set_follow_up(filing, user, due_at, note="", *, now=None):
     if due_at > now + FOLLOW_UP_LONGEST:
         raise CaseRefused(_("Choose a time within the next 90 days."))
     with transaction.atomic():
-        locked = _lock(filing)
+        locked = lock(filing)
         if locked.status not in WAITING_STATUSES:
             raise CaseRefused(
                 _(
@@ -244,7 +245,7 @@ def finish_follow_up(follow_up, user, *, now=None):
     _require(user, WORK)
     now = now or timezone.now()
     with transaction.atomic():
-        locked = _lock(follow_up.filing)
+        locked = lock(follow_up.filing)
         row = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
         if row.done_at is not None:
             raise CaseRefused(_("This follow-up is done already."))
@@ -341,7 +342,7 @@ def run_macro(macro, filing, user, *, now=None):
         )
     actor = moves.Actor.staff(user)
     with transaction.atomic():
-        locked = _lock(filing)
+        locked = lock(filing)
         reason = render(macro.reason_template, locked, user).strip() or macro.local_name
         moves.record_event(
             locked,

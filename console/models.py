@@ -220,3 +220,230 @@ class MacroStep(models.Model):
 
     def __str__(self):
         return self.get_action_display()
+
+
+class Presence(models.Model):
+    """Who has a filing's page open: one row per person and filing, its time renewed
+    by the page's heartbeat (`console.presence`). A row older than a few heartbeats
+    means the person has gone; rows are overwritten, never piled up."""
+
+    filing = models.ForeignKey(
+        FilingApplication,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("filing"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+    seen_at = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        verbose_name = _("presence")
+        verbose_name_plural = _("presences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["filing", "user"], name="presence_one_per_person"
+            )
+        ]
+        indexes = [models.Index(fields=["filing", "seen_at"], name="presence_fresh")]
+
+    def __str__(self):
+        return f"{self.user} · {self.filing_id}"
+
+
+class EscalationStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a supervisor")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+
+
+class Escalation(models.Model):
+    """An agent's request that a supervisor run an override the agent's role lacks.
+    Written and answered only by `console.escalations`."""
+
+    filing = models.ForeignKey(
+        FilingApplication,
+        on_delete=models.PROTECT,
+        related_name="escalations",
+        verbose_name=_("filing"),
+    )
+    action = models.CharField(_("override"), max_length=32, choices=MacroAction.choices)
+    verification = models.ForeignKey(
+        "verification.Verification",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    hours = models.PositiveSmallIntegerField(_("hours"), null=True, blank=True)
+    reason = models.TextField(_("why"), max_length=1000)
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("asked by"),
+    )
+    asked_at = models.DateTimeField(_("asked"), auto_now_add=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=EscalationStatus.choices,
+        default=EscalationStatus.PENDING,
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answer = models.TextField(_("answer"), max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["-asked_at", "-id"]
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        permissions = [
+            (
+                "answer_escalations",
+                "Can approve or decline agents' requests for overrides",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["asked_at"],
+                condition=models.Q(status="pending"),
+                name="escalation_waiting",
+            ),
+            models.Index(fields=["asked_by", "asked_at"], name="escalation_asker"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} · {self.filing}"
+
+
+class ScriptKey(models.TextChoices):
+    """What an answer script is for: the three things a filing page knows."""
+
+    SITUATION = "situation", _("A situation (what to do now)")
+    QUEUE_REASON = "queue_reason", _("A work queue reason")
+    MIIT_STATUS = "miit_status", _("A MIIT status code")
+
+
+class AnswerScript(models.Model):
+    """Words an agent reads to a customer (答复口径), in Chinese and English, for one
+    situation, queue reason or MIIT status code. Every edit is a new version
+    (`AnswerScriptVersion`), written by `console.scripts.save_script`."""
+
+    key_kind = models.CharField(_("for"), max_length=16, choices=ScriptKey.choices)
+    key = models.CharField(
+        _("which"),
+        max_length=40,
+        help_text=_(
+            "The situation's name, the queue reason's name or the MIIT status code."
+        ),
+    )
+    title_zh = models.CharField(_("title (Chinese)"), max_length=120)
+    title_en = models.CharField(_("title (English)"), max_length=120)
+    text_zh = models.TextField(_("answer (Chinese)"), max_length=2000)
+    text_en = models.TextField(_("answer (English)"), max_length=2000)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    is_active = models.BooleanField(
+        _("offered"),
+        default=True,
+        help_text=_("Only offered answers appear on the filing page."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["key_kind", "key", "id"]
+        verbose_name = _("answer script")
+        verbose_name_plural = _("answer scripts")
+        indexes = [models.Index(fields=["key_kind", "key"], name="script_key")]
+
+    def __str__(self):
+        return self.local_title
+
+    @property
+    def local_title(self):
+        """The title in the active language."""
+        language = translation.get_language() or ""
+        return self.title_en if language.startswith("en") else self.title_zh
+
+    @property
+    def local_text(self):
+        """The answer in the active language."""
+        language = translation.get_language() or ""
+        return self.text_en if language.startswith("en") else self.text_zh
+
+
+class AnswerScriptVersion(AppendOnlyModel):
+    """One version of an answer script, as it was written. Rows are only ever added."""
+
+    script = models.ForeignKey(
+        AnswerScript,
+        on_delete=models.PROTECT,
+        related_name="versions",
+        verbose_name=_("answer script"),
+    )
+    version = models.PositiveIntegerField(_("version"))
+    title_zh = models.CharField(_("title (Chinese)"), max_length=120)
+    title_en = models.CharField(_("title (English)"), max_length=120)
+    text_zh = models.TextField(_("answer (Chinese)"))
+    text_en = models.TextField(_("answer (English)"))
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
+    written_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["script", "-version"]
+        verbose_name = _("answer script version")
+        verbose_name_plural = _("answer script versions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["script", "version"], name="script_version_once"
+            )
+        ]
+
+
+class AnswerScriptUse(AppendOnlyModel):
+    """An agent copied an answer script on a filing's page. Rows are only ever added."""
+
+    script = models.ForeignKey(
+        AnswerScript,
+        on_delete=models.PROTECT,
+        related_name="uses",
+        verbose_name=_("answer script"),
+    )
+    version = models.PositiveIntegerField(_("version"))
+    filing = models.ForeignKey(
+        FilingApplication,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("filing"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+    used_at = models.DateTimeField(_("used"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("answer script use")
+        verbose_name_plural = _("answer script uses")
+        indexes = [models.Index(fields=["user", "used_at"], name="script_use_user")]

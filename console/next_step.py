@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from console import timeline
+from console import labels, timeline
 from filings import policies
 from filings.models import EventType, FilingStatus
 from verification.actions import CENTRAL, PROVINCIAL_POLICIES, Channel
@@ -44,7 +44,7 @@ def _undelivered(story):
             last_text.setdefault(message.verification_id, message)
     for verification_id, message in last_text.items():
         if timeline.text_undelivered(message):
-            person = timeline.person_text(pending[verification_id])
+            person = labels.person_text(pending[verification_id])
             return NextStep(
                 "text_undelivered",
                 _(
@@ -69,8 +69,8 @@ def _wrong_page(story):
                     "%(right)s: give them that page's address."
                 )
                 % {
-                    "tried": timeline.channel_label(attempt.channel),
-                    "right": timeline.channel_label(right),
+                    "tried": labels.channel_label(attempt.channel),
+                    "right": labels.channel_label(right),
                 },
             )
     return None
@@ -88,7 +88,7 @@ def _resend_cap(story):
                     "%(person)s has asked for all %(cap)d new codes the policy "
                     "allows: only you can send another (it is not counted)."
                 )
-                % {"person": timeline.person_text(verification), "cap": cap},
+                % {"person": labels.person_text(verification), "cap": cap},
                 "resend_code",
             )
     return None
@@ -105,7 +105,7 @@ def _one_failure_left(story):
                     "code and the last six certificate digits with them before they "
                     "try again."
                 )
-                % {"person": timeline.person_text(verification)},
+                % {"person": labels.person_text(verification)},
             )
     return None
 
@@ -154,14 +154,29 @@ WAITING_RULES = [
 ]
 
 
-def next_step(story):
-    """The step the filing page recommends now, or None when there is none."""
+# Every situation a rule can name, for what is keyed to them (answer scripts).
+SITUATIONS = (
+    "text_undelivered",
+    "wrong_page",
+    "resend_cap_reached",
+    "one_failure_left",
+    "deadline_soon",
+    "expired",
+    "returned",
+)
+
+
+def all_steps(story):
+    """Every step that applies now, the most pressing first."""
     status = story.filing.status
     if status == FilingStatus.RETURNED:
-        return _returned(story)
+        return [_returned(story)]
     if status != FilingStatus.PENDING_VERIFICATION:
-        return None
-    for rule in WAITING_RULES:
-        if step := rule(story):
-            return step
-    return None
+        return []
+    return [step for rule in WAITING_RULES if (step := rule(story))]
+
+
+def next_step(story):
+    """The step the filing page recommends now, or None when there is none."""
+    steps = all_steps(story)
+    return steps[0] if steps else None

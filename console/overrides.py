@@ -18,7 +18,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from console import timeline
+from console import presence, timeline
 from filings.models import EventType, FilingStatus, Role
 from filings.privacy import personal_numbers_in, show_mobile
 from filings.validators import normalize_mobile
@@ -45,9 +45,10 @@ class ReasonForm(forms.Form):
         help_text=_("Recorded in the filing's audit trail with your name."),
     )
 
-    def __init__(self, *args, filings=None, **kwargs):
+    def __init__(self, *args, filings=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.filings = filings
+        self.user = user
 
     def clean_reason(self):
         """The audit trail is read by every staff member and kept for good: a
@@ -68,6 +69,15 @@ class ReasonForm(forms.Form):
 def _verification_label(verification):
     roles = " + ".join(str(Role(role).label) for role in verification.roles)
     return f"{roles} · {show_mobile(verification.mobile)}"
+
+
+def pending_choices(verifications):
+    """[(id, label)] of the people still to verify, as the forms list them."""
+    return [
+        (v.pk, _verification_label(v))
+        for v in verifications
+        if v.status == VerificationStatus.PENDING
+    ]
 
 
 class VerificationChoiceForm(ReasonForm):
@@ -92,7 +102,35 @@ class VerificationChoiceForm(ReasonForm):
 
 
 class ResendForm(VerificationChoiceForm):
+    """A resend, with a second look when it may hurt: another agent is on the filing,
+    or a code went out a moment ago (`console.presence.resend_warnings`)."""
+
     verification_required = False
+    anyway = forms.BooleanField(
+        label=_("Send a new code anyway"),
+        required=False,
+        help_text=_("Only when you have read the warning above."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.warnings = presence.resend_warnings(self.filings or [], None, self.user)
+        if not self.warnings:
+            del self.fields["anyway"]
+
+    def clean(self):
+        data = super().clean()
+        if "verification" not in data or not self.warnings:
+            return data
+        warnings = presence.resend_warnings(
+            self.filings, data["verification"], self.user
+        )
+        if warnings and not data.get("anyway"):
+            raise ValidationError(
+                _("Nothing was sent. Read why below, then tick “%(anyway)s”.")
+                % {"anyway": self.fields["anyway"].label}
+            )
+        return data
 
 
 class ChangeMobileForm(VerificationChoiceForm):
@@ -148,13 +186,15 @@ def run_action(modeladmin, request, queryset, override):
             messages.ERROR,
         )
         return None
+    if location == ActionLocation.CHANGE_FORM and len(filings) == 1:
+        presence.beat(filings[0].pk, request.user)  # confirming is being on it
     if "confirm" in request.POST:
-        form = form_class(request.POST, filings=filings)
+        form = form_class(request.POST, filings=filings, user=request.user)
         if form.is_valid():
             _apply_all(modeladmin, request, filings, form.cleaned_data, title, apply)
             return None
     else:
-        form = form_class(filings=filings)
+        form = form_class(filings=filings, user=request.user)
     context = {
         **modeladmin.admin_site.each_context(request),
         "title": title,
@@ -389,6 +429,19 @@ MACRO_STEPS = {
 }
 
 
+def run_named(name, filing, data, actor):
+    """Run the override called `name` on `filing` as `actor`, with `data` (the
+    reason, and the person or the hours where the override asks): the function the
+    button and the macro step of that name run."""
+    if name == "mark_verified" and data.get("verification") is not None:
+        return _mark_verified(filing, data, actor)
+    return MACRO_STEPS[name](filing, data, actor)
+
+
+# The overrides an agent may ask a supervisor for.
+ASKABLE = frozenset(MACRO_STEPS)
+
+
 # The filing page's buttons: what each does, and why it cannot be used now.
 PERMISSION_OF = {
     "resend_code": "filings.resend_code",
@@ -460,14 +513,21 @@ def buttons(filing, verifications, user, now):
     for action in ALL:
         name = action.__name__
         why = _why_unavailable(name, filing, verifications, now)
+        # What the role lacks, a supervisor may do on request (console.escalations);
+        # a new mobile is typed by whoever changes it, so it is not asked for.
+        askable = False
         if not why and not user.has_perm(PERMISSION_OF[name]):
             why = _("Your role does not allow this; ask a supervisor.")
+            askable = name in ASKABLE and user.has_perm("console.work_cases")
         rows.append(
             {
                 "name": name,
                 "label": action.short_description,
                 "does": _what_it_does(name),
                 "why_not": why,
+                "askable": askable,
+                "asks_person": name in ("resend_code", "mark_verified"),
+                "asks_hours": name == "extend_deadline",
             }
         )
     return rows

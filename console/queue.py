@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from console import timeline
+from console import labels, timeline
 from console.models import WAITING_STATUSES, FollowUp
 from filings import policies
 from filings.models import FilingApplication, FilingStatus
@@ -193,7 +193,7 @@ class DeadlineSoon(Reason):
     def sentences(self, row, said):
         people = _listed(
             [
-                timeline.person_text(v)
+                labels.person_text(v)
                 for v in said.verifications.values()
                 if v.status == VerificationStatus.PENDING
             ]
@@ -230,7 +230,7 @@ class TextFailed(Reason):
     def sentences(self, row, said):
         return [
             _("The last text to %(person)s was not delivered")
-            % {"person": timeline.person_text(said.verifications.get(pk))}
+            % {"person": labels.person_text(said.verifications.get(pk))}
             for pk in row.reasons[self.key]
         ]
 
@@ -277,7 +277,7 @@ class TextStuck(Reason):
                 "The last text to %(person)s has not left yet; the deadline sweep "
                 "sends it, or a fresh code"
             )
-            % {"person": timeline.person_text(said.verifications.get(pk))}
+            % {"person": labels.person_text(said.verifications.get(pk))}
             for pk in row.reasons[self.key]
         ]
 
@@ -293,7 +293,7 @@ class OneFromLimit(Reason):
         return [
             _("%(person)s has failed %(n)d times in a row; one more returns the filing")
             % {
-                "person": timeline.person_text(said.verifications.get(pk)),
+                "person": labels.person_text(said.verifications.get(pk)),
                 "n": limit - 1,
             }
             for pk in row.reasons[self.key]

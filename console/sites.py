@@ -15,7 +15,7 @@ from django.urls import path
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from console import dashboard, funnel, logins, views
+from console import dashboard, desk, funnel, logins, views
 from infra import times
 from infra.rates import CACHE_ERRORS
 from integrations.webhooks import disabled_endpoints
@@ -105,6 +105,10 @@ def refused_input(request):
     return ""
 
 
+# The filing page's address, under which its own forms post.
+FILING = "filings/filingapplication/<int:filing_id>"
+
+
 class StaffAdminSite(admin.AdminSite):
     """The staff console: Django's admin with a dashboard on its front page."""
 
@@ -159,47 +163,54 @@ class StaffAdminSite(admin.AdminSite):
         return guarded
 
     def get_urls(self):
-        export = path("funnel.csv", self.admin_view(self.funnel_csv), name="funnel_csv")
-        work_queue = path(
-            "queue/",
-            self.admin_view(lambda request: views.queue_view(request, self)),
-            name="queue",
-        )
-        find = path(
-            "search/",
-            self.admin_view(lambda request: views.search_view(request, self)),
-            name="search",
-        )
-        customer_person = path(
-            "customers/person/<int:person_id>/",
-            self.admin_view(
+        site = self
+        pages = [
+            ("funnel.csv", self.funnel_csv, "funnel_csv"),
+            ("queue/", lambda request: views.queue_view(request, site), "queue"),
+            ("search/", lambda request: views.search_view(request, site), "search"),
+            (
+                "customers/person/<int:person_id>/",
                 lambda request, person_id: views.customer_view(
-                    request, self, person_id=person_id
-                )
+                    request, site, person_id=person_id
+                ),
+                "customer_person",
             ),
-            name="customer_person",
-        )
-        customer_entity = path(
-            "customers/entity/<int:subject_id>/",
-            self.admin_view(
+            (
+                "customers/entity/<int:subject_id>/",
                 lambda request, subject_id: views.customer_view(
-                    request, self, subject_id=subject_id
-                )
+                    request, site, subject_id=subject_id
+                ),
+                "customer_entity",
             ),
-            name="customer_entity",
-        )
-        case_action = path(
-            "filings/filingapplication/<int:filing_id>/case/<slug:do>/",
-            self.admin_view(views.filing_case_action),
-            name="filing_case_action",
-        )
+            (
+                f"{FILING}/case/<slug:do>/",
+                views.filing_case_action,
+                "filing_case_action",
+            ),
+            (f"{FILING}/presence/", views.presence_view, "filing_presence"),
+            (f"{FILING}/ask/", desk.escalation_ask, "escalation_ask"),
+            (
+                "escalations/",
+                lambda request: desk.escalations_view(request, site),
+                "escalations",
+            ),
+            (
+                "escalations/<int:escalation_id>/<slug:answer>/",
+                desk.escalation_answer,
+                "escalation_answer",
+            ),
+            ("team/", lambda request: desk.team_view(request, site), "team"),
+            (
+                "answers/<int:script_id>/used-on/<int:filing_id>/",
+                desk.script_used,
+                "script_used",
+            ),
+        ]
         return [
-            export,
-            work_queue,
-            find,
-            customer_person,
-            customer_entity,
-            case_action,
+            *(
+                path(route, self.admin_view(view), name=name)
+                for route, view, name in pages
+            ),
             *super().get_urls(),
         ]
 

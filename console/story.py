@@ -14,10 +14,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from console.labels import roles_text
 from console.timeline import (
     TIMELINE_LIMIT,
     beijing,
-    roles_text,
     text_state,
     timeline,
 )

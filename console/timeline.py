@@ -12,6 +12,13 @@ from dataclasses import dataclass, field
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from console.labels import (
+    channel_label,
+    ordinal_failures,
+    person_text,
+    staff_label,
+)
+from console.models import MacroAction
 from filings import policies
 from filings.models import (
     CASE_WORK_EVENTS,
@@ -19,8 +26,6 @@ from filings.models import (
     AuditEvent,
     EventType,
     FilingStatus,
-    Province,
-    Role,
 )
 from filings.privacy import mask_code, show_mobile
 from infra import times
@@ -43,69 +48,7 @@ R = AttemptReason
 TIMELINE_LIMIT = 300
 
 
-STAFF_GROUPS = ("Supervisor", "Support agent", "Auditor")
-
-
 beijing = times.beijing_text
-
-
-def group_label(name):
-    """A staff group's name in the active language."""
-    return {
-        "Supervisor": _("Supervisor"),
-        "Support agent": _("Support agent"),
-        "Auditor": _("Auditor"),
-    }.get(name, name)
-
-
-def staff_label(user):
-    """'Supervisor wang': the user's group (the most senior one) and login name."""
-    if user is None:
-        return _("A staff member")
-    groups = {g.name for g in user.groups.all()}
-    for name in STAFF_GROUPS:
-        if name in groups:
-            return f"{group_label(name)} {user.get_username()}"
-    return _("Staff member %(name)s") % {"name": user.get_username()}
-
-
-# Province names are reference data the console cannot change: read once per process
-# (and again while there are none, as in a database being set up).
-_PROVINCE_NAMES: dict[str, str] = {}
-
-
-def province_name(code):
-    """A province's name in the active language, from its code."""
-    if not _PROVINCE_NAMES:
-        for known, zh, en in Province.objects.values_list("code", "name_zh", "name_en"):
-            _PROVINCE_NAMES[known] = (zh, en)
-    zh, en = _PROVINCE_NAMES.get(code, (code, code))
-    return en if (translation.get_language() or "").startswith("en") else zh
-
-
-def channel_label(channel):
-    """Where an attempt was made: the MIIT page or a province's page."""
-    if channel.startswith("p:"):
-        return _("the %(province)s page") % {"province": province_name(channel[2:])}
-    return _("the MIIT page")
-
-
-def roles_text(roles):
-    return " + ".join(str(Role(role).label) for role in roles)
-
-
-def person_text(verification):
-    """'Entity leader (138****8000)'."""
-    if verification is None:
-        return _("Someone")
-    return _("%(roles)s (%(mobile)s)") % {
-        "roles": roles_text(verification.roles),
-        "mobile": show_mobile(verification.mobile),
-    }
-
-
-def ordinal_failures(n, limit):
-    return _("failure %(n)d of %(limit)d in a row") % {"n": n, "limit": limit}
 
 
 @dataclass
@@ -500,6 +443,33 @@ def _macro_run(told):
     return told.say(_("%(who)s ran the macro “%(name)s”"), name=name)
 
 
+def _override_name(told):
+    name = told.data.get("action", "")
+    return MacroAction(name).label if name in MacroAction.values else "—"
+
+
+def _escalation_asked(told):
+    return told.say(
+        _("%(who)s asked a supervisor to “%(action)s”"), action=_override_name(told)
+    )
+
+
+def _escalation_approved(told):
+    return told.say(
+        _("%(who)s approved %(asker)s’s request to “%(action)s”"),
+        asker=told.data.get("asked_by") or "—",
+        action=_override_name(told),
+    )
+
+
+def _escalation_declined(told):
+    return told.say(
+        _("%(who)s declined %(asker)s’s request to “%(action)s”"),
+        asker=told.data.get("asked_by") or "—",
+        action=_override_name(told),
+    )
+
+
 # Each case-work event (claims, follow-ups, notes, macros) as a sentence.
 CASE_SENTENCES = {
     EventType.CLAIMED: _claimed,
@@ -509,6 +479,9 @@ CASE_SENTENCES = {
     EventType.FOLLOW_UP_DONE: _follow_up_done,
     EventType.NOTE_ADDED: _note_added,
     EventType.MACRO_RUN: _macro_run,
+    EventType.ESCALATION_ASKED: _escalation_asked,
+    EventType.ESCALATION_APPROVED: _escalation_approved,
+    EventType.ESCALATION_DECLINED: _escalation_declined,
 }
 
 

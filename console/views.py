@@ -11,7 +11,7 @@ from django.contrib.admin.widgets import AdminSplitDateTime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -20,7 +20,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from console import casework, customers, queue, search, story, timeline
+from console import (
+    casework,
+    customers,
+    desk,
+    escalations,
+    labels,
+    presence,
+    queue,
+    search,
+    story,
+    timeline,
+)
 from console.models import FollowUp, Macro
 from filings.models import FilingApplication, PolicyKey, Provider, Province
 from filings.privacy import mask_code, show_mobile
@@ -131,7 +142,7 @@ def filing_case_context(filing, user):
     owner = case.owner if case else None
     return {
         "owner": owner,
-        "owner_label": timeline.staff_label(owner) if owner else "",
+        "owner_label": labels.staff_label(owner) if owner else "",
         "is_mine": owner is not None and owner.pk == user.pk,
         "can_work": user.has_perm(casework.WORK),
         "can_assign": user.has_perm(casework.ASSIGN),
@@ -205,7 +216,7 @@ def _assign(request, filing):
         raise casework.CaseRefused(_("Choose whom to assign the filing to."))
     agent = form.cleaned_data["agent"]
     casework.assign(filing, agent, request.user)
-    return _("%(who)s has this filing now.") % {"who": timeline.staff_label(agent)}
+    return _("%(who)s has this filing now.") % {"who": labels.staff_label(agent)}
 
 
 def _note(request, filing):
@@ -257,6 +268,36 @@ def _macro(request, filing):
     }
 
 
+def presence_view(request, filing_id):
+    """The filing page's heartbeat (POST): the reader is on the filing now. Answers
+    who else is on it, as the page shows it."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if not request.user.has_perm(VIEW):
+        raise PermissionDenied
+    if not FilingApplication.objects.filter(pk=filing_id).exists():
+        raise Http404
+    presence.beat(filing_id, request.user)
+    others = presence.others_on(filing_id, request.user)
+    return JsonResponse(
+        {
+            "others": [labels.staff_label(u) for u in others],
+            "sentence": presence_sentence(others),
+        }
+    )
+
+
+def presence_sentence(others):
+    """Who else is on the filing, as the page says it; "" when nobody is."""
+    if not others:
+        return ""
+    return ngettext(
+        "%(who)s also has this filing open now.",
+        "%(who)s also have this filing open now.",
+        len(others),
+    ) % {"who": presence.names(others)}
+
+
 def queue_view(request, admin_site):
     """The work queue: GET shows it; POST runs a macro on the selected rows."""
     if not request.user.has_perm(VIEW):
@@ -284,9 +325,24 @@ def queue_view(request, admin_site):
         if request.user.has_perm(casework.WORK)
         else [],
         "can_work": request.user.has_perm(casework.WORK),
-        "rows": [_row_context(row, request.user) for row in found.rows],
+        "rows": _rows_context(found.rows, request.user),
+        "my_requests": desk.agent_answers(request.user),
+        "requests_waiting": escalations.waiting().count()
+        if request.user.has_perm(escalations.ANSWER)
+        else None,
     }
     return TemplateResponse(request, "admin/queue.html", context)
+
+
+def _rows_context(rows, user):
+    present = presence.others_by_filing([row.filing_id for row in rows], user)
+    return [
+        {
+            **_row_context(row, user),
+            "present": [labels.staff_label(u) for u in present.get(row.filing_id, [])],
+        }
+        for row in rows
+    ]
 
 
 def _row_context(row, user):
@@ -296,7 +352,7 @@ def _row_context(row, user):
         "filing": filing,
         "url": reverse("admin:filings_filingapplication_change", args=[filing.pk]),
         "time_left": story.time_left_text(row.deadline) if row.deadline else "—",
-        "owner": timeline.staff_label(row.owner) if row.owner else _("Nobody"),
+        "owner": labels.staff_label(row.owner) if row.owner else _("Nobody"),
         "mine": row.owner is not None and row.owner.pk == user.pk,
     }
 
@@ -406,7 +462,7 @@ def customer_view(request, admin_site, *, person_id=None, subject_id=None):
         "verifications": [
             {
                 "v": v,
-                "roles": timeline.roles_text(v.roles),
+                "roles": labels.roles_text(v.roles),
                 "mobile": show_mobile(v.mobile, request.user),
             }
             for v in found.verifications
@@ -425,7 +481,7 @@ def customer_view(request, admin_site, *, person_id=None, subject_id=None):
                 "a": a,
                 "when": timeline.beijing(a.created_at, with_seconds=True),
                 "outcome": a.get_reason_display(),
-                "where": timeline.channel_label(a.channel),
+                "where": labels.channel_label(a.channel),
             }
             for a in found.attempts
         ],

@@ -107,6 +107,9 @@ class EventType(models.TextChoices):
     FOLLOW_UP_DONE = "follow_up_done", _("Follow-up done")
     MACRO_RUN = "macro_run", _("Macro run")
     NOTE_ADDED = "note_added", _("Internal note written")
+    ESCALATION_ASKED = "escalation_asked", _("Supervisor asked")
+    ESCALATION_APPROVED = "escalation_approved", _("Request approved")
+    ESCALATION_DECLINED = "escalation_declined", _("Request declined")
 
 
 # The support team's case work (console.casework): events with no status move.
@@ -119,6 +122,9 @@ CASE_WORK_EVENTS = frozenset(
         EventType.FOLLOW_UP_DONE,
         EventType.MACRO_RUN,
         EventType.NOTE_ADDED,
+        EventType.ESCALATION_ASKED,
+        EventType.ESCALATION_APPROVED,
+        EventType.ESCALATION_DECLINED,
     }
 )
 

@@ -1,23 +1,32 @@
-"""The case work's records: macros (made by supervisors), notes and follow-ups."""
+"""The case work's records: macros, answer scripts (made by supervisors), notes,
+follow-ups and escalations."""
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from console import (
     casework,
+    labels,
+    scripts,
     timeline,
 )
 from console.admin.base import CappedCountPaginator, ReadOnlyAdmin
 from console.models import (
     WAITING_STATUSES,
+    AnswerScript,
+    AnswerScriptVersion,
+    Escalation,
     FollowUp,
     Macro,
     MacroAction,
     MacroStep,
     Note,
+    ScriptKey,
 )
 
 
@@ -188,3 +197,164 @@ class FollowUpAdmin(ReadOnlyAdmin):
                 "status": obj.filing.get_status_display()
             }
         return _("Open")
+
+
+class AnswerScriptForm(forms.ModelForm):
+    which = forms.ChoiceField(
+        label=_("for"),
+        choices=scripts.key_choices,
+        help_text=_(
+            "The situation of “What to do now”, the work queue reason or the MIIT "
+            "status code the answer is for."
+        ),
+    )
+
+    class Meta:
+        model = AnswerScript
+        fields = ("title_zh", "title_en", "text_zh", "text_en", "is_active")
+        widgets = {
+            "title_en": forms.TextInput(attrs={"lang": "en", "size": 60}),
+            "title_zh": forms.TextInput(attrs={"lang": "zh-Hans", "size": 60}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields(["which", *self.Meta.fields])
+        if self.instance.pk:
+            self.initial["which"] = f"{self.instance.key_kind}:{self.instance.key}"
+
+    def clean(self):
+        data = super().clean()
+        kind, _sep, key = (data.get("which") or "").partition(":")
+        known = dict(scripts.known_keys(kind)) if kind in ScriptKey.values else {}
+        if key in known:
+            self.instance.key_kind, self.instance.key = kind, key
+        else:
+            self.add_error("which", _("Choose what the answer is for."))
+        for name in ("title_zh", "title_en", "text_zh", "text_en"):
+            try:
+                casework.check_free_text(data.get(name, ""), required=False)
+            except casework.CaseRefused as exc:
+                self.add_error(name, str(exc))
+        return data
+
+
+class AnswerScriptVersionInline(admin.TabularInline):
+    model = AnswerScriptVersion
+    extra = 0
+    can_delete = False
+    fields = ("version", "written", "written_by", "words_zh", "words_en")
+    readonly_fields = fields
+    ordering = ("-version",)
+    verbose_name_plural = _("earlier versions (newest first)")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("written (Beijing time)"))
+    def written(self, obj):
+        return timeline.beijing(obj.written_at)
+
+    @admin.display(description=_("answer (Chinese)"))
+    def words_zh(self, obj):
+        return format_html(
+            '<span lang="zh-Hans"><strong>{}</strong><br>{}</span>',
+            obj.title_zh,
+            obj.text_zh,
+        )
+
+    @admin.display(description=_("answer (English)"))
+    def words_en(self, obj):
+        return format_html(
+            '<span lang="en"><strong>{}</strong><br>{}</span>',
+            obj.title_en,
+            obj.text_en,
+        )
+
+
+@admin.register(AnswerScript)
+class AnswerScriptAdmin(admin.ModelAdmin):
+    """Supervisors write the answers; everyone reads them. Every change is kept as
+    a version (`console.scripts.save_script`); a script is withdrawn by no longer
+    offering it, never deleted."""
+
+    form = AnswerScriptForm
+    inlines = [AnswerScriptVersionInline]
+    list_display = (
+        "local_title_display",
+        "key_kind",
+        "key_display",
+        "version",
+        "copied",
+    )
+    list_filter = ("key_kind", "is_active")
+    search_fields = ("title_zh", "title_en")
+    ordering = ("key_kind", "key", "id")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(copied_count=Count("uses"))
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        scripts.save_script(obj, request.user)
+
+    @admin.display(description=_("title"))
+    def local_title_display(self, obj):
+        return obj.local_title
+
+    @admin.display(description=_("which"))
+    def key_display(self, obj):
+        return scripts.key_label(obj.key_kind, obj.key)
+
+    @admin.display(description=_("copied"), ordering="copied_count")
+    def copied(self, obj):
+        return obj.copied_count
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ReadOnlyAdmin):
+    """Every request for a supervisor, answered or not; supervisors answer them on
+    their own page (linked from the work queue)."""
+
+    list_display = ("asked", "filing", "action", "asked_by_name", "status", "answer")
+    list_filter = ("status", "action")
+    list_select_related = ("filing", "asked_by", "answered_by")
+    search_fields = ("=filing__reference",)
+    search_help_text = _("A filing reference.")
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    ordering = ("-asked_at", "-id")
+    fields = (
+        "asked",
+        "filing",
+        "action",
+        "hours",
+        "reason",
+        "asked_by_name",
+        "status",
+        "answered_by_name",
+        "answered",
+        "answer",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("asked (Beijing time)"), ordering="asked_at")
+    def asked(self, obj):
+        return timeline.beijing(obj.asked_at)
+
+    @admin.display(description=_("answered (Beijing time)"))
+    def answered(self, obj):
+        return timeline.beijing(obj.answered_at) if obj.answered_at else "—"
+
+    @admin.display(description=_("asked by"))
+    def asked_by_name(self, obj):
+        return labels.staff_label(obj.asked_by)
+
+    @admin.display(description=_("answered by"))
+    def answered_by_name(self, obj):
+        return labels.staff_label(obj.answered_by) if obj.answered_by else "—"

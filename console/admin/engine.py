@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from console import (
     dashboard,
-    timeline,
+    labels,
 )
 from console.admin.base import (
     CappedCountPaginator,
@@ -160,7 +160,7 @@ class AttemptAdmin(MobileSearchMixin, ReadOnlyAdmin):
 
     @admin.display(description=_("page"))
     def page(self, obj):
-        return timeline.channel_label(obj.channel)
+        return labels.channel_label(obj.channel)
 
     @admin.display(description=_("answer"))
     def answer(self, obj):

@@ -19,8 +19,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from console import (
+    escalations,
     next_step,
     overrides,
+    presence,
+    scripts,
     story,
     timeline,
     views,
@@ -286,6 +289,9 @@ class FilingApplicationAdmin(ReadOnlyAdmin):
                 filing, told.verifications, request.user, told.now
             )
             step = next_step.next_step(told)
+            presence.beat(filing.pk, request.user, now=told.now)
+            others = presence.others_on(filing.pk, request.user, now=told.now)
+            offered = scripts.offered(told)
             extra_context = {
                 **(extra_context or {}),
                 "story": told,
@@ -297,6 +303,15 @@ class FilingApplicationAdmin(ReadOnlyAdmin):
                 "facts": story.facts(told),
                 "override_buttons": buttons,
                 "case": views.filing_case_context(filing, request.user),
+                "present_sentence": views.presence_sentence(others),
+                "answer_scripts": offered,
+                "next_step_script": next(
+                    (s for s in offered if step and s.key == step.situation), None
+                ),
+                "ask_buttons": [b for b in buttons if b["askable"]],
+                "ask_people": overrides.pending_choices(told.verifications),
+                "open_requests": escalations.open_on(filing),
+                "heartbeat_seconds": presence.HEARTBEAT_SECONDS,
             }
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -47,22 +47,28 @@ LABELLED = [
 
 
 class VisibleText(HTMLParser):
-    """The text a person reads: no tags, attributes, scripts or styles."""
+    """The text a person reads as the console's own words: no tags, attributes,
+    scripts or styles, no text typed into a form field (a textarea holds what
+    someone wrote) and nothing marked as English on purpose (`lang="en"`: the
+    English version of an answer script on the Chinese page)."""
+
+    SKIPPED = ("script", "style", "textarea")
 
     def __init__(self):
         super().__init__()
-        self.parts, self.hidden = [], 0
+        self.parts, self.skipping = [], []
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style"):
-            self.hidden += 1
+        english = tag != "html" and (dict(attrs).get("lang") or "").startswith("en")
+        if tag in self.SKIPPED or english:
+            self.skipping.append(tag)
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style"):
-            self.hidden -= 1
+        if self.skipping and self.skipping[-1] == tag:
+            self.skipping.pop()
 
     def handle_data(self, data):
-        if not self.hidden:
+        if not self.skipping:
             self.parts.append(data)
 
 

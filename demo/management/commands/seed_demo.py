@@ -78,8 +78,9 @@ class Command(BaseCommand):
         self._accounts(options)
 
     def _accounts(self, options):
-        # The standard macros, for the work queue and the filing page.
+        # The standard macros and answer scripts, for the queue and the filing page.
         call_command("add_standard_macros", stdout=self.stdout)
+        call_command("add_standard_answers", stdout=self.stdout)
         if not options["no_accounts"]:
             for username, _, what in ensure_demo_accounts():
                 self.stdout.write(f"  login {username} / {DEMO_PASSWORD}: {what}")

@@ -1,0 +1,43 @@
+"""The support desk for the staff groups: everyone reads answer scripts and
+escalations; supervisors write answer scripts and answer escalations."""
+
+from django.db import migrations
+
+from filings.permissions import grant_to_groups
+
+READ = [
+    "view_answerscript",
+    "view_answerscriptversion",
+    "view_escalation",
+]
+GROUPS = {
+    "Support agent": READ,
+    "Supervisor": [
+        *READ,
+        "add_answerscript",
+        "change_answerscript",
+        "view_answerscriptuse",
+        "answer_escalations",
+    ],
+    "Auditor": [*READ, "view_answerscriptuse"],
+}
+
+
+def grant(apps, schema_editor):
+    grant_to_groups(apps, "console", GROUPS)
+
+
+def revoke(apps, schema_editor):
+    Permission = apps.get_model("auth", "Permission")
+    for group in apps.get_model("auth", "Group").objects.filter(name__in=GROUPS):
+        group.permissions.remove(
+            *Permission.objects.filter(
+                content_type__app_label="console", codename__in=GROUPS[group.name]
+            )
+        )
+
+
+class Migration(migrations.Migration):
+    dependencies = [("console", "0005_support_desk")]
+
+    operations = [migrations.RunPython(grant, revoke)]
