@@ -64,6 +64,7 @@ demo: $(STAMP)
 	@echo "==> Demo data (generated once, reused afterwards)"
 	@$(DEMO_ENV) $(PY) manage.py seed_demo --if-empty --filings $(DEMO_FILINGS) > /dev/null
 	@$(DEMO_ENV) $(PY) manage.py import_filings samples/filings.json --skip-existing > /dev/null
+	@$(DEMO_ENV) $(PY) manage.py add_standard_answers > /dev/null
 	@echo "==> Training scenarios for demo-agent (built once)"
 	@$(DEMO_ENV) $(PY) manage.py add_training_scenarios --if-none > /dev/null
 	@echo ""
@@ -82,7 +83,7 @@ demo: $(STAMP)
 	echo "  curl -s -X POST $(DEMO_SITE)/api/v1/filings -H \"Authorization: Bearer $$key\" -H 'Idempotency-Key: demo-1' -H 'Content-Type: application/json' -H 'Accept-Language: en' -d @samples/api-filing.json"
 	@echo ""
 	@$(DEMO_ENV) $(VENV)/bin/gunicorn icpportal.wsgi:application --bind $(HOST):$(PORT) \
-		--workers 1 --threads 8 --timeout 120 --no-control-socket \
+		--workers 1 --threads 8 --timeout 120 --graceful-timeout 5 --no-control-socket \
 		--access-logfile demo.log --error-logfile demo.log
 
 demo-reset:

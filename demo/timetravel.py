@@ -37,6 +37,7 @@ from demo import clock, gateway
 from demo.models import DemoClock, PlannedReport, TrainingRun
 from filings.models import FilingApplication, FilingStatus
 from infra.rates import CACHE_ERRORS
+from infra.times import BEIJING
 from verification import moves
 from verification.deadlines import process_deadlines
 from verification.models import Verification, VerificationStatus
@@ -136,8 +137,8 @@ def plan(when, include_training=False):
         .exclude(pk__in=spared)
         .count()
     )
-    # the sweep resends for filings still open at `when`: those whose deadline is
-    # later, and the training scenarios whose deadline the travel extends
+    # the sweeps resend for filings still open at the resend's moment: those whose
+    # deadline is later, and the training scenarios whose deadline the travel extends
     resends = (
         Verification.objects.filter(
             status=VerificationStatus.PENDING,
@@ -145,7 +146,10 @@ def plan(when, include_training=False):
             auto_resend_due_at__lte=when,
             filing__status=FilingStatus.PENDING_VERIFICATION,
         )
-        .filter(Q(filing__verification_deadline__gt=when) | Q(filing_id__in=spared))
+        .filter(
+            Q(filing__verification_deadline__gt=F("auto_resend_due_at"))
+            | Q(filing_id__in=spared)
+        )
         .count()
     )
     late = PlannedReport.objects.filter(due_at__lte=when).count()
@@ -220,8 +224,56 @@ def travel(when, include_training=False):
             if not include_training:
                 _carry_training(when - before, before, when)
         arrived = gateway.push_due_reports(when) if gateway.in_use() else 0
-        report = process_deadlines(when)
-    return Outcome(arrived, report.expired_filings, report.automatic_resends)
+        returned = resent = 0
+        for moment in sweep_moments(before, when):
+            with clock.at(moment):  # what the sweep writes is stamped at its moment
+                report = process_deadlines(moment)
+            returned += report.expired_filings
+            resent += report.automatic_resends
+    return Outcome(arrived, returned, resent)
+
+
+# The most deadline sweeps one travel runs (a long travel over many deadlines sweeps
+# once a day instead of once an hour).
+MOST_SWEEPS = 200
+HOUR = datetime.timedelta(hours=1)
+
+
+def _rounded_up(moment, step):
+    """`moment` rounded up to a whole `step` (an hour or a day) in Beijing time."""
+    local = moment.astimezone(BEIJING)
+    start = local.replace(minute=0, second=0, microsecond=0)
+    if step > HOUR:
+        start = start.replace(hour=0)
+    return start + step if start < local else start
+
+
+def sweep_moments(before, when):
+    """When the deadline sweep runs during a travel from `before` to `when`, as the
+    scheduled sweep would have run in between: at each automatic resend's moment,
+    and within the hour after each deadline, then at `when`. So a resend due before
+    a deadline goes out before the filing expires, and a filing is returned at its
+    deadline's hour, not stamped at the end of the travel."""
+    resends = Verification.objects.filter(
+        status=VerificationStatus.PENDING,
+        filing__status=FilingStatus.PENDING_VERIFICATION,
+        auto_resent_at__isnull=True,
+        auto_resend_due_at__gt=before,
+        auto_resend_due_at__lt=when,
+    ).values_list("auto_resend_due_at", flat=True)
+    deadlines = FilingApplication.objects.filter(
+        status=FilingStatus.PENDING_VERIFICATION,
+        verification_deadline__gt=before,
+        verification_deadline__lt=when,
+    ).values_list("verification_deadline", flat=True)
+    resend_moments = set(resends.distinct())
+    deadline_list = list(deadlines.distinct())
+    for step in (HOUR, datetime.timedelta(days=1)):
+        moments = resend_moments | {_rounded_up(d, step) for d in deadline_list}
+        moments = {m for m in moments if m < when}
+        if len(moments) < MOST_SWEEPS:
+            break
+    return [*sorted(moments), when]
 
 
 def _sessions_in_database():
@@ -249,32 +301,50 @@ def back_to_now():
         sessions = []
         if _sessions_in_database():
             sessions = [
-                Session(
-                    session_key=kept.session_key,
-                    session_data=kept.session_data,
-                    expire_date=kept.expire_date - row.ahead,
-                )
+                (kept.session_key, kept.session_data, kept.expire_date - row.ahead)
                 for kept in Session.objects.all()
             ]
         connection.ensure_connection()
-        # read-only: a copy gone missing is never created empty and copied over
-        source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        # The copy and today's sessions are put together first, then written over
+        # the database in one step: a request in between waits for the step and
+        # finds its session, instead of finding none and losing its cookie.
+        staging = sqlite3.connect(":memory:")
         try:
-            source.backup(connection.connection)
+            # read-only: a copy gone missing is never created empty and copied over
+            source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                source.backup(staging)
+            finally:
+                source.close()
+            _keep_sessions(staging, sessions)
+            staging.backup(connection.connection)
         finally:
-            source.close()
+            staging.close()
         for leftover in (path, *_sidecars(path)):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
-        if sessions:
-            with transaction.atomic():
-                Session.objects.filter(
-                    session_key__in=[kept.session_key for kept in sessions]
-                ).delete()
-                Session.objects.bulk_create(sessions)
         with contextlib.suppress(CACHE_ERRORS):
             cache.clear()  # figures cached while travelling describe the future
         load_clock()
+
+
+def _keep_sessions(staging, sessions):
+    """Write today's sessions into the copy about to be restored (their expiry moved
+    back with the clock), replacing the copy's own rows of the same keys."""
+    if not sessions:
+        return
+    table = Session._meta.db_table
+    expire = Session._meta.get_field("expire_date")
+    rows = [
+        (key, data, expire.get_db_prep_value(until, connection))
+        for key, data, until in sessions
+    ]
+    with staging:
+        staging.executemany(
+            f'INSERT OR REPLACE INTO "{table}" '  # noqa: S608 - the model's own table
+            "(session_key, session_data, expire_date) VALUES (?, ?, ?)",
+            rows,
+        )
 
 
 def _sidecars(path):

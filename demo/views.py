@@ -213,16 +213,23 @@ def _report_travel(request, when, outcome):
             )
             % {"n": outcome.arrived},
         )
+    returned = ngettext(
+        "%(n)d filing returned as expired",
+        "%(n)d filings returned as expired",
+        outcome.returned,
+    ) % {"n": outcome.returned}
+    resends = ngettext(
+        "%(n)d automatic resend sent",
+        "%(n)d automatic resends sent",
+        outcome.automatic_resends,
+    ) % {"n": outcome.automatic_resends}
     messages.success(
         request,
-        _(
-            "The demo is now at %(when)s: %(filings)d filings returned as expired, "
-            "%(resends)d automatic resends sent."
-        )
+        _("The demo is now at %(when)s: %(returned)s, %(resends)s.")
         % {
             "when": times.beijing_text(when),
-            "filings": outcome.returned,
-            "resends": outcome.automatic_resends,
+            "returned": returned,
+            "resends": resends,
         },
     )
 

@@ -11,6 +11,7 @@ an edge.
 
 import io
 import random
+import threading
 
 from captcha.conf import settings as captcha_settings
 from captcha.models import CaptchaStore
@@ -19,6 +20,7 @@ from django.http import Http404, HttpResponse
 from PIL import Image, ImageDraw, ImageFont
 
 SCALES = (1, 2, 3)
+_DRAWING = threading.Lock()
 # Free space round the characters, in pixels of the 1× picture.
 MARGIN = 3
 
@@ -96,13 +98,16 @@ def captcha_image(request, key, scale=1):
     if store is None:
         return HttpResponse(status=410)
     # The same picture for the same key (as the library does), without leaving the
-    # shared generator predictable afterwards.
-    state = random.getstate()
-    try:
-        random.seed(key)
-        picture = draw(store.challenge, scale)
-    finally:
-        random.setstate(state)
+    # shared generator predictable afterwards. The library's noise draws from the
+    # shared generator too, so pictures are drawn one at a time per process: two
+    # threads seeding it at once would mix their pictures' random choices.
+    with _DRAWING:
+        state = random.getstate()
+        try:
+            random.seed(key)
+            picture = draw(store.challenge, scale)
+        finally:
+            random.setstate(state)
     response = HttpResponse(picture, content_type="image/png")
     response["Cache-Control"] = "no-store"
     return response

@@ -218,6 +218,7 @@ class ChannelFormView(View):
             "what_now": what_now(self.action, result) if result else None,
             "kept_mobile": form.initial.get("mobile", ""),
             "kept_cert_last6": form.initial.get("cert_last6", ""),
+            "kept_reference": (result or {}).get("reference", ""),
         }
         return render(request, self.template_name, context, status=status)
 
@@ -330,19 +331,23 @@ class VerifyView(ChannelFormView):
         )
 
     def more_result(self, outcome):
-        """After a person verified: the roles of the people still to verify."""
-        if (
-            outcome.status != messages.VERIFIED_WAIT_FOR_OTHERS
-            or not outcome.verifications
-        ):
+        """The filing's reference when the answer concerns one filing (for "where is
+        my filing"), and after a person verified, the roles of the people still to
+        verify."""
+        if not outcome.verifications:
             return {}
         filing_ids = {v.filing_id for v in outcome.verifications}
+        more = {}
+        if len(filing_ids) == 1:
+            more["reference"] = outcome.verifications[0].filing.reference
+        if outcome.status != messages.VERIFIED_WAIT_FOR_OTHERS:
+            return more
         roles = set()
         for verification in Verification.objects.filter(
             filing_id__in=filing_ids, status=VerificationStatus.PENDING
         ):
             roles.update(verification.roles)
-        return {"waiting": sorted(roles)}
+        return {**more, "waiting": sorted(roles)}
 
 
 class ResendView(ChannelFormView):

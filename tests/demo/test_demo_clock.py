@@ -13,6 +13,7 @@ from django.utils import timezone
 from demo import clock, timetravel
 from demo.models import DemoClock, TrainingRun
 from filings.models import AuditEvent, FilingApplication
+from infra import times
 from infra.times import BEIJING
 from tests.demo import stamps
 from tests.verification.helpers import submitted_filing
@@ -88,7 +89,7 @@ def test_the_travel_does_what_the_preview_said(login, supervisor, filings):
     deadline = FilingApplication.objects.get(pk=training.pk).verification_deadline
     response = login(supervisor).post(URL, form(when, confirmed="1"), follow=True)
     html = response.content.decode()
-    assert "1 filings returned as expired, 2 automatic resends sent" in html
+    assert "1 filing returned as expired, 2 automatic resends sent" in html
     assert (plan.returned, plan.automatic_resends) == (1, 2)
     assert status(expiring) == "returned"
     assert resends_of(resending) == before + 2
@@ -113,12 +114,35 @@ def test_nothing_is_dated_after_the_demos_now(login, supervisor, filings):
     assert later.submitted_at > clock.real_now() + datetime.timedelta(hours=46)
 
 
-def test_the_queue_says_returned_a_moment_ago(login, supervisor, filings):
+def test_a_travel_returns_a_filing_at_its_deadlines_hour(login, supervisor, filings):
+    expiring = filings[0]
+    deadline = expiring.verification_deadline
     client = login(supervisor)
     client.post(URL, form(timezone.now() + AHEAD, confirmed="1"))
+    expired = AuditEvent.objects.get(filing=expiring, event_type="expired")
+    assert deadline <= expired.created_at < deadline + datetime.timedelta(hours=1)
     html = client.get("/admin/queue/").content.decode()
-    assert filings[0].reference in html
-    assert "under a minute" in html and "23 h" not in html
+    assert expiring.reference in html
+    assert times.duration_text(timezone.now() - expired.created_at) in html
+
+
+def test_a_resend_due_before_a_deadline_goes_out_before_the_filing_expires(
+    login, supervisor, filings
+):
+    resending = filings[1]  # 48-hour window; its automatic resend is due next day
+    client = login(supervisor)
+    preview = client.post(URL, form(timezone.now() + datetime.timedelta(hours=72)))
+    assert "send 2 automatic next-day resends" in preview.content.decode()
+    before = resends_of(resending)
+    client.post(URL, form(timezone.now() + datetime.timedelta(hours=72), confirmed="1"))
+    assert resends_of(resending) == before + 2 and status(resending) == "returned"
+    resent = AuditEvent.objects.filter(filing=resending, event_type="code_resent")
+    expired = AuditEvent.objects.get(filing=resending, event_type="expired")
+    assert len(resent) == 2
+    assert all(
+        e.created_at < resending.verification_deadline <= expired.created_at
+        for e in resent
+    )
 
 
 def test_training_scenarios_expire_when_the_supervisor_asks(login, supervisor, filings):
@@ -156,7 +180,7 @@ def test_a_second_travel_goes_on_from_the_first(login, supervisor):
     html = client.post(
         URL, form(clock.real_now() + datetime.timedelta(days=1))
     ).content.decode()
-    assert "Choose a time in the future" in html
+    assert "already at or past that time" in html
 
 
 def test_a_time_beyond_ten_years_is_refused(login, supervisor):
@@ -252,7 +276,7 @@ def test_a_second_confirm_for_the_same_time_is_a_form_error(login, supervisor):
     assert client.post(URL, data).status_code == 303
     again = client.post(URL, data)
     assert again.status_code == 200
-    assert "Choose a time in the future" in again.content.decode()
+    assert "already at or past that time" in again.content.decode()
     # past the form (both clicks validated before either travelled): refused too
     with pytest.raises(timetravel.TravelRefused):
         timetravel.travel(timezone.now() - datetime.timedelta(seconds=1))

@@ -38,7 +38,7 @@ def test_supervisor_expires_filings_in_the_future(login, supervisor):
         },
         follow=True,
     )
-    assert "1 filings returned as expired" in response.content.decode()
+    assert "1 filing returned as expired" in response.content.decode()
     assert FilingApplication.objects.get(pk=filing.pk).status == "returned"
 
 

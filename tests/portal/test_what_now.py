@@ -39,6 +39,13 @@ def lookup_form(response):
     )
 
 
+def lookup_reference(response):
+    """The filing reference the "where is my filing" button carries."""
+    html = response.content.decode()
+    section = html[html.index('action="/where/"') :]
+    return re.search(r'name="reference" value="([^"]*)"', section).group(1)
+
+
 def english(client):
     client.cookies["django_language"] = "en"
 
@@ -59,12 +66,19 @@ def test_after_the_last_failure_what_happens_next_and_where_to_look(client):
     )
     assert not offers_the_form(page)
     assert lookup_form(page) == (leader.mobile, last6(leader))
-    # The button opens "where is my filing" with the mobile filled in.
+    assert lookup_reference(page) == filing.reference  # the one filing concerned
+    # The button opens "where is my filing" with all three filled in.
     found = client.post(
         "/where/",
-        {"mobile": leader.mobile, "cert_last6": last6(leader), "new_picture": "1"},
-    )
-    assert f'value="{leader.mobile}"' in found.content.decode()
+        {
+            "reference": filing.reference,
+            "mobile": leader.mobile,
+            "cert_last6": last6(leader),
+            "new_picture": "1",
+        },
+    ).content.decode()
+    assert f'value="{leader.mobile}"' in found
+    assert f'value="{filing.reference}"' in found
 
 
 def test_after_one_person_verified_who_is_still_to_verify(client):

@@ -88,7 +88,7 @@ def test_wrong_entries_give_2_then_21_and_lead_to_where_is_my_filing(
 ):
     """From the fifth failure to "where is my filing": the MIIT sentence, what
     happens next, and the lookup page filled in for this mobile."""
-    _, leader, _ = import_filing(tmp_path)
+    data, leader, _ = import_filing(tmp_path)
     tail = leader["certificate_number"][-6:]
     page.goto(f"{browser_site}/verify/")
     statuses = []
@@ -105,6 +105,7 @@ def test_wrong_entries_give_2_then_21_and_lead_to_where_is_my_filing(
     page.wait_for_url(f"{browser_site}/where/")
     assert page.input_value("#id_mobile") == leader["mobile"]
     assert page.input_value("#id_cert_last6") == tail
+    assert page.input_value("#id_reference") == data["reference"]
     # A sixth try, from a fresh page: still 21.
     page.goto(f"{browser_site}/verify/")
     result = submit_verify(page, "000000", leader["mobile"], tail)
