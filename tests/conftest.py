@@ -49,6 +49,7 @@ def reference_data(transactional_db):
     for name, function in (
         ("0002_case_work_permissions", "grant"),
         ("0003_supervisor_login_records", "grant"),
+        ("0006_support_desk_permissions", "grant"),
     ):
         module = importlib.import_module(f"console.migrations.{name}")
         getattr(module, function)(apps, None)
