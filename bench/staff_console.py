@@ -174,6 +174,56 @@ SELECT f.id, %(user)s, now() FROM filings_filingapplication f
 WHERE f.status = 'pending_verification' AND f.id %% 4 = 2
 """
 
+# What the support desk reads beyond that: a note on one filing in 20 (one in 200
+# naming a customer's problem in words a search finds), a request to a supervisor on
+# one pending filing in 40.
+DESK_SQL = """
+INSERT INTO console_note (filing_id, author_id, created_at, text, macro_id)
+SELECT f.id, %(user)s, f.created_at + interval '1 hour',
+       CASE WHEN f.id %% 200 = 6 THEN '客户说短信被拦截 blocked by the phone'
+            ELSE '已回电客户' END, NULL
+FROM filings_filingapplication f WHERE f.id %% 20 = 6;
+
+INSERT INTO console_escalation (filing_id, action, verification_id, hours, reason,
+    asked_by_id, asked_at, status, answered_by_id, answered_at, answer)
+SELECT f.id, 'mark_verified', NULL, NULL, '客户已视频核实身份', %(user)s, now(),
+       'pending', NULL, NULL, ''
+FROM filings_filingapplication f
+WHERE f.status = 'pending_verification' AND f.id %% 40 = 6
+"""
+
+
+def desk_cases(middle_id, mobile):
+    """The support desk's pages: each kind of search, the customer pages, the
+    supervisors' requests and the team report."""
+    from filings.models import FilingApplication
+    from filings.privacy import mask_mobile
+
+    filing = FilingApplication.objects.select_related("subject").get(pk=middle_id)
+    search = "/admin/search/?q="
+    return [
+        (
+            "search, part of a reference, any case",
+            f"{search}bench-{middle_id // 10:07d}",  # the last digit left out
+        ),
+        ("search, part of a subject name", f"{search}科技有限公司{middle_id}"),
+        ("search, a domain", f"{search}site{middle_id}.example"),
+        ("search, an ICP number", f"{search}ICP备2026{middle_id:06d}"),
+        ("search, a mobile's last four digits", f"{search}{mobile[-4:]}"),
+        ("search, a masked mobile", f"{search}{mask_mobile(mobile)}"),
+        ("search, a full mobile", f"{search}{mobile}"),
+        (
+            "search, a full certificate number",
+            f"{search}{filing.subject.certificate_number}",
+        ),
+        ("search, words from a note", f"{search}短信被拦截"),
+        ("customer page, a person", f"/admin/customers/person/{2 * middle_id - 1}/"),
+        ("customer page, an entity", f"/admin/customers/entity/{middle_id}/"),
+        ("requests for a supervisor", "/admin/escalations/"),
+        ("team report, last 7 days", "/admin/team/"),
+    ]
+
+
 SEQUENCES = [
     "filings_person",
     "filings_subject",
@@ -186,6 +236,8 @@ SEQUENCES = [
     "verification_smsmessage",
     "verification_attempt",
     "console_followup",
+    "console_note",
+    "console_escalation",
 ]
 
 
@@ -340,6 +392,14 @@ def main():
 
         log(f"  {close_finished_follow_ups():,} follow-ups of finished filings closed")
         log(f"Added in {time.perf_counter() - started:.0f}s")
+    from console.models import Note
+
+    if not Note.objects.exists():  # a database filled before the support desk
+        log("Adding the notes, answer scripts and requests the support desk reads")
+        started = time.perf_counter()
+        fill(options.filings, DESK_SQL, user=user.pk)
+        call_command("add_standard_answers", verbosity=0)
+        log(f"Added in {time.perf_counter() - started:.0f}s")
     client = Client()
     client.force_login(user)
     middle = options.filings // 2
@@ -365,6 +425,7 @@ def main():
             f"{base}?q=示例科技有限公司{middle_id // 10}",
         ),
         ("filing page", f"{base}{pending_id}/change/"),
+        *desk_cases(middle_id, mobile),
         ("work queue, everything", "/admin/queue/"),
         ("work queue, page 5", "/admin/queue/?page=5"),
         ("work queue, my cases", "/admin/queue/?owner=mine"),

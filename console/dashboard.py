@@ -46,12 +46,13 @@ def summary(now=None, use_cache=True):
     if use_cache and now is None and (cached := _cached()):
         return cached
     now = now or timezone.now()
+    counts = _counts_by_province_and_status()
     data = {
         "generated_at": now,
-        "by_status": _by_status(),
+        "by_status": _by_status(counts),
         "expiring_2h": _expiring(now, hours=2),
         "attempts_today": _attempts_today(now),
-        "provinces": _per_province(),
+        "provinces": _per_province(counts),
         "chart": chart(now),
     }
     if use_cache:
@@ -72,15 +73,22 @@ def _cached():
         return None
 
 
-def _by_status():
-    counts = dict(
-        FilingApplication.objects.order_by()
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
-    )
+def _counts_by_province_and_status():
+    """{(province code, status): filings}, in one pass over an index."""
+    return {
+        (province, status): n
+        for province, status, n in FilingApplication.objects.order_by()
+        .values_list("province", "status")
+        .annotate(n=Count("*"))
+    }
+
+
+def _by_status(counts):
+    by_status = {}
+    for (_province, status), n in counts.items():
+        by_status[status] = by_status.get(status, 0) + n
     return [
-        (value, label, counts.get(value, 0)) for value, label in FilingStatus.choices
+        (value, label, by_status.get(value, 0)) for value, label in FilingStatus.choices
     ]
 
 
@@ -145,14 +153,7 @@ def _attempts_today(now):
     return [(label, n) for (_key, label), n in sorted(counts.items())]
 
 
-def _per_province():
-    counts = {}
-    for province, status, n in (
-        FilingApplication.objects.order_by()
-        .values_list("province", "status")
-        .annotate(n=Count("id"))
-    ):
-        counts[(province, status)] = n
+def _per_province(counts):
     return [
         {
             "province": province,

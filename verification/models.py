@@ -126,6 +126,10 @@ class Verification(models.Model):
             models.Index(
                 fields=["status", "updated_at"], name="verification_outcome_day"
             ),
+            # the dashboard's chart: people verified per day
+            models.Index(
+                fields=["status", "verified_at"], name="verification_verified_day"
+            ),
             # the dashboard's funnel: the people asked to verify in a period, and
             # the oldest one still waiting (days before it are final)
             models.Index(fields=["created_at"], name="verification_created"),
