@@ -189,6 +189,7 @@ def waiting():
     return (
         Escalation.objects.filter(status=EscalationStatus.PENDING)
         .select_related("filing__provider", "asked_by", "verification")
+        .prefetch_related("asked_by__groups")
         .order_by("asked_at", "id")
     )
 
@@ -201,5 +202,6 @@ def of_agent(user, *, now=None):
         Escalation.objects.filter(asked_by=user)
         .filter(Q(status=EscalationStatus.PENDING) | Q(answered_at__gte=since))
         .select_related("filing__provider", "answered_by")
+        .prefetch_related("answered_by__groups")
         .order_by("-asked_at", "-id")[:20]
     )

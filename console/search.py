@@ -12,11 +12,10 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from console.models import Note
-from filings.models import Domain, FilingApplication, Person, Subject
+from filings.models import Domain, FilingApplication, Person, Service, Subject
 from filings.privacy import mask_mobile
 from filings.validators import normalize_mobile
 
@@ -189,15 +188,16 @@ def _filings(term):
             )
         )
     if "ICP" in upper:
+        # Two lookups, each on its own trigram index (an OR across the join to the
+        # services read every filing: 0.9 s at a million).
+        services = Service.objects.filter(icp_number__icontains=term)
         found.append(
             (
                 _("the ICP number"),
-                _ids(
-                    FilingApplication.objects.filter(
-                        Q(icp_number__icontains=term)
-                        | Q(services__icp_number__icontains=term)
-                    )
-                ),
+                _unique(
+                    _ids(FilingApplication.objects.filter(icp_number__icontains=term))
+                    + _ids(FilingApplication.objects.filter(services__in=services))
+                )[: LIMIT + 1],
             )
         )
     if "." in term and " " not in term:

@@ -324,6 +324,14 @@ class EscalationAdmin(ReadOnlyAdmin):
     list_display = ("asked", "filing", "action", "asked_by_name", "status", "answer")
     list_filter = ("status", "action")
     list_select_related = ("filing", "asked_by", "answered_by")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("asked_by__groups", "answered_by__groups")
+        )
+
     search_fields = ("=filing__reference",)
     search_help_text = _("A filing reference.")
     show_full_result_count = False

@@ -166,3 +166,20 @@ def test_an_extension_request_carries_its_hours(login, agent, supervisor):
     escalations.approve(request, supervisor)
     filing.refresh_from_db()
     assert (filing.verification_deadline - before).total_seconds() == 48 * 3600
+
+
+def test_the_supervisors_list_reads_in_a_fixed_number_of_queries(
+    login, supervisor, django_assert_max_num_queries
+):
+    client = login(supervisor)
+    for n in range(3):
+        filing, _, _ = submitted_filing()
+        escalations.ask(filing, make_staff(f"a{n}", "Support agent"), "cancel", "dup")
+    client.get(reverse("admin:escalations"))
+    with django_assert_max_num_queries(12) as few:
+        client.get(reverse("admin:escalations"))
+    for n in range(3, 9):
+        filing, _, _ = submitted_filing()
+        escalations.ask(filing, make_staff(f"a{n}", "Support agent"), "cancel", "dup")
+    with django_assert_max_num_queries(len(few)):
+        client.get(reverse("admin:escalations"))
