@@ -270,7 +270,8 @@ def fill(n, sql=FILL_SQL, **extra):
     }
     with connection.cursor() as cursor:
         for statement in statements:
-            table = re.search(r"(?:INSERT INTO|UPDATE)\s+(\w+)", statement).group(1)
+            named = re.search(r"(?:INSERT INTO|UPDATE)\s+(\w+)", statement)
+            table = named.group(1) if named else statement.split("\n")[0]
             started = time.perf_counter()
             cursor.execute(statement, params)
             log(
@@ -359,7 +360,7 @@ def main():
 
     settings.DEBUG = True  # record the queries (the pages are timed the same way)
     call_command("migrate", verbosity=0)
-    from filings.models import FilingApplication, Person
+    from filings.models import FilingApplication, Person, Subject
 
     have = (
         FilingApplication.objects.order_by("-id").values_list("id", flat=True).first()
@@ -394,6 +395,13 @@ def main():
         log(f"Added in {time.perf_counter() - started:.0f}s")
     from console.models import Note
 
+    if Person.objects.filter(mobile_key="").exists():  # filled before the keys
+        log("Writing the lookup keys of full mobile and certificate numbers")
+        started = time.perf_counter()
+        from filings import lookup_keys
+
+        lookup_keys.rehash(Person.objects.all(), Subject.objects.all())
+        log(f"Written in {time.perf_counter() - started:.0f}s")
     if not Note.objects.exists():  # a database filled before the support desk
         log("Adding the notes, answer scripts and requests the support desk reads")
         started = time.perf_counter()

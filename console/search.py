@@ -1,6 +1,9 @@
 """The support desk's search: whatever a customer on the phone reads out, or an agent
 sees on screen, finds the filings and the people it belongs to, each with why.
 
+A full mobile or certificate number is looked up by its keyed hash
+(`filings.privacy.lookup_key`), never compared in a query as typed.
+
 A term is read in every way it can be (a term of four digits is both the end of a
 mobile and part of a reference), each way one query on an indexed column (on
 PostgreSQL, trigram indexes for the "contains" and "ends with" ones:
@@ -16,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from console.models import Note
 from filings.models import Domain, FilingApplication, Person, Service, Subject
-from filings.privacy import mask_mobile
+from filings.privacy import lookup_key, mask_mobile
 from filings.validators import normalize_mobile
 
 # The most filings and people one search shows; past it the page says to narrow.
@@ -74,9 +77,9 @@ def search(term):
         return Results(term, [], [])
     reasons = {}  # filing id -> [why, ...]
     people = _people(term)
-    by_mobile = _filings_of([found.person.mobile for found in people[:LIMIT]])
+    by_key = _filings_of([found.person.mobile_key for found in people[:LIMIT]])
     for found in people[:LIMIT]:
-        found.filing_ids = by_mobile.get(found.person.mobile, [])
+        found.filing_ids = by_key.get(found.person.mobile_key, [])
         for filing_id in found.filing_ids:
             reasons.setdefault(filing_id, []).append(found.why)
     for why, ids in _filings(term):
@@ -116,7 +119,7 @@ def _people(term):
         mobile = ""
     if mobile:
         why = _("the mobile %(mobile)s") % {"mobile": mask_mobile(mobile)}
-        found = Person.objects.filter(mobile=mobile)
+        found = Person.objects.filter(mobile_key=lookup_key(mobile))
     elif match := MASKED_MOBILE_RE.match(term):
         start, end = match.groups()
         why = _("a mobile shown as %(mobile)s") % {"mobile": f"{start}****{end}"}
@@ -126,7 +129,7 @@ def _people(term):
         found = Person.objects.filter(mobile__endswith=term)
     elif CERTIFICATE_RE.match(term.upper()):
         why = _("the certificate number of %(name)s")
-        found = Person.objects.filter(certificate_number=term.upper())
+        found = Person.objects.filter(certificate_key=lookup_key(term))
         return [FoundPerson(p, why % {"name": p.name}) for p in _one_per_mobile(found)]
     else:
         return []
@@ -142,21 +145,23 @@ def _one_per_mobile(people):
     return list(seen.values())[: LIMIT + 1]
 
 
-def _filings_of(mobiles):
-    """{mobile: filing ids} of the filings where a person with that mobile is the
-    entity leader or a service's administrator: two queries for every person found."""
+def _filings_of(mobile_keys):
+    """{mobile key: filing ids} of the filings where a person with that mobile is
+    the entity leader or a service's administrator: two queries for every person
+    found, by the mobiles' keyed hashes (`filings.privacy.lookup_key`)."""
     found = {}
+    keys = [key for key in mobile_keys if key]
     leading = FilingApplication.objects.filter(
-        subject__leader__mobile__in=mobiles
-    ).values_list("subject__leader__mobile", "pk")
+        subject__leader__mobile_key__in=keys
+    ).values_list("subject__leader__mobile_key", "pk")
     administering = FilingApplication.objects.filter(
-        services__administrator__mobile__in=mobiles
-    ).values_list("services__administrator__mobile", "pk")
+        services__administrator__mobile_key__in=keys
+    ).values_list("services__administrator__mobile_key", "pk")
     for rows in (leading, administering):
-        for mobile, filing_id in rows.order_by()[: LIMIT * 4]:
-            found.setdefault(mobile, [])
-            if filing_id not in found[mobile]:
-                found[mobile].append(filing_id)
+        for key, filing_id in rows.order_by()[: LIMIT * 4]:
+            found.setdefault(key, [])
+            if filing_id not in found[key]:
+                found[key].append(filing_id)
     return found
 
 
@@ -209,7 +214,7 @@ def _filings(term):
             )
         )
     if CERTIFICATE_RE.match(upper):
-        subjects = Subject.objects.filter(certificate_number=upper)
+        subjects = Subject.objects.filter(certificate_key=lookup_key(upper))
         found.append(
             (
                 _("the entity's certificate number"),

@@ -40,6 +40,7 @@ from filings.models import (
     ServiceKind,
     Subject,
 )
+from filings.privacy import lookup_key
 from infra import times
 from verification import codes, moves
 from verification.models import (
@@ -224,11 +225,13 @@ class DemoGenerator(Identities):
 
         leader = self.person(province.code)
         batch.people.append(leader)
+        certificate_number = self.uscc_code(province.code)
         subject = Subject(
             name=self.company(province.code),
             nature="enterprise",
             certificate_type="uscc",
-            certificate_number=self.uscc_code(province.code),
+            certificate_number=certificate_number,
+            certificate_key=lookup_key(certificate_number),
             province=province,
             leader=leader,
         )

@@ -9,6 +9,7 @@ from stdnum.cn import ric, uscc
 from filings.models import (
     Person,
 )
+from filings.privacy import lookup_key
 
 PROVINCE_NUMBERS = {
     "bj": 11, "tj": 12, "he": 13, "sx": 14, "nm": 15, "ln": 21, "jl": 22, "hl": 23,
@@ -156,12 +157,15 @@ class Identities:
         return base + uscc.calc_check_digit(base)
 
     def person(self, province):
+        certificate_number, mobile = self.resident_id(province), self.mobile()
         return Person(
             name=self.name(),
             certificate_type="resident_id",
-            certificate_number=self.resident_id(province),
-            mobile=self.mobile(),
+            certificate_number=certificate_number,
+            mobile=mobile,
             emergency_mobile=self.mobile(),
+            mobile_key=lookup_key(mobile),
+            certificate_key=lookup_key(certificate_number),
         )
 
     def company(self, province):

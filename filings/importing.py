@@ -36,6 +36,7 @@ from filings.models import (
     Subject,
     SubjectNature,
 )
+from filings.privacy import lookup_key
 from infra import times
 
 RECORD_KEYS: set[str] = {
@@ -568,6 +569,8 @@ def _create_person(data: PersonData) -> Person:
         certificate_number=data.certificate_number,
         mobile=data.mobile,
         emergency_mobile=data.emergency_mobile,
+        mobile_key=lookup_key(data.mobile),
+        certificate_key=lookup_key(data.certificate_number),
     )
 
 
@@ -610,6 +613,7 @@ def create_filing(
                 nature=record.subject_nature,
                 certificate_type=record.subject_certificate_type,
                 certificate_number=record.subject_certificate_number,
+                certificate_key=lookup_key(record.subject_certificate_number),
                 province=record.province,
                 leader=_create_person(record.leader),
             )

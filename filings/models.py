@@ -223,6 +223,14 @@ class Person(models.Model):
     emergency_mobile = models.CharField(
         _("emergency mobile"), max_length=11, blank=True
     )
+    # Keyed hashes of the mobile and the certificate number (privacy.lookup_key),
+    # for the support desk's search by a full number.
+    mobile_key = models.CharField(
+        _("mobile lookup key"), max_length=64, blank=True, db_index=True
+    )
+    certificate_key = models.CharField(
+        _("certificate lookup key"), max_length=64, blank=True, db_index=True
+    )
 
     class Meta:
         verbose_name = _("person")
@@ -249,6 +257,9 @@ class Subject(models.Model):
         on_delete=models.PROTECT,
         related_name="led_subjects",
         verbose_name=_("entity leader"),
+    )
+    certificate_key = models.CharField(
+        _("certificate lookup key"), max_length=64, blank=True, db_index=True
     )
 
     class Meta:

@@ -11,7 +11,9 @@ from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.crypto import salted_hmac
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.cn import ric, uscc
 
@@ -24,6 +26,7 @@ PERMISSION = "filings.view_personal_data"
 _current_request: ContextVar[HttpRequest | None] = ContextVar(
     "icpportal_current_request", default=None
 )
+LOOKUP_SALT = "icpportal.filings.lookup"
 # The code follows "验证码为" in every text this system sends (verification.messages).
 CODE_IN_TEXT_RE = re.compile(r"(验证码[为是:：]?\s*)\d{6}(?!\d)")
 
@@ -250,3 +253,15 @@ def personal_numbers_in(text: str | None, known: Iterable[str | None] = ()) -> s
             if len(number) >= 6 and number in joined:
                 found.add("mobile" if MOBILE_RE.match(number) else "certificate")
     return found
+
+
+def lookup_key(number: str) -> str:
+    """The keyed hash (HMAC-SHA256) a full mobile or certificate number is looked up
+    by: the support desk's search finds people and entities by it, so the number it
+    was given is compared without being written into a query. Keyed like the
+    verification codes (VERIFICATION_CODE_SECRET, else SECRET_KEY); after the key
+    changes, `manage.py rehash_lookup_keys` writes every key again."""
+    secret = settings.VERIFICATION_CODE_SECRET or settings.SECRET_KEY
+    return salted_hmac(
+        LOOKUP_SALT, number.strip().upper(), secret=secret, algorithm="sha256"
+    ).hexdigest()

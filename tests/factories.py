@@ -17,6 +17,7 @@ from filings.models import (
     Subject,
     SubjectNature,
 )
+from filings.privacy import lookup_key
 
 
 def resident_id(serial):
@@ -44,6 +45,10 @@ class PersonFactory(factory.django.DjangoModelFactory):
     certificate_type = CertificateType.RESIDENT_ID
     certificate_number = factory.Sequence(resident_id)
     mobile = factory.Sequence(mobile)
+    mobile_key = factory.LazyAttribute(lambda person: lookup_key(person.mobile))
+    certificate_key = factory.LazyAttribute(
+        lambda person: lookup_key(person.certificate_number)
+    )
 
 
 class SubjectFactory(factory.django.DjangoModelFactory):
@@ -54,6 +59,9 @@ class SubjectFactory(factory.django.DjangoModelFactory):
     nature = SubjectNature.ENTERPRISE
     certificate_type = CertificateType.USCC
     certificate_number = factory.Sequence(uscc_code)
+    certificate_key = factory.LazyAttribute(
+        lambda subject: lookup_key(subject.certificate_number)
+    )
     province = factory.LazyFunction(lambda: Province.objects.get(code="bj"))
     leader = factory.SubFactory(PersonFactory)
 

@@ -18,7 +18,7 @@ from filings.models import (
     Person,
     Service,
 )
-from filings.privacy import mask_mobile
+from filings.privacy import lookup_key, mask_mobile
 from filings.validators import normalize_mobile
 from verification import codes, messages, moves
 from verification.models import (
@@ -166,7 +166,9 @@ def staff_change_mobile(
                     filings=filing, administrator__mobile=old_mobile
                 ).values_list("administrator_id", flat=True)
             )
-        Person.objects.filter(pk__in=people).update(mobile=new_mobile)
+        Person.objects.filter(pk__in=people).update(
+            mobile=new_mobile, mobile_key=lookup_key(new_mobile)
+        )
         Verification.objects.filter(pk=locked.pk).update(
             mobile=new_mobile, failed_attempts=0, updated_at=now
         )
