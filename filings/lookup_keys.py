@@ -62,7 +62,11 @@ def _in_the_database(model: type[Model], fields: dict[str, str]) -> int:
             f"UPDATE {quote(model._meta.db_table)} SET {assignments}",  # noqa: S608 - the model's own names
             {"salt": LOOKUP_SALT, "secret": secret},
         )
-        return int(cursor.rowcount)
+        written = int(cursor.rowcount)
+        # The planner's figures still describe the keys before (all empty, after the
+        # migration): a search by key then read every person, 2.2 s at a million.
+        cursor.execute(f"ANALYZE {quote(model._meta.db_table)}")
+        return written
 
 
 def _through_python(
