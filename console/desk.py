@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from console import casework, escalations, labels, scripts, team, timeline
-from console.models import AnswerScript, Escalation, EscalationStatus
+from console.models import AnswerScript, Escalation, EscalationStatus, MacroAction
 from filings import spreadsheets
 from filings.models import FilingApplication
 from filings.privacy import show_mobile
@@ -33,14 +33,35 @@ VIEW = "filings.view_filingapplication"
 
 
 class AskForm(forms.Form):
-    """What the filing page's "Ask a supervisor" sends."""
+    """What the filing page's "Ask a supervisor" sends. Hours count only for an
+    extension; a person only for the overrides that act on one."""
 
-    action = forms.CharField(max_length=32)
+    action = forms.ChoiceField(choices=MacroAction.choices)
     verification = forms.IntegerField(required=False, min_value=1)
-    hours = forms.IntegerField(required=False, min_value=1, max_value=336)
+    hours = forms.CharField(required=False, max_length=8)
     reason = forms.CharField(
         label=gettext_lazy("Why you ask"), max_length=escalations.REASON_MAX
     )
+
+    def clean_hours(self):
+        if self.data.get("action") != MacroAction.EXTEND_DEADLINE:
+            return None
+        hours = self.cleaned_data["hours"].strip()
+        if not (hours.isascii() and hours.isdigit() and 1 <= int(hours) <= 336):
+            raise forms.ValidationError(_("Say by how many hours (1 to 336)."))
+        return int(hours)
+
+    def problem(self):
+        """The first thing wrong, as the agent reads it."""
+        if "action" in self.errors:
+            return _("Choose an override.")
+        if "verification" in self.errors:
+            return _("That person does not belong to this filing.")
+        if "hours" in self.errors:
+            return self.errors["hours"][0]
+        if "reason" in self.errors and not self.data.get("reason", "").strip():
+            return _("Write why you ask, then send the request.")
+        return " ".join(self.errors.get("reason", [])) or _("Choose an override.")
 
 
 def _filing_page(filing):
@@ -56,11 +77,11 @@ def escalation_ask(request, filing_id):
     filing = get_object_or_404(FilingApplication, pk=filing_id)
     form = AskForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Write why you ask, then send the request."))
+        messages.error(request, form.problem())
         return _filing_page(filing)
     data = form.cleaned_data
     verification = None
-    if data["verification"]:
+    if data["verification"] and data["action"] in escalations.FOR_PEOPLE:
         verification = Verification.objects.filter(
             pk=data["verification"], filing=filing
         ).first()
@@ -102,6 +123,7 @@ def escalations_view(request, admin_site):
             "asked_by": labels.staff_label(e.asked_by),
             "asked_at": timeline.beijing(e.asked_at),
             "details": details(e),
+            "what": request_label(e),
         }
         for e in escalations.waiting()[:200]
     ]
@@ -111,6 +133,17 @@ def escalations_view(request, admin_site):
         "rows": rows,
     }
     return TemplateResponse(request, "admin/escalations.html", context)
+
+
+def request_label(escalation):
+    """What was asked for, as the filing page's button names it when one person is
+    named ("Mark a person verified"), as the macro step names it when everyone is."""
+    if escalation.verification_id:
+        return {
+            MacroAction.RESEND_CODE: _("Resend a verification code"),
+            MacroAction.MARK_VERIFIED: _("Mark a person verified"),
+        }.get(escalation.action, escalation.get_action_display())
+    return escalation.get_action_display()
 
 
 def details(escalation):
@@ -140,7 +173,7 @@ def escalation_answer(request, escalation_id, answer):
             messages.success(
                 request,
                 _("Approved and done on %(filing)s: %(done)s.")
-                % {"filing": name, "done": done.answer},
+                % {"filing": name, "done": done.done or done.get_action_display()},
             )
         else:
             escalations.decline(
@@ -163,6 +196,7 @@ def agent_answers(user):
             "answered_by": labels.staff_label(e.answered_by) if e.answered_by else "",
             "answered_at": timeline.beijing(e.answered_at) if e.answered_at else "",
             "waiting": e.status == EscalationStatus.PENDING,
+            "what": request_label(e),
         }
         for e in escalations.of_agent(user)
     ]
@@ -173,12 +207,14 @@ class TeamPeriodForm(forms.Form):
     end = forms.DateField(label=gettext_lazy("To"), widget=AdminDateWidget)
 
     def period(self):
-        """The days asked for, or the last 7; never more than `team.LONGEST`, never
-        backwards, never beyond the calendar."""
+        """The days asked for, or the last 7 when none are, kept within the last ten
+        years up to today, at most `team.LONGEST`, the end not before the start."""
         today = timezone.localtime(timezone=BEIJING).date()
+        earliest = today - datetime.timedelta(days=3653)
         start, end = today - datetime.timedelta(days=6), today
         if self.is_bound and self.is_valid():
             start, end = self.cleaned_data["start"], self.cleaned_data["end"]
+        start, end = (min(max(day, earliest), today) for day in (start, end))
         end = max(start, end)
         if end - start > team.LONGEST - datetime.timedelta(days=1):
             start = end - team.LONGEST + datetime.timedelta(days=1)
@@ -208,6 +244,8 @@ def team_view(request, admin_site):
         **admin_site.each_context(request),
         "title": _("Team report"),
         "form": form,
+        "shown": _("Shown: %(start)s to %(end)s (Beijing days).")
+        % {"start": start.isoformat(), "end": end.isoformat()},
         "rows": [{"row": row, "median": _median_text(row.median)} for row in rows],
         "csv_query": f"start={start:%Y-%m-%d}&end={end:%Y-%m-%d}&format=csv",
         "media": form.media,
@@ -224,8 +262,8 @@ def script_used(request, script_id, filing_id):
     button's script): one use is counted."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    if not request.user.has_perm(VIEW):
-        raise PermissionDenied
+    if not request.user.has_perm(casework.WORK):
+        raise PermissionDenied  # reading the console is not answering a customer
     script = get_object_or_404(AnswerScript, pk=script_id, is_active=True)
     filing = get_object_or_404(FilingApplication, pk=filing_id)
     scripts.count_use(script, filing, request.user)

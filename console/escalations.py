@@ -22,6 +22,12 @@ from filings.models import EventType
 from verification import moves
 
 ANSWER = "console.answer_escalations"
+# What a role must lack to ask for an override: its own permission, except for an
+# extension, which an agent may make up to the limits and asks beyond them.
+ASK_UNLESS = {
+    **overrides.PERMISSION_OF,
+    MacroAction.EXTEND_DEADLINE: "filings.extend_deadline_beyond_limit",
+}
 REASON_MAX = 1000
 # The overrides that act on one person, or on everyone pending when none is named.
 FOR_PEOPLE = frozenset({MacroAction.RESEND_CODE, MacroAction.MARK_VERIFIED})
@@ -54,10 +60,13 @@ def ask(filing, user, action, reason, *, verification=None, hours=None):  # noqa
             _("Your role does not allow this; ask a supervisor.")
         )
     _check_request(filing, action, verification, hours)
-    if user.has_perm(overrides.PERMISSION_OF[action]):
+    if user.has_perm(ASK_UNLESS[action]):
         raise casework.CaseRefused(
             _("Your role allows this; use the button on the filing page.")
         )
+    verifications = list(filing.verifications.all())
+    if why := overrides.why_unavailable(action, filing, verifications, timezone.now()):
+        raise casework.CaseRefused(why)
     reason = _check_text(reason, filing, _("Write why you ask, then send it."))
     with transaction.atomic():
         locked = casework.lock(filing)
@@ -115,12 +124,10 @@ def approve(escalation, supervisor, *, now=None):
         locked = _lock_waiting(escalation)
         filing = casework.lock(locked.filing)
         asker = locked.asked_by.get_username()
-        reason = _("%(reason)s (asked by %(asker)s)") % {
-            "reason": locked.reason,
-            "asker": asker,
-        }
+        # The override's own event keeps the agent's words; the "request approved"
+        # event beside it names both, each in the reader's language.
         data = {
-            "reason": reason,
+            "reason": locked.reason,
             "verification": locked.verification,
             "hours": locked.hours,
         }
@@ -130,8 +137,8 @@ def approve(escalation, supervisor, *, now=None):
             raise casework.CaseRefused(overrides.refusal_text(filing, exc)) from exc
         locked.status = EscalationStatus.APPROVED
         locked.answered_by, locked.answered_at = supervisor, now
-        locked.answer = str(said or locked.get_action_display())
         locked.save()
+        locked.done = str(said or "")  # for the supervisor's message, not kept
         moves.record_event(
             filing,
             actor,

@@ -304,7 +304,7 @@ class Escalation(models.Model):
         verbose_name=_("answered by"),
     )
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
-    answer = models.TextField(_("answer"), max_length=1000, blank=True)
+    answer = models.TextField(_("why declined"), max_length=1000, blank=True)
 
     class Meta:
         ordering = ["-asked_at", "-id"]
@@ -407,6 +407,9 @@ class AnswerScriptVersion(AppendOnlyModel):
         verbose_name=_("written by"),
     )
     written_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    def __str__(self):
+        return _("Version %(n)d") % {"n": self.version}
 
     class Meta:
         ordering = ["script", "-version"]

@@ -479,7 +479,7 @@ def _what_it_does(name):
     }[name]
 
 
-def _why_unavailable(name, filing, verifications, now):
+def why_unavailable(name, filing, verifications, now):
     """Why the override cannot be used on `filing` now, or "" when it can."""
     pending = FilingStatus.PENDING_VERIFICATION
     status = filing.get_status_display()
@@ -512,13 +512,20 @@ def buttons(filing, verifications, user, now):
     rows = []
     for action in ALL:
         name = action.__name__
-        why = _why_unavailable(name, filing, verifications, now)
+        why = why_unavailable(name, filing, verifications, now)
         # What the role lacks, a supervisor may do on request (console.escalations);
         # a new mobile is typed by whoever changes it, so it is not asked for.
         askable = False
         if not why and not user.has_perm(PERMISSION_OF[name]):
             why = _("Your role does not allow this; ask a supervisor.")
             askable = name in ASKABLE and user.has_perm("console.work_cases")
+        elif (
+            not why
+            and name == "extend_deadline"
+            and user.has_perm("console.work_cases")
+            and not user.has_perm("filings.extend_deadline_beyond_limit")
+        ):
+            askable = True  # past the agent's own limits, a supervisor extends
         rows.append(
             {
                 "name": name,

@@ -11,6 +11,7 @@ import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from console.labels import staff_label
 from console.models import Presence
@@ -18,6 +19,7 @@ from filings.privacy import show_mobile
 from infra import times
 from verification.models import Verification, VerificationStatus
 
+WORK = "console.work_cases"
 HEARTBEAT_SECONDS = 30
 FRESH = datetime.timedelta(seconds=3 * HEARTBEAT_SECONDS)
 # A resend within this long of the last code stops the code the person may be typing.
@@ -70,10 +72,15 @@ def resend_warnings(filings, chosen, user, *, now=None):
     warnings = []
     present_by_filing = others_by_filing(ids, user, now=now)
     for filing in filings:
-        present = present_by_filing.get(filing.pk, [])
+        # those who may act on it: an auditor reading along sends nothing
+        present = [u for u in present_by_filing.get(filing.pk, []) if u.has_perm(WORK)]
         if present:
             warnings.append(
-                _("%(who)s also has %(reference)s open now.")
+                ngettext(
+                    "%(who)s also has %(reference)s open now.",
+                    "%(who)s also have %(reference)s open now.",
+                    len(present),
+                )
                 % {"who": names(present), "reference": filing.reference}
             )
     people = [chosen] if chosen is not None else _pending_with_recent_code(ids, now)

@@ -205,8 +205,9 @@ def _filings(term):
                 )[: LIMIT + 1],
             )
         )
-    if "." in term and " " not in term:
-        domains = Domain.objects.filter(name__icontains=term.lower().strip("."))
+    bare_domain = term.lower().strip(".")
+    if "." in term and " " not in term and len(bare_domain) >= SHORTEST_PART:
+        domains = Domain.objects.filter(name__icontains=bare_domain)
         found.append(
             (
                 _("a domain"),

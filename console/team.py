@@ -3,8 +3,9 @@ did, read from the audit trail (every piece of case work is an audit event with
 its staff member).
 
 - cases handled: filings the agent wrote any event on that day;
-- claims, notes, macros run, requests to a supervisor, overrides (status moves, resends,
-  extensions and other changes the agent made);
+- claims, notes, macros run, requests to a supervisor (asked; answered, for
+  supervisors), overrides (status moves, resends, extensions and other changes the
+  agent made; a verification completed by the last person marked is not another);
 - time to done: the median time from the agent taking a filing ("I have this", or
   assigned to them) to it leaving their hands: released, assigned to someone else,
   or the filing moving on (verified, returned, cancelled, approved, rejected),
@@ -31,7 +32,12 @@ COUNTED = {
     EventType.NOTE_ADDED: "notes",
     EventType.MACRO_RUN: "macros",
     EventType.ESCALATION_ASKED: "escalations",
+    EventType.ESCALATION_APPROVED: "answered",
+    EventType.ESCALATION_DECLINED: "answered",
 }
+# What follows from another event and is not a move of its own: the last person
+# verifying completes the verification.
+CONSEQUENCES = {EventType.VERIFICATION_COMPLETED}
 TAKEN = (EventType.CLAIMED, EventType.ASSIGNED)
 # After a take, the events that end it: given away, or the filing moved on.
 LEFT_BY_CASE_WORK = (EventType.RELEASED, EventType.ASSIGNED)
@@ -49,6 +55,7 @@ class Row:
     notes: int = 0
     macros: int = 0
     escalations: int = 0
+    answered: int = 0
     overrides: int = 0
     durations: list = field(default_factory=list)
 
@@ -81,7 +88,7 @@ def report(start, end):
         name = COUNTED.get(found["event_type"])
         if name:
             setattr(row, name, getattr(row, name) + found["n"])
-        elif found["event_type"] not in CASE_WORK_EVENTS:
+        elif found["event_type"] not in CASE_WORK_EVENTS | CONSEQUENCES:
             row.overrides += found["n"]
     for found in events.values("day", "staff_user").annotate(
         filings=Count("filing", distinct=True)
@@ -154,6 +161,7 @@ CSV_HEADER = (
     _("notes"),
     _("macros run"),
     _("requests to a supervisor"),
+    _("requests answered"),
     _("overrides"),
     _("cases done"),
     _("median minutes to done"),
@@ -176,6 +184,7 @@ def csv_rows(rows):
                     row.notes,
                     row.macros,
                     row.escalations,
+                    row.answered,
                     row.overrides,
                     len(row.durations),
                 )

@@ -79,11 +79,17 @@ def page(browser, browser_site, request):
 def log_in_as_agent(page, site, language):
     """Log `page` in to the console as the test login "agent" (made with
     `make_staff("agent", ...)`), in `language`; returns when the console is open."""
+    log_in_as(page, site, "agent", language)
+
+
+def log_in_as(page, site, username, language):
+    """Log `page` in to the console as a login made with `make_staff(username, ...)`
+    (password "pw-" + username), in `language`; returns when the console is open."""
     page.context.add_cookies(
         [{"name": "django_language", "value": language, "url": site}]
     )
     page.goto(f"{site}/admin/login/")
-    page.fill("#id_username", "agent")
-    page.fill("#id_password", "pw-agent")
+    page.fill("#id_username", username)
+    page.fill("#id_password", f"pw-{username}")
     page.click("input[type=submit]")
     page.wait_for_url(f"{site}/admin/")  # logged in before going on

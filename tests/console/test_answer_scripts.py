@@ -119,3 +119,20 @@ def test_a_copy_is_counted_with_its_version(login, agent):
     script.save()
     assert client.post(url).status_code == 404  # a withdrawn script is not counted
     assert AnswerScriptUse.objects.count() == 1
+
+
+def test_an_auditor_copying_is_not_counted(login, auditor):
+    call_command("add_standard_answers", verbosity=0)
+    filing, _, _ = submitted_filing()
+    script = AnswerScript.objects.get(key="2")
+    url = reverse("admin:script_used", args=[script.pk, filing.pk])
+    assert login(auditor).post(url).status_code == 403
+    assert not AnswerScriptUse.objects.exists()
+
+
+def test_earlier_versions_are_named_by_their_number(login, supervisor):
+    call_command("add_standard_answers", verbosity=0)
+    script = AnswerScript.objects.get(key="2")
+    page = login(supervisor).get(f"/admin/console/answerscript/{script.pk}/change/")
+    html = page.content.decode()
+    assert "Version 1" in html and "AnswerScriptVersion object" not in html

@@ -4,12 +4,14 @@ with a reason; the agent reads the answer on their queue."""
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from console import casework, escalations
 from console.models import Escalation, EscalationStatus
 from filings.models import AuditEvent, EventType, FilingApplication
 from tests.console.conftest import change_url, make_staff, messages_of
 from tests.verification.helpers import submitted_filing
+from verification import moves
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +62,8 @@ def test_approval_runs_the_override_as_the_supervisor_with_both_names(
     request.refresh_from_db()
     assert (request.status, request.answered_by) == ("approved", supervisor)
     verified = AuditEvent.objects.get(filing=filing, event_type=EventType.VERIFIED)
-    assert verified.staff_user == supervisor and "asked by agent" in verified.reason
+    assert verified.staff_user == supervisor
+    assert verified.reason == "customer proved who they are on a call"  # the agent's
     approved = AuditEvent.objects.get(
         filing=filing, event_type=EventType.ESCALATION_APPROVED
     )
@@ -132,7 +135,10 @@ def test_a_request_is_answered_once(agent, supervisor):
     request = escalations.ask(filing, agent, "cancel", "duplicate filing")
     other = make_staff("li", "Supervisor")
     escalations.decline(request, other, "no")
-    with pytest.raises(casework.CaseRefused, match="answered this request already"):
+    with (
+        translation.override("en"),
+        pytest.raises(casework.CaseRefused, match="answered this request already"),
+    ):
         escalations.approve(request, supervisor)
     assert FilingApplication.objects.get(pk=filing.pk).status == "pending_verification"
 
@@ -141,8 +147,9 @@ def test_an_override_the_filing_no_longer_allows_leaves_the_request_waiting(
     agent, supervisor
 ):
     filing, _, _ = submitted_filing()
-    request = escalations.ask(filing, agent, "approve", "looks fine")
-    with pytest.raises(casework.CaseRefused, match="Not possible"):
+    request = escalations.ask(filing, agent, "mark_verified", "identity checked")
+    moves.cancel_filing(filing, actor=moves.Actor.staff(supervisor), reason="dup")
+    with translation.override("en"), pytest.raises(casework.CaseRefused):
         escalations.approve(request, supervisor)
     request.refresh_from_db()
     assert request.status == "pending"
@@ -183,3 +190,52 @@ def test_the_supervisors_list_reads_in_a_fixed_number_of_queries(
         escalations.ask(filing, make_staff(f"a{n}", "Support agent"), "cancel", "dup")
     with django_assert_max_num_queries(len(few)):
         client.get(reverse("admin:escalations"))
+
+
+def test_an_agent_past_their_extension_limits_may_ask(agent, supervisor, settings):
+    settings.DEADLINE_EXTENSIONS_MAX = 1
+    filing, _, _ = submitted_filing()
+    before = FilingApplication.objects.get(pk=filing.pk).verification_deadline
+    moves.extend_deadline(filing, hours=24, actor=moves.Actor.staff(agent), reason="x")
+    request = escalations.ask(filing, agent, "extend_deadline", "travelling", hours=48)
+    escalations.approve(request, supervisor)
+    after = FilingApplication.objects.get(pk=filing.pk).verification_deadline
+    assert (after - before).total_seconds() == 72 * 3600
+
+
+def test_a_request_the_filing_does_not_allow_is_refused_when_asked(agent):
+    filing, _, _ = submitted_filing()
+    with pytest.raises(casework.CaseRefused, match="Not possible"):
+        escalations.ask(filing, agent, "approve", "looks fine")
+    assert not Escalation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        ({"action": "extend_deadline", "hours": "0"}, "how many hours"),
+        ({"action": "extend_deadline", "hours": "abc"}, "how many hours"),
+        ({"action": "x" * 40}, "Choose an override"),
+        ({"action": "mark_verified", "verification": "abc"}, "does not belong"),
+        ({"action": "cancel", "reason": " "}, "Write why you ask"),
+    ],
+)
+def test_each_wrong_ask_says_what_is_wrong(login, agent, data, said):
+    filing, _, _ = submitted_filing()
+    page = ask(login(agent), filing, **data)
+    assert any(said in m for m in messages_of(page)), messages_of(page)
+    assert not Escalation.objects.exists()
+
+
+def test_stray_hours_are_ignored_where_the_override_takes_none(login, agent):
+    filing, _, _ = submitted_filing()
+    ask(login(agent), filing, action="cancel", hours="99999")
+    assert Escalation.objects.get().hours is None
+
+
+def test_a_request_for_one_person_is_named_so(login, agent, supervisor):
+    filing, leader, _ = submitted_filing()
+    verification = filing.verifications.get(mobile=leader.mobile)
+    ask(login(agent), filing, verification=verification.pk)
+    page = login(supervisor).get(reverse("admin:escalations")).content.decode()
+    assert "Mark a person verified" in page and "Mark everyone pending" not in page

@@ -140,3 +140,12 @@ def test_an_old_code_and_nobody_else_sends_without_asking(login, agent):
         reason="lost",
     )
     assert latest_code(leader.mobile) != old
+
+
+def test_an_auditor_reading_along_is_no_reason_to_ask(login, agent, auditor):
+    filing, leader, _ = submitted_filing()
+    long_ago = timezone.now() - datetime.timedelta(hours=1)
+    Verification.objects.filter(filing=filing).update(code_issued_at=long_ago)
+    presence.beat(filing.pk, auditor)
+    page = form_action(login(agent), filing, "resend_code", confirm=False)
+    assert 'name="anyway"' not in page.content.decode()

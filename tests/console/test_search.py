@@ -151,3 +151,9 @@ def test_a_leader_on_several_filings_is_one_person(db):
     results = search.search("13711112222")
     assert len(results.people) == 1
     assert {f.pk for f in results.people[0].filings} == {one.pk, two.pk}
+
+
+@pytest.mark.parametrize("term", [".", "...", "." * 200, "a."])
+def test_dots_alone_are_no_domain(term):
+    submitted_filing()
+    assert search.search(term).filings == []

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from console import casework, escalations, team
+from console import casework, escalations, overrides, team
 from console.desk import TeamPeriodForm
 from demo import clock
 from infra.times import BEIJING
@@ -76,18 +76,44 @@ def test_the_page_and_its_csv_for_supervisors_only(login, agent, supervisor, lan
     assert rows[1][:4] == [today().isoformat(), rows[1][1], "1", "1"]
 
 
-def test_a_period_longer_than_a_month_or_backwards_is_bounded(login, supervisor):
+def test_a_period_longer_than_a_month_or_out_of_range_is_bounded(login, supervisor):
     make_staff("wang", "Support agent")
     client = login(supervisor)
     for query in (
         {"start": "2026-01-01", "end": "2026-12-31"},
         {"start": "2026-12-31", "end": "2026-01-01"},
-        {"start": "0001-01-01", "end": "9999-12-31"},
+        {"start": "0001-01-01", "end": "0001-01-01"},
+        {"start": "9999-12-31", "end": "9999-12-31", "format": "csv"},
         {"start": "x\x00", "end": "9999-99-99"},
     ):
-        assert client.get(reverse("admin:team"), query).status_code in (200, 400)
-    start, end = team_period("2026-01-01", "2026-12-31")
-    assert (end - start).days == 30
+        answer = client.get(reverse("admin:team"), query)
+        assert answer.status_code in (200, 400), query
+        if "\x00" not in query["start"]:
+            assert answer.status_code == 200, query
+    assert (
+        team_period("2026-01-01", "2026-12-31")[1]
+        - team_period("2026-01-01", "2026-12-31")[0]
+    ).days == 30
+    start, end = team_period("9999-12-31", "9999-12-31")
+    assert start == end == today()
+    page = client.get(reverse("admin:team"), {"start": "garbage"}).content.decode()
+    assert "could not be read" in page
+
+
+def test_a_verification_completed_by_the_last_person_is_not_another_override(
+    agent, supervisor
+):
+    filing, leader, admin = submitted_filing()
+    for person in (leader, admin):
+        verification = filing.verifications.get(mobile=person.mobile)
+        overrides.run_named(
+            "mark_verified",
+            filing,
+            {"reason": "checked", "verification": verification},
+            moves.Actor.staff(supervisor),
+        )
+    row = next(r for r in team.report(today(), today()) if r.user_id == supervisor.pk)
+    assert row.overrides == 2
 
 
 def team_period(start, end):

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from console.models import AnswerScriptUse, Escalation
 from filings.privacy import mask_mobile
+from tests.browser import log_in_as
 from tests.console.conftest import make_staff
 from tests.verification.helpers import submitted_filing, verify_person
 from verification.models import Verification
@@ -34,13 +35,8 @@ WORDS = {
 def logged_in(browser, site, username, language):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site)
-    context.add_cookies([{"name": "django_language", "value": language, "url": site}])
     page = context.new_page()
-    page.goto(f"{site}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", f"pw-{username}")
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{site}/admin/")
+    log_in_as(page, site, username, language)
     return page
 
 
