@@ -4,7 +4,7 @@ typed), kept in the browser tab only; an added note leaves the box empty."""
 import pytest
 from playwright.sync_api import expect
 
-from console.models import Note
+from console.models import Escalation, Note
 from tests.browser import log_in_as_agent
 from tests.console.conftest import make_staff
 from tests.verification.helpers import submitted_filing
@@ -37,4 +37,25 @@ def test_a_refused_note_is_there_to_correct(
     # nothing of it was kept on the server side
     page.reload()
     expect(page.locator("#note_text")).to_have_value("")
+    context.close()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_refused_request_to_a_supervisor_is_there_to_correct(
+    browser, browser_site, reference_data, language
+):
+    make_staff("agent", "Support agent")
+    filing, _, _ = submitted_filing()
+    context = browser.new_context(viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    log_in_as_agent(page, browser_site, language)
+    page.goto(f"{browser_site}/admin/filings/filingapplication/{filing.pk}/change/")
+    page.locator("#ask-cancel summary").click()
+    typed = "客户 13812345678 要求撤回"
+    page.fill("#ask-reason-cancel", typed)
+    page.click("#ask-send-cancel")
+    expect(page.locator(".messagelist .error")).to_have_count(1)
+    expect(page.locator("#ask-cancel")).to_have_attribute("open", "")
+    expect(page.locator("#ask-reason-cancel")).to_have_value(typed)
+    assert not Escalation.objects.exists()
     context.close()
