@@ -450,3 +450,35 @@ class AnswerScriptUse(AppendOnlyModel):
         verbose_name = _("answer script use")
         verbose_name_plural = _("answer script uses")
         indexes = [models.Index(fields=["user", "used_at"], name="script_use_user")]
+
+
+class StaffMembership(models.Model):
+    """Whom a staff login belongs to: the administration (no provider) or one access
+    provider's support team. Written by `console.staff.create_staff`."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="membership",
+        verbose_name=_("staff member"),
+    )
+    provider = models.ForeignKey(
+        "filings.Provider",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("access provider"),
+        help_text=_("Empty for the administration's own staff."),
+    )
+    must_change_password = models.BooleanField(
+        _("must change the password at the next login"), default=False
+    )
+
+    class Meta:
+        verbose_name = _("staff membership")
+        verbose_name_plural = _("staff memberships")
+
+    def __str__(self):
+        return str(self.user)

@@ -5,17 +5,21 @@ import functools
 import logging
 
 from django import forms
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminDateWidget
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.db import DataError
 from django.http import HttpResponse
-from django.urls import path
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from console import dashboard, desk, funnel, logins, views
+from console import dashboard, desk, funnel, logins, staff, views
 from infra import times
 from infra.rates import CACHE_ERRORS
 from integrations.webhooks import disabled_endpoints
@@ -105,6 +109,8 @@ def refused_input(request):
     return ""
 
 
+# What a login with a one-time password may reach before changing it.
+STILL_OPEN = {"password_change", "password_change_done", "logout", "jsi18n"}
 # The filing page's address, under which its own forms post.
 FILING = "filings/filingapplication/<int:filing_id>"
 
@@ -152,6 +158,23 @@ class StaffAdminSite(admin.AdminSite):
             refused = refused_input(request)
             if refused:
                 raise SuspiciousOperation(refused)
+            if staff.idle_too_long(request):
+                auth_logout(request)
+                messages.info(
+                    request,
+                    _(
+                        "You were logged out after %(n)d minutes without using the console."
+                    )
+                    % {"n": settings.STAFF_IDLE_MINUTES},
+                )
+                return redirect_to_login(
+                    request.get_full_path(), reverse("admin:login")
+                )
+            if request.session.get(staff.MUST_CHANGE) and (
+                getattr(request.resolver_match, "url_name", "") not in STILL_OPEN
+            ):
+                # a one-time password reaches nothing but its own change
+                return redirect("admin:password_change")
             try:
                 return inner(request, *args, **kwargs)
             except UNREADABLE as exc:
@@ -161,6 +184,24 @@ class StaffAdminSite(admin.AdminSite):
                 raise SuspiciousOperation(f"Unreadable input: {exc!r}") from exc
 
         return guarded
+
+    def login(self, request, extra_context=None):
+        """The login page; a login with a one-time password is sent to change it."""
+        response = super().login(request, extra_context)
+        if (
+            request.method == "POST"
+            and request.user.is_authenticated
+            and staff.must_change_password(request.user)
+        ):
+            request.session[staff.MUST_CHANGE] = True
+            return redirect("admin:password_change")
+        return response
+
+    def password_change_done(self, request, extra_context=None):
+        """The password was changed: the one-time one is gone."""
+        staff.password_changed(request.user)
+        request.session.pop(staff.MUST_CHANGE, None)
+        return super().password_change_done(request, extra_context)
 
     def get_urls(self):
         site = self

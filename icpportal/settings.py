@@ -168,6 +168,11 @@ if STAFF_LOGIN_FAILURE_LIMIT < 1 or STAFF_LOGIN_COOLOFF_MINUTES < 1:
     raise ImproperlyConfigured(
         "STAFF_LOGIN_FAILURE_LIMIT and STAFF_LOGIN_COOLOFF_MINUTES must be at least 1."
     )
+# A staff member idle this long in the console is logged out (console.sites); the
+# clock is the real one, so the demo's time travel logs nobody out.
+STAFF_IDLE_MINUTES = env.int("STAFF_IDLE_MINUTES", default=30)
+if STAFF_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured("STAFF_IDLE_MINUTES must be at least 1.")
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out login before any password is checked.
     "axes.backends.AxesStandaloneBackend",

@@ -127,6 +127,7 @@ def test_query_count_does_not_grow_with_rows(login, agent, params, settings):
     client = login(agent)
     for _ in range(10):
         submitted_filing()
+    client.get(LIST_URL)  # the session's first request does extra work; not measured
     few = _queries_for_list(client, params)
     for _ in range(90):
         submitted_filing()

@@ -1,0 +1,84 @@
+"""Staff logins and whom they belong to: the administration or one access provider's
+support team (`StaffMembership`), in one of the three roles (the staff groups).
+
+`create_staff` makes a login; without a password it draws a one-time password that
+must be changed at the first login: the console lets such a login reach nothing but
+the password change until it is done (`console.sites`).
+"""
+
+import secrets
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from console.models import StaffMembership
+from filings.models import Provider
+
+ROLES = {"agent": "Support agent", "supervisor": "Supervisor", "auditor": "Auditor"}
+# The session's mark of a login that must change its password before anything else.
+MUST_CHANGE = "icpportal-must-change-password"
+# When the session last used the console (real time, in seconds), renewed at most
+# once a minute so that a page view rarely writes the session.
+LAST_SEEN = "icpportal-last-seen"
+RENEW_AFTER = 60
+
+
+class StaffRefused(Exception):
+    """The login cannot be made as asked; the message says why."""
+
+
+def create_staff(username, role, *, provider_code=None, password=None):
+    """Make the staff login `username` in `role` ("agent", "supervisor", "auditor")
+    for the provider with `provider_code`, or for the administration when None.
+    Returns (user, one-time password or None)."""
+    if role not in ROLES:
+        raise StaffRefused(f"Unknown role {role!r}; one of: {', '.join(ROLES)}.")
+    provider = None
+    if provider_code is not None:
+        provider = Provider.objects.filter(code=provider_code).first()
+        if provider is None:
+            known = ", ".join(Provider.objects.values_list("code", flat=True))
+            raise StaffRefused(
+                f"No access provider {provider_code!r}; the codes are: {known}."
+            )
+    User = get_user_model()
+    if User.objects.filter(username=username).exists():
+        raise StaffRefused(f"The login {username!r} exists already.")
+    one_time = None if password else secrets.token_urlsafe(12)
+    with transaction.atomic():
+        user = User.objects.create_user(
+            username, password=password or one_time, is_staff=True
+        )
+        user.groups.add(Group.objects.get(name=ROLES[role]))
+        StaffMembership.objects.create(
+            user=user, provider=provider, must_change_password=one_time is not None
+        )
+    return user, one_time
+
+
+def must_change_password(user):
+    """Whether `user` logs in with a one-time password still to be changed."""
+    membership = StaffMembership.objects.filter(user=user).first()
+    return membership is not None and membership.must_change_password
+
+
+def password_changed(user):
+    """`user` chose their own password: the one-time one is gone."""
+    StaffMembership.objects.filter(user=user).update(must_change_password=False)
+
+
+def idle_too_long(request, *, now=None):
+    """Whether the logged-in staff member behind `request` has not used the console
+    for STAFF_IDLE_MINUTES; renews their mark otherwise."""
+    if not request.user.is_authenticated:
+        return False
+    now = time.time() if now is None else now
+    last = request.session.get(LAST_SEEN)
+    if isinstance(last, int | float) and now - last > settings.STAFF_IDLE_MINUTES * 60:
+        return True
+    if not isinstance(last, int | float) or now - last > RENEW_AFTER:
+        request.session[LAST_SEEN] = now
+    return False
