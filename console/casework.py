@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from console import labels, overrides, timeline
-from console.models import WAITING_STATUSES, Case, FollowUp, Note
+from console.models import WAITING_STATUSES, WORK_CASES, Case, FollowUp, Note
 from filings.models import EventType, FilingApplication, Service
 from filings.privacy import personal_numbers_in
 from verification import moves
 
-WORK = "console.work_cases"
+WORK = WORK_CASES
 ASSIGN = "console.assign_cases"
 NOTE_MAX = 2000
 FOLLOW_UP_NOTE_MAX = 500

@@ -17,6 +17,8 @@ from filings.models import AppendOnlyModel, FilingApplication, FilingStatus
 # verify, or the administration has still to decide. It is done when the agent marks
 # it or when the filing leaves them (returned, cancelled, approved, rejected).
 WAITING_STATUSES = (FilingStatus.PENDING_VERIFICATION, FilingStatus.UNDER_REVIEW)
+# The permission to work cases (claim, note, follow up, run macros, ask a supervisor).
+WORK_CASES = "console.work_cases"
 
 
 class Case(models.Model):

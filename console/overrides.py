@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from console import presence, timeline
+from console.models import WORK_CASES
 from filings.models import EventType, FilingStatus, Role
 from filings.privacy import personal_numbers_in, show_mobile
 from filings.validators import normalize_mobile
@@ -518,11 +519,11 @@ def buttons(filing, verifications, user, now):
         askable = False
         if not why and not user.has_perm(PERMISSION_OF[name]):
             why = _("Your role does not allow this; ask a supervisor.")
-            askable = name in ASKABLE and user.has_perm("console.work_cases")
+            askable = name in ASKABLE and user.has_perm(WORK_CASES)
         elif (
             not why
             and name == "extend_deadline"
-            and user.has_perm("console.work_cases")
+            and user.has_perm(WORK_CASES)
             and not user.has_perm("filings.extend_deadline_beyond_limit")
         ):
             askable = True  # past the agent's own limits, a supervisor extends

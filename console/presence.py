@@ -14,12 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from console.labels import staff_label
-from console.models import Presence
+from console.models import WORK_CASES, Presence
 from filings.privacy import show_mobile
 from infra import times
 from verification.models import Verification, VerificationStatus
 
-WORK = "console.work_cases"
 HEARTBEAT_SECONDS = 30
 FRESH = datetime.timedelta(seconds=3 * HEARTBEAT_SECONDS)
 # A resend within this long of the last code stops the code the person may be typing.
@@ -36,6 +35,14 @@ def beat(filing_id, user, *, now=None):
         unique_fields=["filing", "user"],
         update_fields=["seen_at"],
     )
+
+
+def forget_stale(user, *, now=None):
+    """Drop `user`'s presence on the filings they have left (older than `FRESH`):
+    each person keeps a row only for the pages they have open, not one for every
+    filing they ever read."""
+    now = now or timezone.now()
+    Presence.objects.filter(user=user, seen_at__lt=now - FRESH).delete()
 
 
 def others_on(filing_id, user, *, now=None):
@@ -73,7 +80,9 @@ def resend_warnings(filings, chosen, user, *, now=None):
     present_by_filing = others_by_filing(ids, user, now=now)
     for filing in filings:
         # those who may act on it: an auditor reading along sends nothing
-        present = [u for u in present_by_filing.get(filing.pk, []) if u.has_perm(WORK)]
+        present = [
+            u for u in present_by_filing.get(filing.pk, []) if u.has_perm(WORK_CASES)
+        ]
         if present:
             warnings.append(
                 ngettext(

@@ -7,7 +7,6 @@ counted with the version copied (`AnswerScriptUse`).
 """
 
 from django.db import transaction
-from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from console import next_step, queue
@@ -114,15 +113,12 @@ def keys_for(story):
 
 def offered(story):
     """The offered scripts that fit the filing's state, those for the most pressing
-    situation first, each with how often it was copied."""
+    situation first. (How often each was copied is the scripts' list's to say: a
+    count here would read every copy ever made on every filing page view.)"""
     keys = keys_for(story)
     # Every offered script in one query (a desk has dozens), whatever the keys are,
     # so the page's query count does not depend on the filing's history.
-    found = (
-        AnswerScript.objects.filter(is_active=True)
-        .annotate(copied=Count("uses"))
-        .order_by("id")
-    )
+    found = AnswerScript.objects.filter(is_active=True).order_by("id")
     first = next_step.next_step(story)
     fitting = [s for s in found if (s.key_kind, s.key) in keys]
     return sorted(

@@ -109,6 +109,9 @@ def refused_input(request):
     return ""
 
 
+# What a page asks by itself, not its reader: it does not keep an idle session alive
+# (a filing page left open in a tab beats every 30 s).
+PAGES_OWN_REQUESTS = {"filing_presence"}
 # What a login with a one-time password may reach before changing it.
 STILL_OPEN = {"password_change", "password_change_done", "logout", "jsi18n"}
 # The filing page's address, under which its own forms post.
@@ -158,7 +161,8 @@ class StaffAdminSite(admin.AdminSite):
             refused = refused_input(request)
             if refused:
                 raise SuspiciousOperation(refused)
-            if staff.idle_too_long(request):
+            url_name = getattr(request.resolver_match, "url_name", "")
+            if staff.idle_too_long(request, renew=url_name not in PAGES_OWN_REQUESTS):
                 auth_logout(request)
                 messages.info(
                     request,
@@ -170,9 +174,7 @@ class StaffAdminSite(admin.AdminSite):
                 return redirect_to_login(
                     request.get_full_path(), reverse("admin:login")
                 )
-            if request.session.get(staff.MUST_CHANGE) and (
-                getattr(request.resolver_match, "url_name", "") not in STILL_OPEN
-            ):
+            if request.session.get(staff.MUST_CHANGE) and url_name not in STILL_OPEN:
                 # a one-time password reaches nothing but its own change
                 return redirect("admin:password_change")
             try:

@@ -70,15 +70,16 @@ def password_changed(user):
     StaffMembership.objects.filter(user=user).update(must_change_password=False)
 
 
-def idle_too_long(request, *, now=None):
+def idle_too_long(request, *, renew=True, now=None):
     """Whether the logged-in staff member behind `request` has not used the console
-    for STAFF_IDLE_MINUTES; renews their mark otherwise."""
+    for STAFF_IDLE_MINUTES; renews their mark otherwise, unless the request is not the
+    person's doing (`renew=False`: a page's own heartbeat)."""
     if not request.user.is_authenticated:
         return False
     now = time.time() if now is None else now
     last = request.session.get(LAST_SEEN)
     if isinstance(last, int | float) and now - last > settings.STAFF_IDLE_MINUTES * 60:
         return True
-    if not isinstance(last, int | float) or now - last > RENEW_AFTER:
+    if not isinstance(last, int | float) or (renew and now - last > RENEW_AFTER):
         request.session[LAST_SEEN] = now
     return False

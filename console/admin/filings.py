@@ -289,6 +289,7 @@ class FilingApplicationAdmin(ReadOnlyAdmin):
                 filing, told.verifications, request.user, told.now
             )
             step = next_step.next_step(told)
+            presence.forget_stale(request.user, now=told.now)
             presence.beat(filing.pk, request.user, now=told.now)
             others = presence.others_on(filing.pk, request.user, now=told.now)
             offered = scripts.offered(told)

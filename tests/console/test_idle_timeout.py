@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from console import staff
+from tests.verification.helpers import submitted_filing
 
 pytestmark = pytest.mark.django_db
 
@@ -39,3 +40,15 @@ def test_within_the_limit_the_mark_is_renewed_at_most_once_a_minute(login, agent
     assert time.time() - renewed < 5
     assert client.get(reverse("admin:queue")).status_code == 200
     assert client.session[staff.LAST_SEEN] == renewed  # not written again
+
+
+def test_a_filing_page_left_open_does_not_keep_the_session_alive(login, agent):
+    filing, _, _ = submitted_filing()
+    client = login(agent)
+    heartbeat = reverse("admin:filing_presence", args=[filing.pk])
+    mark(client, 20 * 60)
+    before = client.session[staff.LAST_SEEN]
+    assert client.post(heartbeat).status_code == 200
+    assert client.session[staff.LAST_SEEN] == before  # the page's beat, not the person
+    mark(client, 31 * 60)
+    assert client.post(heartbeat).status_code == 302  # idle: logged out

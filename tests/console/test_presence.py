@@ -149,3 +149,14 @@ def test_an_auditor_reading_along_is_no_reason_to_ask(login, agent, auditor):
     presence.beat(filing.pk, auditor)
     page = form_action(login(agent), filing, "resend_code", confirm=False)
     assert 'name="anyway"' not in page.content.decode()
+
+
+def test_a_reader_keeps_rows_only_for_the_pages_they_have_open(login, agent):
+    left, _, _ = submitted_filing()
+    reading, _, _ = submitted_filing()
+    long_ago = timezone.now() - presence.FRESH - datetime.timedelta(seconds=1)
+    presence.beat(left.pk, agent, now=long_ago)
+    login(agent).get(change_url(reading))
+    assert list(
+        Presence.objects.filter(user=agent).values_list("filing", flat=True)
+    ) == [reading.pk]
