@@ -8,6 +8,7 @@ import datetime
 import hashlib
 import json
 import logging
+from typing import Annotated
 from urllib.parse import quote
 
 from django.db import IntegrityError, transaction
@@ -17,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, PlainSerializer
 
 from api import openapi
 from api.problems import (
@@ -43,6 +44,10 @@ IDEMPOTENCY_KEY_LONGEST = 255
 
 router = Router()
 
+# A time as every answer writes it (`rfc3339`). Pydantic's own writing drops the
+# fraction of a whole second, so a time that fell on .000 lost its milliseconds.
+Moment = Annotated[datetime.datetime, PlainSerializer(rfc3339, return_type=str)]
+
 
 # What a provider reads ------------------------------------------------------------
 class PersonOut(Schema):
@@ -51,7 +56,7 @@ class PersonOut(Schema):
     status: str
     consecutive_failures: int
     resends: int
-    verified_at: datetime.datetime | None
+    verified_at: Moment | None
 
 
 class FilingOut(Schema):
@@ -62,11 +67,11 @@ class FilingOut(Schema):
     change_scope: str
     policy: str
     status: str
-    submitted_at: datetime.datetime | None
-    verification_deadline: datetime.datetime | None
+    submitted_at: Moment | None
+    verification_deadline: Moment | None
     icp_number: str
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
+    created_at: Moment
+    updated_at: Moment
     people: list[PersonOut]
 
 

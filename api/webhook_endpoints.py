@@ -2,14 +2,12 @@
 the secret, read the attempts and ask for a delivery again. What they send and how
 is `integrations.webhooks`."""
 
-import datetime
-
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict
 
 from api import openapi
-from api.filings import PAGE_LIMIT
+from api.filings import PAGE_LIMIT, Moment
 from api.problems import Problem, in_api_language, invalid_parameter
 from infra.times import rfc3339
 from integrations import tasks, webhooks
@@ -50,11 +48,11 @@ class EndpointOut(Schema):
     events: list[str]
     description: str
     enabled: bool
-    disabled_at: datetime.datetime | None
+    disabled_at: Moment | None
     disabled_reason: str
-    failing_since: datetime.datetime | None
-    previous_secret_until: datetime.datetime | None
-    created_at: datetime.datetime
+    failing_since: Moment | None
+    previous_secret_until: Moment | None
+    created_at: Moment
 
 
 class EndpointCreated(EndpointOut):
@@ -63,7 +61,7 @@ class EndpointCreated(EndpointOut):
 
 class SecretOut(Schema):
     secret: str
-    previous_secret_until: datetime.datetime
+    previous_secret_until: Moment
 
 
 class AttemptOut(Schema):
@@ -71,7 +69,7 @@ class AttemptOut(Schema):
     type: str
     filing: str
     sequence: int
-    sent_at: datetime.datetime
+    sent_at: Moment
     status_code: int | None
     latency_ms: int
     error: str

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from filings.models import ProviderEvent
+from filings.models import FilingApplication, ProviderEvent
 from infra.times import rfc3339
 from integrations import webhooks
 from tests.api.conftest import sample
@@ -83,3 +83,16 @@ def test_location_is_the_encoded_address_of_the_filing(call, key):
         ]
         == "ALI.2026-12_06"
     )
+
+
+@pytest.mark.parametrize("microsecond", [0, 999])
+def test_a_time_on_a_whole_second_keeps_its_milliseconds(call, key, microsecond):
+    # One time in a thousand falls within the first millisecond of its second.
+    call("post", "/filings", key[1], sample())
+    filing = FilingApplication.objects.get()
+    filing.submitted_at = filing.submitted_at.replace(microsecond=microsecond)
+    filing.save(update_fields=["submitted_at"])
+    read = call("get", f"/filings/{filing.reference}", key[1]).json()
+    listed = call("get", "/filings", key[1]).json()["filings"][0]
+    assert read["submitted_at"].endswith(".000+08:00")
+    assert listed["submitted_at"] == read["submitted_at"]
