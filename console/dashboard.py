@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from filings.models import FilingApplication, FilingStatus, Province
+from infra import scope
 from infra.rates import CACHE_ERRORS
 from infra.times import BEIJING
 from verification import messages
@@ -62,8 +63,10 @@ def summary(now=None, use_cache=True):
 
 
 def _cache_key():
-    # The figures carry words in the language they were computed in.
-    return f"{CACHE_KEY}:{translation.get_language()}"
+    # The figures carry words in the language they were computed in, and are those
+    # of the provider in scope (infra.scope) or everyone's.
+    provider = scope.provider_in_scope() or "all"
+    return f"{CACHE_KEY}:{provider}:{translation.get_language()}"
 
 
 def _cached():

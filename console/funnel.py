@@ -30,6 +30,7 @@ from phonenumbers import carrier
 
 from filings import policies, spreadsheets
 from filings.models import FilingApplication, PolicyKey, Provider, Province
+from infra import scope
 from infra.times import BEIJING
 from verification.models import (
     FunnelDay,
@@ -275,17 +276,17 @@ MINUTES = {
     ),
 }
 MINUTES_SQL = """
-SELECT {day_column} {minutes} AS minutes, COUNT(*)
+SELECT {day_column} f.provider_id, {minutes} AS minutes, COUNT(*)
 FROM {verification} v JOIN {filing} f ON f.id = v.filing_id
 WHERE v.created_at >= %(first)s AND v.created_at < %(last)s
   AND v.status = %(verified)s AND v.verified_at IS NOT NULL
   AND f.submitted_at IS NOT NULL
-GROUP BY {day_column} minutes
+GROUP BY {day_column} f.provider_id, minutes
 """
 
 
 def _minutes(start, end):
-    """[(minutes, people)] of the people who verified."""
+    """[(provider id, minutes, people)] of the people who verified."""
     sql, params = _minutes_sql(start, end)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -363,9 +364,11 @@ def _final_days(start, end):
         }
         for row in grouped
     ]
+    durations = FunnelDuration.objects.filter(day__range=(start, last_final))
+    if (provider_id := scope.provider_in_scope()) is not None:
+        durations = durations.filter(provider_id=provider_id)
     histogram = dict(
-        FunnelDuration.objects.filter(day__range=(start, last_final))
-        .order_by()
+        durations.order_by()
         .values_list("minutes")
         .annotate(n=Sum("people"))
         .values_list("minutes", "n")
@@ -383,7 +386,7 @@ KEEP_SQL = """
 {conflict}
 """
 KEEP_MINUTES_SQL = """
-{insert} {funnelduration} (day, minutes, people)
+{insert} {funnelduration} (day, provider_id, minutes, people)
 {minutes}
 {conflict}
 """
@@ -522,18 +525,25 @@ def _summed(rows, loss_at, width):
 
 
 def compute(start, end):
-    """The funnel for Beijing dates `start` to `end` (inclusive)."""
+    """The funnel for Beijing dates `start` to `end` (inclusive), of the provider in
+    scope or everyone's."""
     loss_at = {
         key: len(STAGES) + index for index, (key, _label) in enumerate(LOSSES + OPEN)
     }
     width = len(STAGES) + len(loss_at)
+    # A provider's staff see their provider's people alone (infra.scope); the kept
+    # days are everyone's, and read here for the one provider.
+    provider_id = scope.provider_in_scope()
     with transaction.atomic():
         _plan_one_off()
         rows, histogram, live_from = _final_days(start, end)
         if live_from <= end:
             rows += _grouped(live_from, end)
-            for minutes, people in _minutes(live_from, end):
-                histogram[minutes] = histogram.get(minutes, 0) + people
+            for provider, minutes, people in _minutes(live_from, end):
+                if provider_id is None or provider == provider_id:
+                    histogram[minutes] = histogram.get(minutes, 0) + people
+    if provider_id is not None:
+        rows = [row for row in rows if row["provider"] == provider_id]
     median, p90 = percentiles(histogram)
     sums = _summed(rows, loss_at, width)
     total = Figures.from_counts(str(_("All")), sums.get(("all", ""), [0] * width))

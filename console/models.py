@@ -8,10 +8,12 @@ shown to applicants or providers.
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from filings.models import AppendOnlyModel, FilingApplication, FilingStatus
+from filings.models import AppendOnlyModel, FilingApplication, FilingStatus, Provider
+from infra.scope import ProviderScopedManager
 
 # A follow-up is open while its filing is in one of these: the people have still to
 # verify, or the administration has still to decide. It is done when the agent marks
@@ -23,6 +25,9 @@ WORK_CASES = "console.work_cases"
 
 class Case(models.Model):
     """A filing as the support team works it: who has it now."""
+
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = "filing__provider_id"
 
     filing = models.OneToOneField(
         FilingApplication,
@@ -41,6 +46,8 @@ class Case(models.Model):
     )
     owned_since = models.DateTimeField(_("owned since"), null=True, blank=True)
 
+    objects = ProviderScopedManager["Case"]()
+
     class Meta:
         verbose_name = _("case")
         verbose_name_plural = _("cases")
@@ -58,6 +65,8 @@ class Case(models.Model):
 
 class Note(AppendOnlyModel):
     """An internal note on a filing. Rows are only ever added."""
+
+    scoped_by = "filing__provider_id"
 
     filing = models.ForeignKey(
         FilingApplication,
@@ -95,6 +104,9 @@ class Note(AppendOnlyModel):
 class FollowUp(models.Model):
     """ "Call back at": a time an agent means to come back to a filing."""
 
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = "filing__provider_id"
+
     filing = models.ForeignKey(
         FilingApplication,
         on_delete=models.PROTECT,
@@ -119,6 +131,8 @@ class FollowUp(models.Model):
         related_name="+",
         verbose_name=_("done by"),
     )
+
+    objects = ProviderScopedManager["FollowUp"]()
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -151,6 +165,19 @@ class MacroAction(models.TextChoices):
 class Macro(models.Model):
     """A named one-click bundle: overrides in order, a reason and a note written from
     templates, and an optional follow-up."""
+
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = staticmethod(lambda p: Q(provider_id=p) | Q(provider__isnull=True))
+
+    provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("access provider"),
+        help_text=_("Empty: shared by every support team."),
+    )
 
     name_zh = models.CharField(_("name (Chinese)"), max_length=80)
     name_en = models.CharField(_("name (English)"), max_length=80)
@@ -185,6 +212,8 @@ class Macro(models.Model):
     position = models.PositiveSmallIntegerField(_("order"), default=0)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = ProviderScopedManager["Macro"]()
+
     class Meta:
         ordering = ["position", "id"]
         verbose_name = _("macro")
@@ -203,6 +232,10 @@ class Macro(models.Model):
 class MacroStep(models.Model):
     """One override of a macro."""
 
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = staticmethod(
+        lambda p: Q(macro__provider_id=p) | Q(macro__provider__isnull=True)
+    )
     macro = models.ForeignKey(
         Macro, on_delete=models.CASCADE, related_name="steps", verbose_name=_("macro")
     )
@@ -214,6 +247,8 @@ class MacroStep(models.Model):
         blank=True,
         help_text=_("For “Extend the deadline”: by how many hours (1 to 336)."),
     )
+
+    objects = ProviderScopedManager["MacroStep"]()
 
     class Meta:
         ordering = ["position", "id"]
@@ -229,6 +264,9 @@ class Presence(models.Model):
     by the page's heartbeat (`console.presence`). A row older than a few heartbeats
     means the person has gone; rows are overwritten, never piled up."""
 
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = "filing__provider_id"
+
     filing = models.ForeignKey(
         FilingApplication,
         on_delete=models.CASCADE,
@@ -242,6 +280,8 @@ class Presence(models.Model):
         verbose_name=_("staff member"),
     )
     seen_at = models.DateTimeField(_("last seen"))
+
+    objects = ProviderScopedManager["Presence"]()
 
     class Meta:
         verbose_name = _("presence")
@@ -266,6 +306,9 @@ class EscalationStatus(models.TextChoices):
 class Escalation(models.Model):
     """An agent's request that a supervisor run an override the agent's role lacks.
     Written and answered only by `console.escalations`."""
+
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = "filing__provider_id"
 
     filing = models.ForeignKey(
         FilingApplication,
@@ -308,6 +351,8 @@ class Escalation(models.Model):
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     answer = models.TextField(_("why declined"), max_length=1000, blank=True)
 
+    objects = ProviderScopedManager["Escalation"]()
+
     class Meta:
         ordering = ["-asked_at", "-id"]
         verbose_name = _("escalation")
@@ -344,6 +389,19 @@ class AnswerScript(models.Model):
     situation, queue reason or MIIT status code. Every edit is a new version
     (`AnswerScriptVersion`), written by `console.scripts.save_script`."""
 
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = staticmethod(lambda p: Q(provider_id=p) | Q(provider__isnull=True))
+
+    provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("access provider"),
+        help_text=_("Empty: shared by every support team."),
+    )
+
     key_kind = models.CharField(_("for"), max_length=16, choices=ScriptKey.choices)
     key = models.CharField(
         _("which"),
@@ -363,6 +421,8 @@ class AnswerScript(models.Model):
         help_text=_("Only offered answers appear on the filing page."),
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ProviderScopedManager["AnswerScript"]()
 
     class Meta:
         ordering = ["key_kind", "key", "id"]
@@ -388,6 +448,11 @@ class AnswerScript(models.Model):
 
 class AnswerScriptVersion(AppendOnlyModel):
     """One version of an answer script, as it was written. Rows are only ever added."""
+
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = staticmethod(
+        lambda p: Q(script__provider_id=p) | Q(script__provider__isnull=True)
+    )
 
     script = models.ForeignKey(
         AnswerScript,
@@ -427,6 +492,8 @@ class AnswerScriptVersion(AppendOnlyModel):
 class AnswerScriptUse(AppendOnlyModel):
     """An agent copied an answer script on a filing's page. Rows are only ever added."""
 
+    scoped_by = "filing__provider_id"
+
     script = models.ForeignKey(
         AnswerScript,
         on_delete=models.PROTECT,
@@ -458,6 +525,9 @@ class StaffMembership(models.Model):
     """Whom a staff login belongs to: the administration (no provider) or one access
     provider's support team. Written by `console.staff.create_staff`."""
 
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = "provider_id"
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -477,6 +547,8 @@ class StaffMembership(models.Model):
     must_change_password = models.BooleanField(
         _("must change the password at the next login"), default=False
     )
+
+    objects = ProviderScopedManager["StaffMembership"]()
 
     class Meta:
         verbose_name = _("staff membership")

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from console import dashboard, desk, funnel, logins, staff, views
-from infra import times
+from infra import scope, times
 from infra.rates import CACHE_ERRORS
 from integrations.webhooks import disabled_endpoints
 
@@ -50,7 +50,8 @@ class FunnelPeriodForm(forms.Form):
 
 def cached_funnel(start, end):
     """The funnel for a period, computed at most once a minute per language."""
-    key = f"staff-funnel:{start}:{end}:{translation.get_language()}"
+    provider = scope.provider_in_scope() or "all"  # its figures are the scope's
+    key = f"staff-funnel:{provider}:{start}:{end}:{translation.get_language()}"
     with contextlib.suppress(*CACHE_ERRORS):
         if (found := cache.get(key)) is not None:
             return found
@@ -178,7 +179,7 @@ class StaffAdminSite(admin.AdminSite):
                 # a one-time password reaches nothing but its own change
                 return redirect("admin:password_change")
             try:
-                return inner(request, *args, **kwargs)
+                return scope.answer_in_scope(inner, request, *args, **kwargs)
             except UNREADABLE as exc:
                 # A 400 for the person; the traceback for whoever reads the log,
                 # in case it was not the input after all.

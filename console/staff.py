@@ -11,11 +11,13 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group
 from django.db import transaction
 
 from console.models import StaffMembership
 from filings.models import Provider
+from infra import scope
 
 ROLES = {"agent": "Support agent", "supervisor": "Supervisor", "auditor": "Auditor"}
 # The session's mark of a login that must change its password before anything else.
@@ -83,3 +85,34 @@ def idle_too_long(request, *, renew=True, now=None):
     if not isinstance(last, int | float) or (renew and now - last > RENEW_AFTER):
         request.session[LAST_SEEN] = now
     return False
+
+
+class StaffBackend(ModelBackend):
+    """Django's login by name and password, whose user carries the access provider
+    they are staff of (`infra.scope.provider_of`), read with the user in one query."""
+
+    def get_user(self, user_id):
+        user = (
+            get_user_model()
+            ._default_manager.select_related("membership")
+            .filter(pk=user_id)
+            .first()
+        )
+        if user is None or not self.user_can_authenticate(user):
+            return None
+        return with_provider(user)
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        user = super().authenticate(request, username, password, **kwargs)
+        return with_provider(user) if user is not None else None
+
+
+def with_provider(user):
+    """`user`, marked with the id of the provider they are staff of: None for the
+    administration's staff, and for a login made before staff belonged anywhere."""
+    try:
+        provider_id = user.membership.provider_id
+    except StaffMembership.DoesNotExist:
+        provider_id = None
+    setattr(user, scope.SCOPE_ATTRIBUTE, provider_id)
+    return user

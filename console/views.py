@@ -35,6 +35,7 @@ from console import (
 from console.models import FollowUp, Macro
 from filings.models import FilingApplication, PolicyKey, Provider, Province
 from filings.privacy import mask_code, show_mobile
+from infra import scope
 from infra.times import BEIJING
 
 VIEW = "filings.view_filingapplication"
@@ -70,7 +71,7 @@ def agents():
         user_permissions__codename="work_cases"
     )
     return (
-        User.objects.filter(is_active=True, is_staff=True)
+        scope.staff_in_scope(User.objects.filter(is_active=True, is_staff=True))
         .filter(work | Q(is_superuser=True))
         .distinct()
         .order_by("username")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from demo import clock
 from demo.models import GatewayRule
 from filings.validators import normalize_mobile
+from infra import scope
 from infra.times import BEIJING
 
 # Generous for spaces and a +86 prefix, as on the applicant pages.
@@ -100,8 +101,8 @@ class NewRunForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["scenario"].choices = [(s.key, s.title) for s in scenarios]
         if trainer:
-            self.fields["trainee"].queryset = User.objects.filter(
-                is_staff=True, is_active=True
+            self.fields["trainee"].queryset = scope.staff_in_scope(
+                User.objects.filter(is_staff=True, is_active=True)
             ).order_by("username")
         else:
             del self.fields["trainee"]

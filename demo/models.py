@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from infra.scope import ProviderScopedManager
 from verification import messages
 
 
@@ -72,6 +73,9 @@ class PlannedReport(models.Model):
     """A delivery report the training gateway will send when it is due (a text
     delivered late)."""
 
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = "message__filing__provider_id"
+
     message = models.OneToOneField(
         "verification.SmsMessage",
         on_delete=models.CASCADE,
@@ -82,6 +86,8 @@ class PlannedReport(models.Model):
     delivered = models.BooleanField(_("delivered"), default=True)
     code = models.CharField(_("report code"), max_length=16)
     copies = models.PositiveSmallIntegerField(_("copies"), default=1)
+
+    objects = ProviderScopedManager["PlannedReport"]()
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -95,6 +101,9 @@ class PlannedReport(models.Model):
 class TrainingRun(models.Model):
     """One training scenario built for a trainee: its filing, the question they
     answer and the handling their work on the filing is checked against."""
+
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = "filing__provider_id"
 
     scenario = models.CharField(_("scenario"), max_length=32)
     filing = models.OneToOneField(
@@ -122,6 +131,8 @@ class TrainingRun(models.Model):
     # What the scenario's texts name that the filing does not keep (a new mobile
     # the customer gave, the province whose page they used); never shown as is.
     details = models.JSONField(_("details"), default=dict, editable=False)
+
+    objects = ProviderScopedManager["TrainingRun"]()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -70,8 +70,9 @@ class Build:
     """What one scenario is built with: made-up people, the moments of its story, and
     the engine's calls at those moments."""
 
-    def __init__(self, rng=None):
+    def __init__(self, rng=None, provider_code=None):
         self.rng = rng or random.Random(secrets.randbits(64))
+        self.provider_code = provider_code or "aliyun"
         self.ip = self.rng.choice(DEMO_IPS) + str(self.rng.randrange(1, 255))
         self.now = clock.demo_now()
         self.facts = {}
@@ -101,13 +102,13 @@ class Build:
         base = f"91110100{body}"[:17]
         return base + uscc.calc_check_digit(base)
 
-    def submit(self, *, policy, province, leader, administrator, provider="aliyun"):
+    def submit(self, *, policy, province, leader, administrator, provider=None):
         """The provider imports and submits a first filing (one website)."""
         today = timezone.localtime(clock.demo_now(), BEIJING)
         reference = f"TRN-{today:%m%d}-{secrets.token_hex(3).upper()}"
         word = self.rng.choice(["cloud", "star", "river", "peak", "smart", "link"])
         record = {
-            "provider": provider,
+            "provider": provider or self.provider_code,
             "reference": reference,
             "province": province,
             "type": "first_filing",

@@ -273,9 +273,10 @@ SCENARIOS = [
 BY_KEY = {scenario.key: scenario for scenario in SCENARIOS}
 
 
-def create_run(scenario_key, trainee, created_by):
+def create_run(scenario_key, trainee, created_by, provider_code=None):
     """Build a new filing for the scenario and hand it to `trainee`; returns the
-    TrainingRun. Raises TrainingUnavailable outside demo mode, and BuildRefused (with
+    TrainingRun. The filing is the provider `provider_code`'s (by default the
+    first scenario provider's). Raises TrainingUnavailable outside demo mode, and BuildRefused (with
     nothing kept) when the engine held a step back."""
     if not available():
         raise TrainingUnavailable(
@@ -283,7 +284,7 @@ def create_run(scenario_key, trainee, created_by):
             "gateway (SMS_BACKEND=database)."
         )
     scenario = BY_KEY[scenario_key]
-    build = Build()
+    build = Build(provider_code=provider_code)
     with transaction.atomic():
         filing = scenario.build(build)
         return TrainingRun.objects.create(

@@ -23,8 +23,8 @@ from demo import timetravel, training
 from demo.forms import GatewayRuleForm, NewRunForm, PhoneForm, TimeTravelForm
 from demo.models import GatewayRule, TrainingRun
 from filings.importing import parse_record
-from filings.models import Person
-from infra import times
+from filings.models import Person, Provider
+from infra import scope, times
 from infra.times import BEIJING
 from verification import moves, sms
 from verification.models import DeliveryReport, SmsMessage, SmsStatus
@@ -161,6 +161,9 @@ def _travel_allowed(request):
     if not settings.DEMO_MODE:
         raise Http404("Time travel exists only in demo mode.")
     if not request.user.has_perm("filings.time_travel"):
+        raise PermissionDenied
+    if scope.provider_of(request.user) is not None:
+        # the clock is every team's: the administration's supervisors move it
         raise PermissionDenied
 
 
@@ -305,6 +308,7 @@ def _run_rows(runs):
 
 @staff_member_required
 @never_cache
+@scope.scoped_view
 def training_home(request):
     """The training page: the scenarios to build, the runs handed out, and (for
     trainers) the gateway's behaviour and every trainee's results."""
@@ -351,10 +355,17 @@ def training_home(request):
 def _build_run(request, new_run):
     """Build the scenario the form asks for, for its trainee (the user by default)."""
     trainee = new_run.cleaned_data.get("trainee") or request.user
+    provider = Provider.objects.filter(pk=scope.provider_of(request.user)).first()
     try:
-        run = training.create_run(
-            new_run.cleaned_data["scenario"], trainee, request.user
-        )
+        # built as a provider's system and an applicant would: unscoped, for the
+        # trainee's provider (a provider's staff train on their own customers)
+        with scope.provider_scope(None):
+            run = training.create_run(
+                new_run.cleaned_data["scenario"],
+                trainee,
+                request.user,
+                provider_code=provider.code if provider else None,
+            )
     except training.BuildRefused:
         messages.error(
             request,
@@ -413,6 +424,7 @@ def _run_for(request, pk):
 
 @staff_member_required
 @never_cache
+@scope.scoped_view
 def training_run(request, pk):
     """One run: the customer's call, the question, the filing to work on, the
     answer on request, and how the work on the filing reads so far."""
@@ -442,13 +454,16 @@ def training_run(request, pk):
 
 @staff_member_required
 @never_cache
+@scope.scoped_view
 def training_trainee(request, pk):
     """A trainer's page of one trainee's results: every run, what was done, in order,
     and what was missing."""
     _training_or_404()
     if not request.user.has_perm(TRAINER):
         raise PermissionDenied
-    trainee = get_object_or_404(User, pk=pk, is_staff=True)
+    trainee = get_object_or_404(
+        scope.staff_in_scope(User.objects.all()), pk=pk, is_staff=True
+    )
     rows = _run_rows(trainee.training_runs.select_related("filing"))
     for row in rows:
         row["answer_shown"] = training.beijing(row["run"].answer_shown_at)

@@ -10,8 +10,11 @@ from typing import Any, Never
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from infra.scope import ProviderScopedManager
 
 
 class PolicyKey(models.TextChoices):
@@ -178,6 +181,9 @@ class Province(models.Model):
 class Provider(models.Model):
     """An access provider (接入商) that submits filings on behalf of subjects."""
 
+    # A provider's staff read their own provider alone (infra.scope).
+    scoped_by = "id"
+
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name_zh = models.CharField(_("name (Chinese)"), max_length=64)
     name_en = models.CharField(_("name (English)"), max_length=64)
@@ -194,6 +200,8 @@ class Provider(models.Model):
         help_text=_("Number the provider's notifications come from (simulated)."),
     )
 
+    objects = ProviderScopedManager["Provider"]()
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("access provider")
@@ -209,8 +217,27 @@ class Provider(models.Model):
         return self.name_en if language.startswith("en") else self.name_zh
 
 
+def _named_in_filings_of(provider_id: int, kind: str) -> Q:
+    """The condition on a person, subject, service or domain that some filing of the
+    provider names it (one may be named in the filings of several providers)."""
+    filings = FilingApplication._base_manager.filter(provider_id=provider_id)
+    links = {
+        "person": ["subject__leader", "services__administrator"],
+        "subject": ["subject"],
+        "service": ["services"],
+        "domain": ["services__domains"],
+    }[kind]
+    condition = Q()
+    for link in links:
+        condition |= Q(Exists(filings.filter(**{link: OuterRef("pk")})))
+    return condition
+
+
 class Person(models.Model):
     """An entity leader or a website/app administrator as named in one filing."""
+
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = staticmethod(lambda p: _named_in_filings_of(p, "person"))
 
     name = models.CharField(_("name"), max_length=64)
     certificate_type = models.CharField(
@@ -232,6 +259,8 @@ class Person(models.Model):
         _("certificate lookup key"), max_length=64, blank=True, db_index=True
     )
 
+    objects = ProviderScopedManager["Person"]()
+
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
@@ -242,6 +271,9 @@ class Person(models.Model):
 
 class Subject(models.Model):
     """The filing entity (主体): a company, an individual, an agency..."""
+
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = staticmethod(lambda p: _named_in_filings_of(p, "subject"))
 
     name = models.CharField(_("name"), max_length=128)
     nature = models.CharField(_("nature"), max_length=32, choices=SubjectNature.choices)
@@ -261,6 +293,8 @@ class Subject(models.Model):
     certificate_key = models.CharField(
         _("certificate lookup key"), max_length=64, blank=True, db_index=True
     )
+
+    objects = ProviderScopedManager["Subject"]()
 
     class Meta:
         verbose_name = _("subject")
@@ -282,6 +316,9 @@ class Subject(models.Model):
 class Service(models.Model):
     """A website or an app of a subject."""
 
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = staticmethod(lambda p: _named_in_filings_of(p, "service"))
+
     subject = models.ForeignKey(
         Subject,
         on_delete=models.PROTECT,
@@ -301,6 +338,8 @@ class Service(models.Model):
         _("ICP number"), max_length=40, blank=True, db_index=True
     )
 
+    objects = ProviderScopedManager["Service"]()
+
     class Meta:
         verbose_name = _("service")
         verbose_name_plural = _("services")
@@ -312,6 +351,9 @@ class Service(models.Model):
 class Domain(models.Model):
     """A domain name of a website, stored in its ASCII (IDNA) form."""
 
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = staticmethod(lambda p: _named_in_filings_of(p, "domain"))
+
     service = models.ForeignKey(
         Service,
         on_delete=models.CASCADE,
@@ -319,6 +361,8 @@ class Domain(models.Model):
         verbose_name=_("service"),
     )
     name = models.CharField(_("domain"), max_length=253, db_index=True)
+
+    objects = ProviderScopedManager["Domain"]()
 
     class Meta:
         ordering = ["id"]
@@ -339,6 +383,9 @@ class FilingApplication(models.Model):
 
     The status field is changed only by the functions in `filings.transitions`.
     """
+
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = "provider_id"
 
     # No single-column indexes on provider and province: the composite indexes below
     # lead with them, and every index is paid again on each status change.
@@ -394,6 +441,8 @@ class FilingApplication(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ProviderScopedManager["FilingApplication"]()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -499,7 +548,7 @@ class AppendOnlyModel(models.Model):
     """A record that is only ever added: saving it again, deleting it, or updating or
     deleting through a queryset raises TypeError."""
 
-    objects = AppendOnlyQuerySet.as_manager()
+    objects = ProviderScopedManager.from_queryset(AppendOnlyQuerySet)()
 
     class Meta:
         abstract = True
@@ -515,6 +564,8 @@ class AppendOnlyModel(models.Model):
 
 class AuditEvent(AppendOnlyModel):
     """One thing that happened to a filing. Rows are only ever added."""
+
+    scoped_by = "filing__provider_id"
 
     filing = models.ForeignKey(
         FilingApplication,
@@ -574,6 +625,9 @@ class ProviderEvent(models.Model):
     `dispatched_at` is set once the webhook dispatcher has queued its deliveries.
     """
 
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = "provider_id"
+
     provider = models.ForeignKey(
         Provider,
         on_delete=models.PROTECT,
@@ -595,6 +649,8 @@ class ProviderEvent(models.Model):
     data = models.JSONField(_("data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
     dispatched_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
+
+    objects = ProviderScopedManager["ProviderEvent"]()
 
     class Meta:
         ordering = ["id"]

@@ -176,7 +176,8 @@ if STAFF_IDLE_MINUTES < 1:
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out login before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's own, whose user also says whose staff they are (infra.scope).
+    "console.staff.StaffBackend",
 ]
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = STAFF_LOGIN_FAILURE_LIMIT
@@ -362,7 +363,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # Background tasks (Django's tasks API). "immediate" runs a task in the process that
 # enqueues it (demo, tests); "database" queues it for `manage.py db_worker`.
 TASK_BACKENDS = {
-    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+    "immediate": "infra.scope.ImmediateBackend",  # each task run unscoped
     "database": "django_tasks_db.DatabaseBackend",
 }
 _task_backend = env.str("TASK_BACKEND", default="immediate")

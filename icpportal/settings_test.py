@@ -12,7 +12,7 @@ from icpportal.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SMS_BACKEND = "locmem"
-TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+TASKS = {"default": {"BACKEND": "infra.scope.ImmediateBackend"}}
 SITE_URL = "http://testserver"
 CAPTCHA_TEST_MODE = True
 DEMO_MODE = True
@@ -31,5 +31,6 @@ STORAGES = {
 # backend refuses; the suite's own lends it an empty one (tests/login_backend.py).
 AUTHENTICATION_BACKENDS = [
     "tests.login_backend.TestClientLockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's own, whose user also says whose staff they are (infra.scope).
+    "console.staff.StaffBackend",
 ]

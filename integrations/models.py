@@ -5,10 +5,15 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from infra.scope import ProviderScopedManager
+
 
 class ApiKey(models.Model):
     """One access provider's key to the API. Only a hash of the key is kept: it is
     shown once, when it is made."""
+
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = "provider_id"
 
     provider = models.ForeignKey(
         "filings.Provider",
@@ -45,6 +50,8 @@ class ApiKey(models.Model):
         _("revoked"), null=True, blank=True, editable=False
     )
 
+    objects = ProviderScopedManager["ApiKey"]()
+
     class Meta:
         # The tables keep the names they had when these models lived in the API
         # door: moving the models to this app renamed nothing in the database.
@@ -62,6 +69,9 @@ class IdempotentAnswer(models.Model):
     """The first answer to a submission sent with an `Idempotency-Key`: the same key
     and body get it again; the same key with another body is refused."""
 
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = "api_key__provider_id"
+
     api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
     idempotency_key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)
@@ -70,6 +80,8 @@ class IdempotentAnswer(models.Model):
     # PostgreSQL jsonb value refuses, where its escaped text form is fine.
     body = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProviderScopedManager["IdempotentAnswer"]()
 
     class Meta:
         db_table = "api_idempotentanswer"
@@ -96,6 +108,9 @@ class EndpointDisabled(models.TextChoices):
 class WebhookEndpoint(models.Model):
     """An HTTPS address of a provider's system that is sent its filings' events,
     signed with the endpoint's secret (Standard Webhooks)."""
+
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = "provider_id"
 
     provider = models.ForeignKey(
         "filings.Provider",
@@ -149,6 +164,8 @@ class WebhookEndpoint(models.Model):
         editable=False,
     )
 
+    objects = ProviderScopedManager["WebhookEndpoint"]()
+
     class Meta:
         db_table = "api_webhookendpoint"
         ordering = ["provider", "id"]
@@ -179,6 +196,9 @@ class WebhookDelivery(models.Model):
     """One provider event on its way to one endpoint: sent once, retried on the
     schedule until the endpoint answers 2xx."""
 
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = "endpoint__provider_id"
+
     endpoint = models.ForeignKey(
         WebhookEndpoint,
         on_delete=models.CASCADE,
@@ -202,6 +222,8 @@ class WebhookDelivery(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+
+    objects = ProviderScopedManager["WebhookDelivery"]()
 
     class Meta:
         db_table = "api_webhookdelivery"
@@ -229,6 +251,9 @@ class WebhookDelivery(models.Model):
 class WebhookAttempt(models.Model):
     """One try at sending a delivery: what the endpoint answered, and how fast."""
 
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = "delivery__endpoint__provider_id"
+
     delivery = models.ForeignKey(
         WebhookDelivery,
         on_delete=models.CASCADE,
@@ -251,6 +276,8 @@ class WebhookAttempt(models.Model):
         related_name="+",
         verbose_name=_("sent again by"),
     )
+
+    objects = ProviderScopedManager["WebhookAttempt"]()
 
     class Meta:
         db_table = "api_webhookattempt"

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from filings.models import Role
 from filings.privacy import mask_mobile
+from infra.scope import ProviderScopedManager
 
 
 class VerificationStatus(models.TextChoices):
@@ -20,6 +21,9 @@ class Verification(models.Model):
 
     Two roles with the same mobile are one person, so one record carries both roles.
     """
+
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = "filing__provider_id"
 
     # Indexed by the unique (filing, mobile) constraint, which leads with it.
     filing = models.ForeignKey(
@@ -101,6 +105,8 @@ class Verification(models.Model):
     first_attempt_at = models.DateTimeField(
         _("first attempt"), null=True, blank=True, editable=False
     )
+
+    objects = ProviderScopedManager["Verification"]()
 
     class Meta:
         ordering = ["id"]
@@ -202,6 +208,9 @@ class SmsMessage(models.Model):
     """Every text message the system sends. With the database backend this table is
     also every phone's inbox."""
 
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = "filing__provider_id"
+
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     kind = models.CharField(_("kind"), max_length=24, choices=SmsKind.choices)
     sender = models.CharField(_("sender"), max_length=20)
@@ -258,6 +267,8 @@ class SmsMessage(models.Model):
         related_name="sms_messages",
         verbose_name=_("verification"),
     )
+
+    objects = ProviderScopedManager["SmsMessage"]()
 
     class Meta:
         ordering = ["id"]
@@ -344,6 +355,9 @@ class Attempt(models.Model):
     """One submission of the verify or resend form. Never holds the code or the
     certificate digits that were typed."""
 
+    # Whose record it is, for a provider's staff (infra.scope).
+    scoped_by = "verification__filing__provider_id"
+
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     action = models.CharField(_("action"), max_length=8, choices=AttemptAction.choices)
     channel = models.CharField(_("channel"), max_length=16)
@@ -390,6 +404,8 @@ class Attempt(models.Model):
             "The one-time token of the form that was sent: a form is processed once."
         ),
     )
+
+    objects = ProviderScopedManager["Attempt"]()
 
     class Meta:
         ordering = ["id"]
@@ -449,6 +465,7 @@ class FunnelDuration(models.Model):
     after their filing was submitted: the funnel's median and 90th percentile."""
 
     day = models.DateField(_("day"))
+    provider_id = models.IntegerField(_("provider"), default=0)
     minutes = models.PositiveIntegerField(_("minutes"))
     people = models.PositiveIntegerField(_("people"))
 
@@ -457,7 +474,8 @@ class FunnelDuration(models.Model):
         verbose_name_plural = _("funnel durations")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "minutes"], name="funnel_duration_once"
+                fields=["day", "provider_id", "minutes"],
+                name="funnel_duration_once_per_provider",
             )
         ]
 

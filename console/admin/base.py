@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
+from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,7 @@ from filings.privacy import (
     show_mobile,
 )
 from filings.validators import normalize_mobile
+from infra import scope
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -43,7 +45,64 @@ class ViewOnly:
         return False
 
 
-class ReadOnlyAdmin(ViewOnly, admin.ModelAdmin):
+class ConsoleAdmin(admin.ModelAdmin):
+    """Every page of the console's records. A record the reader may not read (another
+    provider's, infra.scope) is not found: a 404, as an unknown one, where Django's
+    admin would send the reader back to the front page saying it does not exist."""
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404(f"No {opts.model_name} {object_id!r} for this reader.")
+
+
+def of_administration(request):
+    """Whether the reader is on the administration's staff (not a provider's)."""
+    return scope.provider_of(request.user) is None
+
+
+class AdministrationWrites:
+    """Reference data every team reads and the administration's staff alone change
+    (provinces and their policies, providers, the numbering)."""
+
+    def has_add_permission(self, request, *args):
+        return of_administration(request) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return of_administration(request) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return of_administration(request) and super().has_delete_permission(
+            request, obj
+        )
+
+
+class OwnedByTeam:
+    """Macros and answer scripts: the administration's are shared by every team; a
+    provider's supervisors write their own team's and read the shared ones."""
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.provider_id != scope.provider_of(request.user):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.provider_id != scope.provider_of(request.user):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_form(self, request, form, change):
+        obj = super().save_form(request, form, change)
+        if not change:
+            obj.provider_id = scope.provider_of(request.user)
+        return obj
+
+    @admin.display(description=_("team"))
+    def team_display(self, obj):
+        return obj.provider.local_name if obj.provider_id else _("Every team")
+
+
+class ReadOnlyAdmin(ViewOnly, ConsoleAdmin):
     # Facet counts would count the whole table past the capped paginator.
     show_facets = admin.ShowFacets.NEVER
 

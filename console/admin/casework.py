@@ -15,7 +15,12 @@ from console import (
     scripts,
     timeline,
 )
-from console.admin.base import CappedCountPaginator, ReadOnlyAdmin
+from console.admin.base import (
+    CappedCountPaginator,
+    ConsoleAdmin,
+    OwnedByTeam,
+    ReadOnlyAdmin,
+)
 from console.models import (
     WAITING_STATUSES,
     AnswerScript,
@@ -92,7 +97,7 @@ MacroStepInline.formset = MacroStepFormSet  # type: ignore[misc]  # the stubs' C
 
 
 @admin.register(Macro)
-class MacroAdmin(admin.ModelAdmin):
+class MacroAdmin(OwnedByTeam, ConsoleAdmin):
     """Supervisors define the macros; agents and auditors read them."""
 
     form = MacroForm
@@ -102,12 +107,18 @@ class MacroAdmin(admin.ModelAdmin):
         "steps_display",
         "follow_up_hours",
         "is_active",
+        "team_display",
     )
     list_editable = ()
     ordering = ("position", "id")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("steps")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("steps")
+            .select_related("provider")
+        )
 
     @admin.display(description=_("name"))
     def local_name_display(self, obj):
@@ -276,7 +287,7 @@ class AnswerScriptVersionInline(admin.TabularInline):
 
 
 @admin.register(AnswerScript)
-class AnswerScriptAdmin(admin.ModelAdmin):
+class AnswerScriptAdmin(OwnedByTeam, ConsoleAdmin):
     """Supervisors write the answers; everyone reads them. Every change is kept as
     a version (`console.scripts.save_script`); a script is withdrawn by no longer
     offering it, never deleted."""
@@ -289,13 +300,19 @@ class AnswerScriptAdmin(admin.ModelAdmin):
         "key_display",
         "version",
         "copied",
+        "team_display",
     )
     list_filter = ("key_kind", "is_active")
     search_fields = ("title_zh", "title_en")
     ordering = ("key_kind", "key", "id")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(copied_count=Count("uses"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(copied_count=Count("uses"))
+            .select_related("provider")
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False

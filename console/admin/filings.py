@@ -30,7 +30,9 @@ from console import (
 )
 from console.admin.base import (
     BLANK_CHOICE_LABEL,
+    AdministrationWrites,
     CappedCountPaginator,
+    ConsoleAdmin,
     ReadOnlyAdmin,
 )
 from filings import spreadsheets
@@ -470,7 +472,7 @@ def _csv_rows(queryset, visible):
 
 
 @admin.register(Province)
-class ProvinceAdmin(admin.ModelAdmin):
+class ProvinceAdmin(AdministrationWrites, ConsoleAdmin):
     list_display = (
         "local_name_display",
         "abbreviation",
@@ -494,7 +496,7 @@ class ProvinceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Provider)
-class ProviderAdmin(admin.ModelAdmin):
+class ProviderAdmin(AdministrationWrites, ConsoleAdmin):
     list_display = ("local_name_display", "sms_signature", "sms_sender")
 
     def has_delete_permission(self, request, obj=None):
@@ -630,6 +632,6 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(IcpNumberCounter)
-class IcpNumberCounterAdmin(ReadOnlyAdmin):
+class IcpNumberCounterAdmin(AdministrationWrites, ReadOnlyAdmin):
     list_display = ("province", "year", "last_serial")
     list_select_related = ("province",)

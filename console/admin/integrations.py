@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from console.admin.base import CappedCountPaginator
+from console.admin.base import CappedCountPaginator, ConsoleAdmin
 from filings.models import ProviderEventType
 from infra.times import beijing_text
 from integrations import keys, tasks, webhooks
@@ -30,7 +30,7 @@ class NewKeyForm(forms.ModelForm):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(ConsoleAdmin):
     form = NewKeyForm
     list_display = (
         "name",
@@ -150,7 +150,7 @@ def _endpoint_state(endpoint):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(ConsoleAdmin):
     form = EndpointForm
     list_display = ("url", "provider", "events_display", "state", "created")
     list_filter = ("provider", "disabled_reason")
@@ -264,7 +264,7 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ConsoleAdmin):
     paginator = CappedCountPaginator
     show_facets = admin.ShowFacets.NEVER  # facet counts would scan the whole table
     # Six columns that fit beside the console's menu and the filters at 1,280 px:

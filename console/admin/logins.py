@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.admin.options import ActionLocation
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -18,6 +19,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from console import logins, timeline
+from console.admin.base import ConsoleAdmin
+from infra import scope
 
 # django-axes ships no Chinese catalogue: the names of its records, as the console
 # shows them, are translated in ours (naming them here keeps them there).
@@ -48,7 +51,7 @@ class NamedRecord:
         return self.name
 
 
-class LoginRecordAdmin(admin.ModelAdmin):
+class LoginRecordAdmin(ConsoleAdmin):
     """A view-only page of login records, searched by an exact login name or
     address, newest first."""
 
@@ -83,6 +86,14 @@ class LoginRecordAdmin(admin.ModelAdmin):
                 "title": gettext("Change history: %s") % NamedRecord(obj),
             }
         return super().history_view(request, object_id, extra_context)
+
+    def get_queryset(self, request):
+        # A provider's staff see the logins of their own team alone.
+        queryset = super().get_queryset(request)
+        if scope.provider_in_scope() is None:
+            return queryset
+        team = scope.staff_in_scope(get_user_model().objects.all())
+        return queryset.filter(username__in=team.values("username"))
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
@@ -126,7 +137,7 @@ class FailedLoginCountAdmin(LoginRecordAdmin):
 
     def has_delete_permission(self, request, obj=None):
         # Deleting a count is the unlock: the supervisors' axes.delete_accessattempt.
-        return admin.ModelAdmin.has_delete_permission(self, request, obj)
+        return ConsoleAdmin.has_delete_permission(self, request, obj)
 
     def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
         actions = super().get_actions(request, action_location)

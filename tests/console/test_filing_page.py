@@ -141,6 +141,6 @@ def test_the_filing_page_stays_within_its_query_budget(
     client.get(change_url(filing))
     # 19 before the support desk; +5: the reader's presence (stale rows dropped,
     # renewed, then who else), the answer scripts that fit, the requests waiting
-    # for a supervisor
+    # for a supervisor (whose staff the reader is comes with the user)
     with django_assert_max_num_queries(24):
         assert client.get(change_url(filing)).status_code == 200

@@ -10,6 +10,8 @@ from django.utils import timezone, translation
 
 from console import funnel
 from filings import transitions
+from filings.models import Provider
+from infra import scope
 from infra.times import BEIJING
 from tests.verification.helpers import last6, latest_code, submitted_filing
 from verification import actions, deadlines, moves
@@ -205,3 +207,20 @@ def test_the_command_keeps_finished_days_ahead(fates, run_command):
     assert "0 day(s) newly kept" in out
     code, _, err = run_command("keep_funnel_days", days=0)
     assert code != 0 and "--days must be between 1 and 366" in err
+
+
+def test_a_providers_staff_read_their_providers_funnel(fates):
+    """Kept days and open ones alike, figures and times are the provider's own."""
+    aliyun, tencent = (Provider.objects.get(code=c).pk for c in ("aliyun", "tencent"))
+    three_days_ago = fates - datetime.timedelta(days=3)
+    final = Verification.objects.exclude(status="pending")
+    final.update(created_at=F("created_at") - datetime.timedelta(days=3))
+    everyone = funnel.compute(three_days_ago, fates)  # keeps the finished days
+    assert FunnelDay.objects.filter(sent__gt=0).exists()
+    with scope.provider_scope(aliyun):
+        own = funnel.compute(three_days_ago, fates)
+    with scope.provider_scope(tencent):
+        other = funnel.compute(three_days_ago, fates)
+    assert (own.total.sent, own.median, own.p90) == (12, everyone.median, everyone.p90)
+    assert (other.total.sent, other.median, other.p90) == (0, None, None)
+    assert other.breakdowns["provider"] == []
