@@ -3,7 +3,8 @@ under the same gunicorn, database and cache: django-otp's `OTPTokenForm` checkin
 6-digit token of an email device for an identifier, in a minimal view.
 
 The identifier is the mobile of the verify bench's person (the user's name); the
-token is that person's code. Bench only: django-otp is a development requirement.
+token is that person's code. (django-otp is the console's second factor too; its e-mail
+device is installed for the bench only.)
 """
 
 import datetime

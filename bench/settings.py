@@ -4,7 +4,7 @@ the stack's own cost and the peer's beside ours."""
 from icpportal.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
-INSTALLED_APPS = [*INSTALLED_APPS, "django_otp", "django_otp.plugins.otp_email"]  # noqa: F405
+INSTALLED_APPS = [*INSTALLED_APPS, "django_otp.plugins.otp_email"]  # noqa: F405
 
 # The verify bench's profiling run: every request profiled (bench/profiling.py).
 if env.str("BENCH_PROFILE_DIR", default=""):  # noqa: F405

@@ -11,6 +11,9 @@ class ConsoleConfig(AppConfig):
     name = "console"
     verbose_name = _("Staff console")
 
+    def ready(self):
+        from console import checks  # noqa: F401 - registers the deployment checks
+
 
 class StaffAdminConfig(admin_apps.AdminConfig):
     """The Django admin, as the staff console with its dashboard."""

@@ -553,6 +553,66 @@ class StaffMembership(models.Model):
     class Meta:
         verbose_name = _("staff membership")
         verbose_name_plural = _("staff memberships")
+        permissions = [("manage_staff", _("Can manage the staff of their team"))]
 
     def __str__(self):
         return str(self.user)
+
+
+class StaffEventKind(models.TextChoices):
+    CREATED = "created", _("Login created")
+    PASSWORD_RESET = "password_reset", _("One-time password given")
+    DEACTIVATED = "deactivated", _("Login switched off")
+    REACTIVATED = "reactivated", _("Login switched on again")
+    ENROLLED = "enrolled", _("Second factor set up")
+    RESET = "second_factor_reset", _("Second factor reset")
+    CODE_REFUSED = "code_refused", _("Wrong second-factor code")
+    RECOVERY_USED = "recovery_used", _("Logged in with a recovery code")
+
+
+class StaffEvent(AppendOnlyModel):
+    """Something that happened to a staff login besides its password logins (which
+    django-axes keeps): made, switched off or on, given a one-time password, its
+    second factor set up, reset or refused. Rows are only ever added."""
+
+    # A provider's supervisors read their own team's (infra.scope).
+    scoped_by = "provider_id"
+
+    staff_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+    provider = models.ForeignKey(
+        "filings.Provider",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("access provider"),
+    )
+    kind = models.CharField(_("what"), max_length=24, choices=StaffEventKind.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("staff event")
+        verbose_name_plural = _("staff events")
+        indexes = [
+            models.Index(
+                fields=["staff_member", "-created_at"], name="staff_event_member"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.staff_member} · {self.get_kind_display()}"

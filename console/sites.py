@@ -13,13 +13,23 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.db import DataError
+from django.db.models.base import ModelBase
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from console import dashboard, desk, funnel, logins, staff, views
+from console import (
+    dashboard,
+    desk,
+    funnel,
+    logins,
+    second_factor,
+    staff,
+    staff_pages,
+    views,
+)
 from infra import scope, times
 from infra.rates import CACHE_ERRORS
 from integrations.webhooks import disabled_endpoints
@@ -115,6 +125,8 @@ def refused_input(request):
 PAGES_OWN_REQUESTS = {"filing_presence"}
 # What a login with a one-time password may reach before changing it.
 STILL_OPEN = {"password_change", "password_change_done", "logout", "jsi18n"}
+# django-otp's apps, whose pages the console does not show.
+SECOND_FACTOR_APPS = {"otp_totp", "otp_static"}
 # The filing page's address, under which its own forms post.
 FILING = "filings/filingapplication/<int:filing_id>"
 
@@ -127,6 +139,18 @@ class StaffAdminSite(admin.AdminSite):
     index_title = _("Dashboard")
     # Says until when a locked-out login must wait (the staff login lockout).
     login_form = logins.StaffLoginForm
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every model's page but the second factors' (the keys of staff's apps),
+        which django-otp offers and the staff pages manage instead."""
+        models = (
+            [model_or_iterable]
+            if isinstance(model_or_iterable, ModelBase)
+            else list(model_or_iterable)
+        )
+        shown = [m for m in models if m._meta.app_label not in SECOND_FACTOR_APPS]
+        if shown:
+            super().register(shown, admin_class, **options)
 
     def index(self, request, extra_context=None):
         extra_context = dict(extra_context or {})
@@ -175,6 +199,8 @@ class StaffAdminSite(admin.AdminSite):
                 return redirect_to_login(
                     request.get_full_path(), reverse("admin:login")
                 )
+            if step := second_factor.next_step(request, url_name):
+                return step  # the code, or the set-up, before anything else
             if request.session.get(staff.MUST_CHANGE) and url_name not in STILL_OPEN:
                 # a one-time password reaches nothing but its own change
                 return redirect("admin:password_change")
@@ -244,6 +270,7 @@ class StaffAdminSite(admin.AdminSite):
                 "escalation_answer",
             ),
             ("team/", lambda request: desk.team_view(request, site), "team"),
+            *self._staff_pages(),
             (
                 "answers/<int:script_id>/used-on/<int:filing_id>/",
                 desk.script_used,
@@ -256,6 +283,35 @@ class StaffAdminSite(admin.AdminSite):
                 for route, view, name in pages
             ),
             *super().get_urls(),
+        ]
+
+    def _staff_pages(self):
+        """The second factor's pages, one's own account and the team's logins."""
+        site = self
+        return [
+            (
+                "second-factor/",
+                lambda request: second_factor.code_view(request, site),
+                "second_factor",
+            ),
+            (
+                "second-factor/set-up/",
+                lambda request: second_factor.set_up_view(request, site),
+                "second_factor_enrol",
+            ),
+            (
+                "account/",
+                lambda request: staff_pages.account_view(request, site),
+                "account",
+            ),
+            ("staff/", lambda request: staff_pages.staff_view(request, site), "staff"),
+            (
+                "staff/<int:member_id>/",
+                lambda request, member_id: staff_pages.staff_member_view(
+                    request, site, member_id
+                ),
+                "staff_member",
+            ),
         ]
 
     def funnel_csv(self, request):

@@ -14,12 +14,19 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
-from console.models import StaffMembership
+from console.models import StaffEvent, StaffEventKind, StaffMembership
 from filings.models import Provider
 from infra import scope
+from infra.proxies import request_client_address
 
 ROLES = {"agent": "Support agent", "supervisor": "Supervisor", "auditor": "Auditor"}
+ROLE_LABELS = {
+    "agent": _("Support agent"),
+    "supervisor": _("Supervisor"),
+    "auditor": _("Auditor"),
+}
 # The session's mark of a login that must change its password before anything else.
 MUST_CHANGE = "icpportal-must-change-password"
 # When the session last used the console (real time, in seconds), renewed at most
@@ -32,23 +39,31 @@ class StaffRefused(Exception):
     """The login cannot be made as asked; the message says why."""
 
 
-def create_staff(username, role, *, provider_code=None, password=None):
+def create_staff(  # noqa: PLR0913 - the login's own fields
+    username, role, *, provider_code=None, password=None, by=None, request=None
+):
     """Make the staff login `username` in `role` ("agent", "supervisor", "auditor")
     for the provider with `provider_code`, or for the administration when None.
     Returns (user, one-time password or None)."""
     if role not in ROLES:
-        raise StaffRefused(f"Unknown role {role!r}; one of: {', '.join(ROLES)}.")
+        raise StaffRefused(
+            _("Unknown role “%(role)s”; one of: %(roles)s.")
+            % {"role": role, "roles": ", ".join(ROLES)}
+        )
     provider = None
     if provider_code is not None:
         provider = Provider.objects.filter(code=provider_code).first()
         if provider is None:
             known = ", ".join(Provider.objects.values_list("code", flat=True))
             raise StaffRefused(
-                f"No access provider {provider_code!r}; the codes are: {known}."
+                _("No access provider “%(code)s”; the codes are: %(known)s.")
+                % {"code": provider_code, "known": known}
             )
     User = get_user_model()
     if User.objects.filter(username=username).exists():
-        raise StaffRefused(f"The login {username!r} exists already.")
+        raise StaffRefused(
+            _("The login “%(name)s” exists already.") % {"name": username}
+        )
     one_time = None if password else secrets.token_urlsafe(12)
     with transaction.atomic():
         user = User.objects.create_user(
@@ -58,7 +73,53 @@ def create_staff(username, role, *, provider_code=None, password=None):
         StaffMembership.objects.create(
             user=user, provider=provider, must_change_password=one_time is not None
         )
+        record(user, StaffEventKind.CREATED, request, by=by)
     return user, one_time
+
+
+def record(member, kind, request=None, *, by=None):
+    """Keep a `StaffEvent` of `member` (a kind of StaffEventKind), in their team."""
+    membership = StaffMembership._base_manager.filter(user=member).first()
+    StaffEvent.objects.create(
+        staff_member=member,
+        provider_id=membership.provider_id if membership else None,
+        kind=kind,
+        by=by,
+        address=request_client_address(request) if request is not None else None,
+    )
+
+
+def give_one_time_password(member, by, request=None):
+    """A supervisor gives `member` a new one-time password (returned, shown once):
+    every session of theirs ends, and the next login must change it."""
+    one_time = secrets.token_urlsafe(12)
+    with transaction.atomic():
+        member.set_password(one_time)
+        member.save(update_fields=["password"])
+        StaffMembership._base_manager.update_or_create(
+            user=member, defaults={"must_change_password": True}
+        )
+        record(member, StaffEventKind.PASSWORD_RESET, request, by=by)
+    return one_time
+
+
+def set_active(member, active, by, request=None):
+    """Switch `member`'s login off (every session of theirs ends at its next page)
+    or on again."""
+    with transaction.atomic():
+        member.is_active = active
+        member.save(update_fields=["is_active"])
+        kind = StaffEventKind.REACTIVATED if active else StaffEventKind.DEACTIVATED
+        record(member, kind, request, by=by)
+
+
+def role_of(user):
+    """The name of `user`'s role (their staff group), in the reader's language."""
+    names = {group.name for group in user.groups.all()}
+    for key, group in ROLES.items():
+        if group in names:
+            return ROLE_LABELS[key]
+    return _("Administrator") if user.is_superuser else _("No role")
 
 
 def must_change_password(user):

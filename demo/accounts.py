@@ -1,6 +1,11 @@
-"""The demo logins: one per staff role, all with the same published password."""
+"""The demo logins: the administration's, one per staff role, and two providers'
+support teams (a supervisor and an agent each), all with the same published
+password."""
+
+import io
 
 from django.contrib.auth.models import Group, User
+from django.core.management import call_command
 
 DEMO_ACCOUNTS = [
     ("demo-admin", None, "superuser: everything, unmasked personal data"),
@@ -11,6 +16,13 @@ DEMO_ACCOUNTS = [
         "view, resend codes, extend deadlines, claim cases, notes, follow-ups",
     ),
     ("demo-auditor", "Auditor", "view only"),
+]
+# Two providers' support teams: they see their own provider's customers alone.
+PROVIDER_ACCOUNTS = [
+    ("ali-supervisor", "supervisor", "aliyun", "Alibaba Cloud's supervisor"),
+    ("ali-agent", "agent", "aliyun", "Alibaba Cloud's support agent"),
+    ("tencent-supervisor", "supervisor", "tencent", "Tencent Cloud's supervisor"),
+    ("tencent-agent", "agent", "tencent", "Tencent Cloud's support agent"),
 ]
 # Public by design: demo logins of a local simulator, printed by `make demo` and
 # written in the README. `check --deploy` warns of any active staff login that still
@@ -30,4 +42,17 @@ def ensure_demo_accounts(password=DEMO_PASSWORD):
             user.save()
         if group:
             user.groups.add(Group.objects.get(name=group))
-    return DEMO_ACCOUNTS
+    for username, role, provider, _ in PROVIDER_ACCOUNTS:
+        if not User.objects.filter(username=username).exists():
+            call_command(
+                "create_staff",
+                username,
+                role=role,
+                provider=provider,
+                password=password,
+                stdout=io.StringIO(),  # said by the caller
+            )
+    return DEMO_ACCOUNTS + [
+        (username, role, f"{what}: {provider} filings only")
+        for username, role, provider, what in PROVIDER_ACCOUNTS
+    ]

@@ -157,13 +157,20 @@ def demo_home(request):
     )
 
 
+def may_travel(user):
+    """Whether `user` may move the demo's clock: a supervisor of the administration
+    (the clock is every team's)."""
+    return (
+        user is not None
+        and user.has_perm("filings.time_travel")
+        and scope.provider_of(user) is None
+    )
+
+
 def _travel_allowed(request):
     if not settings.DEMO_MODE:
         raise Http404("Time travel exists only in demo mode.")
-    if not request.user.has_perm("filings.time_travel"):
-        raise PermissionDenied
-    if scope.provider_of(request.user) is not None:
-        # the clock is every team's: the administration's supervisors move it
+    if not may_travel(request.user):
         raise PermissionDenied
 
 

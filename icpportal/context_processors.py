@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from demo import clock, training
-from demo.views import demo_enabled
+from demo.views import demo_enabled, may_travel
 from infra.times import beijing_text, duration_text
 
 
@@ -17,7 +17,7 @@ def demo(request):
     for the banner every page shows while the demo runs ahead of the real time."""
     tools = []
     user = getattr(request, "user", None)
-    if settings.DEMO_MODE and user is not None and user.has_perm("filings.time_travel"):
+    if settings.DEMO_MODE and may_travel(user):
         tools.append(
             {"url": reverse("demo-time-travel"), "label": _("Demo time travel")}
         )
@@ -36,7 +36,7 @@ def _travelled_clock(user):
     if not settings.DEMO_MODE or not clock.ahead():
         return None
     now = clock.demo_now()
-    can_travel = user is not None and user.has_perm("filings.time_travel")
+    can_travel = may_travel(user)
     return {
         "now": beijing_text(now),
         "ahead": duration_text(clock.ahead()),

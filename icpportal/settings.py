@@ -49,6 +49,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.forms",
     "captcha",
+    # The staff's second factor: an authenticator app (TOTP) and recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_tasks_db",
@@ -78,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
     "filings.privacy.PersonalDataMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -245,6 +251,13 @@ CAPTCHA_FLITE_PATH = env.str("FLITE_PATH", default=shutil.which("flite") or "") 
 # Demo mode: the simulated phone at /demo/phone/ (with the database SMS backend),
 # training scenarios and supervisors' time travel (docs/training.md, "The demo clock").
 DEMO_MODE = env.bool("DEMO_MODE", default=False)
+# Every staff login asks for a second factor (an authenticator app's code, or a
+# recovery code) after the password, and a login without one sets it up first
+# (console.second_factor). Optional in demo mode, where the set-up can be tried;
+# `check --deploy` refuses it off outside demo mode.
+STAFF_SECOND_FACTOR = env.bool("STAFF_SECOND_FACTOR", default=not DEMO_MODE)
+# The name an authenticator app shows beside the codes.
+OTP_TOTP_ISSUER = "icpportal"
 # Where time travel keeps the copy of the SQLite database it goes back to; empty:
 # beside the database file ("db.sqlite3.before-time-travel").
 DEMO_CLOCK_SNAPSHOT = env("DEMO_CLOCK_SNAPSHOT", default="")

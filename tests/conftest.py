@@ -50,6 +50,7 @@ def reference_data(transactional_db):
         ("0002_case_work_permissions", "grant"),
         ("0003_supervisor_login_records", "grant"),
         ("0006_support_desk_permissions", "grant"),
+        ("0011_manage_staff_permission", "grant"),
     ):
         module = importlib.import_module(f"console.migrations.{name}")
         getattr(module, function)(apps, None)

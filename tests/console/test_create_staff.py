@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import translation
 
 from console.models import StaffMembership
 from filings.models import Provider
@@ -68,19 +69,19 @@ def test_the_administrations_supervisor_gets_a_one_time_password(client):
     [
         (["x", "--role", "boss", "--administration"], "invalid choice"),
         (["x", "--role", "agent"], "one of the arguments"),
-        (["x", "--role", "agent", "--provider", "nope"], "No access provider 'nope'"),
+        (["x", "--role", "agent", "--provider", "nope"], "No access provider “nope”"),
     ],
 )
 def test_what_cannot_be_made_says_why(args, said):
-    with pytest.raises(CommandError, match=said):
+    with translation.override("en"), pytest.raises(CommandError, match=said):
         create(*args)
     assert not User.objects.filter(username="x").exists()
 
 
 def test_a_login_that_exists_is_not_made_again():
     create("li", "--role", "agent", "--administration", "--password", "pw-li-1")
-    with pytest.raises(CommandError, match="exists already"):
-        create("li", "--role", "auditor", "--administration")
+    with pytest.raises(CommandError, match="登录名“li”已存在。"):
+        create("li", "--role", "auditor", "--administration")  # the default language
     assert [g.name for g in User.objects.get(username="li").groups.all()] == [
         "Support agent"
     ]

@@ -126,6 +126,7 @@ def seed(code, mobiles, words):
         "key": key,
         "endpoint": endpoint,
         "delivery": delivery,
+        "agent": agent,
         "markers": markers,
     }
 
@@ -167,6 +168,7 @@ def addresses(mine, other):
         "subject_id": other["subject"].pk,
         "escalation_id": other["escalation"].pk,
         "script_id": other["script"].pk,
+        "member_id": other["agent"].pk,
     }
     ours = {
         "filing_id": mine["filing"].pk,
@@ -174,6 +176,7 @@ def addresses(mine, other):
         "subject_id": mine["subject"].pk,
         "escalation_id": mine["escalation"].pk,
         "script_id": mine["script"].pk,
+        "member_id": mine["agent"].pk,
     }
     slugs = {"do": "note", "answer": "approve"}
     registered = {m._meta.app_label for m in admin.site._registry}

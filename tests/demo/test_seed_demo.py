@@ -178,3 +178,20 @@ def test_nothing_is_dated_after_now(seeded):
 def test_the_future_by_nature_fields_exist():
     for app, model, field in stamps.FUTURE_BY_NATURE:
         assert apps.get_model(app, model)._meta.get_field(field)
+
+
+def test_two_providers_teams_log_in_and_see_their_own_customers(seeded, client):
+    assert "login tencent-agent / demo-pass-2026" in seeded
+    team = User.objects.get(username="tencent-supervisor")
+    assert team.membership.provider.code == "tencent"
+    assert team.groups.get().name == "Supervisor"
+    assert client.login(username="tencent-agent", password="demo-pass-2026")
+    client.cookies["django_language"] = "en"
+    theirs = FilingApplication.objects.filter(provider__code="tencent").first()
+    other = FilingApplication.objects.exclude(provider__code="tencent").first()
+    url = f"/admin/filings/filingapplication/{other.pk}/change/"
+    assert client.get(url).status_code == 404
+    assert (
+        client.get(f"/admin/filings/filingapplication/{theirs.pk}/change/").status_code
+        == 200
+    )
