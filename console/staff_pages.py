@@ -214,6 +214,11 @@ def staff_member_view(request, admin_site, member_id):
             messages.error(request, _("Choose what to do."))
         elif member == request.user:
             messages.error(request, _("Ask another supervisor to do this for you."))
+        elif member.is_superuser and not request.user.is_superuser:
+            # a new password for a superuser would be the way to their powers
+            messages.error(
+                request, _("Only a superuser can change a superuser's login.")
+            )
         else:
             _act(request, member, action)
         return redirect("admin:staff_member", member_id=member.pk)
@@ -226,7 +231,8 @@ def staff_member_view(request, admin_site, member_id):
         "has_second_factor": second_factor.has_one(member),
         "recovery_left": second_factor.recovery_codes_left(member),
         "rows": history(member),
-        "is_self": member == request.user,
+        "can_act": member != request.user
+        and (request.user.is_superuser or not member.is_superuser),
     }
     return TemplateResponse(request, "admin/staff_member.html", context)
 

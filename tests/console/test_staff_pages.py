@@ -157,3 +157,14 @@ def test_the_login_history_is_read_by_its_owner_and_their_supervisors(supervisor
         assert answer.status_code == status
         if status == 200:
             assert "Wrong password" in answer.content.decode()
+
+
+def test_a_supervisor_cannot_take_over_a_superusers_login(supervisor, admin_user):
+    url = reverse("admin:staff_member", args=[admin_user.pk])
+    boss = logged_in(supervisor)
+    for action in ("one_time_password", "deactivate", "reset_second_factor"):
+        answer = boss.post(url, {"action": action}, follow=True)
+        assert "Only a superuser can change a superuser" in answer.content.decode()
+    admin_user.refresh_from_db()
+    assert admin_user.is_active and admin_user.check_password("password")
+    assert not StaffEvent.objects.filter(staff_member=admin_user).exists()
