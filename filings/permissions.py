@@ -36,3 +36,17 @@ def revoke_from_groups(apps: Apps, app_label: str, groups: Iterable[str]) -> Non
         group.permissions.remove(
             *Permission.objects.filter(content_type__app_label=app_label)
         )
+
+
+def revoke_granted(
+    apps: Apps, app_label: str, groups: Mapping[str, Iterable[str]]
+) -> None:
+    """Undo `grant_to_groups`: take from each group named in `groups` those
+    permissions of `app_label`, and no others."""
+    Permission = apps.get_model("auth", "Permission")
+    for group in apps.get_model("auth", "Group").objects.filter(name__in=groups):
+        group.permissions.remove(
+            *Permission.objects.filter(
+                content_type__app_label=app_label, codename__in=groups[group.name]
+            )
+        )

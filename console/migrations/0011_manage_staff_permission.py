@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from filings.permissions import grant_to_groups
+from filings.permissions import grant_to_groups, revoke_granted
 
 GROUPS = {"Supervisor": ["manage_staff"]}
 
@@ -12,13 +12,7 @@ def grant(apps, schema_editor):
 
 
 def revoke(apps, schema_editor):
-    Permission = apps.get_model("auth", "Permission")
-    for group in apps.get_model("auth", "Group").objects.filter(name__in=GROUPS):
-        group.permissions.remove(
-            *Permission.objects.filter(
-                content_type__app_label="console", codename__in=GROUPS[group.name]
-            )
-        )
+    revoke_granted(apps, "console", GROUPS)
 
 
 class Migration(migrations.Migration):
