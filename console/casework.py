@@ -19,6 +19,7 @@ from console import labels, overrides, timeline
 from console.models import WAITING_STATUSES, WORK_CASES, Case, FollowUp, Note
 from filings.models import EventType, FilingApplication, Service
 from filings.privacy import personal_numbers_in
+from infra import scope
 from verification import moves
 
 WORK = WORK_CASES
@@ -89,6 +90,11 @@ def assign(filing, agent, by, *, now=None):
     if not (agent.is_active and agent.is_staff and agent.has_perm(WORK)):
         raise CaseRefused(
             _("%(who)s cannot work cases; choose an agent or a supervisor.")
+            % {"who": agent.get_username()}
+        )
+    if scope.staff_provider_id(agent) not in (None, filing.provider_id):
+        raise CaseRefused(
+            _("%(who)s is another access provider's staff and cannot read this filing.")
             % {"who": agent.get_username()}
         )
     now = now or timezone.now()

@@ -129,9 +129,10 @@ def check_code(request, code):
             return None
     staff.record(user, StaffEventKind.CODE_REFUSED, request)
     if waiting is not None:
-        return _("Too many wrong codes: try again after %(when)s.") % {
-            "when": times.beijing_text(waiting, with_seconds=True)
-        }
+        return _(
+            "After a wrong code each try waits longer: try again after %(when)s "
+            "(Beijing time)."
+        ) % {"when": times.beijing_text(waiting, with_seconds=True)}
     return WRONG_CODE
 
 

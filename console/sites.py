@@ -124,7 +124,7 @@ def refused_input(request):
 # (a filing page left open in a tab beats every 30 s).
 PAGES_OWN_REQUESTS = {"filing_presence"}
 # What a login with a one-time password may reach before changing it.
-STILL_OPEN = {"password_change", "password_change_done", "logout", "jsi18n"}
+STILL_OPEN = {"password_change", "logout", "jsi18n"}
 # django-otp's apps, whose pages the console does not show.
 SECOND_FACTOR_APPS = {"otp_totp", "otp_static"}
 # The filing page's address, under which its own forms post.
@@ -226,11 +226,14 @@ class StaffAdminSite(admin.AdminSite):
             return redirect("admin:password_change")
         return response
 
-    def password_change_done(self, request, extra_context=None):
-        """The password was changed: the one-time one is gone."""
-        staff.password_changed(request.user)
-        request.session.pop(staff.MUST_CHANGE, None)
-        return super().password_change_done(request, extra_context)
+    def password_change(self, request, extra_context=None):
+        """The password change; once it is made, the one-time password is gone (not
+        when the page after it is merely shown)."""
+        response = super().password_change(request, extra_context)
+        if request.method == "POST" and response.status_code == 302:
+            staff.password_changed(request.user)
+            request.session.pop(staff.MUST_CHANGE, None)
+        return response
 
     def get_urls(self):
         site = self

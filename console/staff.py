@@ -6,6 +6,7 @@ must be changed at the first login: the console lets such a login reach nothing 
 the password change until it is done (`console.sites`).
 """
 
+import re
 import secrets
 import time
 
@@ -33,6 +34,8 @@ MUST_CHANGE = "icpportal-must-change-password"
 # once a minute so that a page view rarely writes the session.
 LAST_SEEN = "icpportal-last-seen"
 RENEW_AFTER = 60
+# What a login name may be: plain letters, so that no two names look alike.
+LOGIN_NAME = re.compile(r"[A-Za-z0-9.@+_-]{2,150}")
 
 
 class StaffRefused(Exception):
@@ -59,8 +62,16 @@ def create_staff(  # noqa: PLR0913 - the login's own fields
                 _("No access provider “%(code)s”; the codes are: %(known)s.")
                 % {"code": provider_code, "known": known}
             )
+    if not LOGIN_NAME.fullmatch(username or ""):
+        raise StaffRefused(
+            _(
+                "A login name is 2 to 150 letters a to z, digits and the characters "
+                "@ . + - _ (no spaces)."
+            )
+        )
     User = get_user_model()
-    if User.objects.filter(username=username).exists():
+    # one name, whatever its case: "Wang" beside "wang" would be told apart by nobody
+    if User.objects.filter(username__iexact=username).exists():
         raise StaffRefused(
             _("The login “%(name)s” exists already.") % {"name": username}
         )

@@ -104,14 +104,7 @@ def _team_name(user):
 
 
 class NewStaffForm(forms.Form):
-    username = forms.RegexField(
-        label=_("Login name"),
-        regex=r"^[\w.@+-]{2,150}$",
-        max_length=150,
-        error_messages={
-            "invalid": _("2 to 150 letters, digits and @ . + - _ characters.")
-        },
-    )
+    username = forms.CharField(label=_("Login name"), max_length=150)
     role = forms.ChoiceField(label=_("Role"), choices=list(staff.ROLE_LABELS.items()))
     team = forms.ChoiceField(label=_("Team"), required=False)
 
@@ -188,15 +181,23 @@ def _membership_team(member):
     return provider.local_name if provider else _("The administration")
 
 
+# The one-time password just given, kept in the session (on the server, unlike the
+# messages, which travel in a signed cookie) until the member's page shows it once.
+ONE_TIME = "icpportal-one-time-password"
+
+
 def _say_one_time_password(request, member, one_time):
-    messages.warning(
-        request,
-        _(
-            "The one-time password of %(who)s is %(password)s. Give it to them "
-            "yourself; it is shown only now, and must be changed at their first login."
-        )
-        % {"who": member.get_username(), "password": one_time},
-    )
+    request.session[ONE_TIME] = {"member": member.pk, "password": one_time}
+
+
+def _shown_one_time_password(request, member):
+    given = request.session.pop(ONE_TIME, None)
+    if not isinstance(given, dict) or given.get("member") != member.pk:
+        return ""
+    return _(
+        "The one-time password of “%(who)s” is %(password)s. Give it to them "
+        "yourself; it is shown only now, and must be changed at their first login."
+    ) % {"who": member.get_username(), "password": given.get("password", "")}
 
 
 ACTIONS = {"one_time_password", "reset_second_factor", "deactivate", "reactivate"}
@@ -214,10 +215,11 @@ def staff_member_view(request, admin_site, member_id):
             messages.error(request, _("Choose what to do."))
         elif member == request.user:
             messages.error(request, _("Ask another supervisor to do this for you."))
-        elif member.is_superuser and not request.user.is_superuser:
-            # a new password for a superuser would be the way to their powers
+        elif not may_act_on(request.user, member):
+            # a new password for them would be the way to their powers
             messages.error(
-                request, _("Only a superuser can change a superuser's login.")
+                request,
+                _("Only someone who may do all they may can change this login."),
             )
         else:
             _act(request, member, action)
@@ -231,10 +233,20 @@ def staff_member_view(request, admin_site, member_id):
         "has_second_factor": second_factor.has_one(member),
         "recovery_left": second_factor.recovery_codes_left(member),
         "rows": history(member),
-        "can_act": member != request.user
-        and (request.user.is_superuser or not member.is_superuser),
+        "one_time_password": _shown_one_time_password(request, member),
+        "can_act": member != request.user and may_act_on(request.user, member),
     }
     return TemplateResponse(request, "admin/staff_member.html", context)
+
+
+def may_act_on(supervisor, member):
+    """Whether `supervisor` may change `member`'s login: not a superuser's unless a
+    superuser, nor anyone's who holds a permission the supervisor lacks."""
+    if supervisor.is_superuser:
+        return True
+    if member.is_superuser:
+        return False
+    return member.get_all_permissions() <= supervisor.get_all_permissions()
 
 
 def _act(request, member, action):
@@ -247,13 +259,14 @@ def _act(request, member, action):
         messages.success(
             request,
             _(
-                "The second factor of %(who)s is reset: they set it up again at their next login."
+                "The second factor of “%(who)s” is reset: they set it up again at "
+                "their next login."
             )
             % who,
         )
     else:
         staff.set_active(member, action == "reactivate", request.user, request)
         if action == "reactivate":
-            messages.success(request, _("%(who)s can log in again.") % who)
+            messages.success(request, _("“%(who)s” can log in again.") % who)
         else:
-            messages.success(request, _("%(who)s can no longer log in.") % who)
+            messages.success(request, _("“%(who)s” can no longer log in.") % who)

@@ -64,8 +64,10 @@ class FollowUpForm(forms.Form):
     )
 
 
-def agents():
-    """The staff who can work cases, for the supervisor's "assign to" list."""
+def agents(filing=None):
+    """The staff who can work cases, for the supervisor's "assign to" list: of the
+    reader's team, and who can read `filing` (the administration's staff and the
+    filing's provider's)."""
     User = get_user_model()
     work = Q(groups__permissions__codename="work_cases") | Q(
         user_permissions__codename="work_cases"
@@ -73,6 +75,13 @@ def agents():
     return (
         scope.staff_in_scope(User.objects.filter(is_active=True, is_staff=True))
         .filter(work | Q(is_superuser=True))
+        .filter(
+            Q()
+            if filing is None
+            else Q(membership__isnull=True)
+            | Q(membership__provider__isnull=True)
+            | Q(membership__provider_id=filing.provider_id)
+        )
         .distinct()
         .order_by("username")
     )
@@ -83,9 +92,9 @@ class AssignForm(forms.Form):
         label=gettext_lazy("Assign to"), queryset=None, empty_label=None
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, filing=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agent"].queryset = agents()
+        self.fields["agent"].queryset = agents(filing)
         self.fields["agent"].label_from_instance = lambda u: u.get_username()
 
 
@@ -149,7 +158,7 @@ def filing_case_context(filing, user):
         "can_assign": user.has_perm(casework.ASSIGN),
         "note_form": NoteForm(auto_id="note_%s"),
         "follow_up_form": FollowUpForm(auto_id="follow_up_%s"),
-        "assign_form": AssignForm(auto_id="assign_%s")
+        "assign_form": AssignForm(auto_id="assign_%s", filing=filing)
         if user.has_perm(casework.ASSIGN)
         else None,
         "follow_ups": [
@@ -212,7 +221,7 @@ def _release(request, filing):
 
 
 def _assign(request, filing):
-    form = AssignForm(request.POST)
+    form = AssignForm(request.POST, filing=filing)
     if not form.is_valid():
         raise casework.CaseRefused(_("Choose whom to assign the filing to."))
     agent = form.cleaned_data["agent"]

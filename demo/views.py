@@ -1,12 +1,12 @@
 """The demo environment's pages: the front door with "try it", the simulated phone,
 and the supervisors' time travel. They exist only in demo mode."""
 
+import functools
 import re
 import secrets
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
@@ -28,6 +28,18 @@ from infra import scope, times
 from infra.times import BEIJING
 from verification import moves, sms
 from verification.models import DeliveryReport, SmsMessage, SmsStatus
+
+
+def console_page(view):
+    """A demo page for staff, behind the console's own guard: logged in as staff,
+    past the second factor and the one-time password, not idle, and read in the
+    reader's provider scope (the console's admin_view, never cached)."""
+
+    @functools.wraps(view)
+    def guarded(request, *args, **kwargs):
+        return admin.site.admin_view(view)(request, *args, **kwargs)
+
+    return guarded
 
 
 def redirect_see_other(url):
@@ -174,8 +186,7 @@ def _travel_allowed(request):
         raise PermissionDenied
 
 
-@staff_member_required
-@never_cache
+@console_page
 def time_travel(request):
     """Move the whole demo to a later time (supervisors): the form, then what the
     travel will do and a button to make it, then the travel."""
@@ -244,7 +255,7 @@ def _report_travel(request, when, outcome):
     )
 
 
-@staff_member_required
+@console_page
 def back_to_now(request):
     """Put the demo back as it was before its first travel (SQLite only). Asked for
     with GET (a link, a reload), it shows the time travel page, where the button is."""
@@ -313,14 +324,13 @@ def _run_rows(runs):
     ]
 
 
-@staff_member_required
-@never_cache
-@scope.scoped_view
+@console_page
 def training_home(request):
     """The training page: the scenarios to build, the runs handed out, and (for
     trainers) the gateway's behaviour and every trainee's results."""
     _training_or_404()
     trainer = request.user.has_perm(TRAINER)
+    administration = scope.provider_of(request.user) is None
     action = request.POST.get("action")
     new_run = NewRunForm(
         request.POST if action == "create" else None,
@@ -333,7 +343,8 @@ def training_home(request):
         if action == "create" and new_run.is_valid():
             return _build_run(request, new_run)
         if action == "gateway":
-            if not trainer:
+            if not (trainer and administration):
+                # the gateway carries every team's texts: the administration's
                 raise PermissionDenied
             if rule_form.is_valid():
                 return _set_gateway_rule(request, rule_form)
@@ -355,6 +366,7 @@ def training_home(request):
         ],
         rows=_run_rows(runs[:50]),
         trainer=trainer,
+        gateway_keeper=trainer and administration,
         trainees=_trainees() if trainer else [],
     )
 
@@ -362,7 +374,8 @@ def training_home(request):
 def _build_run(request, new_run):
     """Build the scenario the form asks for, for its trainee (the user by default)."""
     trainee = new_run.cleaned_data.get("trainee") or request.user
-    provider = Provider.objects.filter(pk=scope.provider_of(request.user)).first()
+    # the trainee's own provider's filing: one they can read
+    provider = Provider.objects.filter(pk=scope.staff_provider_id(trainee)).first()
     try:
         # built as a provider's system and an applicant would: unscoped, for the
         # trainee's provider (a provider's staff train on their own customers)
@@ -429,9 +442,7 @@ def _run_for(request, pk):
     return run
 
 
-@staff_member_required
-@never_cache
-@scope.scoped_view
+@console_page
 def training_run(request, pk):
     """One run: the customer's call, the question, the filing to work on, the
     answer on request, and how the work on the filing reads so far."""
@@ -459,9 +470,7 @@ def training_run(request, pk):
     )
 
 
-@staff_member_required
-@never_cache
-@scope.scoped_view
+@console_page
 def training_trainee(request, pk):
     """A trainer's page of one trainee's results: every run, what was done, in order,
     and what was missing."""

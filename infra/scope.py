@@ -17,7 +17,7 @@ import functools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.tasks.backends.immediate import ImmediateBackend as DjangoImmediateBackend
@@ -102,6 +102,16 @@ def scoped_view[V: Callable[..., Any]](view: V) -> V:
         return answer_in_scope(view, request, *args, **kwargs)
 
     return scoped  # type: ignore[return-value]
+
+
+def staff_provider_id(user: Any) -> int | None:
+    """The id of the provider whose staff `user` is, read from their staff
+    membership (the login's `membership`): for another login than the reader's."""
+    try:
+        provider_id: int | None = user.membership.provider_id
+    except ObjectDoesNotExist:
+        return None
+    return provider_id
 
 
 # The staff logins of the provider in scope: `users` (a queryset of logins) kept to

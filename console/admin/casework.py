@@ -4,7 +4,7 @@ follow-ups and escalations."""
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +33,7 @@ from console.models import (
     Note,
     ScriptKey,
 )
+from infra import scope
 
 
 class MacroStepInline(admin.TabularInline):
@@ -286,6 +287,12 @@ class AnswerScriptVersionInline(admin.TabularInline):
         )
 
 
+def _uses_in_scope():
+    """The copies a reader may count: their own provider's, or everyone's."""
+    provider_id = scope.provider_in_scope()
+    return Q() if provider_id is None else Q(uses__filing__provider_id=provider_id)
+
+
 @admin.register(AnswerScript)
 class AnswerScriptAdmin(OwnedByTeam, ConsoleAdmin):
     """Supervisors write the answers; everyone reads them. Every change is kept as
@@ -310,7 +317,7 @@ class AnswerScriptAdmin(OwnedByTeam, ConsoleAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(copied_count=Count("uses"))
+            .annotate(copied_count=Count("uses", filter=_uses_in_scope()))
             .select_related("provider")
         )
 

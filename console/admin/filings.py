@@ -34,6 +34,7 @@ from console.admin.base import (
     CappedCountPaginator,
     ConsoleAdmin,
     ReadOnlyAdmin,
+    of_administration,
 )
 from filings import spreadsheets
 from filings.models import (
@@ -633,5 +634,14 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 @admin.register(IcpNumberCounter)
 class IcpNumberCounterAdmin(AdministrationWrites, ReadOnlyAdmin):
+    """The numbering: the administration's to read (its counts are everyone's)."""
+
     list_display = ("province", "year", "last_serial")
+
+    def has_view_permission(self, request, obj=None):
+        return of_administration(request) and super().has_view_permission(request, obj)
+
+    def has_module_permission(self, request):
+        return of_administration(request) and super().has_module_permission(request)
+
     list_select_related = ("province",)

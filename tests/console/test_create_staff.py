@@ -16,9 +16,10 @@ from filings.models import Provider
 pytestmark = pytest.mark.django_db
 
 
-def create(*args):
+def create(*args, language="en"):
     out = io.StringIO()
-    call_command("create_staff", *args, stdout=out)
+    with translation.override(language):
+        call_command("create_staff", *args, stdout=out)
     return out.getvalue()
 
 
@@ -29,13 +30,19 @@ def one_time_password(said):
 def test_a_providers_agent_with_a_password_of_their_own():
     provider = Provider.objects.first()
     create(
-        "li", "--role", "agent", "--provider", provider.code, "--password", "pw-li-1"
+        "li",
+        "--role",
+        "agent",
+        "--provider",
+        provider.code,
+        "--password",
+        "pw-li-2026-own",
     )
     user = User.objects.get(username="li")
     assert user.is_staff and [g.name for g in user.groups.all()] == ["Support agent"]
     membership = StaffMembership.objects.get(user=user)
     assert membership.provider == provider and not membership.must_change_password
-    assert user.check_password("pw-li-1")
+    assert user.check_password("pw-li-2026-own")
 
 
 def test_the_administrations_supervisor_gets_a_one_time_password(client):
@@ -50,6 +57,10 @@ def test_the_administrations_supervisor_gets_a_one_time_password(client):
     assert answer.url == reverse("admin:password_change")
     assert client.get(reverse("admin:queue")).url == reverse("admin:password_change")
     assert client.get("/admin/filings/filingapplication/").status_code == 302
+    # the page after a change, asked for without one, changes nothing
+    client.get(reverse("admin:password_change_done"))
+    assert client.get(reverse("admin:queue")).url == reverse("admin:password_change")
+    assert StaffMembership.objects.get(user__username="wang").must_change_password
     changed = client.post(
         reverse("admin:password_change"),
         {
@@ -70,6 +81,9 @@ def test_the_administrations_supervisor_gets_a_one_time_password(client):
         (["x", "--role", "boss", "--administration"], "invalid choice"),
         (["x", "--role", "agent"], "one of the arguments"),
         (["x", "--role", "agent", "--provider", "nope"], "No access provider “nope”"),
+        (["", "--role", "agent", "--administration"], "A login name is 2 to 150"),
+        (["ｘ", "--role", "agent", "--administration"], "A login name is 2 to 150"),
+        (["x2", "--role", "agent", "--administration", "--password", "short"], "short"),
     ],
 )
 def test_what_cannot_be_made_says_why(args, said):
@@ -79,9 +93,9 @@ def test_what_cannot_be_made_says_why(args, said):
 
 
 def test_a_login_that_exists_is_not_made_again():
-    create("li", "--role", "agent", "--administration", "--password", "pw-li-1")
+    create("li", "--role", "agent", "--administration", "--password", "pw-li-2026-own")
     with pytest.raises(CommandError, match="登录名“li”已存在。"):
-        create("li", "--role", "auditor", "--administration")  # the default language
+        create("li", "--role", "auditor", "--administration", language="zh-hans")
     assert [g.name for g in User.objects.get(username="li").groups.all()] == [
         "Support agent"
     ]

@@ -5,6 +5,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.admin.models import DELETION, LogEntry
 
+from console.staff import create_staff
 from tests.console.conftest import make_staff
 from tests.staff_logins import log_in, logged_in
 
@@ -86,3 +87,19 @@ def test_the_unlock_is_the_only_action_and_needs_the_delete_permission(
     assert 'value="unlock"' in html and 'value="delete_selected"' not in html
     # An auditor reads nothing of the logins either.
     assert login(auditor).get(COUNTS_URL).status_code == 403
+
+
+def test_a_providers_supervisor_clears_their_own_teams_counts_alone(
+    client, login, login_clock
+):
+    boss = create_staff("t-boss", "supervisor", provider_code="tencent", password="x")[
+        0
+    ]
+    create_staff("t-agent", "agent", provider_code="tencent", password="pw-t-agent")
+    make_staff("agent", "Support agent")
+    log_in(client, "t-agent", "guess", "198.51.100.7")
+    log_in(client, "agent", "guess", "198.51.100.7")  # the same address
+    theirs = AccessAttempt.objects.filter(username="t-agent")
+    unlock(login(boss), list(theirs))
+    assert not AccessAttempt.objects.filter(username="t-agent").exists()
+    assert AccessAttempt.objects.filter(username="agent").exists()

@@ -5,12 +5,14 @@ the training they hand out is on their own provider's filings, to their own team
 import pytest
 from django.utils.html import escape
 
+from console import casework
 from console.models import AnswerScript
 from console.staff import create_staff
 from demo import gateway
 from demo.models import TrainingRun
 from filings.models import Provider
 from tests.console.test_answer_scripts import ADMIN_ADD, script_data
+from tests.verification.helpers import submitted_filing
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +105,48 @@ def test_a_providers_trainer_trains_their_own_team_on_their_own_filings(
     assert (
         login(tencent_supervisor).get(f"/demo/training/{theirs.pk}/").status_code == 404
     )
+
+
+def test_a_filing_is_assigned_only_to_someone_who_can_read_it(login, supervisor):
+    filing, _, _ = submitted_filing()  # Alibaba Cloud's
+    tencent = create_staff("t-agent", "agent", provider_code="tencent", password="x")[0]
+    ali = create_staff("a-agent", "agent", provider_code="aliyun", password="x")[0]
+    page = login(supervisor).get(
+        f"/admin/filings/filingapplication/{filing.pk}/change/"
+    )
+    offered = page.content.decode().split('id="assign_agent"')[1].split("</select>")[0]
+    assert ">a-agent<" in offered and ">t-agent<" not in offered
+    with pytest.raises(casework.CaseRefused, match="another access provider"):
+        casework.assign(filing, tencent, supervisor)
+    assert casework.assign(filing, ali, supervisor).owner == ali
+
+
+def test_a_trainee_trains_on_their_own_providers_filing(login, settings, supervisor):
+    settings.DEMO_MODE = True
+    settings.SMS_BACKEND = gateway.PATH
+    trainee = create_staff("t-agent", "agent", provider_code="tencent", password="x")[0]
+    login(supervisor).post(
+        "/demo/training/",
+        {"action": "create", "scenario": "shared_mobile", "trainee": trainee.pk},
+    )
+    assert TrainingRun.objects.get().filing.provider.code == "tencent"
+
+
+def test_the_training_gateway_is_the_administrations(login, settings):
+    settings.DEMO_MODE = True
+    settings.SMS_BACKEND = gateway.PATH
+    boss = create_staff("t-boss", "supervisor", provider_code="tencent", password="x")[
+        0
+    ]
+    client = login(boss)
+    assert 'id="gateway"' not in client.get("/demo/training/").content.decode()
+    refused = client.post(
+        "/demo/training/",
+        {
+            "action": "gateway",
+            "carrier": "",
+            "behaviour": "lost",
+            "lost_percent": "100",
+        },
+    )
+    assert refused.status_code == 403

@@ -158,7 +158,7 @@ def test_wrong_codes_make_the_next_wait_longer(client, agent, settings):
     log_in_again(client, agent)
     client.post(reverse("admin:second_factor"), {"code": "000000"})
     page = client.post(reverse("admin:second_factor"), {"code": code_of(device, 1)})
-    assert "Too many wrong codes: try again after" in page.content.decode()
+    assert "After a wrong code each try waits longer" in page.content.decode()
     assert client.get(QUEUE).status_code == 302
 
 
@@ -167,3 +167,14 @@ def test_deploying_without_it_outside_demo_mode_is_refused(settings):
     settings.STAFF_SECOND_FACTOR = False
     with pytest.raises(SystemCheckError, match="console.E001"):
         call_command("check", "--deploy", "--fail-level", "ERROR")
+
+
+def test_the_demos_pages_for_staff_ask_for_the_code_too(client, agent, settings):
+    settings.STAFF_SECOND_FACTOR = True
+    client.force_login(agent)
+    _page, _answer, device, _codes = set_up(client)
+    log_in_again(client, agent)
+    for url in ("/demo/training/", "/admin/demo/time-travel/"):
+        answer = client.get(url)
+        assert answer.status_code == 302, url
+        assert answer.url.startswith(reverse("admin:second_factor"))

@@ -5,7 +5,7 @@ factor (every session of the member ends where it should); everyone reads their 
 login history, and their supervisors read it too."""
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.urls import reverse
 
@@ -48,7 +48,10 @@ def test_a_providers_supervisor_manages_their_own_team(supervisor):
     assert new.membership.provider == Provider.objects.get(code="tencent")
     assert made.url == reverse("admin:staff_member", args=[new.pk])
     said = client.get(made.url).content.decode()
-    assert "The one-time password of t-new is" in said
+    assert "The one-time password of “t-new” is" in said
+    # shown once, and never in a cookie
+    assert "The one-time password of" not in client.get(made.url).content.decode()
+    assert not any("t-new" in c.value for c in client.cookies.values())
     event = StaffEvent.objects.get(staff_member=new)
     assert (event.kind, event.by) == (StaffEventKind.CREATED, boss)
     assert client.get(reverse("admin:staff_member", args=[mate.pk])).status_code == 200
@@ -164,7 +167,41 @@ def test_a_supervisor_cannot_take_over_a_superusers_login(supervisor, admin_user
     boss = logged_in(supervisor)
     for action in ("one_time_password", "deactivate", "reset_second_factor"):
         answer = boss.post(url, {"action": action}, follow=True)
-        assert "Only a superuser can change a superuser" in answer.content.decode()
+        assert "Only someone who may do all they may" in answer.content.decode()
     admin_user.refresh_from_db()
     assert admin_user.is_active and admin_user.check_password("password")
     assert not StaffEvent.objects.filter(staff_member=admin_user).exists()
+
+
+def test_a_supervisor_cannot_take_over_a_login_with_more_powers(supervisor):
+    officer = staff_of("tencent", "supervisor", "t-officer")
+    officer.user_permissions.add(Permission.objects.get(codename="view_personal_data"))
+    url = reverse("admin:staff_member", args=[officer.pk])
+    page = logged_in(supervisor).get(url).content.decode()
+    assert 'value="one_time_password"' not in page
+    logged_in(supervisor).post(url, {"action": "one_time_password"})
+    assert not StaffEvent.objects.filter(
+        staff_member=officer, kind=StaffEventKind.PASSWORD_RESET
+    ).exists()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["ｔencent-agent", "T-MATE", "аli-agent", "a b", "", "x" * 151, "ﷺ"],
+)
+def test_a_login_name_that_would_look_like_another_or_break_is_refused(
+    supervisor, name
+):
+    staff_of("tencent", "agent", "t-mate")
+    before = User.objects.count()
+    page = logged_in(supervisor).post(
+        reverse("admin:staff"), {"username": name, "role": "agent", "team": ""}
+    )
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert (
+        "A login name is 2 to 150" in text
+        or "exists already" in text
+        or ("This field is required" in text or "at most 150" in text)
+    )
+    assert User.objects.count() == before

@@ -1,6 +1,9 @@
 """Make a staff login for the administration or for one access provider."""
 
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from console import staff
 
@@ -21,6 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("--password")
 
     def handle(self, *args, **options):
+        if options["password"] is not None:
+            try:
+                password_validation.validate_password(options["password"])
+            except ValidationError as exc:
+                raise CommandError(" ".join(exc.messages)) from exc
         try:
             user, one_time = staff.create_staff(
                 options["username"],
@@ -30,12 +38,16 @@ class Command(BaseCommand):
             )
         except staff.StaffRefused as exc:
             raise CommandError(str(exc)) from exc
-        whose = options["provider"] or "the administration"
+        whose = options["provider"] or _("the administration")
         self.stdout.write(
-            f"Staff login {user.username} made: {options['role']}, {whose}."
+            _("Staff login %(name)s made: %(role)s, %(whose)s.")
+            % {"name": user.username, "role": options["role"], "whose": whose}
         )
         if one_time:
             self.stdout.write(
-                f"One-time password: {one_time}\n"
-                "It must be changed at the first login; give it to the person only."
+                _(
+                    "One-time password: %(password)s\nIt must be changed at the "
+                    "first login; give it to the person only."
+                )
+                % {"password": one_time}
             )
