@@ -160,6 +160,15 @@ class CodeForm(forms.Form):
     )
 
 
+class ReplaceForm(CodeForm):
+    """Replacing a second factor asks for the password too."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
 def _next(request):
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, {request.get_host()}):
@@ -190,12 +199,17 @@ def set_up_view(request, admin_site):
     """Set up (or replace) the second factor: the QR code, then a first code, then
     the recovery codes, shown once."""
     device = pending_device(request.user)
-    form = CodeForm(request.POST or None)
+    replacing = has_one(request.user)
+    form = (ReplaceForm if replacing else CodeForm)(request.POST or None)
     codes = None
     if request.method == "POST" and form.is_valid():
-        codes = finish_set_up(request, device, form.cleaned_data["code"])
-        if codes is None:
-            form.add_error("code", WRONG_CODE)
+        if replacing and not request.user.check_password(form.cleaned_data["password"]):
+            # whoever found the session open may not put their own phone in
+            form.add_error("password", _("That is not your password."))
+        else:
+            codes = finish_set_up(request, device, form.cleaned_data["code"])
+            if codes is None:
+                form.add_error("code", WRONG_CODE)
     key = base64.b32encode(device.bin_key).decode()
     context = {
         **admin_site.each_context(request),
@@ -204,7 +218,7 @@ def set_up_view(request, admin_site):
         "qr": qr_svg(device) if codes is None else "",
         "key": " ".join(key[i : i + 4] for i in range(0, len(key), 4)),
         "codes": codes,
-        "replacing": has_one(request.user) and codes is None,
+        "replacing": replacing and codes is None,
         "required": settings.STAFF_SECOND_FACTOR,
         "next": _next(request),
     }

@@ -178,3 +178,20 @@ def test_the_demos_pages_for_staff_ask_for_the_code_too(client, agent, settings)
         answer = client.get(url)
         assert answer.status_code == 302, url
         assert answer.url.startswith(reverse("admin:second_factor"))
+
+
+def test_replacing_it_asks_for_the_password_too(client, agent, settings):
+    settings.STAFF_SECOND_FACTOR = True
+    client.force_login(agent)
+    set_up(client)
+    url = reverse("admin:second_factor_enrol")
+    page = client.get(url).content.decode()
+    assert 'name="password"' in page
+    new = TOTPDevice.objects.get(confirmed=False)
+    refused = client.post(url, {"code": code_of(new), "password": "not mine"})
+    assert "That is not your password." in refused.content.decode()
+    new.refresh_from_db()
+    assert not new.confirmed
+    replaced = client.post(url, {"code": code_of(new), "password": "pw-agent"})
+    assert replaced.content.decode().count("<code>") == 10
+    assert list(TOTPDevice.objects.values_list("pk", flat=True)) == [new.pk]
