@@ -154,15 +154,17 @@ def staff_view(request, admin_site):
         else:
             _say_one_time_password(request, member, one_time)
             return redirect("admin:staff_member", member_id=member.pk)
+    members = team_members()
+    with_second_factor = second_factor.users_with_one(members)
     rows = [
         {
             "member": member,
             "team": _membership_team(member),
             "role": staff.role_of(member),
-            "second_factor": second_factor.has_one(member),
+            "second_factor": member.pk in with_second_factor,
             "last_login": times.beijing_text(member.last_login),
         }
-        for member in team_members()
+        for member in members
     ]
     context = {
         **admin_site.each_context(request),

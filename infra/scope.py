@@ -13,7 +13,6 @@ forbidden. Tasks always run unscoped, even when run at once inside a scoped page
 
 import contextlib
 import contextvars
-import functools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -92,16 +91,6 @@ def answer_in_scope(
             response.streaming_content, provider_id
         )
     return response
-
-
-def scoped_view[V: Callable[..., Any]](view: V) -> V:
-    """`view`, answered within its reader's provider scope (`answer_in_scope`)."""
-
-    @functools.wraps(view)
-    def scoped(request: Any, *args: Any, **kwargs: Any) -> Any:
-        return answer_in_scope(view, request, *args, **kwargs)
-
-    return scoped  # type: ignore[return-value]
 
 
 def staff_provider_id(user: Any) -> int | None:

@@ -159,25 +159,22 @@ def routes():
     return found
 
 
+def ids_of(side):
+    """The custom pages' parameters naming one provider's records."""
+    return {
+        "filing_id": side["filing"].pk,
+        "person_id": side["person"].pk,
+        "subject_id": side["subject"].pk,
+        "escalation_id": side["escalation"].pk,
+        "script_id": side["script"].pk,
+        "member_id": side["agent"].pk,
+    }
+
+
 def addresses(mine, other):
     """Every console address to fetch: (url, for one of B's objects the same address
     of an object that does not exist, else None)."""
-    theirs = {
-        "filing_id": other["filing"].pk,
-        "person_id": other["person"].pk,
-        "subject_id": other["subject"].pk,
-        "escalation_id": other["escalation"].pk,
-        "script_id": other["script"].pk,
-        "member_id": other["agent"].pk,
-    }
-    ours = {
-        "filing_id": mine["filing"].pk,
-        "person_id": mine["person"].pk,
-        "subject_id": mine["subject"].pk,
-        "escalation_id": mine["escalation"].pk,
-        "script_id": mine["script"].pk,
-        "member_id": mine["agent"].pk,
-    }
+    theirs, ours = ids_of(other), ids_of(mine)
     slugs = {"do": "note", "answer": "approve"}
     registered = {m._meta.app_label for m in admin.site._registry}
     for name, params in routes():

@@ -6,7 +6,9 @@ login history, and their supervisors read it too."""
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from console import second_factor
@@ -205,3 +207,24 @@ def test_a_login_name_that_would_look_like_another_or_break_is_refused(
         or ("This field is required" in text or "at most 150" in text)
     )
     assert User.objects.count() == before
+
+
+def test_the_staff_page_reads_a_team_of_any_size_in_the_same_queries(supervisor):
+    client = logged_in(supervisor)
+    staff_of("tencent", "agent", "t-one")
+    client.get(reverse("admin:staff"))
+
+    def counted():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("admin:staff")).status_code == 200
+        return len(queries)
+
+    few = counted()
+    for n in range(4):
+        member = staff_of("tencent", "agent", f"t-more{n}")
+        device = second_factor.pending_device(member)
+        device.confirmed = True
+        device.save()
+    assert counted() == few
+    page = client.get(reverse("admin:staff")).content.decode()
+    assert page.count(">Set up<") == 4
