@@ -28,6 +28,7 @@ from api.problems import (
     in_api_language,
     invalid_parameter,
 )
+from filings import working_days
 from filings.importing import RecordInvalid, is_plain_text, parse_record
 from filings.models import FilingApplication, FilingStatus
 from filings.privacy import mask_mobile, personal_numbers_in
@@ -69,6 +70,8 @@ class FilingOut(Schema):
     status: str
     submitted_at: Moment | None
     verification_deadline: Moment | None
+    review_deadline: datetime.date | None
+    review_deadline_provisional: bool
     icp_number: str
     created_at: Moment
     updated_at: Moment
@@ -78,6 +81,10 @@ class FilingOut(Schema):
 class FilingPage(Schema):
     filings: list[FilingOut]
     next_cursor: str | None
+
+
+def _date(day):
+    return day.isoformat() if day else None
 
 
 def filing_out(filing):
@@ -93,6 +100,11 @@ def filing_out(filing):
         "status": filing.status,
         "submitted_at": rfc3339(filing.submitted_at),
         "verification_deadline": rfc3339(filing.verification_deadline),
+        "review_deadline": _date(filing.review_deadline),
+        "review_deadline_provisional": bool(
+            filing.review_deadline
+            and working_days.is_provisional(filing.review_deadline)
+        ),
         "icp_number": filing.icp_number,
         "created_at": rfc3339(filing.created_at),
         "updated_at": rfc3339(filing.updated_at),

@@ -15,11 +15,11 @@ from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from console import labels, timeline
 from console.models import WAITING_STATUSES, FollowUp
-from filings import policies
+from filings import policies, working_days
 from filings.models import FilingApplication, FilingStatus
 from infra import task_rows, times
 from verification.models import (
@@ -37,6 +37,7 @@ TEXT_STUCK = "text_stuck"
 ONE_FROM_LIMIT = "one_from_limit"
 RETURNED = "returned"
 FOLLOW_UP_DUE = "follow_up"
+REVIEW_DUE = "review_due"
 
 OWNERS = [
     ("", gettext_lazy("Anyone")),
@@ -320,6 +321,52 @@ class ReturnedRecently(Reason):
         ]
 
 
+class ReviewDue(Reason):
+    """A filing under review whose review deadline is QUEUE_REVIEW_WORKING_DAYS
+    working days away or fewer, or past: the provider will ask."""
+
+    key, label = REVIEW_DUE, gettext_lazy("Review deadline near")
+
+    def find(self, gathering):
+        today = gathering.now.astimezone(times.BEIJING).date()
+        days = settings.QUEUE_REVIEW_WORKING_DAYS
+        last = working_days.add_working_days(today, days).day if days else today
+        due = FilingApplication.objects.filter(
+            status=FilingStatus.UNDER_REVIEW, review_deadline__lte=last
+        ).order_by("review_deadline")
+        for pk, deadline in gathering.read(due.values_list("id", "review_deadline")):
+            found = gathering.row(pk)
+            # Sorted with the verification deadlines: the end of its Beijing day.
+            found.deadline = datetime.datetime.combine(
+                deadline + datetime.timedelta(days=1),
+                datetime.time(),
+                tzinfo=times.BEIJING,
+            )
+            found.reasons[self.key] = deadline
+
+    def sentences(self, row, said):
+        today = said.now.astimezone(times.BEIJING).date()
+        deadline = row.reasons[self.key]
+        left = working_days.working_days_left(today, deadline)
+        if left < 0:
+            text = ngettext(
+                "The review deadline %(date)s passed %(n)d working day ago; the "
+                "provider may call",
+                "The review deadline %(date)s passed %(n)d working days ago; the "
+                "provider may call",
+                -left,
+            )
+            return [text % {"date": deadline.isoformat(), "n": -left}]
+        text = ngettext(
+            "Under review; the administration's deadline %(date)s is %(n)d working "
+            "day away",
+            "Under review; the administration's deadline %(date)s is %(n)d working "
+            "days away",
+            left,
+        )
+        return [text % {"date": deadline.isoformat(), "n": left}]
+
+
 class FollowUpDue(Reason):
     key, label = FOLLOW_UP_DUE, gettext_lazy("Follow-up due")
 
@@ -373,6 +420,7 @@ QUEUE_REASONS = [
     TextStuck(),
     OneFromLimit(),
     ReturnedRecently(),
+    ReviewDue(),
     FollowUpDue(),
 ]
 REASONS = [(reason.key, reason.label) for reason in QUEUE_REASONS]

@@ -21,17 +21,41 @@ from console.timeline import (
     text_state,
     timeline,
 )
-from filings import policies
+from filings import policies, working_days
 from filings.models import (
     FilingStatus,
 )
 from filings.privacy import show_mobile
-from infra.times import duration_text
+from infra.times import BEIJING, duration_text
 from verification.models import (
     Attempt,
     SmsKind,
     VerificationStatus,
 )
+
+
+def review_clock_text(filing, now=None):
+    """The review deadline as staff read it: the date, the working days left (or
+    past), and whether the calendar of its year is not final yet."""
+    deadline = filing.review_deadline
+    if deadline is None:
+        return "—"
+    today = (now or timezone.now()).astimezone(BEIJING).date()
+    left = working_days.working_days_left(today, deadline)
+    if left >= 0:
+        count = ngettext("%(n)d working day left", "%(n)d working days left", left) % {
+            "n": left
+        }
+    else:
+        count = ngettext(
+            "%(n)d working day overdue", "%(n)d working days overdue", -left
+        ) % {"n": -left}
+    text = _("%(date)s (%(count)s)") % {"date": deadline.isoformat(), "count": count}
+    if working_days.is_provisional(deadline):
+        text += " · " + _(
+            "provisional: the holiday calendar of %(year)d is not published yet"
+        ) % {"year": deadline.year}
+    return text
 
 
 def time_left_text(deadline, now=None):
@@ -151,8 +175,12 @@ def headline(story):
             "A draft: the provider has not submitted it, so nobody has a code."
         ),
         FilingStatus.UNDER_REVIEW: _(
-            "Everyone has verified; the communications administration is reviewing it."
-        ),
+            "The communications administration is reviewing it; it decides by "
+            "%(deadline)s."
+        )
+        % {"deadline": review_clock_text(filing, now)}
+        if status == FilingStatus.UNDER_REVIEW
+        else "",
         FilingStatus.APPROVED: _("Approved; nothing more happens to it."),
         FilingStatus.REJECTED: _("Rejected by the administration; it is closed."),
         FilingStatus.RETURNED: _(
@@ -176,6 +204,12 @@ def facts(story):
     ]
     if filing.verification_deadline:
         rows.append((_("Deadline"), beijing(filing.verification_deadline)))
+    if filing.review_deadline:
+        rows.append((_("Under review since"), beijing(filing.review_started_at)))
+        if filing.status == FilingStatus.UNDER_REVIEW:
+            rows.append((_("Review deadline"), review_clock_text(filing, story.now)))
+        else:
+            rows.append((_("Review deadline"), filing.review_deadline.isoformat()))
     if (
         filing.status == FilingStatus.PENDING_VERIFICATION
         and filing.verification_deadline

@@ -23,7 +23,7 @@ from django.utils import timezone
 from demo.histories import filing_history
 from demo.identities import WORDS, Identities
 from demo.journeys import Journey, first_texts
-from filings import icp_numbers, policies
+from filings import icp_numbers, policies, working_days
 from filings.models import (
     AuditEvent,
     Domain,
@@ -42,6 +42,7 @@ from filings.models import (
 )
 from filings.privacy import lookup_key
 from infra import times
+from infra.times import BEIJING
 from verification import codes, moves
 from verification.models import (
     Attempt,
@@ -54,6 +55,9 @@ from verification.models import (
 
 R = AttemptReason
 V = VerificationStatus
+
+# The statuses of a filing that went to the administration's review.
+REVIEWED = (FilingStatus.UNDER_REVIEW, FilingStatus.APPROVED, FilingStatus.REJECTED)
 
 PROVIDER_PREFIX = {"aliyun": "ALI", "jdcloud": "JD", "tencent": "TC", "huawei": "HW"}
 
@@ -449,11 +453,22 @@ class DemoGenerator(Identities):
                 max(verified) + datetime.timedelta(minutes=self.rng.randrange(1, 90)),
                 max(verified),
             )
+        if filing.status in REVIEWED:
+            self._review_clock(filing, max(verified) if verified else submitted)
         if (
             filing.status == FilingStatus.APPROVED
             and filing.filing_type in icp_numbers.NUMBERED_TYPES
         ):
             self._number(filing, services, decided)
+
+    @staticmethod
+    def _review_clock(filing, entered):
+        """The review clock of a filing that went to review at `entered`."""
+        filing.review_started_at = entered
+        filing.review_deadline = working_days.add_working_days(
+            entered.astimezone(BEIJING).date(),
+            working_days.review_days(filing.province_id),
+        ).day
 
     def _verifiers(self, filing, services, leader):
         """{mobile: Verifier} of the people who must verify `filing`."""

@@ -436,6 +436,14 @@ class FilingApplication(models.Model):
     verification_deadline = models.DateTimeField(
         _("verification deadline"), null=True, blank=True, editable=False
     )
+    # The review clock (filings.working_days): when the filing went to the
+    # administration's review, and the last working day (Beijing date) of the review.
+    review_started_at = models.DateTimeField(
+        _("under review since"), null=True, blank=True, editable=False
+    )
+    review_deadline = models.DateField(
+        _("review deadline"), null=True, blank=True, editable=False
+    )
     icp_number = models.CharField(
         _("ICP number"), max_length=40, blank=True, db_index=True, editable=False
     )
@@ -492,6 +500,13 @@ class FilingApplication(models.Model):
                 fields=["updated_at"],
                 condition=models.Q(status="returned"),
                 name="filing_returned_at",
+            ),
+            # the queue's "review deadline near" and the simulated administration:
+            # only filings under review are kept
+            models.Index(
+                fields=["review_deadline"],
+                condition=models.Q(status="under_review"),
+                name="filing_review_due",
             ),
         ]
         permissions = [

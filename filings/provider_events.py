@@ -60,11 +60,23 @@ def _submitted(filing: FilingApplication, audit: AuditEvent) -> dict[str, Any]:
     return {"verification_deadline": times.rfc3339(filing.verification_deadline)}
 
 
+def _under_review(filing: FilingApplication, audit: AuditEvent) -> dict[str, Any]:
+    deadline = filing.review_deadline
+    return {
+        "review_deadline": deadline.isoformat() if deadline else None,
+        "review_deadline_provisional": bool(
+            audit.data.get("review_deadline_provisional")
+        ),
+    }
+
+
 def _under_review_at_once(
     filing: FilingApplication, audit: AuditEvent
 ) -> dict[str, Any] | None:
     # A filing nobody has to verify goes to review when it is submitted.
-    return {} if audit.to_status == FilingStatus.UNDER_REVIEW else None
+    if audit.to_status != FilingStatus.UNDER_REVIEW:
+        return None
+    return _under_review(filing, audit)
 
 
 def _returned(reason: str) -> Describe:
@@ -108,7 +120,7 @@ PROVIDER_EVENTS: dict[str, tuple[tuple[ProviderEventType, Describe], ...]] = {
         (T.FILING_UNDER_REVIEW, _under_review_at_once),
     ),
     EventType.VERIFIED: ((T.VERIFICATION_COMPLETED, _roles),),
-    EventType.VERIFICATION_COMPLETED: ((T.FILING_UNDER_REVIEW, _nothing),),
+    EventType.VERIFICATION_COMPLETED: ((T.FILING_UNDER_REVIEW, _under_review),),
     EventType.VERIFICATION_FAILED: (
         (T.VERIFICATION_FAILED, _roles),
         (T.FILING_RETURNED, _returned(RETURN_FAILED)),

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from filings import icp_numbers, policies, provider_events
+from filings import icp_numbers, policies, provider_events, working_days
 from filings.models import (
     ActorKind,
     AuditEvent,
@@ -198,6 +198,21 @@ def _move(  # noqa: PLR0913 - the event's columns, and how the row is held
     return locked
 
 
+def start_review(locked: FilingApplication, now: datetime.datetime) -> dict[str, Any]:
+    """Start the review clock of a filing going to review at `now`: its deadline is
+    the province's number of working days after the Beijing day it enters review."""
+    locked.review_started_at = now
+    deadline = working_days.add_working_days(
+        now.astimezone(times.BEIJING).date(),
+        working_days.review_days(locked.province_id),
+    )
+    locked.review_deadline = deadline.day
+    return {
+        "review_deadline": deadline.day.isoformat(),
+        "review_deadline_provisional": deadline.provisional,
+    }
+
+
 def submit_filing(
     filing: FilingApplication,
     *,
@@ -223,8 +238,10 @@ def submit_filing(
             )
         extra = apply(locked) if apply else None
         deadline = locked.verification_deadline
+        review = {} if needs_verification else start_review(locked, now)
         return {
             **(extra or {}),
+            **review,
             "deadline": deadline.isoformat() if deadline else None,
         }
 
@@ -238,18 +255,26 @@ def complete_verification(
     actor: Actor = APPLICANT,
     apply: Apply | None = None,
     already_locked: bool = False,
+    now: datetime.datetime | None = None,
 ) -> FilingApplication:
-    """Move a filing whose verifications are all done to review.
+    """Move a filing whose verifications are all done to review, starting its
+    review clock.
 
     Whether they are all done is the engine's to check (`apply` refuses with
     `IllegalTransition` if not; see `verification.moves.complete_verification`).
     """
+    now = now or timezone.now()
+
+    def complete(locked: FilingApplication) -> dict[str, Any]:
+        extra = apply(locked) if apply else None
+        return {**(extra or {}), **start_review(locked, now)}
+
     return _move(
         filing,
         E.VERIFICATION_COMPLETED,
         S.UNDER_REVIEW,
         actor=actor,
-        apply=apply,
+        apply=complete,
         already_locked=already_locked,
     )
 

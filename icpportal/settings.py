@@ -293,6 +293,11 @@ EVENT_FEED_SETTLE_SECONDS = env.float("EVENT_FEED_SETTLE_SECONDS", default=5)
 QUEUE_DEADLINE_HOURS = env.int("QUEUE_DEADLINE_HOURS", default=6)
 if not 1 <= QUEUE_DEADLINE_HOURS <= 48:
     raise ImproperlyConfigured("QUEUE_DEADLINE_HOURS must be 1 to 48.")
+# The work queue lists a filing under review this many working days or fewer before its
+# review deadline, and every one past it.
+QUEUE_REVIEW_WORKING_DAYS = env.int("QUEUE_REVIEW_WORKING_DAYS", default=3)
+if not 0 <= QUEUE_REVIEW_WORKING_DAYS <= 30:
+    raise ImproperlyConfigured("QUEUE_REVIEW_WORKING_DAYS must be 0 to 30.")
 
 # Logs: plain text by default, one JSON object per line with LOG_FORMAT=json. Mobile and
 # certificate numbers are masked in every message.

@@ -9,7 +9,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from filings import provider_events, transitions
+from filings import provider_events, transitions, working_days
 from filings.models import EventType, ProviderEvent
 from infra.times import rfc3339
 from tests.factories import FilingFactory
@@ -31,6 +31,18 @@ def told(filing):
         (e.event_type, {k: v for k, v in e.data.items() if k != "status"})
         for e in ProviderEvent.objects.filter(filing=filing).order_by("sequence")
     ]
+
+
+def review_clock(filing):
+    """What `filing.under_review` says of the review clock."""
+    filing.refresh_from_db()
+    assert filing.review_deadline > filing.review_started_at.date()
+    return {
+        "review_deadline": filing.review_deadline.isoformat(),
+        "review_deadline_provisional": not working_days.is_covered(
+            filing.review_deadline.year
+        ),
+    }
 
 
 def test_every_audit_event_the_table_names_exists():
@@ -66,7 +78,7 @@ def test_each_person_verified_then_under_review():
     assert told(filing)[1:] == [
         ("verification.completed", {"roles": ["leader"]}),
         ("verification.completed", {"roles": ["administrator"]}),
-        ("filing.under_review", {}),
+        ("filing.under_review", review_clock(filing)),
     ]
     assert list(
         ProviderEvent.objects.filter(filing=filing).values_list("sequence", flat=True)
@@ -78,7 +90,7 @@ def test_one_mobile_for_both_roles_is_one_event():
     verify_person(filing, leader)
     assert told(filing)[1:] == [
         ("verification.completed", {"roles": ["leader", "administrator"]}),
-        ("filing.under_review", {}),
+        ("filing.under_review", review_clock(filing)),
     ]
 
 

@@ -134,11 +134,21 @@ def test_submit_sets_the_deadline_from_the_policy_window():
 
 
 def test_submit_with_nobody_to_verify_goes_straight_to_review():
-    moved = transitions.submit_filing(FilingFactory(), needs_verification=False)
+    # Friday 2026-09-18, 10:00 Beijing: 20 working days on, with the National Day
+    # week off and Sunday 20 September and Saturday 10 October worked.
+    now = datetime.datetime(2026, 9, 18, 2, tzinfo=datetime.UTC)
+    moved = transitions.submit_filing(
+        FilingFactory(subject__province_id="js"), needs_verification=False, now=now
+    )
     assert (moved.status, moved.verification_deadline) == (S.UNDER_REVIEW, None)
-    assert moved.submitted_at is not None
+    assert moved.submitted_at == moved.review_started_at == now
+    assert moved.review_deadline == datetime.date(2026, 10, 22)
     event = AuditEvent.objects.get(filing=moved, event_type="submitted")
-    assert event.data == {"deadline": None}
+    assert event.data == {
+        "deadline": None,
+        "review_deadline": "2026-10-22",
+        "review_deadline_provisional": False,
+    }
 
 
 def test_apply_runs_on_the_locked_row_after_the_check_and_adds_to_the_event():

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from filings import transitions
+from filings import transitions, working_days
 from filings.models import AuditEvent, FilingApplication, FilingStatus
 from tests.factories import FilingFactory, PersonFactory, ServiceFactory
 from tests.filings.test_transitions import EXPECTED as FILING_MACHINE
@@ -140,9 +140,17 @@ def test_submit_with_nobody_to_verify_goes_straight_to_review():
     assert moved.status == S.UNDER_REVIEW
     assert moved.verification_deadline is None
     assert moved.submitted_at is not None
+    assert moved.review_started_at == moved.submitted_at
     event = AuditEvent.objects.get(filing=filing, event_type="submitted")
     assert (event.from_status, event.to_status) == (S.DRAFT, S.UNDER_REVIEW)
-    assert event.data == {"verifications": 0, "deadline": None}
+    assert event.data == {
+        "verifications": 0,
+        "deadline": None,
+        "review_deadline": moved.review_deadline.isoformat(),
+        "review_deadline_provisional": not working_days.is_covered(
+            moved.review_deadline.year
+        ),
+    }
 
 
 def test_submit_records_verifications_deadline_and_event():

@@ -12,6 +12,7 @@ from django.core.management.base import (
 )
 from django.utils import timezone
 
+from filings import working_days
 from filings.models import FilingApplication
 
 
@@ -31,6 +32,14 @@ def describe_filing(filing: FilingApplication) -> dict[str, Any]:
         "status": filing.status,
         "submitted_at": _iso(filing.submitted_at),
         "deadline": _iso(filing.verification_deadline),
+        "review_started_at": _iso(filing.review_started_at),
+        "review_deadline": (
+            filing.review_deadline.isoformat() if filing.review_deadline else None
+        ),
+        "review_deadline_provisional": bool(
+            filing.review_deadline
+            and working_days.is_provisional(filing.review_deadline)
+        ),
         "icp_number": filing.icp_number or None,
         "subject": {
             "name": filing.subject.name,
@@ -116,6 +125,12 @@ class Command(BaseCommand):
         self.stdout.write(f"  status:     {doc['status']}")
         self.stdout.write(f"  submitted:  {doc['submitted_at'] or '-'}")
         self.stdout.write(f"  deadline:   {doc['deadline'] or '-'}")
+        if doc["review_deadline"]:
+            provisional = " (provisional)" if doc["review_deadline_provisional"] else ""
+            self.stdout.write(
+                f"  review:     since {doc['review_started_at']}, decided by "
+                f"{doc['review_deadline']}{provisional}"
+            )
         self.stdout.write(f"  ICP number: {doc['icp_number'] or '-'}")
         subject = doc["subject"]
         self.stdout.write(
