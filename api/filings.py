@@ -28,7 +28,8 @@ from api.problems import (
     in_api_language,
     invalid_parameter,
 )
-from filings import working_days
+from filings import review_outcomes, working_days
+from filings.conflicts import SubmissionConflict
 from filings.importing import RecordInvalid, is_plain_text, parse_record
 from filings.models import FilingApplication, FilingStatus
 from filings.privacy import mask_mobile, personal_numbers_in
@@ -60,6 +61,12 @@ class PersonOut(Schema):
     verified_at: Moment | None
 
 
+class OutcomeOut(Schema):
+    code: str
+    text: str
+    fix: str
+
+
 class FilingOut(Schema):
     reference: str
     provider: str
@@ -72,6 +79,7 @@ class FilingOut(Schema):
     verification_deadline: Moment | None
     review_deadline: datetime.date | None
     review_deadline_provisional: bool
+    rejection: OutcomeOut | None
     icp_number: str
     created_at: Moment
     updated_at: Moment
@@ -85,6 +93,13 @@ class FilingPage(Schema):
 
 def _date(day):
     return day.isoformat() if day else None
+
+
+def _rejection(code):
+    """The administration's reason, in the asked language (`in_api_language`)."""
+    if code not in review_outcomes.REJECTION_REASONS:
+        return None
+    return review_outcomes.in_language(review_outcomes.rejection(code))
 
 
 def filing_out(filing):
@@ -105,6 +120,7 @@ def filing_out(filing):
             filing.review_deadline
             and working_days.is_provisional(filing.review_deadline)
         ),
+        "rejection": _rejection(filing.rejection_reason),
         "icp_number": filing.icp_number,
         "created_at": rfc3339(filing.created_at),
         "updated_at": rfc3339(filing.updated_at),
@@ -184,6 +200,8 @@ def _submit(request, draft):
     try:
         record = parse_record(body)
         filing = moves.import_filing(record, submit=not draft)
+    except SubmissionConflict as exc:
+        raise _conflict(exc) from exc
     except RecordInvalid as exc:
         if any(
             path == "reference" and message.endswith("already exists")
@@ -198,6 +216,22 @@ def _submit(request, draft):
         ) from exc
     filing = _filings(request).get(pk=filing.pk)
     return 201, filing_out(filing)
+
+
+def _conflict(exc):
+    """A submission the administration refuses: 409 for a subject with a filing in
+    flight (it may be submitted once that one is decided), 422 for a domain that is
+    another subject's."""
+    status = 409 if exc.code == "subject_in_flight" else 422
+    return Problem(
+        status,
+        _("Refused at submission"),
+        "%(text)s %(fix)s",
+        [("", exc.detail)],
+        code=exc.code,
+        text=exc.outcome.text,
+        fix=exc.outcome.fix,
+    )
 
 
 def _answer(status, body, headers=None):

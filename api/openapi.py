@@ -22,6 +22,11 @@ PROBLEM_SCHEMA = {
         "title": {"type": "string"},
         "status": {"type": "integer"},
         "detail": {"type": "string"},
+        "code": {
+            "type": "string",
+            "description": "For a submission the administration refuses: the "
+            "coded reason (subject_in_flight, domain_filed_by_other_subject).",
+        },
         "errors": {
             "type": "array",
             "description": "For an invalid filing: the field paths and messages "
@@ -42,11 +47,13 @@ _MEANINGS = {
     "deep, a character that is not text, a NUL.",
     401: "No key, or not a live key.",
     404: "No filing (or webhook endpoint, or event) of yours has this reference.",
-    409: "A filing with this reference exists, or the move does not fit its status; "
-    "or the webhook endpoint is disabled, or the event is being sent to it now.",
-    422: "Invalid input; `errors` names the fields. For a webhook endpoint: an "
-    "address that is not https://, or leads to a loopback, private or link-local "
-    "network, or an unknown event type.",
+    409: "A filing with this reference exists, or the move does not fit its status, "
+    "or the subject has a filing in flight (`code`: subject_in_flight); or the "
+    "webhook endpoint is disabled, or the event is being sent to it now.",
+    422: "Invalid input; `errors` names the fields. A filing naming a domain another "
+    "subject's approved filing holds (`code`: domain_filed_by_other_subject). For a "
+    "webhook endpoint: an address that is not https://, or leads to a loopback, "
+    "private or link-local network, or an unknown event type.",
     413: "The body is larger than the server takes (2.5 MB by default).",
     429: "This key is over its throttle; see Retry-After.",
 }

@@ -36,10 +36,13 @@ def in_api_language(view):
 class Problem(Exception):
     """An answer other than success, as RFC 9457 problem details."""
 
-    def __init__(self, status, title, detail="", errors=(), headers=None, **params):
+    def __init__(  # noqa: PLR0913 - the problem document's members
+        self, status, title, detail="", errors=(), headers=None, code=None, **params
+    ):
         super().__init__(str(title))
         self.status, self.title, self.detail = status, title, detail
         self.errors, self.headers, self.params = list(errors), headers or {}, params
+        self.code = code
 
     def body(self):
         body = {
@@ -50,6 +53,8 @@ class Problem(Exception):
             if self.params
             else str(self.detail),
         }
+        if self.code:
+            body["code"] = self.code
         if self.errors:
             body["errors"] = [{"path": p, "message": m} for p, m in self.errors]
         return body

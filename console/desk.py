@@ -39,6 +39,7 @@ class AskForm(forms.Form):
     action = forms.ChoiceField(choices=MacroAction.choices)
     verification = forms.IntegerField(required=False, min_value=1)
     hours = forms.CharField(required=False, max_length=8)
+    rejection_reason = forms.CharField(required=False, max_length=40)
     reason = forms.CharField(
         label=gettext_lazy("Why you ask"), max_length=escalations.REASON_MAX
     )
@@ -96,6 +97,7 @@ def escalation_ask(request, filing_id):
             data["reason"],
             verification=verification,
             hours=data["hours"],
+            rejection_reason=data["rejection_reason"],
         )
     except casework.CaseRefused as exc:
         messages.error(request, str(exc))

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from console import casework, labels, overrides
 from console.models import Escalation, EscalationStatus, MacroAction
+from filings import review_outcomes
 from filings.models import EventType
 from verification import moves
 
@@ -42,16 +43,30 @@ def _check_text(text, filing, empty):
     return casework.check_free_text(text, filing, limit=REASON_MAX)
 
 
-def _check_request(filing, action, verification, hours):
+def _check_request(filing, action, verification, hours, rejection_reason=""):
     if action not in MacroAction.values:
         raise casework.CaseRefused(_("Choose an override."))
+    if (
+        action == MacroAction.REJECT
+        and rejection_reason not in review_outcomes.REJECTION_REASONS
+    ):
+        raise casework.CaseRefused(_("Choose the rejection reason."))
     if verification is not None and verification.filing_id != filing.pk:
         raise casework.CaseRefused(_("That person does not belong to this filing."))
     if action == MacroAction.EXTEND_DEADLINE and not (hours and 1 <= hours <= 336):
         raise casework.CaseRefused(_("Say by how many hours (1 to 336)."))
 
 
-def ask(filing, user, action, reason, *, verification=None, hours=None):  # noqa: PLR0913 - the request's own fields
+def ask(  # noqa: PLR0913 - the request's own fields
+    filing,
+    user,
+    action,
+    reason,
+    *,
+    verification=None,
+    hours=None,
+    rejection_reason="",
+):
     """`user` asks a supervisor to run `action` on `filing`; returns the request.
     Refused when the user may run it themselves, cannot work cases, or already
     asked for the same override on this filing."""
@@ -59,7 +74,7 @@ def ask(filing, user, action, reason, *, verification=None, hours=None):  # noqa
         raise casework.CaseRefused(
             _("Your role does not allow this; ask a supervisor.")
         )
-    _check_request(filing, action, verification, hours)
+    _check_request(filing, action, verification, hours, rejection_reason)
     if user.has_perm(ASK_UNLESS[action]):
         raise casework.CaseRefused(
             _("Your role allows this; use the button on the filing page.")
@@ -84,6 +99,7 @@ def ask(filing, user, action, reason, *, verification=None, hours=None):  # noqa
             action=action,
             verification=verification,
             hours=hours if action == MacroAction.EXTEND_DEADLINE else None,
+            rejection_reason=(rejection_reason if action == MacroAction.REJECT else ""),
             reason=reason,
             asked_by=user,
         )
@@ -130,6 +146,7 @@ def approve(escalation, supervisor, *, now=None):
             "reason": locked.reason,
             "verification": locked.verification,
             "hours": locked.hours,
+            "rejection_reason": locked.rejection_reason,
         }
         try:
             said = overrides.run_named(locked.action, filing, data, actor)

@@ -326,6 +326,10 @@ class Escalation(models.Model):
         verbose_name=_("person"),
     )
     hours = models.PositiveSmallIntegerField(_("hours"), null=True, blank=True)
+    # For a rejection: the catalogued reason (filings.review_outcomes).
+    rejection_reason = models.CharField(
+        _("rejection reason"), max_length=40, blank=True
+    )
     reason = models.TextField(_("why"), max_length=1000)
     asked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 
 from console import presence, timeline
 from console.models import WORK_CASES
+from filings import review_outcomes
 from filings.models import EventType, FilingStatus, Role
 from filings.privacy import personal_numbers_in, show_mobile
 from filings.validators import normalize_mobile
@@ -132,6 +133,31 @@ class ResendForm(VerificationChoiceForm):
                 % {"anyway": self.fields["anyway"].label}
             )
         return data
+
+
+def rejection_choices():
+    """[(code, words)] of the catalogue's rejection reasons, in the active language."""
+    return [
+        (code, outcome.text)
+        for code, outcome in review_outcomes.REJECTION_REASONS.items()
+    ]
+
+
+class RejectForm(ReasonForm):
+    """The administration's reason, picked from the catalogue; the free text is the
+    decider's note."""
+
+    rejection_reason = forms.ChoiceField(
+        label=_("Rejection reason"),
+        choices=rejection_choices,
+        help_text=_("The provider reads this reason and what to fix."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = False
+        self.fields["reason"].label = _("Note (optional)")
+        self.order_fields(["rejection_reason", "reason"])
 
 
 class ChangeMobileForm(VerificationChoiceForm):
@@ -357,7 +383,17 @@ def _approve(filing, data, actor):
 
 
 def _reject(filing, data, actor):
-    moves.reject_filing(filing, actor=actor, reason=data["reason"])
+    code = data.get("rejection_reason")
+    if not code:
+        raise ValidationError(
+            _(
+                "A rejection needs its reason from the list: use the Reject button "
+                "on the filing page."
+            ),
+            code="rejection_reason_missing",
+        )
+    moves.reject_filing(filing, actor=actor, code=code, reason=data.get("reason") or "")
+    return str(review_outcomes.rejection(code).text)
 
 
 def _make(name, title, form_class, apply, permission, locations):
@@ -403,7 +439,7 @@ return_to_provider = _make(
 )
 cancel = _make("cancel", _("Cancel"), ReasonForm, _cancel, "cancel", BOTH)
 approve = _make("approve", _("Approve"), ReasonForm, _approve, "decide", BOTH)
-reject = _make("reject", _("Reject"), ReasonForm, _reject, "decide", BOTH)
+reject = _make("reject", _("Reject"), RejectForm, _reject, "decide", BOTH)
 
 ALL = [
     resend_code,
@@ -536,6 +572,7 @@ def buttons(filing, verifications, user, now):
                 "askable": askable,
                 "asks_person": name in ("resend_code", "mark_verified"),
                 "asks_hours": name == "extend_deadline",
+                "asks_rejection_reason": name == "reject",
             }
         )
     return rows

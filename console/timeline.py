@@ -19,7 +19,7 @@ from console.labels import (
     staff_label,
 )
 from console.models import MacroAction
-from filings import policies
+from filings import policies, review_outcomes
 from filings.models import (
     CASE_WORK_EVENTS,
     ActorKind,
@@ -180,6 +180,8 @@ def actor_text(story, event):
         return story.filing.provider.local_name
     if event.actor_kind == ActorKind.APPLICANT:
         return _("The applicant")
+    if event.actor_kind == ActorKind.ADMINISTRATION:
+        return _("The communications administration")
     return _("The system")
 
 
@@ -311,7 +313,14 @@ def _approved(told):
 
 
 def _rejected(told):
-    return told.say(_("%(who)s rejected the filing")), "bad"
+    outcome = review_outcomes.REJECTION_REASONS.get(
+        told.data.get("rejection_reason", "")
+    )
+    if outcome is None:
+        return told.say(_("%(who)s rejected the filing")), "bad"
+    return told.say(
+        _("%(who)s rejected the filing (%(why)s)"), why=str(outcome.text)
+    ), "bad"
 
 
 def _deadline_extended(told):

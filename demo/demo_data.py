@@ -11,6 +11,7 @@ data; verification codes of the demo come from it too (live codes use `secrets`)
 import datetime
 import math
 import random
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -23,7 +24,7 @@ from django.utils import timezone
 from demo.histories import filing_history
 from demo.identities import WORDS, Identities
 from demo.journeys import Journey, first_texts
-from filings import icp_numbers, policies, working_days
+from filings import icp_numbers, policies, review_outcomes, working_days
 from filings.models import (
     AuditEvent,
     Domain,
@@ -56,6 +57,7 @@ from verification.models import (
 R = AttemptReason
 V = VerificationStatus
 
+REJECTION_CODES = sorted(review_outcomes.REJECTION_REASONS)
 # The statuses of a filing that went to the administration's review.
 REVIEWED = (FilingStatus.UNDER_REVIEW, FilingStatus.APPROVED, FilingStatus.REJECTED)
 
@@ -455,6 +457,12 @@ class DemoGenerator(Identities):
             )
         if filing.status in REVIEWED:
             self._review_clock(filing, max(verified) if verified else submitted)
+        if filing.status == FilingStatus.REJECTED:
+            # Drawn from the reference, not the seeded draws: the draws after it
+            # stay those of the demo before the catalogue.
+            filing.rejection_reason = REJECTION_CODES[
+                zlib.crc32(filing.reference.encode()) % len(REJECTION_CODES)
+            ]
         if (
             filing.status == FilingStatus.APPROVED
             and filing.filing_type in icp_numbers.NUMBERED_TYPES

@@ -63,15 +63,17 @@ def _decided(history, filing, first):
     """The review's decision (or the withdrawal) that took the filing from `first`."""
     final, when = filing.status, filing.updated_at
     if final == FilingStatus.APPROVED:
-        history.add(EventType.APPROVED, first, final, when, actor=ActorKind.STAFF)
+        history.add(
+            EventType.APPROVED, first, final, when, actor=ActorKind.ADMINISTRATION
+        )
     elif final == FilingStatus.REJECTED:
         history.add(
             EventType.REJECTED,
             first,
             final,
             when,
-            reason="materials incomplete",
-            actor=ActorKind.STAFF,
+            actor=ActorKind.ADMINISTRATION,
+            data={"rejection_reason": filing.rejection_reason},
         )
     elif final == FilingStatus.CANCELLED and first == FilingStatus.UNDER_REVIEW:
         history.add(EventType.CANCELLED, first, final, when, reason=WITHDRAWN)

@@ -137,6 +137,9 @@ class ActorKind(models.TextChoices):
     PROVIDER = "provider", _("Access provider")
     APPLICANT = "applicant", _("Applicant")
     STAFF = "staff", _("Staff")
+    # The simulated communications administration's own decisions
+    # (verification.administration): the demo's and the sandbox's reviewer.
+    ADMINISTRATION = "administration", _("Communications administration")
 
 
 class Province(models.Model):
@@ -443,6 +446,11 @@ class FilingApplication(models.Model):
     )
     review_deadline = models.DateField(
         _("review deadline"), null=True, blank=True, editable=False
+    )
+    # The code of the administration's reason, for a rejected filing
+    # (filings.review_outcomes.REJECTION_REASONS).
+    rejection_reason = models.CharField(
+        _("rejection reason"), max_length=40, blank=True, editable=False
     )
     icp_number = models.CharField(
         _("ICP number"), max_length=40, blank=True, db_index=True, editable=False

@@ -24,6 +24,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from filings import review_outcomes
 from filings.models import (
     CASE_WORK_EVENTS,
     ActorKind,
@@ -103,6 +104,15 @@ def _approved(filing: FilingApplication, audit: AuditEvent) -> dict[str, Any]:
     }
 
 
+def _rejected(filing: FilingApplication, audit: AuditEvent) -> dict[str, Any]:
+    code = audit.data.get("rejection_reason", "")
+    if code not in review_outcomes.REJECTION_REASONS:
+        return {"reason": None}
+    return {
+        "reason": review_outcomes.in_both_languages(review_outcomes.rejection(code))
+    }
+
+
 def _cancelled(filing: FilingApplication, audit: AuditEvent) -> dict[str, Any]:
     by = "provider" if audit.actor_kind == ActorKind.PROVIDER else "staff"
     return {"by": by}
@@ -128,7 +138,7 @@ PROVIDER_EVENTS: dict[str, tuple[tuple[ProviderEventType, Describe], ...]] = {
     EventType.EXPIRED: ((T.FILING_RETURNED, _returned(RETURN_EXPIRED)),),
     EventType.RETURNED: ((T.FILING_RETURNED, _returned(RETURN_STAFF)),),
     EventType.APPROVED: ((T.FILING_APPROVED, _approved),),
-    EventType.REJECTED: ((T.FILING_REJECTED, _nothing),),
+    EventType.REJECTED: ((T.FILING_REJECTED, _rejected),),
     EventType.CANCELLED: ((T.FILING_CANCELLED, _cancelled),),
 }
 

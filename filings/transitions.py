@@ -26,7 +26,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from filings import icp_numbers, policies, provider_events, working_days
+from filings import (
+    conflicts,
+    icp_numbers,
+    policies,
+    provider_events,
+    review_outcomes,
+    working_days,
+)
 from filings.models import (
     ActorKind,
     AuditEvent,
@@ -89,6 +96,7 @@ class Actor:
 
 
 SYSTEM = Actor(ActorKind.SYSTEM)
+ADMINISTRATION = Actor(ActorKind.ADMINISTRATION)
 PROVIDER = Actor(ActorKind.PROVIDER)
 APPLICANT = Actor(ActorKind.APPLICANT)
 
@@ -223,14 +231,17 @@ def submit_filing(
 ) -> FilingApplication:
     """Submit a draft to the communications administration.
 
-    Sets the submission time and, when someone has to verify, the deadline from the
-    policy window; a filing that needs nobody goes straight to review. Who verifies,
+    Refused with `conflicts.SubmissionConflict` when the subject has a filing in
+    flight or a domain is another subject's. Sets the submission time and, when
+    someone has to verify, the deadline from the policy window; a filing that needs
+    nobody goes straight to review. Who verifies,
     and their records and codes, are the verification engine's part
     (`verification.moves.submit_filing`), passed in as `apply`.
     """
     now = now or timezone.now()
 
     def submit(locked: FilingApplication) -> dict[str, Any]:
+        conflicts.check_submission(locked)
         locked.submitted_at = now
         if needs_verification:
             locked.verification_deadline = (
@@ -496,13 +507,22 @@ def _check_extension_limits(
 
 
 def reject_filing(
-    filing: FilingApplication, *, actor: Actor, reason: str
+    filing: FilingApplication, *, actor: Actor, code: str, reason: str = ""
 ) -> FilingApplication:
-    """The administration rejects a filing under review."""
+    """The administration rejects a filing under review for the catalogued reason
+    `code` (`filings.review_outcomes`; ValueError if unknown); `reason` is the
+    decider's own note, if any."""
+    review_outcomes.rejection(code)
+
+    def apply(locked: FilingApplication) -> dict[str, Any]:
+        locked.rejection_reason = code
+        return {"rejection_reason": code}
+
     return _move(
         filing,
         E.REJECTED,
         S.REJECTED,
         actor=actor,
-        reason=_require_reason(reason),
+        reason=(reason or "").strip(),
+        apply=apply,
     )

@@ -80,6 +80,13 @@ def record(
     return data
 
 
+def own_subject(data):
+    """A copy of import record `data` for another subject (its own certificate)."""
+    copied = json.loads(json.dumps(data))
+    copied["subject"]["certificate_number"] = uscc_code(next(_serials))
+    return copied
+
+
 def write_import_file(tmp_path, records, name="filings.json"):
     path = tmp_path / name
     path.write_text(json.dumps({"filings": records}, ensure_ascii=False), "utf-8")

@@ -363,10 +363,11 @@ def approve_filing(
 
 
 def reject_filing(
-    filing: FilingApplication, *, actor: Actor, reason: str
+    filing: FilingApplication, *, actor: Actor, code: str, reason: str = ""
 ) -> FilingApplication:
-    """The administration rejects a filing under review, with its reason."""
-    return transitions.reject_filing(filing, actor=actor, reason=reason)
+    """The administration rejects a filing under review for the catalogued reason
+    `code` (`filings.review_outcomes`), with the decider's note `reason`, if any."""
+    return transitions.reject_filing(filing, actor=actor, code=code, reason=reason)
 
 
 def extend_deadline(

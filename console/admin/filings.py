@@ -314,6 +314,7 @@ class FilingApplicationAdmin(ReadOnlyAdmin):
                 ),
                 "ask_buttons": [b for b in buttons if b["askable"]],
                 "ask_people": overrides.pending_choices(told.verifications),
+                "rejection_reasons": overrides.rejection_choices(),
                 "open_requests": escalations.open_on(filing),
                 "heartbeat_seconds": presence.HEARTBEAT_SECONDS,
             }

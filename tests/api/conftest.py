@@ -1,6 +1,7 @@
 import copy
 import json
 import socket
+import zlib
 from pathlib import Path
 
 import pytest
@@ -10,17 +11,24 @@ from filings.models import Provider
 from integrations import keys, webhooks
 from tests.api.receiver import Receiver
 from tests.console.conftest import agent, login, supervisor  # noqa: F401 - shared fixtures
+from tests.factories import uscc_code
 
 SAMPLES = json.loads(
     (Path(__file__).resolve().parents[2] / "samples" / "filings.json").read_text()
 )["filings"]
 
 
-def sample(reference="API-0001", index=0, **changes):
-    """A valid submission body: a sample filing (samples/), renamed."""
+def sample(reference="API-0001", index=0, subject_serial=None, **changes):
+    """A valid submission body: a sample filing (samples/), renamed, its subject's
+    certificate drawn from the reference (or `subject_serial`): two references are
+    two subjects, which a subject's one filing in flight at a time allows."""
     body = copy.deepcopy(SAMPLES[index])
     body.pop("provider", None)
     body["reference"] = reference
+    serial = subject_serial
+    if serial is None:
+        serial = zlib.crc32(f"{index}:{reference}".encode())
+    body["subject"]["certificate_number"] = uscc_code(serial)
     body.update(changes)
     return body
 

@@ -50,7 +50,11 @@ def test_the_same_key_with_another_body_is_422(call, key):
 def test_keys_are_per_api_key(call, key, other_key):
     mine = call("post", "/filings", key[1], sample(), HTTP_IDEMPOTENCY_KEY="same")
     theirs = call(
-        "post", "/filings", other_key[1], sample(), HTTP_IDEMPOTENCY_KEY="same"
+        "post",
+        "/filings",
+        other_key[1],
+        sample(subject_serial=7),
+        HTTP_IDEMPOTENCY_KEY="same",
     )
     assert (mine.status_code, theirs.status_code) == (201, 201)
     assert theirs.json()["provider"] == "jdcloud"

@@ -200,7 +200,13 @@ def test_status_moves(login, supervisor, action, setup, to_status, event):
     client = login(supervisor)
     filing = submitted_filing()[0] if setup == "pending" else under_review()
     before = last_event_id()
-    form_action(client, filing, action, reason=f"{action} reason")
+    form_action(
+        client,
+        filing,
+        action,
+        reason=f"{action} reason",
+        rejection_reason="site_name_too_short",
+    )
     filing.refresh_from_db()
     assert filing.status == to_status
     assert_one_event(filing, before, supervisor, f"{action} reason", event)
@@ -211,7 +217,9 @@ def test_illegal_moves_change_nothing_and_say_why(login, supervisor, action):
     client = login(supervisor)
     filing, _, _ = submitted_filing()  # pending verification: cannot be decided yet
     before = last_event_id()
-    page = form_action(client, filing, action, reason="too early")
+    page = form_action(
+        client, filing, action, reason="too early", rejection_reason="cross_province"
+    )
     filing.refresh_from_db()
     assert filing.status == "pending_verification"
     assert new_events(filing, before) == []
@@ -227,10 +235,15 @@ def test_illegal_moves_change_nothing_and_say_why(login, supervisor, action):
 def test_no_move_out_of_a_final_status(login, supervisor, action):
     client = login(supervisor)
     filing = transitions.reject_filing(
-        under_review(), actor=transitions.SYSTEM, reason="x"
+        under_review(),
+        actor=transitions.SYSTEM,
+        code="certificate_scan_unreadable",
+        reason="x",
     )
     before = last_event_id()
-    page = form_action(client, filing, action, reason="again")
+    page = form_action(
+        client, filing, action, reason="again", rejection_reason="cross_province"
+    )
     assert FilingApplication.objects.get(pk=filing.pk).status == "rejected"
     assert new_events(filing, before) == []
     assert any(
@@ -281,3 +294,29 @@ def test_select_across_is_refused_for_overrides(login, supervisor):
     assert any("one by one" in m for m in messages_of(page))
     filing.refresh_from_db()
     assert filing.status == "pending_verification"
+
+
+def test_a_rejection_picks_its_reason_and_the_free_text_is_a_note(login, supervisor):
+    client = login(supervisor)
+    client.cookies["django_language"] = "en"
+    filing = under_review()
+    page = form_action(client, filing, "reject", confirm=False)
+    assert "Rejection reason" in page.content.decode()
+    assert "fewer than 3 characters" in page.content.decode()
+    # No reason picked: nothing happens.
+    form_action(client, filing, "reject", reason="no pick")
+    assert FilingApplication.objects.get(pk=filing.pk).status == "under_review"
+    # A reason and no note is enough.
+    form_action(client, filing, "reject", rejection_reason="pre_approval_missing")
+    filing.refresh_from_db()
+    assert (filing.status, filing.rejection_reason) == (
+        "rejected",
+        "pre_approval_missing",
+    )
+    event = AuditEvent.objects.filter(filing=filing).latest("id")
+    assert event.data == {"rejection_reason": "pre_approval_missing"}
+    assert event.reason == ""
+    page = client.get(f"/admin/filings/filingapplication/{filing.pk}/change/")
+    assert "rejected the filing (A pre-approval (前置审批) the website" in (
+        page.content.decode()
+    )

@@ -10,6 +10,7 @@ from console import casework, escalations
 from console.models import Escalation, EscalationStatus
 from filings.models import AuditEvent, EventType, FilingApplication
 from tests.console.conftest import change_url, make_staff, messages_of
+from tests.factories import FilingFactory
 from tests.verification.helpers import submitted_filing
 from verification import moves
 
@@ -239,3 +240,24 @@ def test_a_request_for_one_person_is_named_so(login, agent, supervisor):
     ask(login(agent), filing, verification=verification.pk)
     page = login(supervisor).get(reverse("admin:escalations")).content.decode()
     assert "Mark a person verified" in page and "Mark everyone pending" not in page
+
+
+def test_an_agent_asks_to_reject_with_a_catalogued_reason(login, agent, supervisor):
+    filing = moves.submit_filing(FilingFactory(filing_type="cancel_access"))
+    client = login(agent)
+    client.cookies["django_language"] = "en"
+    page = client.get(change_url(filing)).content.decode()
+    assert 'id="ask-rejection"' in page
+    assert "The website&#x27;s name has fewer than 3 characters." in page
+    refused = ask(client, filing, action="reject")
+    assert any("Choose the rejection reason." in m for m in messages_of(refused))
+    assert not Escalation.objects.exists()
+    ask(client, filing, action="reject", rejection_reason="site_open_before_filing")
+    request = Escalation.objects.get()
+    assert request.rejection_reason == "site_open_before_filing"
+    answer(login(supervisor), request, "approve")
+    filing.refresh_from_db()
+    assert (filing.status, filing.rejection_reason) == (
+        "rejected",
+        "site_open_before_filing",
+    )

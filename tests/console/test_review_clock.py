@@ -144,3 +144,29 @@ def test_the_queue_lists_a_filing_near_its_review_deadline(freeze, agent, settin
         "The review deadline 2026-03-19 passed 2 working days ago; the provider "
         "may call"
     ]
+
+
+def test_a_rejection_reaches_the_api_in_the_asked_language(client):
+    filing = moves.submit_filing(FilingFactory(filing_type="cancel_access"))
+    moves.reject_filing(
+        filing, actor=moves.SYSTEM, code="domain_registrant_mismatch", reason="x"
+    )
+    _, key = keys.create_key(filing.provider, "rejections")
+    url = f"/api/v1/filings/{filing.reference}"
+    english = client.get(
+        url, HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_ACCEPT_LANGUAGE="en"
+    ).json()["rejection"]
+    chinese = client.get(
+        url, HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_ACCEPT_LANGUAGE="zh-CN"
+    ).json()["rejection"]
+    assert english["code"] == chinese["code"] == "domain_registrant_mismatch"
+    assert english["text"] == (
+        "The domain's registrant is not the filing's subject (domain real-name check)."
+    )
+    assert chinese["text"] == "域名注册人与备案主体不一致（域名实名核验）。"
+    assert english["fix"].startswith("Have the domain's registrant changed")
+    pending = moves.submit_filing(FilingFactory(filing_type="cancel_access"))
+    answer = client.get(
+        f"/api/v1/filings/{pending.reference}", HTTP_AUTHORIZATION=f"Bearer {key}"
+    )
+    assert answer.json()["rejection"] is None

@@ -138,8 +138,20 @@ def test_approved_carries_the_icp_numbers():
 
 def test_rejected_and_cancelled():
     rejected = moves.submit_filing(FilingFactory(filing_type="cancel_access"))
-    transitions.reject_filing(rejected, actor=STAFF, reason="no")
-    assert told(rejected)[-1] == ("filing.rejected", {})
+    transitions.reject_filing(
+        rejected, actor=STAFF, code="certificate_scan_unreadable", reason="no"
+    )
+    kind, data = told(rejected)[-1]
+    assert kind == "filing.rejected"
+    assert data["reason"]["code"] == "certificate_scan_unreadable"
+    assert data["reason"]["text"] == {
+        "zh-hans": "证件扫描件不清晰、不完整或已过期。",
+        "en": "The certificate scans are unreadable, incomplete or out of date.",
+    }
+    assert data["reason"]["fix"]["en"] == (
+        "Upload clear colour scans of valid certificates, both sides."
+    )
+    assert data["reason"]["fix"]["zh-hans"] != data["reason"]["fix"]["en"]
     by_provider, _, _ = submitted_filing()
     moves.cancel_filing(by_provider, actor=transitions.PROVIDER, reason="withdrawn")
     assert told(by_provider)[-1] == ("filing.cancelled", {"by": "provider"})

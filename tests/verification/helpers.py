@@ -89,5 +89,7 @@ def filing_in(status, **factory_kwargs):
     if status == S.APPROVED:
         return transitions.approve_filing(filing, actor=actor)
     if status == S.REJECTED:
-        return transitions.reject_filing(filing, actor=actor, reason="test")
+        return transitions.reject_filing(
+            filing, actor=actor, code="certificate_scan_unreadable", reason="test"
+        )
     return filing

@@ -10,7 +10,14 @@ from filings.models import (
     Service,
     Subject,
 )
-from tests.records import app, person, record, website, write_import_file
+from tests.records import (
+    app,
+    own_subject,
+    person,
+    record,
+    website,
+    write_import_file,
+)
 from verification import moves
 from verification.models import Verification
 
@@ -219,7 +226,7 @@ def test_same_reference_twice_in_one_file(tmp_path, run_command):
 
 def test_same_reference_for_another_provider_is_fine(tmp_path, run_command):
     data = record()
-    other = dict(data, provider="jdcloud")
+    other = own_subject(dict(data, provider="jdcloud"))
     path = write_import_file(tmp_path, [data, other])
     assert run_command("import_filings", path)[0] == 0
     assert FilingApplication.objects.filter(reference=data["reference"]).count() == 2

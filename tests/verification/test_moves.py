@@ -42,7 +42,12 @@ def approve(filing):
 
 
 def reject(filing):
-    return transitions.reject_filing(filing, actor=SYSTEM, reason="false information")
+    return transitions.reject_filing(
+        filing,
+        actor=SYSTEM,
+        code="certificate_scan_unreadable",
+        reason="false information",
+    )
 
 
 def expire_now(filing):
@@ -231,12 +236,12 @@ def test_expiry_only_from_pending_verification(status):
     assert FilingApplication.objects.get(pk=filing.pk).status == status
 
 
-@pytest.mark.parametrize("reason", ["", "   ", None])
-def test_moves_that_need_a_reason_refuse_without_one(reason):
+@pytest.mark.parametrize("code", ["", "materials incomplete", None])
+def test_a_rejection_needs_a_catalogued_reason(code):
     filing = filing_in(S.UNDER_REVIEW)
     before = _snapshot(filing)
-    with pytest.raises(ValueError, match="reason is required"):
-        transitions.reject_filing(filing, actor=SYSTEM, reason=reason)
+    with pytest.raises(ValueError, match="Unknown rejection reason"):
+        transitions.reject_filing(filing, actor=SYSTEM, code=code, reason="x")
     assert _snapshot(filing) == before
 
 
@@ -244,7 +249,10 @@ def test_staff_actor_is_recorded():
     user = get_user_model().objects.create_user("agent", password="x")
     filing = filing_in(S.UNDER_REVIEW)
     transitions.reject_filing(
-        filing, actor=transitions.Actor.staff(user), reason="fake"
+        filing,
+        actor=transitions.Actor.staff(user),
+        code="certificate_scan_unreadable",
+        reason="fake",
     )
     event = AuditEvent.objects.filter(filing=filing).latest("id")
     assert (event.actor_kind, event.staff_user, event.reason) == ("staff", user, "fake")

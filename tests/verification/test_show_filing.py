@@ -4,7 +4,14 @@ import json
 
 import pytest
 
-from tests.records import app, person, record, website, write_import_file
+from tests.records import (
+    app,
+    own_subject,
+    person,
+    record,
+    website,
+    write_import_file,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +99,7 @@ def test_unknown_reference(run_command):
 
 def test_shared_reference_needs_a_provider(tmp_path, run_command):
     data = record()
-    other = dict(data, provider="tencent")
+    other = own_subject(dict(data, provider="tencent"))
     run_command("import_filings", write_import_file(tmp_path, [data, other]))
     code, _, err = run_command("show_filing", data["reference"])
     assert code == 1

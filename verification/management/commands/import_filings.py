@@ -13,6 +13,7 @@ from django.core.management.base import (
 )
 from django.utils import timezone
 
+from filings.conflicts import SubmissionConflict
 from filings.importing import RecordInvalid, has_control_characters, parse_record
 from filings.models import FilingApplication
 from verification.moves import import_filing
@@ -58,6 +59,13 @@ class Command(BaseCommand):
                 filing = import_filing(
                     parse_record(record), submit=not options["draft"]
                 )
+            except SubmissionConflict as exc:
+                failed += 1
+                self.stdout.write(
+                    self.style.ERROR(f"{label}: refused ({exc.code}): {exc.detail}")
+                )
+                self.stdout.write(f"    {exc.outcome.text} {exc.outcome.fix}")
+                continue
             except RecordInvalid as exc:
                 failed += 1
                 self.stdout.write(self.style.ERROR(f"{label}: not imported"))

@@ -1,0 +1,104 @@
+"""Conflicts at submission: what the administration refuses before any review.
+
+- A subject has one filing in flight at a time: a second filing for a subject with
+  one pending verification or under review is refused (`subject_in_flight`).
+- A domain belongs to one subject: a filing naming a domain that another subject's
+  approved filing holds is refused (`domain_filed_by_other_subject`).
+
+A subject is known by its certificate (type and number): every filing has its own
+copy of its subject (`filings.models`), so "the same subject" is the same
+certificate. The check runs on the locked filing inside the submission's
+transaction (`filings.transitions.submit_filing`); on PostgreSQL a transaction lock
+on the subject's certificate makes two submissions for one subject take turns, so
+both cannot pass.
+"""
+
+import hashlib
+
+from django.db import connection
+from django.db.models import Q
+
+from filings.models import Domain, FilingApplication, FilingStatus, FilingType
+from filings.review_outcomes import SUBMISSION_CONFLICTS, Outcome
+
+IN_FLIGHT = (FilingStatus.PENDING_VERIFICATION, FilingStatus.UNDER_REVIEW)
+
+# The filing types that name domains as the subject's own (a cancellation names the
+# domains it gives up).
+CLAIMS_DOMAINS = (
+    FilingType.FIRST_FILING,
+    FilingType.ADD_SERVICE,
+    FilingType.ADD_ACCESS,
+    FilingType.CHANGE,
+)
+
+
+class SubmissionConflict(Exception):
+    """A submission the administration refuses; `outcome` is its coded reason and
+    `detail` names what conflicts (a reference, a domain), for the provider."""
+
+    def __init__(self, outcome: Outcome, detail: str) -> None:
+        self.outcome, self.detail = outcome, detail
+        self.code = outcome.code
+        super().__init__(f"{outcome.code}: {detail}")
+
+
+def _take_turns(filing: FilingApplication) -> None:
+    """On PostgreSQL, hold a lock on the subject's certificate until the transaction
+    ends; other databases write one transaction at a time anyway."""
+    if connection.vendor != "postgresql":
+        return
+    subject = filing.subject
+    key = f"subject:{subject.certificate_type}:{subject.certificate_number}"
+    number = int.from_bytes(
+        hashlib.sha256(key.encode()).digest()[:8], "big", signed=True
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [number])
+
+
+def check_submission(filing: FilingApplication) -> None:
+    """Raise SubmissionConflict if `filing` (locked, about to be submitted) conflicts
+    with another filing; call it inside the submission's transaction."""
+    _take_turns(filing)
+    subject = filing.subject
+    same_subject = Q(
+        subject__certificate_type=subject.certificate_type,
+        subject__certificate_number=subject.certificate_number,
+    )
+    in_flight = (
+        FilingApplication._base_manager.filter(same_subject, status__in=IN_FLIGHT)
+        .exclude(pk=filing.pk)
+        .values_list("reference", flat=True)
+        .first()
+    )
+    if in_flight is not None:
+        raise SubmissionConflict(
+            SUBMISSION_CONFLICTS["subject_in_flight"],
+            f"filing {in_flight} of this subject is in flight",
+        )
+    if filing.filing_type not in CLAIMS_DOMAINS:
+        return
+    names = list(
+        Domain._base_manager.filter(service__filings=filing).values_list(
+            "name", flat=True
+        )
+    )
+    if not names:
+        return
+    held = (
+        Domain._base_manager.filter(
+            name__in=names, service__filings__status=FilingStatus.APPROVED
+        )
+        .exclude(
+            service__subject__certificate_type=subject.certificate_type,
+            service__subject__certificate_number=subject.certificate_number,
+        )
+        .values_list("name", flat=True)
+        .first()
+    )
+    if held is not None:
+        raise SubmissionConflict(
+            SUBMISSION_CONFLICTS["domain_filed_by_other_subject"],
+            f"domain {held} is held by another subject's approved filing",
+        )
