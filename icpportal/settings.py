@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Demo mode only: the training gateway's late delivery reports arrive.
     "demo.middleware.gateway_reports",
+    # Demo mode only: the simulated administration decides the reviews that are due.
+    "demo.middleware.simulated_reviews",
     # Last: turns a locked-out staff login's answer into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -450,3 +452,19 @@ RATELIMITS = {
 # How many automatic resends the deadline sweep sends per transaction (expiry is
 # set-based and takes one transaction whatever the count).
 DEADLINE_BATCH_SIZE = env.int("DEADLINE_BATCH_SIZE", default=1000)
+
+# The simulated communications administration (verification.administration): the
+# deadline sweep decides the filings under review after a delay. On in the demo, off
+# in production unless set.
+SIMULATED_ADMINISTRATION = env.bool("SIMULATED_ADMINISTRATION", default=DEMO_MODE)
+SIMULATED_REVIEW_WORKING_DAYS = env.int("SIMULATED_REVIEW_WORKING_DAYS", default=3)
+if not 1 <= SIMULATED_REVIEW_WORKING_DAYS <= 30:
+    raise ImproperlyConfigured("SIMULATED_REVIEW_WORKING_DAYS must be 1 to 30.")
+# Minutes instead of working days (a demo's reviews in minutes); unset: working days.
+SIMULATED_REVIEW_MINUTES = env.int(
+    "SIMULATED_REVIEW_MINUTES", default=10 if DEMO_MODE else None
+)
+if SIMULATED_REVIEW_MINUTES is not None and not (
+    0 <= SIMULATED_REVIEW_MINUTES <= 60 * 24 * 30
+):
+    raise ImproperlyConfigured("SIMULATED_REVIEW_MINUTES must be 0 to 43200.")

@@ -18,6 +18,8 @@ CAPTCHA_TEST_MODE = True
 DEMO_MODE = True
 # Most tests log in with a password alone; the second factor's own tests turn it on.
 STAFF_SECOND_FACTOR = False
+# The simulated administration decides nothing unless a test turns it on.
+SIMULATED_ADMINISTRATION = False
 # Serve static files from the app folders, as in development (no collectstatic).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

@@ -27,7 +27,7 @@ from filings.models import (
     ProviderEventType,
 )
 from infra import task_rows
-from verification import codes, staff_actions
+from verification import administration, codes, staff_actions
 from verification.models import (
     SmsKind,
     SmsMessage,
@@ -179,9 +179,13 @@ class DeadlineReport:
     interrupted_sms: int = 0
     stranded_sms: int = 0
     reaped_tasks: int = 0
+    reviews_approved: int = 0
+    reviews_rejected: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {
+            "reviews_approved": self.reviews_approved,
+            "reviews_rejected": self.reviews_rejected,
             "expired_filings": self.expired_filings,
             "expired_verifications": self.expired_verifications,
             "automatic_resends": self.automatic_resends,
@@ -353,6 +357,12 @@ def process_deadlines(
     report.interrupted_sms = recover_interrupted_sms()
     report.stranded_sms = requeue_stranded_sms()
     report.reaped_tasks = task_rows.reap(settings.TASK_STALE_RUNNING_SECONDS)
+    if settings.SIMULATED_ADMINISTRATION:
+        reviews = administration.process_reviews(now)
+        report.reviews_approved, report.reviews_rejected = (
+            reviews.approved,
+            reviews.rejected,
+        )
     due = Verification.objects.filter(
         status=VerificationStatus.PENDING,
         auto_resent_at__isnull=True,

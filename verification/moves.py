@@ -25,6 +25,7 @@ from filings import importing, policies, transitions
 from filings.importing import FilingRecord
 from filings.models import AuditEvent, EventType, FilingApplication, Role
 from filings.transitions import (  # the entrance's vocabulary, for the doors
+    ADMINISTRATION,
     APPLICANT,
     PROVIDER,
     SYSTEM,
@@ -394,6 +395,7 @@ def record_event(
 
 
 __all__ = [
+    "ADMINISTRATION",
     "APPLICANT",
     "PROVIDER",
     "SYSTEM",

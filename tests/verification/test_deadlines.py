@@ -69,6 +69,8 @@ def test_running_twice_changes_nothing_more():
         "interrupted_sms": 0,
         "stranded_sms": 0,
         "reaped_tasks": 0,
+        "reviews_approved": 0,
+        "reviews_rejected": 0,
     }
     assert (AuditEvent.objects.count(), SmsMessage.objects.count()) == (
         events,

@@ -60,6 +60,11 @@ class Command(BaseCommand):
             f"({report.expired_verifications} verifications), "
             f"{report.automatic_resends} automatic resends sent."
         )
+        if settings.SIMULATED_ADMINISTRATION:
+            self.stdout.write(
+                f"The simulated administration approved {report.reviews_approved} "
+                f"and rejected {report.reviews_rejected} filings under review."
+            )
         if report.interrupted_sms or report.stranded_sms or report.reaped_tasks:
             self.stdout.write(
                 f"Recovered from dead workers: {report.interrupted_sms} texts "
