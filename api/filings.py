@@ -61,6 +61,16 @@ class PersonOut(Schema):
     verified_at: Moment | None
 
 
+class ServiceOut(Schema):
+    kind: str
+    name: str
+    domains: list[str]
+    app_identifier: str
+    platforms: list[str]
+    signing_md5: str
+    icp_number: str
+
+
 class OutcomeOut(Schema):
     code: str
     text: str
@@ -84,6 +94,7 @@ class FilingOut(Schema):
     created_at: Moment
     updated_at: Moment
     people: list[PersonOut]
+    services: list[ServiceOut]
 
 
 class FilingPage(Schema):
@@ -135,6 +146,18 @@ def filing_out(filing):
             }
             for v in sorted(filing.verifications.all(), key=lambda v: v.pk)
         ],
+        "services": [
+            {
+                "kind": service.kind,
+                "name": service.name,
+                "domains": [domain.name for domain in service.domains.all()],
+                "app_identifier": service.app_identifier,
+                "platforms": service.platform_list,
+                "signing_md5": service.signing_md5_text,
+                "icp_number": service.icp_number,
+            }
+            for service in sorted(filing.services.all(), key=lambda s: s.pk)
+        ],
     }
 
 
@@ -142,7 +165,7 @@ def _filings(request):
     return (
         FilingApplication.objects.filter(provider=request.auth.provider)
         .select_related("provider")
-        .prefetch_related("verifications")
+        .prefetch_related("verifications", "services__domains")
     )
 
 

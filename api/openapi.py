@@ -167,6 +167,19 @@ FILING_RECORD = {
                     "name": _TEXT,
                     "domains": {"type": "array", "items": _TEXT},
                     "app_identifier": _TEXT,
+                    "platforms": {
+                        "type": "array",
+                        "items": {
+                            "type": "string",
+                            "enum": ["android", "ios", "harmonyos"],
+                        },
+                        "description": "An app's platforms (required for an app).",
+                    },
+                    "signing_md5": {
+                        "type": "string",
+                        "description": "An app's signing certificate MD5: 32 hex "
+                        "digits, colons allowed (required for an app).",
+                    },
                     "administrator": _PERSON,
                 },
             },

@@ -9,6 +9,7 @@ data; verification codes of the demo come from it too (live codes use `secrets`)
 """
 
 import datetime
+import hashlib
 import math
 import random
 import zlib
@@ -278,6 +279,13 @@ class DemoGenerator(Identities):
             kind=kind,
             name=f"{subject.name[:4]}{'应用' if kind == ServiceKind.APP else '网站'}",
             app_identifier=f"cn.{self.rng.choice(WORDS)}.app{self.rng.randrange(100000)}"
+            if kind == ServiceKind.APP
+            else "",
+            # Drawn from the name, not the seeded draws (which stay as they were).
+            app_platforms="android,ios" if kind == ServiceKind.APP else "",
+            app_signing_md5=hashlib.md5(  # noqa: S324 - a made-up fingerprint
+                subject.name.encode(), usedforsecurity=False
+            ).hexdigest()
             if kind == ServiceKind.APP
             else "",
             administrator=admin,

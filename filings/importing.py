@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 
 from filings import policies, transitions, validators
 from filings.models import (
+    AppPlatform,
     CertificateType,
     ChangeScope,
     Domain,
@@ -64,7 +65,9 @@ PERSON_KEYS: set[str] = {
     "mobile",
     "emergency_mobile",
 }
-SERVICE_KEYS: set[str] = {"kind", "name", "domains", "app_identifier", "administrator"}
+# An app's own keys (APP备案), refused on a website.
+APP_KEYS = ("platforms", "signing_md5")
+SERVICE_KEYS = {"kind", "name", "domains", "app_identifier", "administrator", *APP_KEYS}
 
 # Bounds (docs/operations.md, "Security"). A reference names the filing in URLs and headers
 # (`/api/v1/filings/{reference}`): only characters that need no escaping there.
@@ -109,6 +112,8 @@ class ServiceData:
     administrator: PersonData
     domains: list[str] = field(default_factory=list)
     app_identifier: str = ""
+    platforms: list[str] = field(default_factory=list)
+    signing_md5: str = ""
 
 
 @dataclass
@@ -336,6 +341,39 @@ def _app_identifier(
     )
 
 
+def _platforms(errors: _Errors, raw: object, path: str) -> list[str]:
+    """An app's platforms: a non-empty list of AppPlatform values, each once, kept
+    in the catalogue's order."""
+    key = _join(path, "platforms")
+    known = AppPlatform.values
+    if not isinstance(raw, list) or not raw:
+        errors.add(key, f"an app needs a list of platforms, from {', '.join(known)}")
+        return []
+    if not all(isinstance(item, str) and item in known for item in raw):
+        errors.add(key, f"each platform is one of {', '.join(known)}")
+        return []
+    if len(set(raw)) != len(raw):
+        errors.add(key, "lists a platform twice")
+        return []
+    return [platform for platform in known if platform in raw]
+
+
+def _app(
+    errors: _Errors, data: dict[str, Any], path: str
+) -> tuple[str, list[str], str]:
+    """An app's identifier, platforms and signing MD5, normalised."""
+    identifier = _app_identifier(
+        errors, data.get("domains"), data.get("app_identifier"), path
+    )
+    platforms = _platforms(errors, data.get("platforms"), path)
+    md5 = errors.check(
+        _join(path, "signing_md5"),
+        validators.normalize_signing_md5,
+        data.get("signing_md5"),
+    )
+    return identifier, platforms, md5 or ""
+
+
 def _service(
     errors: _Errors, value: object, path: str, seen_domains: set[str]
 ) -> ServiceData | None:
@@ -345,13 +383,17 @@ def _service(
     kind = _choice(errors, data, path, "kind", ServiceKind)
     name = _text(errors, data, path, "name", 128)
     domains: list[str] = []
-    app_identifier = ""
+    app_identifier, md5 = "", ""
+    platforms: list[str] = []
     raw_domains = data.get("domains")
     raw_app = data.get("app_identifier")
     if kind == ServiceKind.WEBSITE:
         domains = _website_domains(errors, raw_domains, raw_app, path, seen_domains)
+        for key in APP_KEYS:
+            if data.get(key) not in (None, "", []):
+                errors.add(_join(path, key), "is only for apps")
     elif kind == ServiceKind.APP:
-        app_identifier = _app_identifier(errors, raw_domains, raw_app, path)
+        app_identifier, platforms, md5 = _app(errors, data, path)
     administrator = _person(
         errors, data.get("administrator"), _join(path, "administrator")
     )
@@ -362,6 +404,8 @@ def _service(
             administrator=administrator,
             domains=domains,
             app_identifier=app_identifier,
+            platforms=platforms,
+            signing_md5=md5,
         )
     return None
 
@@ -589,6 +633,8 @@ def _create_services(
             kind=data.kind,
             name=data.name,
             app_identifier=data.app_identifier,
+            app_platforms=",".join(data.platforms),
+            app_signing_md5=data.signing_md5,
             administrator=people[key],
         )
         Domain.objects.bulk_create(

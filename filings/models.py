@@ -14,132 +14,46 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from infra.scope import ProviderScopedManager
-
-
-class PolicyKey(models.TextChoices):
-    PILOT_2017 = "pilot-2017", _("Provincial pilot (2017, 48 h)")
-    PROVINCIAL_2019 = "provincial-2019", _("Provincial sites (2019, 48 h)")
-    MIIT_2020 = "miit-2020", _("MIIT central site (2020, 24 h)")
-    MIIT_CURRENT = "miit-current", _("MIIT central site (current, 24 h)")
-
-
-class FilingType(models.TextChoices):
-    FIRST_FILING = "first_filing", _("First filing")
-    ADD_SERVICE = "add_service", _("Add website/app")
-    ADD_ACCESS = "add_access", _("Add access (filing transfer)")
-    CHANGE = "change", _("Change filing")
-    CANCEL_SUBJECT = "cancel_subject", _("Cancel subject")
-    CANCEL_SERVICE = "cancel_service", _("Cancel website/app")
-    CANCEL_ACCESS = "cancel_access", _("Cancel access")
-
-
-class ChangeScope(models.TextChoices):
-    SUBJECT = "subject", _("Subject")
-    SERVICE = "service", _("Service")
-    BOTH = "both", _("Subject and service")
-
-
-class Role(models.TextChoices):
-    LEADER = "leader", _("Entity leader")
-    ADMINISTRATOR = "administrator", _("Website/app administrator")
-
-
-class ServiceKind(models.TextChoices):
-    WEBSITE = "website", _("Website")
-    APP = "app", _("App")
-
-
-class SubjectNature(models.TextChoices):
-    ENTERPRISE = "enterprise", _("Enterprise")
-    INDIVIDUAL = "individual", _("Individual")
-    GOVERNMENT = "government", _("Government agency")
-    PUBLIC_INSTITUTION = "public_institution", _("Public institution")
-    SOCIAL_ORGANIZATION = "social_organization", _("Social organisation")
-    DEFENCE = "defence", _("Defence body")
-    OTHER = "other", _("Other")
-
-
-class CertificateType(models.TextChoices):
-    RESIDENT_ID = "resident_id", _("Resident identity card")
-    USCC = "uscc", _("Unified social credit code")
-    PASSPORT = "passport", _("Passport")
-    HK_MACAO_PERMIT = "hk_macao_permit", _("Mainland travel permit (Hong Kong/Macao)")
-    TAIWAN_PERMIT = "taiwan_permit", _("Mainland travel permit (Taiwan)")
-    HMT_RESIDENCE_PERMIT = (
-        "hmt_residence_permit",
-        _("Residence permit (Hong Kong/Macao/Taiwan)"),
-    )
-    FOREIGN_PERMANENT_RESIDENCE = (
-        "foreign_permanent_residence",
-        _("Foreign permanent resident ID card"),
-    )
-
-
-class FilingStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    PENDING_VERIFICATION = "pending_verification", _("Pending SMS verification")
-    UNDER_REVIEW = "under_review", _("Under review")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
-    RETURNED = "returned", _("Returned to provider")
-    CANCELLED = "cancelled", _("Cancelled")
-
-
-class EventType(models.TextChoices):
-    """What an audit event records; the values are those the code writes."""
-
-    CREATED = "created", _("Created")
-    SUBMITTED = "submitted", _("Submitted")
-    VERIFIED = "verified", _("Person verified")
-    CODE_RESENT = "code_resent", _("New code sent")
-    MOBILE_CHANGED = "mobile_changed", _("Mobile changed")
-    VERIFICATION_COMPLETED = "verification_completed", _("Verification complete")
-    VERIFICATION_FAILED = "verification_failed", _("Verification failed")
-    EXPIRED = "expired", _("Deadline passed")
-    RETURNED = "returned", _("Returned to the provider")
-    CANCELLED = "cancelled", _("Cancelled")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
-    DEADLINE_EXTENDED = "deadline_extended", _("Deadline extended")
-    # The support team's case work (console.casework): no status moves.
-    CLAIMED = "claimed", _("Claimed by an agent")
-    ASSIGNED = "assigned", _("Assigned to an agent")
-    RELEASED = "released", _("Released")
-    FOLLOW_UP_SET = "follow_up_set", _("Follow-up set")
-    FOLLOW_UP_DONE = "follow_up_done", _("Follow-up done")
-    MACRO_RUN = "macro_run", _("Macro run")
-    NOTE_ADDED = "note_added", _("Internal note written")
-    ESCALATION_ASKED = "escalation_asked", _("Supervisor asked")
-    ESCALATION_APPROVED = "escalation_approved", _("Request approved")
-    ESCALATION_DECLINED = "escalation_declined", _("Request declined")
-
-
-# The support team's case work (console.casework): events with no status move.
-CASE_WORK_EVENTS = frozenset(
-    {
-        EventType.CLAIMED,
-        EventType.ASSIGNED,
-        EventType.RELEASED,
-        EventType.FOLLOW_UP_SET,
-        EventType.FOLLOW_UP_DONE,
-        EventType.MACRO_RUN,
-        EventType.NOTE_ADDED,
-        EventType.ESCALATION_ASKED,
-        EventType.ESCALATION_APPROVED,
-        EventType.ESCALATION_DECLINED,
-    }
+from filings.choices import (
+    CASE_WORK_EVENTS as CASE_WORK_EVENTS,
 )
-
-
-class ActorKind(models.TextChoices):
-    SYSTEM = "system", _("System")
-    PROVIDER = "provider", _("Access provider")
-    APPLICANT = "applicant", _("Applicant")
-    STAFF = "staff", _("Staff")
-    # The simulated communications administration's own decisions
-    # (verification.administration): the demo's and the sandbox's reviewer.
-    ADMINISTRATION = "administration", _("Communications administration")
+from filings.choices import (
+    ActorKind as ActorKind,
+)
+from filings.choices import (
+    AppPlatform as AppPlatform,
+)
+from filings.choices import (
+    CertificateType as CertificateType,
+)
+from filings.choices import (
+    ChangeScope as ChangeScope,
+)
+from filings.choices import (
+    EventType as EventType,
+)
+from filings.choices import (
+    FilingStatus as FilingStatus,
+)
+from filings.choices import (
+    FilingType as FilingType,
+)
+from filings.choices import (  # re-exported: the records' vocabularies
+    PolicyKey as PolicyKey,
+)
+from filings.choices import (
+    ProviderEventType as ProviderEventType,
+)
+from filings.choices import (
+    Role as Role,
+)
+from filings.choices import (
+    ServiceKind as ServiceKind,
+)
+from filings.choices import (
+    SubjectNature as SubjectNature,
+)
+from infra.scope import ProviderScopedManager
 
 
 class Province(models.Model):
@@ -331,6 +245,15 @@ class Service(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=ServiceKind.choices)
     name = models.CharField(_("name"), max_length=128)
     app_identifier = models.CharField(_("app identifier"), max_length=255, blank=True)
+    # An app's filing (the MIIT's notice of 2023-08): the platforms it runs on, comma
+    # separated (AppPlatform values), and the MD5 of its signing certificate, 32
+    # lower-case hex digits. Empty for a website.
+    app_platforms = models.CharField(
+        _("platforms"), max_length=64, blank=True, db_default=""
+    )
+    app_signing_md5 = models.CharField(
+        _("signing certificate MD5"), max_length=32, blank=True, db_default=""
+    )
     administrator = models.ForeignKey(
         Person,
         on_delete=models.PROTECT,
@@ -349,6 +272,17 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def platform_list(self) -> list[str]:
+        """The app's platforms, as AppPlatform values."""
+        return [p for p in self.app_platforms.split(",") if p]
+
+    @property
+    def signing_md5_text(self) -> str:
+        """The signing MD5 as the app stores show it: AB:CD:... in capitals."""
+        md5 = self.app_signing_md5.upper()
+        return ":".join(md5[i : i + 2] for i in range(0, len(md5), 2))
 
 
 class Domain(models.Model):
@@ -625,19 +559,6 @@ class AuditEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return str(self.get_event_type_display())
-
-
-class ProviderEventType(models.TextChoices):
-    """What a filing's access provider is told of (webhooks and the event feed)."""
-
-    FILING_SUBMITTED = "filing.submitted", _("Filing submitted")
-    VERIFICATION_COMPLETED = "verification.completed", _("A person verified")
-    VERIFICATION_FAILED = "verification.failed", _("A person's verification failed")
-    FILING_UNDER_REVIEW = "filing.under_review", _("Filing under review")
-    FILING_RETURNED = "filing.returned", _("Filing returned")
-    FILING_APPROVED = "filing.approved", _("Filing approved")
-    FILING_REJECTED = "filing.rejected", _("Filing rejected")
-    FILING_CANCELLED = "filing.cancelled", _("Filing cancelled")
 
 
 class ProviderEvent(models.Model):

@@ -254,6 +254,28 @@ def normalize_domain(value: object) -> str:
     return ascii_name
 
 
+SIGNING_MD5_RE = re.compile(r"^[0-9a-f]{32}$")
+
+
+def normalize_signing_md5(value: object) -> str:
+    """The MD5 of an app's signing certificate: 32 hex digits, with or without the
+    colons or spaces the stores show them with; stored lower-case, bare."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(
+            _("Enter the MD5 of the app's signing certificate."), code="required"
+        )
+    text = re.sub(r"[:\s]", "", fold_width(value.strip())).lower()
+    if not SIGNING_MD5_RE.match(text):
+        raise ValidationError(
+            _(
+                "A signing certificate's MD5 is 32 hexadecimal digits, "
+                "e.g. 3A:5F:...:9C (16 pairs)."
+            ),
+            code="invalid",
+        )
+    return text
+
+
 APP_IDENTIFIER_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$")
 
 

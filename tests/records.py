@@ -45,6 +45,8 @@ def app(administrator=None, **overrides):
         "kind": "app",
         "name": f"示例应用{serial}",
         "app_identifier": f"cn.example.app{serial}",
+        "platforms": ["android"],
+        "signing_md5": f"{serial:032x}",
         "administrator": administrator or person("王五"),
     }
     data.update(overrides)

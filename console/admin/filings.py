@@ -39,6 +39,7 @@ from console.admin.base import (
 from filings import spreadsheets
 from filings.models import (
     ActorKind,
+    AppPlatform,
     AuditEvent,
     Domain,
     FilingApplication,
@@ -61,6 +62,26 @@ from filings.validators import normalize_domain, normalize_mobile
 from verification.models import Verification, VerificationStatus
 
 FilingServices = FilingApplication.services.through
+
+
+def _app_text(service):
+    """An app's identifier, platforms and signing certificate's MD5, in words."""
+    if not service.app_identifier:
+        return ""
+    platforms = "/".join(
+        str(AppPlatform(p).label)
+        for p in service.platform_list
+        if p in AppPlatform.values
+    )
+    text = service.app_identifier
+    if platforms:
+        text = f"{text} ({platforms})"
+    if service.app_signing_md5:
+        text = _("%(app)s; signing MD5 %(md5)s") % {
+            "app": text,
+            "md5": service.signing_md5_text,
+        }
+    return text
 
 
 class DeadlineFilter(admin.SimpleListFilter):
@@ -360,8 +381,7 @@ class FilingApplicationAdmin(ReadOnlyAdmin):
             (
                 service.get_kind_display(),
                 service.name,
-                ", ".join(d.name for d in service.domains.all())
-                or service.app_identifier,
+                ", ".join(d.name for d in service.domains.all()) or _app_text(service),
                 service.administrator.name,
                 show_mobile(service.administrator.mobile),
                 show_certificate(service.administrator.certificate_number),
@@ -567,9 +587,26 @@ class ServiceAdmin(ReadOnlyAdmin):
         "kind",
         "name",
         "app_identifier",
+        "platforms",
+        "signing_md5",
         "administrator",
         "icp_number",
     )
+
+    @admin.display(description=_("platforms"))
+    def platforms(self, obj):
+        return (
+            "/".join(
+                str(AppPlatform(p).label)
+                for p in obj.platform_list
+                if p in AppPlatform.values
+            )
+            or "—"
+        )
+
+    @admin.display(description=_("signing certificate MD5"))
+    def signing_md5(self, obj):
+        return obj.signing_md5_text or "—"
 
 
 @admin.register(Domain)

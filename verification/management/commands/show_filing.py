@@ -52,6 +52,8 @@ def describe_filing(filing: FilingApplication) -> dict[str, Any]:
                 "name": service.name,
                 "domains": [domain.name for domain in service.domains.all()],
                 "app_identifier": service.app_identifier or None,
+                "platforms": service.platform_list,
+                "signing_md5": service.signing_md5_text or None,
                 "administrator": service.administrator.name,
                 "icp_number": service.icp_number or None,
             }
