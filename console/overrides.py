@@ -24,14 +24,15 @@ from filings import review_outcomes
 from filings.models import EventType, FilingStatus, Role
 from filings.privacy import personal_numbers_in, show_mobile
 from filings.validators import normalize_mobile
+from verification import contact_checks, moves, staff_actions
 from verification import messages as miit
-from verification import moves, staff_actions
-from verification.models import Verification, VerificationStatus
+from verification.models import ContactCheckStatus, Verification, VerificationStatus
 
 BOTH = [ActionLocation.CHANGE_FORM, ActionLocation.CHANGE_LIST]
 FORM_ONLY = [ActionLocation.CHANGE_FORM]
 MAX_BULK = 500
 REFUSALS = (
+    contact_checks.CheckRefused,
     moves.IllegalTransition,
     staff_actions.StaffActionRefused,
     ValueError,
@@ -303,7 +304,7 @@ def refusal_text(filing, exc):
                 "passed."
             )
         )
-    if isinstance(exc, staff_actions.StaffActionRefused):
+    if isinstance(exc, (staff_actions.StaffActionRefused, contact_checks.CheckRefused)):
         return str(exc)
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
@@ -396,6 +397,17 @@ def _reject(filing, data, actor):
     return str(review_outcomes.rejection(code).text)
 
 
+def _open_contact_check(filing, data, actor):
+    check = contact_checks.open_check(filing, actor=actor, reason=data["reason"])
+    return _("correction deadline %(when)s (Beijing time)") % {
+        "when": timeline.beijing(check.deadline)
+    }
+
+
+def _remove_access(filing, data, actor):
+    contact_checks.remove_access_of(filing, actor=actor, reason=data["reason"])
+
+
 def _make(name, title, form_class, apply, permission, locations):
     @admin.action(permissions=[permission], description=title, location=locations)
     def action(modeladmin, request, queryset):
@@ -440,6 +452,22 @@ return_to_provider = _make(
 cancel = _make("cancel", _("Cancel"), ReasonForm, _cancel, "cancel", BOTH)
 approve = _make("approve", _("Approve"), ReasonForm, _approve, "decide", BOTH)
 reject = _make("reject", _("Reject"), RejectForm, _reject, "decide", BOTH)
+open_contact_check = _make(
+    "open_contact_check",
+    _("Open a contact check"),
+    ReasonForm,
+    _open_contact_check,
+    "decide",
+    BOTH,
+)
+remove_access = _make(
+    "remove_access",
+    _("Remove the access (missed contact check)"),
+    ReasonForm,
+    _remove_access,
+    "decide",
+    BOTH,
+)
 
 ALL = [
     resend_code,
@@ -450,6 +478,8 @@ ALL = [
     cancel,
     approve,
     reject,
+    open_contact_check,
+    remove_access,
 ]
 
 
@@ -489,6 +519,8 @@ PERMISSION_OF = {
     "cancel": "filings.cancel_filing",
     "approve": "filings.decide_filing",
     "reject": "filings.decide_filing",
+    "open_contact_check": "filings.decide_filing",
+    "remove_access": "filings.decide_filing",
 }
 
 
@@ -513,6 +545,14 @@ def _what_it_does(name):
         "cancel": _("Closes the filing for good; open verifications are closed."),
         "approve": _("Approves the filing and gives it its ICP numbers."),
         "reject": _("Rejects the filing; it is closed."),
+        "open_contact_check": _(
+            "Texts each contact of the approved filing a code to confirm their "
+            "mobile on the verify page within the correction window."
+        ),
+        "remove_access": _(
+            "Cancels the approved filing whose contact check was missed: its "
+            "access is removed."
+        ),
     }[name]
 
 
@@ -532,6 +572,8 @@ def why_unavailable(name, filing, verifications, now):
         if filing.verification_deadline and filing.verification_deadline <= now:
             return _("The deadline has passed; extend it first.")
         return ""
+    if name in ("open_contact_check", "remove_access"):
+        return _contact_check_unavailable(name, filing, status)
     event = {
         "return_to_provider": EventType.RETURNED,
         "cancel": EventType.CANCELLED,
@@ -540,6 +582,19 @@ def why_unavailable(name, filing, verifications, now):
     }[name]
     if event not in moves.allowed_events(filing.status):
         return _("Not possible while the filing is “%(status)s”.") % {"status": status}
+    return ""
+
+
+def _contact_check_unavailable(name, filing, status):
+    if filing.status != FilingStatus.APPROVED:
+        return _("Only an approved filing; this one is “%(status)s”.") % {
+            "status": status
+        }
+    statuses = set(filing.contact_checks.values_list("status", flat=True))
+    if name == "open_contact_check" and ContactCheckStatus.OPEN in statuses:
+        return _("A contact check of this filing is open already.")
+    if name == "remove_access" and ContactCheckStatus.MISSED not in statuses:
+        return _("Only after a missed contact check.")
     return ""
 
 

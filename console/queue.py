@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -23,6 +23,8 @@ from filings import policies, working_days
 from filings.models import FilingApplication, FilingStatus
 from infra import task_rows, times
 from verification.models import (
+    ContactCheck,
+    ContactCheckStatus,
     DeliveryReport,
     SmsMessage,
     SmsStatus,
@@ -38,6 +40,9 @@ ONE_FROM_LIMIT = "one_from_limit"
 RETURNED = "returned"
 FOLLOW_UP_DUE = "follow_up"
 REVIEW_DUE = "review_due"
+CONTACT_CHECK = "contact_check"
+# An open contact check this close to its correction deadline is in the queue.
+CONTACT_CHECK_SOON = datetime.timedelta(days=2)
 
 OWNERS = [
     ("", gettext_lazy("Anyone")),
@@ -367,6 +372,57 @@ class ReviewDue(Reason):
         return [text % {"date": deadline.isoformat(), "n": left}]
 
 
+class ContactCheckDue(Reason):
+    """A check of contact details near its correction deadline with contacts still to
+    confirm, or missed and flagged for access removal (staff confirm it)."""
+
+    key, label = CONTACT_CHECK, gettext_lazy("Contact check")
+
+    def find(self, gathering):
+        checks = (
+            ContactCheck.objects.filter(
+                Q(
+                    status=ContactCheckStatus.OPEN,
+                    deadline__lte=gathering.now + CONTACT_CHECK_SOON,
+                )
+                | Q(status=ContactCheckStatus.MISSED)
+            )
+            .annotate(
+                waiting=Count("people", filter=Q(people__confirmed_at__isnull=True))
+            )
+            .order_by("deadline")
+        )
+        for pk, deadline, status, waiting in gathering.read(
+            checks.values_list("filing_id", "deadline", "status", "waiting"),
+            "filing__",
+        ):
+            found = gathering.row(pk)
+            if status == ContactCheckStatus.OPEN:
+                found.deadline = deadline
+            elif found.since is None or deadline < found.since:
+                found.since = deadline
+            found.reasons[self.key] = (deadline, status, waiting)
+
+    def sentences(self, row, said):
+        deadline, status, waiting = row.reasons[self.key]
+        if status == ContactCheckStatus.MISSED:
+            return [
+                _(
+                    "Contact check missed at %(when)s; flagged for access removal: "
+                    "confirm it with “Remove the access”"
+                )
+                % {"when": timeline.beijing(deadline)}
+            ]
+        text = ngettext(
+            "Contact check: %(n)d contact has not confirmed; correction deadline "
+            "%(when)s",
+            "Contact check: %(n)d contacts have not confirmed; correction deadline "
+            "%(when)s",
+            waiting,
+        )
+        return [text % {"n": waiting, "when": timeline.beijing(deadline)}]
+
+
 class FollowUpDue(Reason):
     key, label = FOLLOW_UP_DUE, gettext_lazy("Follow-up due")
 
@@ -421,6 +477,7 @@ QUEUE_REASONS = [
     OneFromLimit(),
     ReturnedRecently(),
     ReviewDue(),
+    ContactCheckDue(),
     FollowUpDue(),
 ]
 REASONS = [(reason.key, reason.label) for reason in QUEUE_REASONS]

@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from console import (
+    contact_check_pages,
     dashboard,
     desk,
     funnel,
@@ -273,6 +274,11 @@ class StaffAdminSite(admin.AdminSite):
                 "escalation_answer",
             ),
             ("team/", lambda request: desk.team_view(request, site), "team"),
+            (
+                "contact-checks/",
+                lambda request: contact_check_pages.campaigns_view(request, site),
+                "contact_checks",
+            ),
             *self._staff_pages(),
             (
                 "answers/<int:script_id>/used-on/<int:filing_id>/",

@@ -16,9 +16,19 @@ from console.labels import (
     channel_label,
     ordinal_failures,
     person_text,
+    roles_text,
     staff_label,
 )
 from console.models import MacroAction
+from console.text_states import (  # re-exported: how staff read a text's state
+    report_text as report_text,
+)
+from console.text_states import (
+    text_state as text_state,
+)
+from console.text_states import (
+    text_undelivered as text_undelivered,
+)
 from filings import policies, review_outcomes
 from filings.models import (
     CASE_WORK_EVENTS,
@@ -29,18 +39,15 @@ from filings.models import (
 )
 from filings.privacy import mask_code, show_mobile
 from infra import times
-from infra.times import duration_text
 from verification.models import (
     COUNTED_WRONG,
     THROTTLED,
     AttemptAction,
     AttemptReason,
-    DeliveryReport,
     SmsKind,
     SmsStatus,
     WrongPart,
 )
-from verification.sms.base import report_meaning
 
 R = AttemptReason
 
@@ -82,62 +89,6 @@ class Entry:
             "n": self.repeats,
             "when": beijing(self.first_when, with_seconds=True),
         }
-
-
-def text_state(message):
-    """Where a text is: queued, with the gateway, on the phone (by its delivery report
-    when the gateway sends reports), or not delivered."""
-    if message.status == SmsStatus.SENT and message.report:
-        return report_text(message)
-    return {
-        SmsStatus.QUEUED: _("waiting to be sent"),
-        SmsStatus.SENDING: _("being sent"),
-        SmsStatus.SENT: _("delivered"),
-        SmsStatus.FAILED: _("not delivered"),
-    }.get(message.status, message.get_status_display())
-
-
-def report_text(message):
-    """A text's delivery report as the carrier gave it, in words; "" without one."""
-    if message.report == DeliveryReport.AWAITING:
-        return _("taken by the gateway; no delivery report yet")
-    if not message.report or message.reported_at is None:
-        return ""
-    parts = {
-        "when": beijing(message.reported_at),
-        "code": message.report_code,
-        "why": report_meaning(message.report_code),
-    }
-    if message.report == DeliveryReport.UNDELIVERED:
-        return (
-            _(
-                "taken by the gateway, but not delivered to the phone: %(why)s "
-                "(the carrier's report at %(when)s: %(code)s)"
-            )
-            % parts
-        )
-    taken = message.sent_at or message.attempted_at or message.created_at
-    late = message.reported_at - taken
-    if late >= datetime.timedelta(minutes=1):
-        parts["late"] = duration_text(late)
-        sentence = (
-            _("delivered to the phone at %(when)s, %(late)s after the gateway took it")
-            % parts
-        )
-    else:
-        sentence = _("delivered to the phone at %(when)s") % parts
-    if message.copies > 1:
-        sentence = _(
-            "%(sentence)s, %(copies)d times (the carrier delivered it again)"
-        ) % {"sentence": sentence, "copies": message.copies}
-    return sentence
-
-
-def text_undelivered(message):
-    """Whether a text is known not to have reached the phone."""
-    return message.status == SmsStatus.FAILED or (
-        message.report == DeliveryReport.UNDELIVERED
-    )
 
 
 # The timeline -----------------------------------------------------------------------
@@ -338,6 +289,40 @@ def _deadline_extended(told):
     return sentence, ""
 
 
+def _contact_check_opened(told):
+    sentence = told.say(_("%(who)s opened a check of the contact details"))
+    if deadline := _parse_moment(told.data.get("deadline")):
+        sentence = _("%(sentence)s; the contacts confirm their mobiles by %(when)s") % {
+            "sentence": sentence,
+            "when": beijing(deadline),
+        }
+    return sentence, ""
+
+
+def _contact_confirmed(told):
+    roles = told.data.get("roles") or []
+    return _("%(roles)s confirmed their mobile for the contact check") % {
+        "roles": roles_text(roles) if roles else _("A contact")
+    }, "good"
+
+
+def _contact_check_confirmed(told):
+    return _("Every contact confirmed; the contact check passed"), "good"
+
+
+def _contact_check_missed(told):
+    return _(
+        "The correction deadline passed before every contact confirmed; the filing "
+        "is flagged for access removal"
+    ), "bad"
+
+
+def _access_removed(told):
+    return told.say(
+        _("%(who)s removed the filing's access (missed contact check)")
+    ), "bad"
+
+
 def _status_changed(told):
     """Any other event: the move it made (an event type this table does not know)."""
     return told.say(
@@ -363,6 +348,11 @@ EVENT_SENTENCES = {
     EventType.APPROVED: _approved,
     EventType.REJECTED: _rejected,
     EventType.DEADLINE_EXTENDED: _deadline_extended,
+    EventType.CONTACT_CHECK_OPENED: _contact_check_opened,
+    EventType.CONTACT_CONFIRMED: _contact_confirmed,
+    EventType.CONTACT_CHECK_CONFIRMED: _contact_check_confirmed,
+    EventType.CONTACT_CHECK_MISSED: _contact_check_missed,
+    EventType.ACCESS_REMOVED: _access_removed,
 }
 
 

@@ -110,6 +110,13 @@ class EventType(models.TextChoices):
     ESCALATION_ASKED = "escalation_asked", _("Supervisor asked")
     ESCALATION_APPROVED = "escalation_approved", _("Request approved")
     ESCALATION_DECLINED = "escalation_declined", _("Request declined")
+    # The administration's check of contact details after approval
+    # (verification.contact_checks).
+    CONTACT_CHECK_OPENED = "contact_check_opened", _("Contact check opened")
+    CONTACT_CONFIRMED = "contact_confirmed", _("Contact confirmed their mobile")
+    CONTACT_CHECK_CONFIRMED = "contact_check_confirmed", _("Contact check passed")
+    CONTACT_CHECK_MISSED = "contact_check_missed", _("Contact check missed")
+    ACCESS_REMOVED = "access_removed", _("Access removed")
 
 
 # The support team's case work (console.casework): events with no status move.
@@ -150,3 +157,11 @@ class ProviderEventType(models.TextChoices):
     FILING_APPROVED = "filing.approved", _("Filing approved")
     FILING_REJECTED = "filing.rejected", _("Filing rejected")
     FILING_CANCELLED = "filing.cancelled", _("Filing cancelled")
+    CONTACT_CHECK_OPENED = "contact_check.opened", _("Contact check opened")
+    CONTACT_CHECK_CONTACT_CONFIRMED = (
+        "contact_check.contact_confirmed",
+        _("A contact confirmed their mobile"),
+    )
+    CONTACT_CHECK_CONFIRMED = "contact_check.confirmed", _("Contact check passed")
+    CONTACT_CHECK_MISSED = "contact_check.missed", _("Contact check missed")
+    FILING_ACCESS_REMOVED = "filing.access_removed", _("Access removed")

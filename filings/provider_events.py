@@ -118,6 +118,13 @@ def _cancelled(filing: FilingApplication, audit: AuditEvent) -> dict[str, Any]:
     return {"by": by}
 
 
+def _contact_check(filing: FilingApplication, audit: AuditEvent) -> dict[str, Any]:
+    return {
+        "deadline": audit.data.get("deadline"),
+        "roles": list(audit.data.get("roles", [])),
+    }
+
+
 def _nothing(filing: FilingApplication, audit: AuditEvent) -> dict[str, Any]:
     return {}
 
@@ -140,6 +147,11 @@ PROVIDER_EVENTS: dict[str, tuple[tuple[ProviderEventType, Describe], ...]] = {
     EventType.APPROVED: ((T.FILING_APPROVED, _approved),),
     EventType.REJECTED: ((T.FILING_REJECTED, _rejected),),
     EventType.CANCELLED: ((T.FILING_CANCELLED, _cancelled),),
+    EventType.CONTACT_CHECK_OPENED: ((T.CONTACT_CHECK_OPENED, _contact_check),),
+    EventType.CONTACT_CONFIRMED: ((T.CONTACT_CHECK_CONTACT_CONFIRMED, _roles),),
+    EventType.CONTACT_CHECK_CONFIRMED: ((T.CONTACT_CHECK_CONFIRMED, _nothing),),
+    EventType.CONTACT_CHECK_MISSED: ((T.CONTACT_CHECK_MISSED, _nothing),),
+    EventType.ACCESS_REMOVED: ((T.FILING_ACCESS_REMOVED, _nothing),),
 }
 
 # The audit events the provider is not told of, each on purpose: the draft it made

@@ -68,6 +68,8 @@ ALLOWED_MOVES: dict[tuple[str, str], set[str]] = {
     (S.UNDER_REVIEW, S.REJECTED): {E.REJECTED},
     (S.UNDER_REVIEW, S.RETURNED): {E.RETURNED},
     (S.UNDER_REVIEW, S.CANCELLED): {E.CANCELLED},
+    # A missed contact check, confirmed by staff: the access is removed.
+    (S.APPROVED, S.CANCELLED): {E.ACCESS_REMOVED},
 }
 
 
@@ -504,6 +506,25 @@ def _check_extension_limits(
             },
             code="extension_limit",
         )
+
+
+def remove_access(
+    filing: FilingApplication,
+    *,
+    actor: Actor,
+    reason: str,
+    apply: Apply | None = None,
+) -> FilingApplication:
+    """Remove the access of an approved filing whose contact check was missed (the
+    engine's `apply` closes the check); the filing is cancelled."""
+    return _move(
+        filing,
+        E.ACCESS_REMOVED,
+        S.CANCELLED,
+        actor=actor,
+        reason=_require_reason(reason),
+        apply=apply,
+    )
 
 
 def reject_filing(

@@ -453,6 +453,12 @@ RATELIMITS = {
 # set-based and takes one transaction whatever the count).
 DEADLINE_BATCH_SIZE = env.int("DEADLINE_BATCH_SIZE", default=1000)
 
+# The correction window of a check of contact details after approval
+# (verification.contact_checks): days the contacts have to confirm their mobiles.
+CONTACT_CHECK_WINDOW_DAYS = env.int("CONTACT_CHECK_WINDOW_DAYS", default=7)
+if not 1 <= CONTACT_CHECK_WINDOW_DAYS <= 90:
+    raise ImproperlyConfigured("CONTACT_CHECK_WINDOW_DAYS must be 1 to 90.")
+
 # The simulated communications administration (verification.administration): the
 # deadline sweep decides the filings under review after a delay. On in the demo, off
 # in production unless set.

@@ -22,7 +22,7 @@ from filings.models import FilingApplication, FilingStatus, Province, Role
 from filings.privacy import mask_mobile
 from infra import rates
 from portal.forms import LookupForm, ResendForm, VerifyForm
-from verification import actions, messages, throttles
+from verification import actions, contact_checks, messages, throttles
 from verification.models import AttemptAction, Verification, VerificationStatus
 
 logger = logging.getLogger(__name__)
@@ -154,6 +154,9 @@ def banner(action, result):
             "status": None,
             "text": messages.throttled_text(result["retry_after"], language),
         }
+    if result.get("contact_check") in contact_checks.ANSWERS:
+        style, text = contact_checks.answer_text(result["contact_check"], language)
+        return {"style": style, "status": None, "text": text}
     status = result["status"]
     table = (
         messages.VERIFY_ANSWERS
@@ -319,8 +322,10 @@ class VerifyView(ChannelFormView):
     form_class = VerifyForm
     template_name = "portal/verify.html"
 
+    contact_check = None
+
     def run(self, channel, data, request):
-        return actions.verify(
+        outcome = actions.verify(
             channel,
             data["mobile"],
             data["code"],
@@ -329,11 +334,21 @@ class VerifyView(ChannelFormView):
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
             submission=data.get("submission", ""),
         )
+        if outcome.status == messages.NOT_FOUND and not any(
+            v.status == VerificationStatus.PENDING for v in outcome.verifications
+        ):
+            # Nothing to verify for this mobile: it may be a contact check's code.
+            self.contact_check = contact_checks.confirm(
+                data["mobile"], data["code"], data["cert_last6"]
+            )
+        return outcome
 
     def more_result(self, outcome):
         """The filing's reference when the answer concerns one filing (for "where is
         my filing"), and after a person verified, the roles of the people still to
-        verify."""
+        verify; or a contact check's answer."""
+        if self.contact_check:
+            return {"status": None, "contact_check": self.contact_check}
         if not outcome.verifications:
             return {}
         filing_ids = {v.filing_id for v in outcome.verifications}

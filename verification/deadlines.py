@@ -27,7 +27,7 @@ from filings.models import (
     ProviderEventType,
 )
 from infra import task_rows
-from verification import administration, codes, staff_actions
+from verification import administration, codes, contact_checks, staff_actions
 from verification.models import (
     SmsKind,
     SmsMessage,
@@ -181,9 +181,11 @@ class DeadlineReport:
     reaped_tasks: int = 0
     reviews_approved: int = 0
     reviews_rejected: int = 0
+    contact_checks_missed: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {
+            "contact_checks_missed": self.contact_checks_missed,
             "reviews_approved": self.reviews_approved,
             "reviews_rejected": self.reviews_rejected,
             "expired_filings": self.expired_filings,
@@ -357,6 +359,7 @@ def process_deadlines(
     report.interrupted_sms = recover_interrupted_sms()
     report.stranded_sms = requeue_stranded_sms()
     report.reaped_tasks = task_rows.reap(settings.TASK_STALE_RUNNING_SECONDS)
+    report.contact_checks_missed = contact_checks.mark_missed(now)
     if settings.SIMULATED_ADMINISTRATION:
         reviews = administration.process_reviews(now)
         report.reviews_approved, report.reviews_rejected = (

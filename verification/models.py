@@ -173,6 +173,7 @@ class Verification(models.Model):
 class SmsKind(models.TextChoices):
     VERIFICATION_CODE = "verification_code", _("Verification code")
     NOTIFICATION = "notification", _("Notification")
+    CONTACT_CHECK_CODE = "contact_check_code", _("Contact check code")
 
 
 class SmsStatus(models.TextChoices):
@@ -481,3 +482,133 @@ class FunnelDuration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day:%Y-%m-%d}: {self.minutes} min × {self.people}"
+
+
+class ContactCheckStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for the contacts")
+    CONFIRMED = "confirmed", _("Confirmed")
+    MISSED = "missed", _("Missed: flagged for access removal")
+    ACCESS_REMOVED = "access_removed", _("Access removed")
+
+
+class ContactCheckCampaign(models.Model):
+    """A check of contact details over many approved filings (专项核查), opened at
+    once by a command or staff (`verification.contact_checks`)."""
+
+    # Whose record it is, for a provider's staff (infra.scope): a campaign that
+    # checks some of the provider's filings.
+    scoped_by = staticmethod(
+        lambda p: models.Q(
+            models.Exists(
+                ContactCheck._base_manager.filter(
+                    campaign=models.OuterRef("pk"), filing__provider_id=p
+                )
+            )
+        )
+    )
+
+    name = models.CharField(_("name"), max_length=100)
+    province = models.ForeignKey(
+        "filings.Province",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("province"),
+    )
+    opened_at = models.DateTimeField(_("opened"))
+    deadline = models.DateTimeField(_("correction deadline"))
+
+    objects = ProviderScopedManager["ContactCheckCampaign"]()
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("contact check campaign")
+        verbose_name_plural = _("contact check campaigns")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactCheck(models.Model):
+    """One approved filing's check of contact details: its contacts confirm their
+    mobiles with a texted code before `deadline`; the status changes only in
+    `verification.contact_checks`."""
+
+    scoped_by = "filing__provider_id"
+
+    filing = models.ForeignKey(
+        "filings.FilingApplication",
+        on_delete=models.PROTECT,
+        related_name="contact_checks",
+        verbose_name=_("filing"),
+    )
+    campaign = models.ForeignKey(
+        ContactCheckCampaign,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="checks",
+        verbose_name=_("campaign"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ContactCheckStatus.choices,
+        default=ContactCheckStatus.OPEN,
+    )
+    opened_at = models.DateTimeField(_("opened"))
+    deadline = models.DateTimeField(_("correction deadline"))
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    objects = ProviderScopedManager["ContactCheck"]()
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("contact check")
+        verbose_name_plural = _("contact checks")
+        constraints = [
+            # one open check per filing at a time
+            models.UniqueConstraint(
+                fields=["filing"],
+                condition=models.Q(status="open"),
+                name="contact_check_one_open",
+            )
+        ]
+        indexes = [
+            # the sweep's overdue checks and the queue's missed ones
+            models.Index(fields=["status", "deadline"], name="contact_check_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filing} · {self.get_status_display()}"
+
+
+class ContactCheckPerson(models.Model):
+    """One contact of a check: a mobile to confirm, with its code (hashed, as the
+    verifications keep theirs) and the person's certificate tails."""
+
+    scoped_by = "contact_check__filing__provider_id"
+
+    contact_check = models.ForeignKey(
+        ContactCheck,
+        on_delete=models.CASCADE,
+        related_name="people",
+        verbose_name=_("contact check"),
+    )
+    mobile = models.CharField(_("mobile"), max_length=11, db_index=True)
+    roles = models.JSONField(_("roles"), default=list)
+    certificate_hashes = models.TextField(_("certificate hashes"))
+    code_hash = models.CharField(_("code hash"), max_length=64)
+    failed_attempts = models.PositiveSmallIntegerField(_("failed attempts"), default=0)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+
+    objects = ProviderScopedManager["ContactCheckPerson"]()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("contact to confirm")
+        verbose_name_plural = _("contacts to confirm")
+
+    def __str__(self) -> str:
+        return mask_mobile(self.mobile)

@@ -363,6 +363,18 @@ def approve_filing(
     return transitions.approve_filing(filing, actor=actor, reason=reason, now=now)
 
 
+def remove_access(
+    filing: FilingApplication,
+    *,
+    actor: Actor,
+    reason: str,
+    apply: transitions.Apply | None = None,
+) -> FilingApplication:
+    """Remove the access of an approved filing (a missed contact check, confirmed by
+    staff; `verification.contact_checks` passes the check's part as `apply`)."""
+    return transitions.remove_access(filing, actor=actor, reason=reason, apply=apply)
+
+
 def reject_filing(
     filing: FilingApplication, *, actor: Actor, code: str, reason: str = ""
 ) -> FilingApplication:
@@ -412,6 +424,7 @@ __all__ = [
     "import_filing",
     "record_event",
     "reject_filing",
+    "remove_access",
     "required_verifications",
     "return_filing",
     "submit_filing",

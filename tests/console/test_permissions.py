@@ -19,6 +19,8 @@ FORM_ACTIONS = {
     "cancel",
     "approve",
     "reject",
+    "open_contact_check",
+    "remove_access",
 }
 LIST_ACTIONS = FORM_ACTIONS - {"mark_verified", "change_mobile"}
 EXPECTED = {
@@ -55,7 +57,12 @@ def test_actions_offered_by_role(request, login, role):
     assert set(shown) == FORM_ACTIONS  # every override is shown, with its state
     # a filing pending verification cannot be decided yet, whoever looks
     enabled = {name for name, on in shown.items() if on}
-    assert enabled == EXPECTED[role] - {"approve", "reject"}
+    assert enabled == EXPECTED[role] - {
+        "approve",
+        "reject",
+        "open_contact_check",
+        "remove_access",
+    }
     list_page = client.get(LIST_URL).content.decode()
     assert offered(list_page) == EXPECTED[role] & LIST_ACTIONS
 

@@ -112,15 +112,16 @@ def test_table_matches_expected_machine():
         for target in moves.values()
     }
     pairs.add((S.DRAFT, S.UNDER_REVIEW))  # submitting when nobody has to verify
+    pairs.add((S.APPROVED, S.CANCELLED))  # access removed after a missed check
     assert pairs == set(transitions.ALLOWED_MOVES)
 
 
 def test_illegal_move_message_names_filing_status_and_alternatives():
-    filing = filing_in(S.APPROVED)
+    filing = filing_in(S.REJECTED)
     with pytest.raises(transitions.IllegalTransition) as info:
         MOVES["cancel"](filing)
     message = str(info.value)
-    assert f"aliyun:{filing.reference} is approved; it cannot be cancelled" in message
+    assert f"aliyun:{filing.reference} is rejected; it cannot be cancelled" in message
     assert "nothing (final status)" in message
 
 

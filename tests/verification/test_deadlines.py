@@ -71,6 +71,7 @@ def test_running_twice_changes_nothing_more():
         "reaped_tasks": 0,
         "reviews_approved": 0,
         "reviews_rejected": 0,
+        "contact_checks_missed": 0,
     }
     assert (AuditEvent.objects.count(), SmsMessage.objects.count()) == (
         events,

@@ -118,15 +118,16 @@ def test_table_matches_expected_machine():
         for target in moves.values()
     }
     pairs.add((S.DRAFT, S.UNDER_REVIEW))  # submit when nobody has to verify
+    pairs.add((S.APPROVED, S.CANCELLED))  # access removed after a missed check
     assert pairs == set(transitions.ALLOWED_MOVES)
 
 
 def test_illegal_move_message_names_filing_status_and_alternatives():
-    filing = filing_in(S.APPROVED)
+    filing = filing_in(S.REJECTED)
     with pytest.raises(transitions.IllegalTransition) as info:
         cancel(filing)
     message = str(info.value)
-    assert f"Filing aliyun:{filing.reference} is approved" in message
+    assert f"Filing aliyun:{filing.reference} is rejected" in message
     assert "cannot be cancelled" in message
     assert "nothing (final status)" in message
 

@@ -1,0 +1,373 @@
+"""The administration's checks of contact details after approval (专项核查,
+"联系方式自助核验"): the contacts of an approved filing confirm their mobile with a
+texted code within a correction window; a check not done by its deadline is missed
+and flagged for access removal, which staff confirm.
+
+The MIIT publishes no page text for this check: the texts and the verify page's
+answers are the simulator's own words, and say so. Every step is one transaction
+on the locked filing row, with its audit event (and so its provider event and
+webhook): opened, a contact confirmed, passed, missed, access removed.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from filings import transitions
+from filings.models import EventType, FilingApplication, FilingStatus, Role
+from filings.privacy import mask_mobile
+from infra import times
+from verification import codes, messages, moves
+from verification.models import (
+    ContactCheck,
+    ContactCheckCampaign,
+    ContactCheckPerson,
+    ContactCheckStatus,
+    SmsKind,
+)
+
+# Wrong codes a contact may type before their code stops working (staff reopen).
+FAILURE_LIMIT = 5
+
+S = ContactCheckStatus
+
+
+class CheckRefused(Exception):
+    """A check that cannot be opened, or an access that cannot be removed, now."""
+
+
+def missed_check(filing: FilingApplication) -> ContactCheck | None:
+    """The filing's missed check, flagged for access removal, if any."""
+    return ContactCheck.objects.filter(filing=filing, status=S.MISSED).first()
+
+
+def remove_access_of(
+    filing: FilingApplication, *, actor: transitions.Actor, reason: str
+) -> FilingApplication:
+    """Remove the access of `filing` for its missed check; CheckRefused if none."""
+    check = missed_check(filing)
+    if check is None:
+        raise CheckRefused(_("Only after a missed contact check."))
+    return remove_access(check, actor=actor, reason=reason)
+
+
+def _window() -> datetime.timedelta:
+    return datetime.timedelta(days=settings.CONTACT_CHECK_WINDOW_DAYS)
+
+
+def _contacts(filing: FilingApplication) -> dict[str, tuple[set[str], set[str]]]:
+    """{mobile: (roles, certificate numbers)} of the filing's leader and
+    administrators; one mobile is one contact."""
+    contacts: dict[str, tuple[set[str], set[str]]] = {}
+    leader = filing.subject.leader
+    people = [(Role.LEADER, leader)] + [
+        (Role.ADMINISTRATOR, service.administrator)
+        for service in filing.services.select_related("administrator")
+    ]
+    for role, person in people:
+        roles, certificates = contacts.setdefault(person.mobile, (set(), set()))
+        roles.add(role)
+        certificates.add(person.certificate_number)
+    return contacts
+
+
+def check_text(
+    filing: FilingApplication, code: str, deadline: datetime.datetime
+) -> str:
+    """The text of a contact check's code: the simulator's own words."""
+    return (
+        f"【ICP备案联系方式核验·模拟】您的ICP备案{filing.icp_number or filing.reference}"
+        f"正在进行联系方式核验，验证码为{code}。请于北京时间"
+        f"{times.beijing_text(deadline)}前访问 {messages.verification_page_url(filing)} "
+        f"输入手机号码、验证码和证件号码后6位完成核验，逾期未核验的备案将被注销接入。"
+        f"工信部未公布此核验的页面文字，本短信为培训模拟系统的文案。"
+    )
+
+
+def _open_locked(
+    filing: FilingApplication,
+    actor: transitions.Actor,
+    now: datetime.datetime,
+    campaign: ContactCheckCampaign | None,
+    reason: str = "",
+) -> ContactCheck:
+    if filing.status != FilingStatus.APPROVED:
+        raise CheckRefused(
+            _("Only an approved filing is checked; this one is “%(status)s”.")
+            % {"status": filing.get_status_display()}
+        )
+    if ContactCheck.objects.filter(filing=filing, status=S.OPEN).exists():
+        raise CheckRefused(_("A contact check of this filing is open already."))
+    deadline = campaign.deadline if campaign else now + _window()
+    check = ContactCheck.objects.create(
+        filing=filing, campaign=campaign, opened_at=now, deadline=deadline
+    )
+    roles = []
+    for mobile, (person_roles, certificates) in _contacts(filing).items():
+        code = codes.generate_code()
+        ContactCheckPerson.objects.create(
+            contact_check=check,
+            mobile=mobile,
+            roles=sorted(person_roles),
+            certificate_hashes=codes.certificate_hashes(certificates),
+            code_hash=codes.hash_code(code),
+        )
+        roles.append(sorted(person_roles))
+        codes.queue_sms(
+            kind=SmsKind.CONTACT_CHECK_CODE,
+            sender=messages.code_sender(filing.policy, mobile),
+            recipient=mobile,
+            text=check_text(filing, code, deadline),
+            filing=filing,
+        )
+    moves.record_event(
+        filing,
+        actor,
+        EventType.CONTACT_CHECK_OPENED,
+        reason=reason,
+        data={
+            "contact_check": check.pk,
+            "deadline": times.rfc3339(deadline),
+            "roles": roles,
+            **({"campaign": campaign.pk} if campaign else {}),
+        },
+    )
+    return check
+
+
+def open_check(
+    filing: FilingApplication,
+    *,
+    actor: transitions.Actor,
+    now: datetime.datetime | None = None,
+    campaign: ContactCheckCampaign | None = None,
+    reason: str = "",
+) -> ContactCheck:
+    """Open a check of `filing`'s contact details: each contact is texted a code to
+    confirm on the verify page by the deadline (the campaign's, or now plus
+    CONTACT_CHECK_WINDOW_DAYS). CheckRefused unless the filing is approved and has
+    no open check."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = (
+            FilingApplication.objects.select_for_update(of=("self",))
+            .select_related("subject__leader", "province")
+            .get(pk=filing.pk)
+        )
+        return _open_locked(locked, actor, now, campaign, reason)
+
+
+@dataclass
+class CampaignReport:
+    campaign: ContactCheckCampaign
+    opened: int = 0
+    skipped: int = 0  # an open check already, or no longer approved
+
+
+def open_campaign(
+    name: str,
+    *,
+    province: str,
+    actor: transitions.Actor,
+    now: datetime.datetime | None = None,
+    limit: int | None = None,
+) -> CampaignReport:
+    """Open a campaign: a check of every approved filing of `province` (at most
+    `limit`, oldest approval first) with one correction deadline for all."""
+    now = now or timezone.now()
+    campaign = ContactCheckCampaign.objects.create(
+        name=name, province_id=province, opened_at=now, deadline=now + _window()
+    )
+    report = CampaignReport(campaign)
+    approved = FilingApplication.objects.filter(
+        province_id=province, status=FilingStatus.APPROVED
+    ).order_by("updated_at", "pk")
+    if limit is not None:
+        approved = approved[:limit]
+    for filing in approved.iterator(chunk_size=500):
+        try:
+            open_check(filing, actor=actor, now=now, campaign=campaign)
+        except CheckRefused:
+            report.skipped += 1
+        else:
+            report.opened += 1
+    return report
+
+
+class Confirmed:
+    """What the verify page says to a contact check's contact (simulator's words)."""
+
+    DONE = "done"  # this contact confirmed; everyone has
+    WAIT = "wait"  # this contact confirmed; others have still to
+    WRONG = "wrong"  # wrong code or digits for an open check
+    LOCKED = "locked"  # too many wrong codes: ask the provider
+
+
+def _close(check: ContactCheck, status: str, now: datetime.datetime) -> None:
+    check.status, check.closed_at = status, now
+    check.save(update_fields=["status", "closed_at"])
+
+
+def confirm(
+    mobile: str, code: str, cert_last6: str, now: datetime.datetime | None = None
+) -> str | None:
+    """A contact types their code on the verify page: the `Confirmed` answer, or
+    None when the mobile has no open check (the page's own answer stands)."""
+    now = now or timezone.now()
+    waiting = ContactCheckPerson.objects.filter(
+        mobile=mobile,
+        confirmed_at__isnull=True,
+        contact_check__status=S.OPEN,
+        contact_check__deadline__gt=now,
+    )
+    with transaction.atomic():
+        # The filings first, as every other step locks them: no deadlock.
+        filing_ids = sorted(
+            set(waiting.values_list("contact_check__filing_id", flat=True))
+        )
+        if not filing_ids:
+            return None
+        list(
+            FilingApplication.objects.select_for_update()
+            .filter(pk__in=filing_ids)
+            .order_by("pk")
+        )
+        people = list(
+            waiting.select_for_update(of=("self",)).select_related("contact_check")
+        )
+        if not people:
+            return None
+        for person in people:
+            if codes.code_matches(person.code_hash, code) and (
+                codes.certificate_matches(person.certificate_hashes, cert_last6)
+            ):
+                if person.failed_attempts >= FAILURE_LIMIT:
+                    return Confirmed.LOCKED
+                return _confirmed(person, now)
+        for person in people:
+            person.failed_attempts += 1
+            person.save(update_fields=["failed_attempts"])
+        if all(p.failed_attempts >= FAILURE_LIMIT for p in people):
+            return Confirmed.LOCKED
+        return Confirmed.WRONG
+
+
+def _confirmed(person: ContactCheckPerson, now: datetime.datetime) -> str:
+    check = person.contact_check
+    filing = FilingApplication.objects.get(pk=check.filing_id)  # locked by confirm
+    person.confirmed_at = now
+    person.save(update_fields=["confirmed_at"])
+    actor = transitions.APPLICANT
+    moves.record_event(
+        filing,
+        actor,
+        EventType.CONTACT_CONFIRMED,
+        data={"contact_check": check.pk, "roles": person.roles},
+    )
+    if check.people.filter(confirmed_at__isnull=True).exists():
+        return Confirmed.WAIT
+    _close(check, S.CONFIRMED, now)
+    moves.record_event(
+        filing,
+        transitions.SYSTEM,
+        EventType.CONTACT_CHECK_CONFIRMED,
+        data={"contact_check": check.pk},
+    )
+    return Confirmed.DONE
+
+
+def mark_missed(now: datetime.datetime | None = None, *, limit: int = 1000) -> int:
+    """Mark the open checks past their deadline missed (flagged for access removal);
+    the deadline sweep runs it. Returns how many."""
+    now = now or timezone.now()
+    missed = 0
+    overdue = ContactCheck.objects.filter(status=S.OPEN, deadline__lte=now).order_by(
+        "deadline", "pk"
+    )[:limit]
+    for check in overdue:
+        with transaction.atomic():
+            filing = FilingApplication.objects.select_for_update().get(
+                pk=check.filing_id
+            )
+            locked = ContactCheck.objects.select_for_update().get(pk=check.pk)
+            if locked.status != S.OPEN:
+                continue
+            _close(locked, S.MISSED, now)
+            waiting = [
+                mask_mobile(p.mobile)
+                for p in locked.people.filter(confirmed_at__isnull=True)
+            ]
+            moves.record_event(
+                filing,
+                transitions.SYSTEM,
+                EventType.CONTACT_CHECK_MISSED,
+                data={"contact_check": locked.pk, "not_confirmed": waiting},
+            )
+            missed += 1
+    return missed
+
+
+def remove_access(
+    check: ContactCheck, *, actor: transitions.Actor, reason: str
+) -> FilingApplication:
+    """Staff confirm the access removal of a missed check: the filing is cancelled
+    (event "access removed") and the check closed as such."""
+
+    def close_check(locked: FilingApplication) -> dict[str, int]:
+        held = ContactCheck.objects.select_for_update().get(pk=check.pk)
+        if held.status != S.MISSED:
+            raise moves.IllegalTransition(
+                locked,
+                EventType.ACCESS_REMOVED,
+                "its contact check is not missed; only a missed check removes access.",
+            )
+        _close(held, S.ACCESS_REMOVED, timezone.now())
+        return {"contact_check": held.pk}
+
+    return moves.remove_access(
+        check.filing, actor=actor, reason=reason, apply=close_check
+    )
+
+
+# What the verify page says to a contact check's contact: (banner style, Chinese,
+# English). No MIIT page text exists for this check; these words say so.
+SIMULATOR_NOTE_ZH = "（模拟器文案：工信部未公布此核验的页面文字）"
+SIMULATOR_NOTE_EN = (
+    " (The simulator's words: the MIIT publishes no page text for this check.)"
+)
+ANSWERS = {
+    Confirmed.DONE: (
+        "success",
+        "联系方式核验成功，您的备案联系方式已确认。",
+        "Your contact details are confirmed.",
+    ),
+    Confirmed.WAIT: (
+        "success",
+        "您的手机号码已确认，还需备案的其他联系人完成核验。",
+        "Your mobile is confirmed; the filing's other contacts have still to "
+        "confirm theirs.",
+    ),
+    Confirmed.WRONG: (
+        "danger",
+        "联系方式核验的验证码或证件号码后6位不正确，请核对后重新输入。",
+        "The contact check's code or certificate digits are wrong; check them "
+        "and try again.",
+    ),
+    Confirmed.LOCKED: (
+        "danger",
+        "联系方式核验的验证码错误次数过多，请联系您的接入商。",
+        "Too many wrong codes for the contact check; contact your access provider.",
+    ),
+}
+
+
+def answer_text(key: str, language: str) -> tuple[str, str]:
+    """(banner style, sentence) for a `Confirmed` answer in `language`."""
+    style, zh, en = ANSWERS[key]
+    if language.startswith("en"):
+        return style, en + SIMULATOR_NOTE_EN
+    return style, zh + SIMULATOR_NOTE_ZH
