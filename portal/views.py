@@ -156,7 +156,12 @@ def banner(action, result):
         }
     if result.get("contact_check") in contact_checks.ANSWERS:
         style, text = contact_checks.answer_text(result["contact_check"], language)
-        return {"style": style, "status": None, "text": text}
+        return {
+            "style": style,
+            "status": None,
+            "contact_check": result["contact_check"],
+            "text": text,
+        }
     status = result["status"]
     table = (
         messages.VERIFY_ANSWERS
