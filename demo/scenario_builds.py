@@ -16,12 +16,12 @@ from demo import clock, gateway
 from demo.identities import GIVEN, SURNAMES
 from demo.journeys import DEMO_AGENTS, DEMO_IPS
 from demo.models import Behaviour
-from filings import policies
+from filings import policies, review_outcomes
 from filings.importing import parse_record
 from filings.models import Person
 from infra import times
 from infra.times import BEIJING
-from verification import actions, deadlines, moves
+from verification import actions, contact_checks, deadlines, moves
 from verification.models import SmsKind, SmsMessage, SmsStatus
 from verification.tasks import deliver_sms
 
@@ -342,4 +342,58 @@ def build_resend_cap(build):
             with clock.at(start + datetime.timedelta(minutes=minutes)):
                 build.resend(filing, person)
     build.facts["name"] = person.name
+    return filing
+
+
+def _reviewed(build, person, *, province, ago):
+    """A filing of `person` (both roles) submitted and verified `ago` before now:
+    under review since then."""
+    with clock.at(_ago(build, **ago)):
+        filing = build.submit(
+            policy="miit-current",
+            province=province,
+            leader=person,
+            administrator=person,
+        )
+        build.verify(filing, person)
+    filing.refresh_from_db()
+    return filing
+
+
+def build_coded_rejection(build):
+    """Rejected by the administration an hour ago for a catalogued reason."""
+    person = build.person("139")
+    filing = _reviewed(build, person, province="js", ago={"days": 4})
+    code = build.rng.choice(sorted(review_outcomes.REJECTION_REASONS))
+    with clock.at(_ago(build, hours=1)):
+        moves.reject_filing(filing, actor=moves.ADMINISTRATION, code=code)
+    build.facts.update(name=person.name, rejection=code)
+    return filing
+
+
+def build_subject_in_flight(build):
+    """Under review since yesterday; the provider's second filing for the same
+    subject was refused at submission (a refused submission leaves no record)."""
+    person = build.person("135")
+    filing = _reviewed(build, person, province="js", ago={"days": 1})
+    build.facts["name"] = person.name
+    return filing
+
+
+def build_missed_contact_check(build):
+    """Approved a month ago; its contact check, opened nine days ago, was missed two
+    days ago (nobody confirmed) and the filing is flagged for access removal."""
+    person = build.person("138")
+    filing = _reviewed(build, person, province="bj", ago={"days": 40})
+    approved_at = _ago(build, days=30)
+    with clock.at(approved_at):
+        moves.approve_filing(filing, actor=moves.ADMINISTRATION, now=approved_at)
+    opened = _ago(build, days=9)
+    with clock.at(opened):
+        check = contact_checks.open_check(filing, actor=moves.SYSTEM, now=opened)
+        build.deliver(filing)
+    missed = check.deadline + MINUTE
+    with clock.at(missed):
+        contact_checks.mark_missed(missed)
+    build.facts.update(name=person.name, check_deadline=check.deadline.isoformat())
     return filing

@@ -9,6 +9,7 @@ had it happened. The trainee then works the filing in the real console, and `che
 reads their part of the filing's audit trail against the expected handling.
 """
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -22,17 +23,21 @@ from demo.models import TrainingRun
 from demo.scenario_builds import (
     Build,
     build_administrator_changed_phones,
+    build_coded_rejection,
     build_deadline_overnight,
     build_five_wrong_digits,
+    build_missed_contact_check,
     build_never_got_text,
     build_resend_cap,
     build_shared_mobile,
+    build_subject_in_flight,
     build_waiting_auto_resend,
     build_wrong_province_site,
 )
 from demo.scenario_builds import (
     BuildRefused as BuildRefused,  # what create_run raises: its callers catch it here
 )
+from filings import review_outcomes
 from filings.models import AuditEvent, EventType, Province
 from filings.privacy import mask_mobile
 from infra import times
@@ -269,6 +274,65 @@ SCENARIOS = [
         build_resend_cap,
         expected=("resend", "note", "follow_up"),
     ),
+    Scenario(
+        "coded_rejection",
+        _("Rejected by the administration"),
+        _(
+            "%(name)s calls: the filing %(reference)s was rejected, and they do not "
+            "know why or what to do now."
+        ),
+        _("Why was it rejected, and what do you tell the customer?"),
+        _(
+            "The administration rejected it for a reason from its list: “%(reason)s” "
+            "(see the filing's timeline). The filing is closed; nothing can reopen "
+            "it. Tell the customer what to fix: %(fix)s Then the provider submits a "
+            "new filing. Write a note of what you told them; no code, no extension, "
+            "no cancellation."
+        ),
+        build_coded_rejection,
+        expected=("note",),
+        avoid=("resend", "cancel"),
+    ),
+    Scenario(
+        "subject_in_flight",
+        _("A second filing for a subject in flight"),
+        _(
+            "%(name)s calls: the provider tried to submit a new filing for their "
+            "company, and it was refused as “subject in flight”."
+        ),
+        _("Why was the new filing refused, and what are the customer's choices?"),
+        _(
+            "A subject has one filing in flight at a time: filing %(reference)s of "
+            "the same company is under review, and the administration decides it by "
+            "%(review_deadline)s. The customer waits for that decision, or has the "
+            "provider withdraw it and submit the new one. Do not cancel it yourself "
+            "unless they ask; write a note."
+        ),
+        build_subject_in_flight,
+        expected=("note",),
+        avoid=("cancel", "return"),
+    ),
+    Scenario(
+        "missed_contact_check",
+        _("A missed contact check"),
+        _(
+            "%(name)s calls: the provider says their website's access is about to "
+            "be removed, and they never did anything wrong."
+        ),
+        _("What happened, and what can the customer do?"),
+        _(
+            "After approval, the administration checked the filing's contact "
+            "details: a code went to every contact, to confirm by %(check_deadline)s. "
+            "Nobody confirmed, so the check was missed and the filing is flagged for "
+            "access removal (see the timeline). The check cannot be confirmed any "
+            "more. Tell the customer to make sure their contacts read such texts; a "
+            "supervisor decides on the removal. Write a note, and set a follow-up "
+            "for the supervisor's decision."
+        ),
+        build_missed_contact_check,
+        expected=("note", "follow_up"),
+        avoid=("cancel",),
+    ),
 ]
 BY_KEY = {scenario.key: scenario for scenario in SCENARIOS}
 
@@ -313,6 +377,12 @@ def facts(run):
         "new_mobile": details.get("new_mobile", ""),
         "old_mobile": "",
         "wrong_province": Province.objects.get(pk=wrong).local_name if wrong else "",
+        "reference": filing.reference,
+        "review_deadline": (
+            filing.review_deadline.isoformat() if filing.review_deadline else "—"
+        ),
+        "check_deadline": beijing(_moment(details.get("check_deadline"))),
+        **_rejection_words(details.get("rejection")),
     }
     changed = filing.audit_events.filter(event_type=EventType.MOBILE_CHANGED).first()
     if changed:
@@ -321,6 +391,20 @@ def facts(run):
         administrator = filing.services.select_related("administrator").first()
         values["old_mobile"] = mask_mobile(administrator.administrator.mobile)
     return values
+
+
+def _moment(text):
+    try:
+        return datetime.datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _rejection_words(code):
+    outcome = review_outcomes.REJECTION_REASONS.get(code or "")
+    if outcome is None:
+        return {"reason": "", "fix": ""}
+    return {"reason": str(outcome.text), "fix": str(outcome.fix)}
 
 
 def told(run, text):

@@ -8,9 +8,19 @@ from django.utils import timezone, translation
 
 from demo import gateway, training
 from demo.models import TrainingRun
+from filings import review_outcomes
+from filings.conflicts import SubmissionConflict
+from filings.importing import parse_record
 from filings.models import EventType, FilingApplication
 from infra.times import BEIJING
-from verification.models import Attempt, DeliveryReport, SmsKind, SmsMessage
+from verification import moves
+from verification.models import (
+    Attempt,
+    ContactCheck,
+    DeliveryReport,
+    SmsKind,
+    SmsMessage,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -185,6 +195,9 @@ def test_every_scenario_has_a_test_here():
         "waiting_auto_resend",
         "wrong_province_site",
         "resend_cap",
+        "coded_rejection",
+        "subject_in_flight",
+        "missed_contact_check",
     }
     assert set(training.BY_KEY) == tested
 
@@ -212,3 +225,80 @@ def test_a_step_held_back_keeps_nothing(demo, settings, agent, supervisor, login
     )
     assert "could not be built just now" in response.content.decode()
     assert not TrainingRun.objects.exists()
+
+
+def test_a_coded_rejection(demo, agent, supervisor):
+    run, filing = run_of("coded_rejection", agent, supervisor)
+    assert (filing.status, filing.rejection_reason) == (
+        "rejected",
+        run.details["rejection"],
+    )
+    event = filing.audit_events.latest("id")
+    assert (event.event_type, event.actor_kind) == ("rejected", "administration")
+    situation, question = question_of(run)
+    assert filing.reference in situation
+    with translation.override("en"):
+        answer = training.told(run, training.BY_KEY[run.scenario].answer)
+        outcome = review_outcomes.rejection(filing.rejection_reason)
+        assert f"“{outcome.text}”" in answer and str(outcome.fix) in answer
+    assert question == "Why was it rejected, and what do you tell the customer?"
+
+
+def test_a_subject_already_in_flight(demo, agent, supervisor):
+    run, filing = run_of("subject_in_flight", agent, supervisor)
+    assert filing.status == "under_review" and filing.review_deadline
+    # The provider's second filing for the subject is refused, as the story says.
+    second = parse_record(
+        {
+            "provider": filing.provider.code,
+            "reference": f"{filing.reference}-2",
+            "province": "js",
+            "type": "first_filing",
+            "policy": "miit-current",
+            "subject": {
+                "name": filing.subject.name,
+                "nature": "enterprise",
+                "certificate_type": "uscc",
+                "certificate_number": filing.subject.certificate_number,
+                "leader": {
+                    "name": filing.subject.leader.name,
+                    "certificate_type": "resident_id",
+                    "certificate_number": filing.subject.leader.certificate_number,
+                    "mobile": filing.subject.leader.mobile,
+                },
+            },
+            "services": [
+                {
+                    "kind": "website",
+                    "name": "第二个网站",
+                    "domains": ["second-site.example.cn"],
+                    "administrator": {
+                        "name": filing.subject.leader.name,
+                        "certificate_type": "resident_id",
+                        "certificate_number": filing.subject.leader.certificate_number,
+                        "mobile": filing.subject.leader.mobile,
+                    },
+                }
+            ],
+        }
+    )
+    with pytest.raises(SubmissionConflict) as refused:
+        moves.import_filing(second)
+    assert refused.value.code == "subject_in_flight"
+    with translation.override("en"):
+        answer = training.told(run, training.BY_KEY[run.scenario].answer)
+    assert filing.reference in answer and filing.review_deadline.isoformat() in answer
+
+
+def test_a_missed_contact_check(demo, agent, supervisor):
+    run, filing = run_of("missed_contact_check", agent, supervisor)
+    assert filing.status == "approved"
+    check = ContactCheck.objects.get(filing=filing)
+    assert check.status == "missed"
+    assert check.deadline < timezone.now()
+    texts = SmsMessage.objects.filter(filing=filing, kind=SmsKind.CONTACT_CHECK_CODE)
+    assert texts.count() == 1
+    with translation.override("en"):
+        answer = training.told(run, training.BY_KEY[run.scenario].answer)
+    assert "Nobody confirmed" in answer
+    assert check.deadline.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") in answer
