@@ -28,6 +28,8 @@ import threading
 import time
 from pathlib import Path
 
+from stdnum.cn.uscc import calc_check_digit as uscc_check_digit
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
@@ -49,10 +51,21 @@ DATABASE = "icpportal_bench_api"
 CLIENTS = 4
 
 
+def uscc(serial):
+    """A valid unified social credit code of its own for each record: a subject has
+    one filing in flight at a time, so each record is another subject."""
+    base = f"91110000MA{serial % 10_000_000:07d}"
+    return base + uscc_check_digit(base)
+
+
 def records(prefix, n):
     template = json.loads((ROOT / "samples" / "filings.json").read_text())["filings"][0]
     template = {k: v for k, v in template.items() if k != "provider"}
-    return [{**template, "reference": f"{prefix}-{i:06d}"} for i in range(n)]
+    made = []
+    for i in range(n):
+        subject = {**template["subject"], "certificate_number": uscc(i)}
+        made.append({**template, "reference": f"{prefix}-{i:06d}", "subject": subject})
+    return made
 
 
 def postgres_cpu():
