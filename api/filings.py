@@ -28,7 +28,7 @@ from api.problems import (
     in_api_language,
     invalid_parameter,
 )
-from filings import review_outcomes, working_days
+from filings import review_outcomes
 from filings.conflicts import SubmissionConflict
 from filings.importing import RecordInvalid, is_plain_text, parse_record
 from filings.models import FilingApplication, FilingStatus
@@ -127,10 +127,7 @@ def filing_out(filing):
         "submitted_at": rfc3339(filing.submitted_at),
         "verification_deadline": rfc3339(filing.verification_deadline),
         "review_deadline": _date(filing.review_deadline),
-        "review_deadline_provisional": bool(
-            filing.review_deadline
-            and working_days.is_provisional(filing.review_deadline)
-        ),
+        "review_deadline_provisional": filing.review_deadline_provisional,
         "rejection": _rejection(filing.rejection_reason),
         "icp_number": filing.icp_number,
         "created_at": rfc3339(filing.created_at),

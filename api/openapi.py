@@ -51,7 +51,7 @@ _MEANINGS = {
     "or the subject has a filing in flight (`code`: subject_in_flight); or the "
     "webhook endpoint is disabled, or the event is being sent to it now.",
     422: "Invalid input; `errors` names the fields. A filing naming a domain another "
-    "subject's approved filing holds (`code`: domain_filed_by_other_subject). For a "
+    "subject's filing (approved or in flight) holds (`code`: domain_filed_by_other_subject). For a "
     "webhook endpoint: an address that is not https://, or leads to a loopback, "
     "private or link-local network, or an unknown event type.",
     413: "The body is larger than the server takes (2.5 MB by default).",

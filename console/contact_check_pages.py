@@ -70,6 +70,12 @@ def campaigns_view(request, admin_site):
     rows = [
         {
             "campaign": campaign,
+            "name": campaign.name
+            or _("%(province)s, opened %(when)s")
+            % {
+                "province": campaign.province.local_name if campaign.province else "—",
+                "when": timeline.beijing(campaign.opened_at),
+            },
             "opened": timeline.beijing(campaign.opened_at),
             "deadline": timeline.beijing(campaign.deadline),
             "stages": [

@@ -60,6 +60,8 @@ class AskForm(forms.Form):
             return _("That person does not belong to this filing.")
         if "hours" in self.errors:
             return self.errors["hours"][0]
+        if "rejection_reason" in self.errors:
+            return _("Choose the rejection reason.")
         if "reason" in self.errors and not self.data.get("reason", "").strip():
             return _("Write why you ask, then send the request.")
         return " ".join(self.errors.get("reason", [])) or _("Choose an override.")

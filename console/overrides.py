@@ -394,7 +394,9 @@ def _reject(filing, data, actor):
             code="rejection_reason_missing",
         )
     moves.reject_filing(filing, actor=actor, code=code, reason=data.get("reason") or "")
-    return str(review_outcomes.rejection(code).text)
+    return _("rejected for “%(reason)s”") % {
+        "reason": str(review_outcomes.rejection(code).text).rstrip(".。")
+    }
 
 
 def _open_contact_check(filing, data, actor):
@@ -593,6 +595,11 @@ def _contact_check_unavailable(name, filing, status):
     statuses = set(filing.contact_checks.values_list("status", flat=True))
     if name == "open_contact_check" and ContactCheckStatus.OPEN in statuses:
         return _("A contact check of this filing is open already.")
+    if name == "open_contact_check" and ContactCheckStatus.MISSED in statuses:
+        return _(
+            "This filing's last contact check was missed: it is flagged for "
+            "access removal."
+        )
     if name == "remove_access" and ContactCheckStatus.MISSED not in statuses:
         return _("Only after a missed contact check.")
     return ""

@@ -51,7 +51,7 @@ def review_clock_text(filing, now=None):
             "%(n)d working day overdue", "%(n)d working days overdue", -left
         ) % {"n": -left}
     text = _("%(date)s (%(count)s)") % {"date": deadline.isoformat(), "count": count}
-    if working_days.is_provisional(deadline):
+    if filing.review_deadline_provisional:
         text += " · " + _(
             "provisional: the holiday calendar of %(year)d is not published yet"
         ) % {"year": deadline.year}

@@ -481,10 +481,12 @@ class DemoGenerator(Identities):
     def _review_clock(filing, entered):
         """The review clock of a filing that went to review at `entered`."""
         filing.review_started_at = entered
-        filing.review_deadline = working_days.add_working_days(
+        deadline = working_days.add_working_days(
             entered.astimezone(BEIJING).date(),
             working_days.review_days(filing.province_id),
-        ).day
+        )
+        filing.review_deadline = deadline.day
+        filing.review_deadline_provisional = deadline.provisional
 
     def _verifiers(self, filing, services, leader):
         """{mobile: Verifier} of the people who must verify `filing`."""

@@ -337,6 +337,12 @@ SCENARIOS = [
 BY_KEY = {scenario.key: scenario for scenario in SCENARIOS}
 
 
+def filings_in_training():
+    """The filings of training runs (their ids, as a queryset): the simulated
+    administration leaves them as their scenario built them (SIMULATED_REVIEW_SKIP)."""
+    return TrainingRun.objects.values("filing_id")
+
+
 def create_run(scenario_key, trainee, created_by, provider_code=None):
     """Build a new filing for the scenario and hand it to `trainee`; returns the
     TrainingRun. The filing is the provider `provider_code`'s (by default the

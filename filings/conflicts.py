@@ -3,14 +3,15 @@
 - A subject has one filing in flight at a time: a second filing for a subject with
   one pending verification or under review is refused (`subject_in_flight`).
 - A domain belongs to one subject: a filing naming a domain that another subject's
-  approved filing holds is refused (`domain_filed_by_other_subject`).
+  filing holds, approved or in flight, is refused (`domain_filed_by_other_subject`):
+  two subjects' filings for one domain cannot both be approved.
 
 A subject is known by its certificate (type and number): every filing has its own
 copy of its subject (`filings.models`), so "the same subject" is the same
 certificate. The check runs on the locked filing inside the submission's
 transaction (`filings.transitions.submit_filing`); on PostgreSQL a transaction lock
-on the subject's certificate makes two submissions for one subject take turns, so
-both cannot pass.
+on the subject's certificate, and one on each domain named, makes two submissions
+for one subject or one domain take turns, so both cannot pass.
 """
 
 import hashlib
@@ -22,6 +23,8 @@ from filings.models import Domain, FilingApplication, FilingStatus, FilingType
 from filings.review_outcomes import SUBMISSION_CONFLICTS, Outcome
 
 IN_FLIGHT = (FilingStatus.PENDING_VERIFICATION, FilingStatus.UNDER_REVIEW)
+# A filing that holds its domains: approved, or on its way to be.
+HOLDING = (FilingStatus.APPROVED, *IN_FLIGHT)
 
 # The filing types that name domains as the subject's own (a cancellation names the
 # domains it gives up).
@@ -43,25 +46,34 @@ class SubmissionConflict(Exception):
         super().__init__(f"{outcome.code}: {detail}")
 
 
-def _take_turns(filing: FilingApplication) -> None:
-    """On PostgreSQL, hold a lock on the subject's certificate until the transaction
-    ends; other databases write one transaction at a time anyway."""
+def _take_turns(keys: list[str]) -> None:
+    """On PostgreSQL, hold a lock on each key (in order, so two holders never wait for
+    each other) until the transaction ends; other databases write one transaction
+    at a time anyway."""
     if connection.vendor != "postgresql":
         return
-    subject = filing.subject
-    key = f"subject:{subject.certificate_type}:{subject.certificate_number}"
-    number = int.from_bytes(
-        hashlib.sha256(key.encode()).digest()[:8], "big", signed=True
-    )
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [number])
+        for key in sorted(set(keys)):
+            digest = hashlib.sha256(key.encode()).digest()[:8]
+            number = int.from_bytes(digest, "big", signed=True)
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [number])
 
 
 def check_submission(filing: FilingApplication) -> None:
     """Raise SubmissionConflict if `filing` (locked, about to be submitted) conflicts
     with another filing; call it inside the submission's transaction."""
-    _take_turns(filing)
     subject = filing.subject
+    names = []
+    if filing.filing_type in CLAIMS_DOMAINS:
+        names = list(
+            Domain._base_manager.filter(service__filings=filing).values_list(
+                "name", flat=True
+            )
+        )
+    _take_turns(
+        [f"subject:{subject.certificate_type}:{subject.certificate_number}"]
+        + [f"domain:{name}" for name in names]
+    )
     same_subject = Q(
         subject__certificate_type=subject.certificate_type,
         subject__certificate_number=subject.certificate_number,
@@ -77,19 +89,13 @@ def check_submission(filing: FilingApplication) -> None:
             SUBMISSION_CONFLICTS["subject_in_flight"],
             f"filing {in_flight} of this subject is in flight",
         )
-    if filing.filing_type not in CLAIMS_DOMAINS:
-        return
-    names = list(
-        Domain._base_manager.filter(service__filings=filing).values_list(
-            "name", flat=True
-        )
-    )
     if not names:
         return
     held = (
         Domain._base_manager.filter(
-            name__in=names, service__filings__status=FilingStatus.APPROVED
+            name__in=names, service__filings__status__in=HOLDING
         )
+        .exclude(service__filings=filing)
         .exclude(
             service__subject__certificate_type=subject.certificate_type,
             service__subject__certificate_number=subject.certificate_number,
@@ -100,5 +106,5 @@ def check_submission(filing: FilingApplication) -> None:
     if held is not None:
         raise SubmissionConflict(
             SUBMISSION_CONFLICTS["domain_filed_by_other_subject"],
-            f"domain {held} is held by another subject's approved filing",
+            f"domain {held} is held by another subject's filing",
         )

@@ -381,6 +381,11 @@ class FilingApplication(models.Model):
     review_deadline = models.DateField(
         _("review deadline"), null=True, blank=True, editable=False
     )
+    # Counted in a year the holiday calendar did not cover yet (filings.working_days):
+    # as it was when the deadline was set, which a later calendar does not change.
+    review_deadline_provisional = models.BooleanField(
+        _("review deadline provisional"), default=False, editable=False
+    )
     # The code of the administration's reason, for a rejected filing
     # (filings.review_outcomes.REJECTION_REASONS).
     rejection_reason = models.CharField(

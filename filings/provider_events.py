@@ -65,9 +65,7 @@ def _under_review(filing: FilingApplication, audit: AuditEvent) -> dict[str, Any
     deadline = filing.review_deadline
     return {
         "review_deadline": deadline.isoformat() if deadline else None,
-        "review_deadline_provisional": bool(
-            audit.data.get("review_deadline_provisional")
-        ),
+        "review_deadline_provisional": filing.review_deadline_provisional,
     }
 
 

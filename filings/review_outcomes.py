@@ -145,7 +145,10 @@ SUBMISSION_CONFLICTS = _table(
     ),
     Outcome(
         "domain_filed_by_other_subject",
-        _("A domain of the filing is held by another subject's approved filing."),
+        _(
+            "A domain of the filing is held by another subject's filing, approved "
+            "or in flight."
+        ),
         _(
             "Have the other subject cancel its filing of the domain (or transfer it "
             "by a change filing) first."

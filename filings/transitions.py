@@ -217,6 +217,7 @@ def start_review(locked: FilingApplication, now: datetime.datetime) -> dict[str,
         working_days.review_days(locked.province_id),
     )
     locked.review_deadline = deadline.day
+    locked.review_deadline_provisional = deadline.provisional
     return {
         "review_deadline": deadline.day.isoformat(),
         "review_deadline_provisional": deadline.provisional,

@@ -95,8 +95,3 @@ def working_days_left(today: datetime.date, deadline: datetime.date) -> int:
         if is_working_day(day):
             count += 1
     return sign * count
-
-
-def is_provisional(deadline: datetime.date) -> bool:
-    """Whether a deadline falls in a year the calendar does not cover yet."""
-    return not is_covered(deadline.year)

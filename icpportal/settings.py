@@ -466,6 +466,11 @@ SIMULATED_ADMINISTRATION = env.bool("SIMULATED_ADMINISTRATION", default=DEMO_MOD
 SIMULATED_REVIEW_WORKING_DAYS = env.int("SIMULATED_REVIEW_WORKING_DAYS", default=3)
 if not 1 <= SIMULATED_REVIEW_WORKING_DAYS <= 30:
     raise ImproperlyConfigured("SIMULATED_REVIEW_WORKING_DAYS must be 1 to 30.")
+# The filings it leaves alone: a function returning their ids (a queryset), here the
+# training scenarios' filings, which stay as their story built them.
+SIMULATED_REVIEW_SKIP = env.str(
+    "SIMULATED_REVIEW_SKIP", default="demo.training.filings_in_training"
+)
 # Minutes instead of working days (a demo's reviews in minutes); unset: working days.
 SIMULATED_REVIEW_MINUTES = env.int(
     "SIMULATED_REVIEW_MINUTES", default=10 if DEMO_MODE else None

@@ -330,6 +330,13 @@ class VerifyView(ChannelFormView):
     contact_check = None
 
     def run(self, channel, data, request):
+        # A contact check's right code first: the filing's own verification would
+        # count it as a wrong code for a filing of the same mobile.
+        self.contact_check = contact_checks.confirm(
+            data["mobile"], data["code"], data["cert_last6"], only_if_right=True
+        )
+        if self.contact_check:
+            return actions.Outcome(AttemptAction.VERIFY, messages.NOT_FOUND)
         outcome = actions.verify(
             channel,
             data["mobile"],

@@ -85,7 +85,11 @@ def record(
 def own_subject(data):
     """A copy of import record `data` for another subject (its own certificate)."""
     copied = json.loads(json.dumps(data))
-    copied["subject"]["certificate_number"] = uscc_code(next(_serials))
+    serial = next(_serials)
+    copied["subject"]["certificate_number"] = uscc_code(serial)
+    for service in copied["services"]:
+        if service.get("domains"):
+            service["domains"] = [f"own{serial}.{name}" for name in service["domains"]]
     return copied
 
 

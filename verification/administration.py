@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from filings import working_days
 from filings.models import FilingApplication, FilingStatus
@@ -115,14 +116,17 @@ def process_reviews(
     `limit` of them; each decision is its own move (its own transaction)."""
     now = now or timezone.now()
     report = ReviewReport()
-    candidates = (
-        FilingApplication.objects.filter(
-            status=FilingStatus.UNDER_REVIEW,
-            review_started_at__lte=_earliest_start(now),
-        )
-        .select_related("provider")
-        .order_by("review_started_at", "pk")[:limit]
+    candidates = FilingApplication.objects.filter(
+        status=FilingStatus.UNDER_REVIEW,
+        review_started_at__lte=_earliest_start(now),
     )
+    if settings.SIMULATED_REVIEW_SKIP:
+        candidates = candidates.exclude(
+            pk__in=import_string(settings.SIMULATED_REVIEW_SKIP)()
+        )
+    candidates = candidates.select_related("provider").order_by(
+        "review_started_at", "pk"
+    )[:limit]
     for filing in candidates:
         if not is_due(filing, now):
             break  # started later than every one before it: nor are the rest

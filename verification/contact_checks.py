@@ -9,10 +9,12 @@ on the locked filing row, with its audit event (and so its provider event and
 webhook): opened, a contact confirmed, passed, missed, access removed.
 """
 
+import contextlib
 import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +23,7 @@ from filings import transitions
 from filings.models import EventType, FilingApplication, FilingStatus, Role
 from filings.privacy import mask_mobile
 from infra import times
+from infra.rates import CACHE_ERRORS
 from verification import codes, messages, moves
 from verification.models import (
     ContactCheck,
@@ -53,6 +56,30 @@ def remove_access_of(
     if check is None:
         raise CheckRefused(_("Only after a missed contact check."))
     return remove_access(check, actor=actor, reason=reason)
+
+
+# Whether any check is open, cached: the verify page asks on every request, and
+# most of the time none is (a campaign is a rare event). Opening one sets it.
+ANY_OPEN_KEY = "contact_checks:any_open"
+ANY_OPEN_SECONDS = 300
+
+
+def any_open() -> bool:
+    """Whether some contact check may be open (True when the cache cannot say)."""
+    try:
+        known = cache.get(ANY_OPEN_KEY)
+    except CACHE_ERRORS:
+        return True
+    if known is None:
+        known = ContactCheck.objects.filter(status=S.OPEN).exists()
+        with contextlib.suppress(*CACHE_ERRORS):
+            cache.set(ANY_OPEN_KEY, known, ANY_OPEN_SECONDS)
+    return bool(known)
+
+
+def _note_open() -> None:
+    with contextlib.suppress(*CACHE_ERRORS):
+        cache.set(ANY_OPEN_KEY, True, ANY_OPEN_SECONDS)
 
 
 def _window() -> datetime.timedelta:
@@ -88,25 +115,12 @@ def check_text(
     )
 
 
-def _open_locked(
-    filing: FilingApplication,
-    actor: transitions.Actor,
-    now: datetime.datetime,
-    campaign: ContactCheckCampaign | None,
-    reason: str = "",
-) -> ContactCheck:
-    if filing.status != FilingStatus.APPROVED:
-        raise CheckRefused(
-            _("Only an approved filing is checked; this one is “%(status)s”.")
-            % {"status": filing.get_status_display()}
-        )
-    if ContactCheck.objects.filter(filing=filing, status=S.OPEN).exists():
-        raise CheckRefused(_("A contact check of this filing is open already."))
-    deadline = campaign.deadline if campaign else now + _window()
-    check = ContactCheck.objects.create(
-        filing=filing, campaign=campaign, opened_at=now, deadline=deadline
-    )
-    roles = []
+def _text_contacts(
+    check: ContactCheck, filing: FilingApplication, deadline: datetime.datetime
+) -> list[list[str]]:
+    """Give each contact of `filing` a code for `check` and text it; returns each
+    contact's roles."""
+    roles: list[list[str]] = []
     for mobile, (person_roles, certificates) in _contacts(filing).items():
         code = codes.generate_code()
         ContactCheckPerson.objects.create(
@@ -124,6 +138,43 @@ def _open_locked(
             text=check_text(filing, code, deadline),
             filing=filing,
         )
+    return roles
+
+
+def _open_locked(
+    filing: FilingApplication,
+    actor: transitions.Actor,
+    now: datetime.datetime,
+    campaign: ContactCheckCampaign | None,
+    reason: str = "",
+) -> ContactCheck:
+    if filing.status != FilingStatus.APPROVED:
+        raise CheckRefused(
+            _("Only an approved filing is checked; this one is “%(status)s”.")
+            % {"status": filing.get_status_display()}
+        )
+    held = set(
+        ContactCheck.objects.filter(
+            filing=filing, status__in=(S.OPEN, S.MISSED)
+        ).values_list("status", flat=True)
+    )
+    if S.OPEN in held:
+        raise CheckRefused(_("A contact check of this filing is open already."))
+    if S.MISSED in held:
+        raise CheckRefused(
+            _(
+                "This filing's last contact check was missed: it is flagged for "
+                "access removal."
+            )
+        )
+    deadline = campaign.deadline if campaign else now + _window()
+    check = ContactCheck.objects.create(
+        filing=filing, campaign=campaign, opened_at=now, deadline=deadline
+    )
+    # At once, not on commit: a rolled-back check only costs a lookup until the
+    # flag expires, where a late flag could hide a check's code from the page.
+    _note_open()
+    roles = _text_contacts(check, filing, deadline)
     moves.record_event(
         filing,
         actor,
@@ -177,7 +228,9 @@ def open_campaign(
     limit: int | None = None,
 ) -> CampaignReport:
     """Open a campaign: a check of every approved filing of `province` (at most
-    `limit`, oldest approval first) with one correction deadline for all."""
+    `limit`, oldest approval first) with one correction deadline for all.
+    CheckRefused, and no campaign kept, when it would check none. `name` may be
+    empty: the console then names it by its province and time."""
     now = now or timezone.now()
     campaign = ContactCheckCampaign.objects.create(
         name=name, province_id=province, opened_at=now, deadline=now + _window()
@@ -195,6 +248,11 @@ def open_campaign(
             report.skipped += 1
         else:
             report.opened += 1
+    if not report.opened:
+        campaign.delete()  # nothing to count: no campaign
+        raise CheckRefused(
+            _("No approved filing to check: none, or each has a check already.")
+        )
     return report
 
 
@@ -213,11 +271,23 @@ def _close(check: ContactCheck, status: str, now: datetime.datetime) -> None:
 
 
 def confirm(
-    mobile: str, code: str, cert_last6: str, now: datetime.datetime | None = None
+    mobile: str,
+    code: str,
+    cert_last6: str,
+    now: datetime.datetime | None = None,
+    *,
+    only_if_right: bool = False,
 ) -> str | None:
     """A contact types their code on the verify page: the `Confirmed` answer, or
-    None when the mobile has no open check (the page's own answer stands)."""
+    None when the mobile has no open check (the page's own answer stands).
+
+    `only_if_right`: answer only a right code (confirmed, or locked out), counting
+    nothing and answering None otherwise; the page asks so first, before the
+    filings' own verification, which would count a contact check's code as a
+    wrong one."""
     now = now or timezone.now()
+    if not any_open():
+        return None
     waiting = ContactCheckPerson.objects.filter(
         mobile=mobile,
         confirmed_at__isnull=True,
@@ -248,6 +318,8 @@ def confirm(
                 if person.failed_attempts >= FAILURE_LIMIT:
                     return Confirmed.LOCKED
                 return _confirmed(person, now)
+        if only_if_right:
+            return None
         for person in people:
             person.failed_attempts += 1
             person.save(update_fields=["failed_attempts"])

@@ -20,8 +20,9 @@ SAMPLES = json.loads(
 
 def sample(reference="API-0001", index=0, subject_serial=None, **changes):
     """A valid submission body: a sample filing (samples/), renamed, its subject's
-    certificate drawn from the reference (or `subject_serial`): two references are
-    two subjects, which a subject's one filing in flight at a time allows."""
+    certificate and its domains drawn from the reference (or `subject_serial`): two
+    references are two subjects, which a subject's one filing in flight at a time
+    allows."""
     body = copy.deepcopy(SAMPLES[index])
     body.pop("provider", None)
     body["reference"] = reference
@@ -29,6 +30,10 @@ def sample(reference="API-0001", index=0, subject_serial=None, **changes):
     if serial is None:
         serial = zlib.crc32(f"{index}:{reference}".encode())
     body["subject"]["certificate_number"] = uscc_code(serial)
+    # and its domains its own: a domain belongs to one subject's filings
+    for service in body["services"]:
+        if service.get("domains"):
+            service["domains"] = [f"s{serial}.{name}" for name in service["domains"]]
     body.update(changes)
     return body
 

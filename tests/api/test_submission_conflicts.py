@@ -1,5 +1,5 @@
 """Conflicts at submission, end to end: a subject has one filing in flight at a time,
-and a domain another subject's approved filing holds is refused; through the API
+and a domain another subject's filing holds (approved or in flight) is refused; through the API
 (409, 422, with the code and the words in the asked language), an import line, and
 two submissions at once on PostgreSQL. A refused submission leaves nothing."""
 
@@ -49,15 +49,29 @@ def test_a_domain_held_by_another_subjects_approved_filing_is_422(call, key):
     moves.approve_filing(filing, actor=moves.SYSTEM)
     domain = held["services"][0]["domains"][0]
     other = sample("D-2", subject_serial=52)
+    other["services"] = held["services"]
     answer = call("post", "/filings", key[1], other, HTTP_ACCEPT_LANGUAGE="en")
     assert answer.status_code == 422
     assert answer.json()["code"] == "domain_filed_by_other_subject"
     assert answer.json()["errors"][0]["message"] == (
-        f"domain {domain} is held by another subject's approved filing"
+        f"domain {domain} is held by another subject's filing"
     )
     # The subject that holds it files for it again (a change): no conflict.
     own = sample("D-3", subject_serial=51, type="change", change_scope="service")
     assert call("post", "/filings", key[1], own).status_code == 201
+
+
+def test_a_domain_of_another_subjects_filing_in_flight_is_422(call, key):
+    first = sample("F-1", subject_serial=71)
+    assert call("post", "/filings", key[1], first).status_code == 201
+    second = sample("F-2", subject_serial=72)
+    second["services"] = first["services"]
+    answer = call("post", "/filings", key[1], second, HTTP_ACCEPT_LANGUAGE="en")
+    assert (answer.status_code, answer.json()["code"]) == (
+        422,
+        "domain_filed_by_other_subject",
+    )
+    assert not FilingApplication.objects.filter(reference="F-2").exists()
 
 
 def test_an_import_line_names_the_conflict(tmp_path, run_command):
@@ -91,3 +105,25 @@ def test_two_filings_of_one_subject_at_once_one_passes(reference_data):
     assert all(not isinstance(a, Exception) for a in answers), answers
     assert sorted(a.status_code for a in answers) == [201, 409]
     assert FilingApplication.objects.filter(reference__in=["R-1", "R-2"]).count() == 1
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_subjects_filing_one_domain_at_once_one_passes(reference_data):
+    _, secret = keys.create_key(Provider.objects.get(code="aliyun"), "race")
+    services = sample("T-0", subject_serial=80)["services"]
+
+    def send(reference, serial):
+        body = json.dumps(
+            {**sample(reference, subject_serial=serial), "services": services}
+        )
+        return lambda: Client().post(
+            "/api/v1/filings",
+            data=body,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {secret}",
+        )
+
+    answers = race([send("T-1", 81), send("T-2", 82)])
+    assert all(not isinstance(a, Exception) for a in answers), answers
+    assert sorted(a.status_code for a in answers) == [201, 422]

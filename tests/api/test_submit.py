@@ -3,6 +3,7 @@ reference, 422 with import_filings' own field paths and messages, problem detail
 the asked-for language."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +89,15 @@ def test_not_json_is_400_in_the_asked_language(client, key, language, title):
 def test_chinese_by_default(call, key):
     response = call("get", "/filings/NOPE", key[1])
     assert response.json()["title"] == "未找到"
+
+
+def test_the_demos_sample_request_is_accepted_beside_the_demos_samples(
+    call, key, run_command
+):
+    """`make demo` imports samples/filings.json, then prints a curl that submits
+    samples/api-filing.json: another subject, other domains, no conflict."""
+    root = Path(__file__).resolve().parents[2] / "samples"
+    assert run_command("import_filings", str(root / "filings.json"))[0] == 0
+    body = json.loads((root / "api-filing.json").read_text())
+    answer = call("post", "/filings", key[1], body)
+    assert answer.status_code == 201, answer.content

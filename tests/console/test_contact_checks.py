@@ -9,7 +9,8 @@ import io
 import re
 
 import pytest
-from django.core.management import call_command
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 
 from console import queue
@@ -263,3 +264,85 @@ def test_too_many_wrong_codes_lock_the_contact_out(approved):
     )
     assert right == contact_checks.Confirmed.LOCKED
     assert contact_checks.confirm("13900000000", "123456", "123456") is None
+
+
+def test_a_contact_also_waiting_on_another_filing_confirms_without_a_failure(
+    approved, client
+):
+    filing = approved("BOTH")
+    contact_checks.open_check(filing, actor=moves.SYSTEM)
+    leader = filing.subject.leader
+    # The same person is to verify a new filing of another subject.
+    other = filing_in(FilingStatus.PENDING_VERIFICATION, subject__leader=leader)
+    pending = other.verifications.get(mobile=leader.mobile)
+    client.cookies["django_language"] = "en"
+    page = post_form(
+        client,
+        "/verify/",
+        {
+            "mobile": leader.mobile,
+            "code": check_code(leader.mobile),
+            "cert_last6": last6(leader),
+        },
+    )
+    assert "data-contact-check=" in page.content.decode()
+    pending.refresh_from_db()
+    assert (pending.status, pending.failed_attempts) == ("pending", 0)
+    person = ContactCheck.objects.get(filing=filing).people.get(mobile=leader.mobile)
+    assert person.confirmed_at is not None
+    # Nothing on the page's own record says a wrong code was typed.
+    assert not AuditEvent.objects.filter(
+        filing=other, event_type="verification_failed"
+    ).exists()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        (["b\x00j"], "No province"),
+        (["bj", "--limit", "0"], "must be 1 to"),
+        (["bj", "--limit", "99999999999999999999"], "must be 1 to"),
+        (["bj", "--now", "0001-01-01T00:00"], "outside the years"),
+        (["bj", "--now", "9999-12-31T23:59"], "outside the years"),
+        (["bj", "--now", "garbage"], "is not an ISO 8601 time"),
+        (["bj"], "No campaign opened"),  # nothing approved to check
+    ],
+)
+def test_open_contact_checks_refuses_cleanly_and_keeps_no_empty_campaign(
+    arguments, said
+):
+    with pytest.raises(CommandError, match=said):
+        call_command("open_contact_checks", *arguments, stdout=io.StringIO())
+    assert not ContactCheckCampaign.objects.exists()
+
+
+@pytest.mark.parametrize("command", ["process_reviews", "process_deadlines"])
+@pytest.mark.parametrize("when", ["0001-01-01T00:00", "9999-12-31T23:59+00:00"])
+def test_the_sweeps_refuse_a_time_outside_the_records_years(command, when, settings):
+    settings.SIMULATED_ADMINISTRATION = True
+    with pytest.raises(CommandError, match="outside the years"):
+        call_command(command, "--now", when, stdout=io.StringIO())
+
+
+def test_a_filing_flagged_for_access_removal_gets_no_new_check(approved):
+    filing = approved("FLAG")
+    check = contact_checks.open_check(filing, actor=moves.SYSTEM)
+    contact_checks.mark_missed(check.deadline)
+    with translation.override("en"), pytest.raises(contact_checks.CheckRefused) as no:
+        contact_checks.open_check(filing, actor=moves.SYSTEM)
+    assert "flagged for access removal" in str(no.value)
+
+
+def test_whether_a_check_is_open_is_cached_and_set_when_one_opens(
+    approved, django_assert_num_queries
+):
+    cache.delete(contact_checks.ANY_OPEN_KEY)
+    with django_assert_num_queries(1):
+        assert contact_checks.any_open() is False
+    with django_assert_num_queries(0):
+        assert contact_checks.any_open() is False
+        assert contact_checks.confirm("13900000000", "123456", "123456") is None
+    filing = approved("FLAGGED")
+    contact_checks.open_check(filing, actor=moves.SYSTEM)
+    with django_assert_num_queries(0):
+        assert contact_checks.any_open() is True

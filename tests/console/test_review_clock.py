@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone, translation
 
 from console import queue
+from filings import working_days
 from filings.models import FilingStatus, ProviderEvent
 from integrations import keys
 from tests.factories import FilingFactory, PersonFactory, ServiceFactory
@@ -97,7 +98,9 @@ def test_the_api_carries_the_review_deadline(freeze, client):
     assert answer.json()["review_deadline_provisional"] is False
 
 
-def test_a_deadline_in_a_year_not_covered_is_provisional_everywhere(freeze, client):
+def test_a_deadline_in_a_year_not_covered_is_provisional_everywhere(
+    freeze, client, agent, monkeypatch
+):
     freeze(datetime.datetime(2026, 12, 7, 2, tzinfo=datetime.UTC))
     filing, leader, admin = submitted_filing("js")
     verify_person(filing, leader)
@@ -111,6 +114,20 @@ def test_a_deadline_in_a_year_not_covered_is_provisional_everywhere(freeze, clie
     assert answer.json()["review_deadline_provisional"] is True
     event = ProviderEvent.objects.get(filing=filing, event_type="filing.under_review")
     assert event.data["review_deadline_provisional"] is True
+    client.force_login(agent)
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/admin/filings/filingapplication/{filing.pk}/change/")
+    assert (
+        "2027-01-05 (20 working days left) · provisional: the holiday calendar of "
+        "2027 is not published yet"
+    ) in page.content.decode()
+    # A calendar that covers 2027 later does not make the date final: it was
+    # counted without 2027's adjusted days.
+    monkeypatch.setattr(working_days, "is_covered", lambda year: True)
+    answer = client.get(
+        f"/api/v1/filings/{filing.reference}", HTTP_AUTHORIZATION=f"Bearer {key}"
+    )
+    assert answer.json()["review_deadline_provisional"] is True
 
 
 def test_the_filing_page_shows_working_days_left(freeze, agent, client):

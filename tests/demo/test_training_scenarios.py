@@ -13,7 +13,8 @@ from filings.conflicts import SubmissionConflict
 from filings.importing import parse_record
 from filings.models import EventType, FilingApplication
 from infra.times import BEIJING
-from verification import moves
+from tests.verification.helpers import filing_in
+from verification import administration, moves
 from verification.models import (
     Attempt,
     ContactCheck,
@@ -302,3 +303,17 @@ def test_a_missed_contact_check(demo, agent, supervisor):
         answer = training.told(run, training.BY_KEY[run.scenario].answer)
     assert "Nobody confirmed" in answer
     assert check.deadline.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") in answer
+
+
+def test_the_simulated_administration_leaves_training_filings_alone(
+    demo, agent, supervisor, settings
+):
+    settings.SIMULATED_ADMINISTRATION = True
+    settings.SIMULATED_REVIEW_MINUTES = 0
+    run, filing = run_of("subject_in_flight", agent, supervisor)
+    other = filing_in("under_review")
+    administration.process_reviews(timezone.now() + datetime.timedelta(days=60))
+    filing.refresh_from_db()
+    other.refresh_from_db()
+    assert filing.status == "under_review"
+    assert other.status in ("approved", "rejected")

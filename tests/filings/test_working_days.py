@@ -84,8 +84,6 @@ def test_a_deadline_in_a_year_not_covered_yet_is_provisional():
     )
     # Across the 2027 Spring Festival (5 to 10 February off by the fallback).
     assert add_working_days(D(2027, 1, 29), 20).day == D(2027, 3, 4)
-    assert working_days.is_provisional(D(2027, 1, 5))
-    assert not working_days.is_provisional(D(2026, 12, 31))
 
 
 def test_review_days_by_province():

@@ -11,9 +11,10 @@ from django.core.management.base import (
 )
 from django.utils import timezone
 
+from filings.importing import is_plain_text
 from filings.models import Province
 from verification import contact_checks, moves
-from verification.management.commands.process_deadlines import parse_now
+from verification.management.commands.process_deadlines import count, parse_now
 
 
 class Command(BaseCommand):
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--limit",
-            type=int,
+            type=count(1_000_000),
             help="Check at most this many filings, oldest approval first.",
         )
         parser.add_argument(
@@ -41,26 +42,33 @@ class Command(BaseCommand):
     @no_translations  # operator output and logs are in English
     def handle(self, *args: Any, **options: Any) -> None:
         code = options["province"].strip().lower()
-        province = Province.objects.filter(code=code).first()
+        province = (
+            Province.objects.filter(code=code).first() if is_plain_text(code) else None
+        )
         if province is None:
             known = ", ".join(Province.objects.values_list("code", flat=True))
             raise CommandError(f"No province {code!r}; one of {known}.")
-        if options["limit"] is not None and options["limit"] < 1:
-            raise CommandError("--limit must be at least 1.")
         now = options["now"] or timezone.now()
-        name = (options["name"] or "").strip()[:100] or (
-            f"{province.name_en} contact check {timezone.localtime(now):%Y-%m-%d}"
-        )
-        report = contact_checks.open_campaign(
-            name,
-            province=province.code,
-            actor=moves.SYSTEM,
-            now=now,
-            limit=options["limit"],
-        )
+        name = (options["name"] or "").strip()[:100]
+        if name and not is_plain_text(name):
+            raise CommandError("--name holds a character that is not text.")
+        try:
+            report = contact_checks.open_campaign(
+                name,
+                province=province.code,
+                actor=moves.SYSTEM,
+                now=now,
+                limit=options["limit"],
+            )
+        except contact_checks.CheckRefused as exc:
+            raise CommandError(
+                f"No campaign opened: no approved filing of {province.code} to check "
+                "(none, or each has an open or missed check)."
+            ) from exc
         campaign = report.campaign
         self.stdout.write(
-            f"Campaign {campaign.pk} ({campaign.name}): {report.opened} checks opened, "
+            f"Campaign {campaign.pk} ({campaign.name or province.name_en}): "
+            f"{report.opened} checks opened, "
             f"{report.skipped} skipped (an open check already); the contacts confirm "
             f"by {timezone.localtime(campaign.deadline).isoformat(timespec='minutes')} "
             f"({settings.CONTACT_CHECK_WINDOW_DAYS} days)."

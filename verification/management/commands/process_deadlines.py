@@ -1,12 +1,13 @@
 """Expire overdue verifications and send the automatic next-day resends."""
 
+import argparse
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import (
     BaseCommand,
-    CommandError,
     CommandParser,
     no_translations,
 )
@@ -15,16 +16,40 @@ from django.utils import timezone
 from infra.times import BEIJING
 from verification.deadlines import process_deadlines
 
+# The years --now may name: the records' times are all within them.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2200
+
 
 def parse_now(value: str) -> datetime.datetime:
-    """An ISO 8601 time; without an offset it is Beijing time."""
+    """An ISO 8601 time; without an offset it is Beijing time. Refused (as argparse
+    refuses a bad argument: one line, no traceback) unless it is one, within the
+    years 2000 to 2200."""
     try:
         when = datetime.datetime.fromisoformat(value)
     except ValueError as exc:
-        raise CommandError(
-            f"--now {value!r} is not an ISO 8601 time, e.g. 2026-11-23T12:00:00+08:00"
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an ISO 8601 time, e.g. 2026-11-23T12:00:00+08:00"
         ) from exc
+    if not EARLIEST_YEAR <= when.year <= LATEST_YEAR:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is outside the years {EARLIEST_YEAR} to {LATEST_YEAR}"
+        )
     return when if when.tzinfo else when.replace(tzinfo=BEIJING)
+
+
+def count(most: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from 1 to `most`."""
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a number") from exc
+        if not 1 <= number <= most:
+            raise argparse.ArgumentTypeError(f"must be 1 to {most:,}")
+        return number
+
+    return parse
 
 
 class Command(BaseCommand):
@@ -43,7 +68,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--batch-size",
-            type=int,
+            type=count(100_000),
             default=settings.DEADLINE_BATCH_SIZE,
             help="Automatic resends per transaction (default %(default)s).",
         )
@@ -51,8 +76,6 @@ class Command(BaseCommand):
     @no_translations  # operator output and logs are in English
     def handle(self, *args: Any, **options: Any) -> None:
         now = options["now"] or timezone.now()
-        if options["batch_size"] < 1:
-            raise CommandError("--batch-size must be at least 1.")
         report = process_deadlines(now, batch_size=options["batch_size"])
         self.stdout.write(
             f"{timezone.localtime(now).isoformat(timespec='seconds')}: "

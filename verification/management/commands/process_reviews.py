@@ -12,7 +12,7 @@ from django.core.management.base import (
 from django.utils import timezone
 
 from verification.administration import process_reviews
-from verification.management.commands.process_deadlines import parse_now
+from verification.management.commands.process_deadlines import count, parse_now
 
 
 class Command(BaseCommand):
@@ -33,7 +33,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--limit",
-            type=int,
+            type=count(100_000),
             default=1000,
             help="Decide at most this many filings, oldest first (default "
             "%(default)s).",
@@ -47,8 +47,6 @@ class Command(BaseCommand):
                 "true (the demo and the sandbox have it on). In production, staff "
                 "decide reviews."
             )
-        if options["limit"] < 1:
-            raise CommandError("--limit must be at least 1.")
         now = options["now"] or timezone.now()
         report = process_reviews(now, limit=options["limit"])
         self.stdout.write(

@@ -12,7 +12,6 @@ from django.core.management.base import (
 )
 from django.utils import timezone
 
-from filings import working_days
 from filings.models import FilingApplication
 
 
@@ -36,10 +35,8 @@ def describe_filing(filing: FilingApplication) -> dict[str, Any]:
         "review_deadline": (
             filing.review_deadline.isoformat() if filing.review_deadline else None
         ),
-        "review_deadline_provisional": bool(
-            filing.review_deadline
-            and working_days.is_provisional(filing.review_deadline)
-        ),
+        "rejection_reason": filing.rejection_reason or None,
+        "review_deadline_provisional": filing.review_deadline_provisional,
         "icp_number": filing.icp_number or None,
         "subject": {
             "name": filing.subject.name,
