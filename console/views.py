@@ -33,6 +33,7 @@ from console import (
     timeline,
 )
 from console.models import FollowUp, Macro
+from filings import conflicts
 from filings.models import FilingApplication, PolicyKey, Provider, Province
 from filings.privacy import mask_code, show_mobile
 from infra import scope
@@ -466,6 +467,12 @@ def customer_view(request, admin_site, *, person_id=None, subject_id=None):
         **admin_site.each_context(request),
         "title": found.name,
         "customer": found,
+        # An entity with a filing in flight: a new one is refused at submission.
+        "in_flight": next(
+            (f for f in found.filings if f.status in conflicts.IN_FLIGHT), None
+        )
+        if subject_id is not None
+        else None,
         "filings": [
             {"filing": f, "url": reverse(change, args=[f.pk])} for f in found.filings
         ],

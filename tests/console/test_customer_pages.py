@@ -91,3 +91,17 @@ def test_unknown_records_and_staff_without_the_right_get_nothing(
     assert client.get("/admin/customers/entity/999999/").status_code == 404
     client.force_login(make_staff("visitor"))
     assert client.get(person_url(two_filings[2])).status_code == 403
+
+
+def test_an_entitys_page_says_a_filing_in_flight_refuses_a_new_one(
+    client, agent, two_filings
+):
+    first, _second, _leader = two_filings
+    client.force_login(agent)
+    client.cookies["django_language"] = "en"
+    url = f"/admin/customers/entity/{first.subject_id}/"
+    page = client.get(url).content.decode()
+    assert f'data-in-flight="{first.reference}"' in page
+    assert "a new filing of this entity is refused at submission" in page
+    moves.return_filing(first, actor=moves.SYSTEM, reason="test")
+    assert "data-in-flight" not in client.get(url).content.decode()
