@@ -327,17 +327,8 @@ class VerifyView(ChannelFormView):
     form_class = VerifyForm
     template_name = "portal/verify.html"
 
-    contact_check = None
-
     def run(self, channel, data, request):
-        # A contact check's right code first: the filing's own verification would
-        # count it as a wrong code for a filing of the same mobile.
-        self.contact_check = contact_checks.confirm(
-            data["mobile"], data["code"], data["cert_last6"], only_if_right=True
-        )
-        if self.contact_check:
-            return actions.Outcome(AttemptAction.VERIFY, messages.NOT_FOUND)
-        outcome = actions.verify(
+        return actions.verify(
             channel,
             data["mobile"],
             data["code"],
@@ -346,21 +337,13 @@ class VerifyView(ChannelFormView):
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
             submission=data.get("submission", ""),
         )
-        if outcome.status == messages.NOT_FOUND and not any(
-            v.status == VerificationStatus.PENDING for v in outcome.verifications
-        ):
-            # Nothing to verify for this mobile: it may be a contact check's code.
-            self.contact_check = contact_checks.confirm(
-                data["mobile"], data["code"], data["cert_last6"]
-            )
-        return outcome
 
     def more_result(self, outcome):
         """The filing's reference when the answer concerns one filing (for "where is
         my filing"), and after a person verified, the roles of the people still to
         verify; or a contact check's answer."""
-        if self.contact_check:
-            return {"status": None, "contact_check": self.contact_check}
+        if outcome.contact_check:
+            return {"status": None, "contact_check": outcome.contact_check}
         if not outcome.verifications:
             return {}
         filing_ids = {v.filing_id for v in outcome.verifications}

@@ -30,7 +30,7 @@ from filings.models import (
 )
 from filings.validators import normalize_mobile
 from infra.sql import Writes, insert
-from verification import codes, messages, moves, statements, throttles
+from verification import codes, contact_checks, messages, moves, statements, throttles
 from verification.models import (
     SUBMISSION_TOKEN_LENGTH,
     Attempt,
@@ -96,11 +96,16 @@ class Outcome:
     status: int | None
     throttled: throttles.Throttled | None = None
     verifications: list[Verification] = field(default_factory=list)
+    # A contact check's answer (`contact_checks.Confirmed`), when the code was one.
+    contact_check: str | None = None
 
     def text(self, language: str = "zh-hans") -> str:
-        """What the page shows: the status sentence, or the throttle message."""
+        """What the page shows: the status sentence, the contact check's answer, or
+        the throttle message."""
         if self.throttled:
             return messages.throttled_text(self.throttled.retry_after, language)
+        if self.contact_check:
+            return contact_checks.answer_text(self.contact_check, language)[1]
         answer = self.answer
         assert answer is not None  # only a throttled outcome has no status
         return answer.text(language)
@@ -437,6 +442,14 @@ def verify(  # noqa: PLR0913 - the page's fields, and where they came from
 
     if throttled := _throttle(asked):
         return throttled
+    # A contact check's right code first (throttled like any entry): a filing of
+    # the same mobile would count it as a wrong code.
+    if asked.mobile and (
+        confirmed := contact_checks.confirm(
+            asked.mobile, code, cert, now, only_if_right=True
+        )
+    ):
+        return Outcome(asked.action, None, contact_check=confirmed)
 
     with transaction.atomic():
         live, expired, latest = (
@@ -445,24 +458,43 @@ def verify(  # noqa: PLR0913 - the page's fields, and where they came from
             else ([], [], None)
         )
         if not live:
-            answer = (
-                _answer_without_pending(
-                    channel, asked.mobile, code, cert, expired, latest
-                )
-                if asked.mobile
-                else Answer(messages.NOT_FOUND, R.INVALID_MOBILE)
-            )
-            _record(asked, answer)
-            return Outcome(
-                asked.action,
-                answer.status,
-                verifications=[answer.match] if answer.match else [],
-            )
+            return _nothing_live(asked, code, cert, expired, latest, now)
         writes = OutcomeWrites()
         answer, matched = _check(live, code, cert, now, writes)
         _record(asked, answer, writes.person)
         writes.send()
     return Outcome(asked.action, answer.status, verifications=matched)
+
+
+def _nothing_live(  # noqa: PLR0913 - what the entry held, and what was found
+    asked: Asked,
+    code: str,
+    cert: str,
+    expired: list[Verification],
+    latest: Latest,
+    now: datetime.datetime,
+) -> Outcome:
+    """The outcome of an entry for a mobile with nothing pending, recorded; a wrong
+    entry may be meant for the mobile's contact check, which counts it."""
+    answer = (
+        _answer_without_pending(
+            asked.channel, asked.mobile, code, cert, expired, latest
+        )
+        if asked.mobile
+        else Answer(messages.NOT_FOUND, R.INVALID_MOBILE)
+    )
+    _record(asked, answer)
+    checked = (
+        contact_checks.confirm(asked.mobile, code, cert, now)
+        if asked.mobile and answer.status == messages.NOT_FOUND
+        else None
+    )
+    return Outcome(
+        asked.action,
+        answer.status,
+        verifications=[answer.match] if answer.match else [],
+        contact_check=checked,
+    )
 
 
 def _check(

@@ -86,22 +86,6 @@ def _window() -> datetime.timedelta:
     return datetime.timedelta(days=settings.CONTACT_CHECK_WINDOW_DAYS)
 
 
-def _contacts(filing: FilingApplication) -> dict[str, tuple[set[str], set[str]]]:
-    """{mobile: (roles, certificate numbers)} of the filing's leader and
-    administrators; one mobile is one contact."""
-    contacts: dict[str, tuple[set[str], set[str]]] = {}
-    leader = filing.subject.leader
-    people = [(Role.LEADER, leader)] + [
-        (Role.ADMINISTRATOR, service.administrator)
-        for service in filing.services.select_related("administrator")
-    ]
-    for role, person in people:
-        roles, certificates = contacts.setdefault(person.mobile, (set(), set()))
-        roles.add(role)
-        certificates.add(person.certificate_number)
-    return contacts
-
-
 def check_text(
     filing: FilingApplication, code: str, deadline: datetime.datetime
 ) -> str:
@@ -121,16 +105,18 @@ def _text_contacts(
     """Give each contact of `filing` a code for `check` and text it; returns each
     contact's roles."""
     roles: list[list[str]] = []
-    for mobile, (person_roles, certificates) in _contacts(filing).items():
+    # Every contact, whatever the policy asked to verify; one mobile is one.
+    contacts = moves.people_by_mobile(filing, {Role.LEADER, Role.ADMINISTRATOR})
+    for mobile, contact in contacts.items():
         code = codes.generate_code()
         ContactCheckPerson.objects.create(
             contact_check=check,
             mobile=mobile,
-            roles=sorted(person_roles),
-            certificate_hashes=codes.certificate_hashes(certificates),
+            roles=sorted(contact.roles),
+            certificate_hashes=codes.certificate_hashes(contact.certificate_numbers),
             code_hash=codes.hash_code(code),
         )
-        roles.append(sorted(person_roles))
+        roles.append(sorted(contact.roles))
         codes.queue_sms(
             kind=SmsKind.CONTACT_CHECK_CODE,
             sender=messages.code_sender(filing.policy, mobile),

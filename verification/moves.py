@@ -12,7 +12,7 @@ are, so that a door has one module to call and cannot pick the wrong one.
 
 import datetime
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from filings import importing, policies, transitions
 from filings.importing import FilingRecord
-from filings.models import AuditEvent, EventType, FilingApplication, Role
+from filings.models import AuditEvent, EventType, FilingApplication, Role, Service
 from filings.transitions import (  # the entrance's vocabulary, for the doors
     ADMINISTRATION,
     APPLICANT,
@@ -63,6 +63,18 @@ def required_verifications(filing: FilingApplication) -> dict[str, Verifier]:
         filing.change_scope,
         [service.kind for service in services],
     )
+    return people_by_mobile(filing, roles, services)
+
+
+def people_by_mobile(
+    filing: FilingApplication,
+    roles: Collection[str],
+    services: list[Service] | None = None,
+) -> dict[str, Verifier]:
+    """The filing's people in `roles` (the leader, the services' administrators)
+    by mobile: {mobile: Verifier}; one mobile is one person."""
+    if services is None:
+        services = list(filing.services.select_related("administrator"))
     by_mobile: defaultdict[str, Verifier] = defaultdict(Verifier)
     if Role.LEADER in roles:
         leader = filing.subject.leader
@@ -425,6 +437,7 @@ __all__ = [
     "record_event",
     "reject_filing",
     "remove_access",
+    "people_by_mobile",
     "required_verifications",
     "return_filing",
     "submit_filing",

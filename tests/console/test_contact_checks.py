@@ -26,7 +26,7 @@ from tests.api.conftest import sample
 from tests.console.conftest import change_url, form_action, messages_of
 from tests.portal.helpers import post_form
 from tests.verification.helpers import filing_in, last6, verify_person
-from verification import administration, contact_checks, deadlines, moves
+from verification import actions, administration, contact_checks, deadlines, moves
 from verification.models import (
     ContactCheck,
     ContactCheckCampaign,
@@ -346,3 +346,28 @@ def test_whether_a_check_is_open_is_cached_and_set_when_one_opens(
     contact_checks.open_check(filing, actor=moves.SYSTEM)
     with django_assert_num_queries(0):
         assert contact_checks.any_open() is True
+
+
+def test_a_contact_checks_code_waits_for_the_throttle_like_any_entry(
+    approved, settings
+):
+    filing = approved("THROTTLE")
+    contact_checks.open_check(filing, actor=moves.SYSTEM)
+    leader = filing.subject.leader
+    settings.RATELIMITS = {**settings.RATELIMITS, "verify_per_mobile": "2/h"}
+    cache.clear()  # the leader's own verifications before are not counted here
+    for n in range(2):
+        wrong = actions.verify(
+            actions.CENTRAL, leader.mobile, "000000", last6(leader), ip=f"10.0.1.{n}"
+        )
+        assert wrong.contact_check == contact_checks.Confirmed.WRONG
+    right = actions.verify(
+        actions.CENTRAL,
+        leader.mobile,
+        check_code(leader.mobile),
+        last6(leader),
+        ip="10.0.1.9",
+    )
+    assert right.throttled is not None and right.contact_check is None
+    person = ContactCheck.objects.get(filing=filing).people.get(mobile=leader.mobile)
+    assert (person.confirmed_at, person.failed_attempts) == (None, 2)
