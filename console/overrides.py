@@ -26,7 +26,7 @@ from filings.privacy import personal_numbers_in, show_mobile
 from filings.validators import normalize_mobile
 from verification import contact_checks, moves, staff_actions
 from verification import messages as miit
-from verification.models import ContactCheckStatus, Verification, VerificationStatus
+from verification.models import Verification, VerificationStatus
 
 BOTH = [ActionLocation.CHANGE_FORM, ActionLocation.CHANGE_LIST]
 FORM_ONLY = [ActionLocation.CHANGE_FORM]
@@ -575,7 +575,7 @@ def why_unavailable(name, filing, verifications, now):
             return _("The deadline has passed; extend it first.")
         return ""
     if name in ("open_contact_check", "remove_access"):
-        return _contact_check_unavailable(name, filing, status)
+        return _contact_check_unavailable(name, filing)
     event = {
         "return_to_provider": EventType.RETURNED,
         "cancel": EventType.CANCELLED,
@@ -587,22 +587,10 @@ def why_unavailable(name, filing, verifications, now):
     return ""
 
 
-def _contact_check_unavailable(name, filing, status):
-    if filing.status != FilingStatus.APPROVED:
-        return _("Only an approved filing; this one is “%(status)s”.") % {
-            "status": status
-        }
-    statuses = set(filing.contact_checks.values_list("status", flat=True))
-    if name == "open_contact_check" and ContactCheckStatus.OPEN in statuses:
-        return _("A contact check of this filing is open already.")
-    if name == "open_contact_check" and ContactCheckStatus.MISSED in statuses:
-        return _(
-            "This filing's last contact check was missed: it is flagged for "
-            "access removal."
-        )
-    if name == "remove_access" and ContactCheckStatus.MISSED not in statuses:
-        return _("Only after a missed contact check.")
-    return ""
+def _contact_check_unavailable(name, filing):
+    if name == "open_contact_check":
+        return contact_checks.why_not_open(filing)
+    return contact_checks.why_not_remove(filing)
 
 
 def buttons(filing, verifications, user, now):

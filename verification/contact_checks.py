@@ -43,9 +43,37 @@ class CheckRefused(Exception):
     """A check that cannot be opened, or an access that cannot be removed, now."""
 
 
+def why_not_open(filing: FilingApplication) -> str:
+    """Why no check may be opened on `filing` now, in words; "" when one may."""
+    if filing.status != FilingStatus.APPROVED:
+        return _("Only an approved filing is checked; this one is “%(status)s”.") % {
+            "status": filing.get_status_display()
+        }
+    held = set(
+        ContactCheck.objects.filter(
+            filing=filing, status__in=(S.OPEN, S.MISSED)
+        ).values_list("status", flat=True)
+    )
+    if S.OPEN in held:
+        return _("A contact check of this filing is open already.")
+    if S.MISSED in held:
+        return _(
+            "This filing's last contact check was missed: it is flagged for "
+            "access removal."
+        )
+    return ""
+
+
 def missed_check(filing: FilingApplication) -> ContactCheck | None:
     """The filing's missed check, flagged for access removal, if any."""
     return ContactCheck.objects.filter(filing=filing, status=S.MISSED).first()
+
+
+def why_not_remove(filing: FilingApplication) -> str:
+    """Why the access of `filing` may not be removed now, in words; "" when it may."""
+    if filing.status != FilingStatus.APPROVED or missed_check(filing) is None:
+        return _("Only after a missed contact check.")
+    return ""
 
 
 def remove_access_of(
@@ -134,25 +162,8 @@ def _open_locked(
     campaign: ContactCheckCampaign | None,
     reason: str = "",
 ) -> ContactCheck:
-    if filing.status != FilingStatus.APPROVED:
-        raise CheckRefused(
-            _("Only an approved filing is checked; this one is “%(status)s”.")
-            % {"status": filing.get_status_display()}
-        )
-    held = set(
-        ContactCheck.objects.filter(
-            filing=filing, status__in=(S.OPEN, S.MISSED)
-        ).values_list("status", flat=True)
-    )
-    if S.OPEN in held:
-        raise CheckRefused(_("A contact check of this filing is open already."))
-    if S.MISSED in held:
-        raise CheckRefused(
-            _(
-                "This filing's last contact check was missed: it is flagged for "
-                "access removal."
-            )
-        )
+    if why := why_not_open(filing):
+        raise CheckRefused(why)
     deadline = campaign.deadline if campaign else now + _window()
     check = ContactCheck.objects.create(
         filing=filing, campaign=campaign, opened_at=now, deadline=deadline
