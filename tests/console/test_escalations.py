@@ -17,6 +17,14 @@ from verification import moves
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """The refusals read below in English, whatever language an earlier test in the
+    process left active (a request's language stays active after it)."""
+    with translation.override("en"):
+        yield
+
+
 def ask(client, filing, action="mark_verified", **data):
     return client.post(
         reverse("admin:escalation_ask", args=[filing.pk]),
