@@ -25,12 +25,14 @@ from infra import task_rows, times
 from verification.models import (
     ContactCheck,
     ContactCheckStatus,
+    DeliveryFailure,
     DeliveryReport,
     SmsMessage,
     SmsStatus,
     Verification,
     VerificationStatus,
 )
+from verification.sms.base import report_meaning
 from verification.tasks import deliver_sms
 
 DEADLINE_SOON = "deadline"
@@ -218,27 +220,66 @@ def _last_text():
 
 
 class TextFailed(Reason):
+    """The last text to a pending person failed to leave, or its carrier reported it
+    not delivered, or no report came after the gateway was last asked."""
+
     key, label = TEXT_FAILED, gettext_lazy("Text not delivered")
 
     def find(self, gathering):
         last_text = _last_text()
-        gathering.people(
-            self.key,
-            gathering.waiting.annotate(
-                last_status=Subquery(last_text.values("status")[:1]),
-                last_report=Subquery(last_text.values("report")[:1]),
-            ).filter(
-                Q(last_status=SmsStatus.FAILED)
-                | Q(last_report=DeliveryReport.UNDELIVERED)
-            ),
+        waiting = gathering.waiting.annotate(
+            last_status=Subquery(last_text.values("status")[:1]),
+            last_report=Subquery(last_text.values("report")[:1]),
+            last_code=Subquery(last_text.values("report_code")[:1]),
+            last_reason=Subquery(last_text.values("report_reason")[:1]),
+            last_failure=Subquery(last_text.values("failure")[:1]),
+        ).filter(
+            Q(last_status=SmsStatus.FAILED)
+            | Q(last_report__in=[DeliveryReport.UNDELIVERED, DeliveryReport.UNKNOWN])
         )
+        for pk, deadline, verification, *last in gathering.read(
+            waiting.order_by("filing__verification_deadline").values_list(
+                "filing_id",
+                "filing__verification_deadline",
+                "id",
+                "last_status",
+                "last_report",
+                "last_code",
+                "last_reason",
+                "last_failure",
+            ),
+            "filing__",
+        ):
+            found = gathering.row(pk)
+            found.deadline = deadline
+            found.reasons.setdefault(self.key, {})[verification] = last
 
     def sentences(self, row, said):
         return [
-            _("The last text to %(person)s was not delivered")
-            % {"person": labels.person_text(said.verifications.get(pk))}
-            for pk in row.reasons[self.key]
+            self._sentence(labels.person_text(said.verifications.get(pk)), last)
+            for pk, last in row.reasons[self.key].items()
         ]
+
+    @staticmethod
+    def _sentence(person, last):
+        status, report, code, reason, failure = last
+        if status == SmsStatus.FAILED:
+            why = DeliveryFailure(failure).label if failure else ""
+        elif report == DeliveryReport.UNKNOWN:
+            return _(
+                "No delivery report came for the last text to %(person)s: whether "
+                "it arrived is unknown"
+            ) % {"person": person}
+        else:
+            why = report_meaning(code or "", reason or "")
+        if not why:
+            return _("The last text to %(person)s was not delivered") % {
+                "person": person
+            }
+        return _("The last text to %(person)s was not delivered: %(why)s") % {
+            "person": person,
+            "why": why,
+        }
 
 
 class TextStuck(Reason):

@@ -30,12 +30,17 @@ def report_text(message):
     """A text's delivery report as the carrier gave it, in words; "" without one."""
     if message.report == DeliveryReport.AWAITING:
         return _("taken by the gateway; no delivery report yet")
+    if message.report == DeliveryReport.UNKNOWN:
+        return _(
+            "taken by the gateway, but no delivery report came (asked %(times)d "
+            "times): whether it reached the phone is unknown"
+        ) % {"times": message.report_pulls}
     if not message.report or message.reported_at is None:
         return ""
     parts = {
         "when": beijing(message.reported_at),
         "code": message.report_code,
-        "why": report_meaning(message.report_code),
+        "why": report_meaning(message.report_code, message.report_reason),
     }
     if message.report == DeliveryReport.UNDELIVERED:
         return (
@@ -63,7 +68,7 @@ def report_text(message):
 
 
 def text_undelivered(message):
-    """Whether a text is known not to have reached the phone."""
+    """Whether a text is known not to have reached the phone, or not known to have."""
     return message.status == SmsStatus.FAILED or (
-        message.report == DeliveryReport.UNDELIVERED
+        message.report in (DeliveryReport.UNDELIVERED, DeliveryReport.UNKNOWN)
     )

@@ -44,10 +44,12 @@ from verification.models import (
     THROTTLED,
     AttemptAction,
     AttemptReason,
+    DeliveryReport,
     SmsKind,
     SmsStatus,
     WrongPart,
 )
+from verification.sms.base import report_meaning
 
 R = AttemptReason
 
@@ -215,6 +217,20 @@ def _code_resent(told):
     return told.say(sentence), ""
 
 
+def _text_not_delivered(told):
+    if told.data.get("report") == DeliveryReport.UNKNOWN:
+        return told.say(
+            _(
+                "No delivery report came for the text to %(person)s: whether it "
+                "reached the phone is unknown"
+            )
+        ), "bad"
+    why = report_meaning(told.data.get("code", ""), told.data.get("reason", ""))
+    return told.say(
+        _("The text to %(person)s was not delivered: %(why)s"), why=why
+    ), "bad"
+
+
 def _mobile_changed(told):
     return told.say(
         _("%(who)s changed a mobile from %(old)s to %(new)s"),
@@ -340,6 +356,7 @@ EVENT_SENTENCES = {
     EventType.VERIFIED: _verified,
     EventType.CODE_RESENT: _code_resent,
     EventType.MOBILE_CHANGED: _mobile_changed,
+    EventType.TEXT_NOT_DELIVERED: _text_not_delivered,
     EventType.VERIFICATION_COMPLETED: _verification_completed,
     EventType.VERIFICATION_FAILED: _verification_failed,
     EventType.EXPIRED: _expired,

@@ -90,6 +90,7 @@ class EventType(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     VERIFIED = "verified", _("Person verified")
     CODE_RESENT = "code_resent", _("New code sent")
+    TEXT_NOT_DELIVERED = "text_not_delivered", _("Text not delivered")
     MOBILE_CHANGED = "mobile_changed", _("Mobile changed")
     VERIFICATION_COMPLETED = "verification_completed", _("Verification complete")
     VERIFICATION_FAILED = "verification_failed", _("Verification failed")
@@ -152,6 +153,10 @@ class ProviderEventType(models.TextChoices):
     FILING_SUBMITTED = "filing.submitted", _("Filing submitted")
     VERIFICATION_COMPLETED = "verification.completed", _("A person verified")
     VERIFICATION_FAILED = "verification.failed", _("A person's verification failed")
+    VERIFICATION_TEXT_NOT_DELIVERED = (
+        "verification.text_not_delivered",
+        _("A person's text was not delivered"),
+    )
     FILING_UNDER_REVIEW = "filing.under_review", _("Filing under review")
     FILING_RETURNED = "filing.returned", _("Filing returned")
     FILING_APPROVED = "filing.approved", _("Filing approved")

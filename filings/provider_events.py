@@ -123,6 +123,14 @@ def _contact_check(filing: FilingApplication, audit: AuditEvent) -> dict[str, An
     }
 
 
+def _text_not_delivered(filing: FilingApplication, audit: AuditEvent) -> dict[str, Any]:
+    return {
+        "roles": list(audit.data.get("roles", [])),
+        "report": audit.data.get("report", ""),
+        "reason": audit.data.get("reason", ""),
+    }
+
+
 def _nothing(filing: FilingApplication, audit: AuditEvent) -> dict[str, Any]:
     return {}
 
@@ -142,6 +150,9 @@ PROVIDER_EVENTS: dict[str, tuple[tuple[ProviderEventType, Describe], ...]] = {
     ),
     EventType.EXPIRED: ((T.FILING_RETURNED, _returned(RETURN_EXPIRED)),),
     EventType.RETURNED: ((T.FILING_RETURNED, _returned(RETURN_STAFF)),),
+    EventType.TEXT_NOT_DELIVERED: (
+        (T.VERIFICATION_TEXT_NOT_DELIVERED, _text_not_delivered),
+    ),
     EventType.APPROVED: ((T.FILING_APPROVED, _approved),),
     EventType.REJECTED: ((T.FILING_REJECTED, _rejected),),
     EventType.CANCELLED: ((T.FILING_CANCELLED, _cancelled),),

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "demo",
     "integrations",
     "api",
+    "gateways",
     "ninja",  # its docs page's own static files (Swagger UI), no CDN
 ]
 
@@ -432,6 +433,18 @@ TENCENT_SMS_ENDPOINT = env.str(
     "TENCENT_SMS_ENDPOINT", default="https://sms.tencentcloudapi.com/"
 )
 TENCENT_SMS_TIMEOUT = env.float("TENCENT_SMS_TIMEOUT", default=5.0)
+# Delivery receipts of the real gateways (docs/sms-receipts.md). With them on, a
+# text the gateway took counts as delivered only on its receipt: pushed by the
+# gateway to /sms/receipts/<vendor>/<SMS_RECEIPT_SECRET>/, or pulled by the sweep
+# SMS_RECEIPT_PULL_AFTER_SECONDS after the send, again after as long, up to
+# SMS_RECEIPT_PULL_TRIES times; with none then, its delivery is "unknown".
+SMS_DELIVERY_RECEIPTS = env.bool("SMS_DELIVERY_RECEIPTS", default=True)
+SMS_RECEIPT_SECRET = env.str("SMS_RECEIPT_SECRET", default="")
+SMS_RECEIPT_PULL_AFTER_SECONDS = env.int("SMS_RECEIPT_PULL_AFTER_SECONDS", default=600)
+SMS_RECEIPT_PULL_TRIES = env.int("SMS_RECEIPT_PULL_TRIES", default=3)
+# A push larger than this many bytes, or of more reports, is refused (413).
+SMS_RECEIPT_MAX_BYTES = env.int("SMS_RECEIPT_MAX_BYTES", default=1_048_576)
+SMS_RECEIPT_MAX_REPORTS = env.int("SMS_RECEIPT_MAX_REPORTS", default=1000)
 
 # Key of the HMAC that verification codes and certificate tails are stored under;
 # derived from SECRET_KEY when empty. Changing it invalidates every code that is out

@@ -47,6 +47,8 @@ urlpatterns = [
         name="captcha-image-scaled",
     ),
     path("captcha/", include("captcha.urls")),
+    # The SMS gateways push their delivery receipts here (gateways.views).
+    path("sms/receipts/", include("gateways.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("demo.urls")),
     path("", include("portal.urls")),

@@ -27,7 +27,13 @@ from filings.models import (
     ProviderEventType,
 )
 from infra import task_rows
-from verification import administration, codes, contact_checks, staff_actions
+from verification import (
+    administration,
+    codes,
+    contact_checks,
+    receipts,
+    staff_actions,
+)
 from verification.models import (
     SmsKind,
     SmsMessage,
@@ -182,9 +188,13 @@ class DeadlineReport:
     reviews_approved: int = 0
     reviews_rejected: int = 0
     contact_checks_missed: int = 0
+    receipts_pulled: int = 0
+    deliveries_unknown: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {
+            "receipts_pulled": self.receipts_pulled,
+            "deliveries_unknown": self.deliveries_unknown,
             "contact_checks_missed": self.contact_checks_missed,
             "reviews_approved": self.reviews_approved,
             "reviews_rejected": self.reviews_rejected,
@@ -360,6 +370,10 @@ def process_deadlines(
     report.stranded_sms = requeue_stranded_sms()
     report.reaped_tasks = task_rows.reap(settings.TASK_STALE_RUNNING_SECONDS)
     report.contact_checks_missed = contact_checks.mark_missed(now)
+    # Real time: the gateways' receipts do not travel with the demo.
+    pulled = receipts.pull_due()
+    report.receipts_pulled = pulled.outcomes[receipts.RECORDED]
+    report.deliveries_unknown = pulled.unknown
     if settings.SIMULATED_ADMINISTRATION:
         reviews = administration.process_reviews(now)
         report.reviews_approved, report.reviews_rejected = (

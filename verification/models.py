@@ -6,6 +6,24 @@ from django.utils.translation import gettext_lazy as _
 from filings.models import Role
 from filings.privacy import mask_mobile
 from infra.scope import ProviderScopedManager
+from verification.choices import (
+    DeliveryFailure as DeliveryFailure,
+)
+from verification.choices import (
+    DeliveryReport as DeliveryReport,
+)
+from verification.choices import (
+    ReceiptSource as ReceiptSource,
+)
+from verification.choices import (
+    ReportReason as ReportReason,
+)
+from verification.choices import (
+    SmsKind as SmsKind,
+)
+from verification.choices import (
+    SmsStatus as SmsStatus,
+)
 
 
 class VerificationStatus(models.TextChoices):
@@ -170,41 +188,6 @@ class Verification(models.Model):
         return roles
 
 
-class SmsKind(models.TextChoices):
-    VERIFICATION_CODE = "verification_code", _("Verification code")
-    NOTIFICATION = "notification", _("Notification")
-    CONTACT_CHECK_CODE = "contact_check_code", _("Contact check code")
-
-
-class SmsStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    SENDING = "sending", _("Sending")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
-
-
-class DeliveryFailure(models.TextChoices):
-    """Why a gateway did not take a text, in words for staff. The gateway's own code
-    and message stay in `SmsMessage.error`, to quote to the vendor."""
-
-    THROTTLED = "throttled", _("the gateway's sending limit was reached")
-    INVALID_NUMBER = "invalid_number", _("the gateway does not take this number")
-    REFUSED = "refused", _("the gateway refused our account, signature or template")
-    TIMEOUT = "timeout", _("the gateway did not answer in time")
-    UNREACHABLE = "unreachable", _("the gateway could not be reached")
-    GATEWAY_FAULT = "gateway_fault", _("the gateway had a fault of its own")
-    CARRIER_DOWN = "carrier_down", _("the carrier's network was down")
-
-
-class DeliveryReport(models.TextChoices):
-    """What the carrier reported about a text the gateway took: whether it reached
-    the phone. Empty for a backend that sends no delivery reports."""
-
-    AWAITING = "awaiting", _("no delivery report yet")
-    DELIVERED = "delivered", _("delivered to the phone")
-    UNDELIVERED = "undelivered", _("not delivered to the phone")
-
-
 class SmsMessage(models.Model):
     """Every text message the system sends. With the database backend this table is
     also every phone's inbox."""
@@ -238,9 +221,22 @@ class SmsMessage(models.Model):
         help_text=_("Empty when the gateway sends no delivery reports."),
     )
     report_code = models.CharField(
-        _("carrier's report code"), max_length=16, blank=True, db_default=""
+        _("carrier's report code"), max_length=32, blank=True, db_default=""
     )
     reported_at = models.DateTimeField(_("reported"), null=True, blank=True)
+    report_reason = models.CharField(
+        _("what the report means"),
+        max_length=16,
+        choices=ReportReason.choices,
+        blank=True,
+        db_default="",
+    )
+    report_pulls = models.PositiveSmallIntegerField(
+        _("times the gateway was asked for its report"), default=0, db_default=0
+    )
+    report_pulled_at = models.DateTimeField(
+        _("gateway last asked for its report"), null=True, blank=True
+    )
     copies = models.PositiveSmallIntegerField(
         _("copies delivered"),
         default=1,
@@ -278,10 +274,57 @@ class SmsMessage(models.Model):
         indexes = [
             models.Index(fields=["recipient", "id"]),
             models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["report", "sent_at"]),
+            models.Index(fields=["gateway_id"]),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {mask_mobile(self.recipient)}"
+
+
+class DeliveryReceipt(models.Model):
+    """One delivery receipt from a real gateway, as it came: pushed to our receipt
+    address or pulled from the gateway's API. Kept once (`fingerprint`): a vendor
+    pushes again when it is unsure we took it, and a pull may repeat a push. The text
+    it reports on takes it when it is the newest report (`verification.receipts`)."""
+
+    scoped_by = "message__filing__provider_id"
+
+    vendor = models.CharField(_("gateway"), max_length=16)
+    gateway_id = models.CharField(_("gateway message id"), max_length=64, blank=True)
+    message = models.ForeignKey(
+        SmsMessage,
+        on_delete=models.PROTECT,
+        related_name="receipts",
+        verbose_name=_("text message"),
+    )
+    delivered = models.BooleanField(_("delivered"))
+    code = models.CharField(_("carrier's report code"), max_length=32, blank=True)
+    reason = models.CharField(
+        _("what it means"), max_length=16, choices=ReportReason.choices
+    )
+    description = models.CharField(_("gateway's words"), max_length=200, blank=True)
+    reported_at = models.DateTimeField(_("reported"))
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    source = models.CharField(
+        _("how it came"), max_length=8, choices=ReceiptSource.choices
+    )
+    # The gateway reported before our worker had written down that it took the text.
+    before_send = models.BooleanField(_("came before the send was recorded"))
+    # False when a newer report had already come for the text.
+    applied = models.BooleanField(_("is the text's report"))
+    fingerprint = models.CharField(max_length=64, unique=True, editable=False)
+
+    objects = ProviderScopedManager["DeliveryReceipt"]()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("delivery receipt")
+        verbose_name_plural = _("delivery receipts")
+        indexes = [models.Index(fields=["vendor", "gateway_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.vendor} {self.code or self.get_reason_display()}"
 
 
 class AttemptAction(models.TextChoices):

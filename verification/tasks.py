@@ -11,14 +11,9 @@ from django.tasks import default_task_backend, task
 from django.utils import timezone
 
 from infra import context
-from verification import sms
-from verification.models import (
-    DeliveryReport,
-    SmsKind,
-    SmsMessage,
-    SmsStatus,
-    Verification,
-)
+from verification import receipts, sms
+from verification.models import DeliveryReport, SmsMessage, SmsStatus
+from verification.sms.base import reason_for
 
 logger = logging.getLogger(__name__)
 
@@ -100,15 +95,7 @@ def _record_outcome(
     if outcome["status"] == SmsStatus.SENT:
         logger.info("SMS %s sent (attempt %s)", message.pk, message.attempts)
         if not backend.reports_delivery:
-            _code_delivered(message, outcome["sent_at"])
-
-
-def _code_delivered(message: SmsMessage, when: datetime.datetime) -> None:
-    """The person's first code reached them: the dashboard's "delivered" stage."""
-    if message.kind == SmsKind.VERIFICATION_CODE and message.verification_id:
-        Verification.objects.filter(
-            pk=message.verification_id, code_delivered_at__isnull=True
-        ).update(code_delivered_at=when)
+            receipts.code_delivered(message, outcome["sent_at"])
 
 
 class ReportRefused(Exception):
@@ -132,21 +119,22 @@ def record_delivery_report(
     """
     when = when or timezone.now()
     with transaction.atomic():
-        locked = SmsMessage.objects.select_for_update().get(pk=message.pk)
+        locked = receipts.lock_for_report(message.pk)
         if locked.report != DeliveryReport.AWAITING:
             raise ReportRefused(
                 f"Text {locked.pk} is not waiting for a delivery report "
                 f"(report: {locked.report or 'none'})."
             )
-        locked.report = (
-            DeliveryReport.DELIVERED if delivered else DeliveryReport.UNDELIVERED
+        receipts.settle(
+            locked,
+            report=(
+                DeliveryReport.DELIVERED if delivered else DeliveryReport.UNDELIVERED
+            ),
+            code=code,
+            reason=reason_for(code, delivered),
+            when=when,
+            copies=copies,
         )
-        locked.report_code = code[:16]
-        locked.reported_at = when
-        locked.copies = max(1, copies) if delivered else 0
-        locked.save(update_fields=["report", "report_code", "reported_at", "copies"])
-        if delivered:
-            _code_delivered(locked, when)
     logger.info("SMS %s reported %s (%s)", locked.pk, locked.report, code)
     return locked
 

@@ -18,11 +18,13 @@ from console.admin.base import (
 from filings.privacy import (
     show_mobile,
 )
+from verification import sms
 from verification.models import (
     COUNTED_WRONG,
     THROTTLED,
     Attempt,
     AttemptReason,
+    DeliveryReceipt,
     SmsMessage,
     Verification,
 )
@@ -165,3 +167,33 @@ class AttemptAdmin(MobileSearchMixin, ReadOnlyAdmin):
     @admin.display(description=_("answer"))
     def answer(self, obj):
         return dashboard.outcome_words(obj.action, obj.status, obj.reason)
+
+
+@admin.register(DeliveryReceipt)
+class DeliveryReceiptAdmin(ReadOnlyAdmin):
+    """Every receipt the gateways gave, pushed or pulled, as it came."""
+
+    list_display = (
+        "received_at",
+        "vendor_display",
+        "message",
+        "delivered",
+        "reason",
+        "code",
+        "reported_at",
+        "source",
+        "before_send",
+        "applied",
+    )
+    list_select_related = ("message",)
+    list_filter = ("vendor", "delivered", "reason", "source")
+    search_fields = ("=gateway_id", "=code")
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    ordering = ("-id",)
+    fields = (*list_display, "description", "gateway_id")
+    readonly_fields = fields
+
+    @admin.display(description=_("gateway"))
+    def vendor_display(self, obj):
+        return sms_backend_label(sms.backend_path(obj.vendor))

@@ -6,7 +6,8 @@ Floors, bottom up (the manual, "Architecture"):
    rates, middleware)
 1. filings: the records and their rules
 2. verification: the engine; integrations: API keys and webhooks
-3. one app per kind of user, none importing another: portal, console, demo, api
+3. one app per kind of user, none importing another: portal, console, demo, api,
+   gateways (the SMS vendors)
 4. icpportal: settings and URLs, wiring the apps together
 """
 
@@ -26,6 +27,7 @@ FLOORS = {
     "demo": 3,
     "integrations": 2,
     "api": 3,
+    "gateways": 3,
     "icpportal": 4,
 }
 

@@ -4,6 +4,7 @@ format, the template parameters) and answers as told: success, an error code, an
 HTTP error, or too late."""
 
 import contextlib
+import datetime
 import json
 import re
 import threading
@@ -12,7 +13,9 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.utils import timezone
 
+from infra.times import BEIJING
 from verification.models import SmsMessage
 from verification.sms import SmsSendError
 
@@ -103,6 +106,8 @@ class AliyunGateway(FakeGateway):
         problems = []
         headers, query = request["headers"], request["query"]
         _require(problems, request["path"] == "/", "path")
+        if headers.get("x-acs-action") == "QuerySendDetails":
+            return self.check_query(request)
         _require(problems, headers.get("x-acs-action") == "SendSms", "action")
         _require(problems, headers.get("x-acs-version") == "2017-05-25", "version")
         _require(
@@ -130,6 +135,27 @@ class AliyunGateway(FakeGateway):
         )
         return problems
 
+    def check_query(self, request):
+        """QuerySendDetails: one number, the day in yyyyMMdd, a page of 1-50."""
+        problems = []
+        headers, query = request["headers"], request["query"]
+        _require(
+            problems,
+            self.AUTHORIZATION.match(headers.get("authorization", "")),
+            "signature",
+        )
+        _require(
+            problems,
+            re.fullmatch(r"1\d{10}", query.get("PhoneNumber", "")),
+            "phone number",
+        )
+        _require(
+            problems, re.fullmatch(r"\d{8}", query.get("SendDate", "")), "send date"
+        )
+        _require(problems, query.get("PageSize", "").isdigit(), "page size")
+        _require(problems, query.get("CurrentPage", "").isdigit(), "current page")
+        return problems
+
     def refuse(self, problems):
         self.json(
             400,
@@ -137,6 +163,8 @@ class AliyunGateway(FakeGateway):
         )
 
     def reply(self, request, answer):
+        if request["headers"].get("x-acs-action") == "QuerySendDetails":
+            return self.reply_details(request, answer)
         if answer.kind == "error":
             return self.json(
                 answer.status,
@@ -148,8 +176,36 @@ class AliyunGateway(FakeGateway):
             return self.json(
                 200, {"Code": answer.code, "Message": "not sent", "RequestId": "r-1"}
             )
+        query = request["query"]
+        biz_id = str(900619 + len(type(self).sent))
+        type(self).sent.append(
+            {
+                "biz_id": biz_id,
+                "mobile": query["PhoneNumbers"],
+                "out_id": query["OutId"],
+            }
+        )
         return self.json(
-            200, {"Code": "OK", "Message": "OK", "BizId": "900619", "RequestId": "r-1"}
+            200, {"Code": "OK", "Message": "OK", "BizId": biz_id, "RequestId": "r-1"}
+        )
+
+    def reply_details(self, request, answer):
+        """The details the test put in `details` for the text's BizId."""
+        if answer.kind == "error":
+            return self.json(
+                answer.status,
+                {"Code": answer.code, "Message": "refused", "RequestId": "r-2"},
+            )
+        found = type(self).details.get(request["query"].get("BizId", ""), [])
+        return self.json(
+            200,
+            {
+                "Code": "OK",
+                "Message": "OK",
+                "RequestId": "r-2",
+                "TotalCount": len(found),
+                "SmsSendDetailDTOs": {"SmsSendDetailDTO": found},
+            },
         )
 
 
@@ -166,6 +222,8 @@ class TencentGateway(FakeGateway):
         problems = []
         headers = request["headers"]
         _require(problems, request["path"] == "/", "path")
+        if headers.get("x-tc-action") == "PullSmsSendStatus":
+            return self.check_pull(request)
         _require(problems, headers.get("x-tc-action") == "SendSms", "action")
         _require(problems, headers.get("x-tc-version") == "2021-01-11", "version")
         _require(problems, headers.get("x-tc-region") == REGION, "region")
@@ -195,6 +253,21 @@ class TencentGateway(FakeGateway):
             _require(problems, body.get(name), name)
         return problems
 
+    def check_pull(self, request):
+        problems = []
+        _require(
+            problems,
+            self.AUTHORIZATION.match(request["headers"].get("authorization", "")),
+            "signature",
+        )
+        try:
+            body = json.loads(request["body"])
+        except ValueError:
+            body = {}
+        _require(problems, 0 < int(body.get("Limit") or 0) <= 100, "limit")
+        _require(problems, body.get("SmsSdkAppId"), "SmsSdkAppId")
+        return problems
+
     def refuse(self, problems):
         self.json(
             200,
@@ -221,8 +294,24 @@ class TencentGateway(FakeGateway):
                 },
             )
         body = json.loads(request["body"])
+        if request["headers"].get("x-tc-action") == "PullSmsSendStatus":
+            # The reports not pulled yet, oldest first, `Limit` at a time.
+            pending = type(self).pending
+            given, pending[:] = pending[: body["Limit"]], pending[body["Limit"] :]
+            return self.json(
+                200,
+                {"Response": {"PullSmsSendStatusSet": given, "RequestId": "r-2"}},
+            )
+        serial = f"2028:{len(type(self).sent) + 1:04d}"
+        type(self).sent.append(
+            {
+                "sid": serial,
+                "mobile": body["PhoneNumberSet"][0].removeprefix("+86"),
+                "session": body["SessionContext"],
+            }
+        )
         status = {
-            "SerialNo": "2028:0001",
+            "SerialNo": serial,
             "PhoneNumber": body["PhoneNumberSet"][0],
             "Fee": 1,
             "SessionContext": body["SessionContext"],
@@ -247,6 +336,9 @@ class Running:
             [],
             [],
         )
+        # What it took (for its receipts); Alibaba Cloud's details by BizId and
+        # Tencent Cloud's reports waiting to be pulled.
+        self.handler.sent, self.handler.details, self.handler.pending = [], {}, []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -261,6 +353,18 @@ class Running:
     @property
     def problems(self):
         return self.handler.problems
+
+    @property
+    def sent(self):
+        return self.handler.sent
+
+    @property
+    def details(self):
+        return self.handler.details
+
+    @property
+    def pending(self):
+        return self.handler.pending
 
     def stop(self):
         self.server.shutdown()
@@ -307,3 +411,65 @@ def refused(backend_class, gateway):
         backend_class().send(sample_message())
     assert gateway.problems == []
     return info.value
+
+
+# -- receipts, as each vendor sends them ---------------------------------------------
+
+RECEIPT_SECRET = "receipt-secret-0123456789"
+
+
+def beijing(moment):
+    """A time as both vendors write it: Beijing time, to the second."""
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def aliyun_report(sent, *, success=True, code="DELIVERED", at=None, **changes):
+    """One report of an SmsReport push for a text the gateway took (`sent`)."""
+    at = at or timezone.now()
+    report = {
+        "phone_number": sent["mobile"],
+        "send_time": beijing(at - datetime.timedelta(seconds=3)),
+        "report_time": beijing(at),
+        "success": success,
+        "err_code": code,
+        "err_msg": "用户接收成功" if success else "失败",
+        "sms_size": "1",
+        "biz_id": sent["biz_id"],
+        "out_id": sent["out_id"],
+    }
+    return {**report, **changes}
+
+
+def tencent_report(sent, *, success=True, code="DELIVRD", at=None, **changes):
+    """One report of the status callback for a text the gateway took (`sent`)."""
+    at = at or timezone.now()
+    report = {
+        "user_receive_time": beijing(at),
+        "nationcode": "86",
+        "mobile": sent["mobile"],
+        "report_status": "SUCCESS" if success else "FAIL",
+        "errmsg": code,
+        "description": "用户短信送达成功" if success else "用户短信送达失败",
+        "sid": sent["sid"],
+    }
+    return {**report, **changes}
+
+
+def receipt_address(vendor, secret=RECEIPT_SECRET):
+    return f"/sms/receipts/{vendor}/{secret}/"
+
+
+def push(client, vendor, reports, *, secret=RECEIPT_SECRET, tries=4):
+    """Post `reports` as the vendor does: a JSON array, pushed again while the
+    answer is not a 200 (Alibaba Cloud tries 4 times in all). Returns the answers."""
+    answers = []
+    for _ in range(tries):
+        answer = client.post(
+            receipt_address(vendor, secret),
+            data=json.dumps(reports, ensure_ascii=False),
+            content_type="application/json",
+        )
+        answers.append(answer)
+        if answer.status_code == 200:
+            break
+    return answers

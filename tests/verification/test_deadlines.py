@@ -62,6 +62,8 @@ def test_running_twice_changes_nothing_more():
     messages = SmsMessage.objects.count()
     report = deadlines.process_deadlines(later)
     assert report.as_dict() == {
+        "receipts_pulled": 0,
+        "deliveries_unknown": 0,
         "expired_filings": 0,
         "expired_verifications": 0,
         "automatic_resends": 0,

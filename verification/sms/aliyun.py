@@ -8,8 +8,10 @@ Settings (from the environment): `ALIYUN_SMS_ACCESS_KEY_ID`,
 missing.
 """
 
+import datetime
 import json
 import urllib.parse
+from typing import Any
 
 from alibabacloud_dysmsapi20170525 import models as dysmsapi
 from alibabacloud_dysmsapi20170525.client import Client
@@ -24,14 +26,37 @@ from darabonba.runtime import RuntimeOptions
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from verification.models import DeliveryFailure, SmsMessage
+from infra import times
+from verification.models import DeliveryFailure, ReportReason, SmsMessage
 from verification.sms.base import (
     Answer,
     BaseSmsBackend,
+    CodeRow,
+    Receipt,
     SmsSendError,
     answer_for,
     network_failure,
+    receipt_text,
+    within_reason,
 )
+
+VENDOR = "aliyun"
+
+#: The gateway's own receipt codes (`err_code` of a push, `ErrCode` of
+#: QuerySendDetails), read before the carriers' codes it passes on as they came.
+RECEIPT_CODES: tuple[CodeRow, ...] = (
+    CodeRow("DELIVERED", ReportReason.DELIVERED),
+    CodeRow("MOBILE_NOT_ON_SERVICE", ReportReason.OUT_OF_SERVICE),
+    CodeRow("MOBILE_ACCOUNT_ABNORMAL", ReportReason.OUT_OF_SERVICE),
+    CodeRow("MOBILE_IN_BLACK", ReportReason.BLOCKED),
+    CodeRow("MOBILE_TERMINAL_ERROR", ReportReason.PHONE_FAULT),
+    CodeRow("MOBILE_SEND_LIMIT", ReportReason.LIMIT),
+    CodeRow("INVALID_NUMBER", ReportReason.NO_SUCH_NUMBER),
+    CodeRow("CONTENT_KEYWORD", ReportReason.SPAM_FILTER),
+)
+
+# QuerySendDetails' SendStatus: 1 waiting for the carrier, 2 failed, 3 delivered.
+WAITING, FAILED, DELIVERED = 1, 2, 3
 
 # The gateway's codes (in the answer's body, or of an HTTP error) and what each means
 # for the retry rules. The first row whose prefix starts the code applies.
@@ -77,8 +102,48 @@ def client_config(
     )
 
 
+def beijing_time(text: Any) -> datetime.datetime:
+    """The gateway's "2017-01-01 00:00:00", which is Beijing time. Raises
+    ValueError for anything else."""
+    if not isinstance(text, str) or len(text) > 32:
+        raise ValueError("not a time")
+    moment = datetime.datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S")
+    return within_reason(moment.replace(tzinfo=times.BEIJING))
+
+
+def receipt_from_push(item: Any) -> Receipt:
+    """One report of an SmsReport push (a JSON object), as a Receipt. Raises
+    ValueError when it is not one."""
+    if not isinstance(item, dict):
+        raise ValueError("a report is an object")
+    success = item.get("success")
+    if isinstance(success, str):
+        success = {"true": True, "false": False}.get(success.lower())
+    if not isinstance(success, bool):
+        raise ValueError("success is true or false")
+    mobile = receipt_text(item.get("phone_number"), 20)
+    if not (mobile.isdigit() and len(mobile) == 11):
+        raise ValueError("phone_number is 11 digits")
+    return Receipt(
+        vendor=VENDOR,
+        gateway_id=receipt_text(item.get("biz_id")),
+        out_id=receipt_text(item.get("out_id")),
+        mobile=mobile,
+        delivered=success,
+        code=receipt_text(item.get("err_code"), 32),
+        description=receipt_text(item.get("err_msg"), 200),
+        reported_at=beijing_time(item.get("report_time")),
+    )
+
+
 class AliyunBackend(BaseSmsBackend):
     label = _("Alibaba Cloud SMS")
+    vendor = VENDOR
+    receipt_codes = RECEIPT_CODES
+
+    @property
+    def reports_delivery(self) -> bool:  # type: ignore[override]
+        return bool(settings.SMS_DELIVERY_RECEIPTS)
 
     def __init__(self) -> None:
         self.sign_name = settings.ALIYUN_SMS_SIGN_NAME
@@ -125,6 +190,64 @@ class AliyunBackend(BaseSmsBackend):
         if body.code == "OK":
             return str(body.biz_id or "")
         raise self._error(body.code or "", body.message or "", response.status_code)
+
+    def pull_receipts(self, messages: list[SmsMessage]) -> list[Receipt]:
+        """QuerySendDetails for each text: the number, the gateway's id and the day
+        it was sent (Beijing time)."""
+        found = []
+        for message in messages:
+            sent = message.sent_at or message.attempted_at or message.created_at
+            request = dysmsapi.QuerySendDetailsRequest(
+                phone_number=message.recipient,
+                biz_id=message.gateway_id or None,
+                send_date=sent.astimezone(times.BEIJING).strftime("%Y%m%d"),
+                page_size=10,
+                current_page=1,
+            )
+            found += self._details(message, request)
+        return found
+
+    def _details(
+        self, message: SmsMessage, request: dysmsapi.QuerySendDetailsRequest
+    ) -> list[Receipt]:
+        runtime = RuntimeOptions(autoretry=False)
+        try:
+            response = self.client.query_send_details_with_options(request, runtime)
+        except UnretryableException as exc:
+            raise SmsSendError(f"gateway unreachable: {exc}") from exc
+        except AlibabaCloudException as exc:
+            raise self._error(
+                exc.code or "", exc.message or "", exc.status_code
+            ) from exc
+        body = response.body
+        if body.code != "OK":
+            raise self._error(body.code or "", body.message or "", response.status_code)
+        dtos = body.sms_send_detail_dtos
+        found = []
+        for dto in (dtos.sms_send_detail_dto if dtos else None) or []:
+            if dto.send_status not in (FAILED, DELIVERED):
+                continue  # the carrier has not said yet
+            out_id = str(dto.out_id or "")
+            if out_id and out_id != str(message.pk):
+                continue  # another text to the same number that day
+            try:
+                when = beijing_time(dto.receive_date or dto.send_date)
+            except ValueError:
+                continue
+            found.append(
+                Receipt(
+                    vendor=VENDOR,
+                    gateway_id=message.gateway_id,
+                    out_id=str(message.pk),
+                    mobile=message.recipient,
+                    delivered=dto.send_status == DELIVERED,
+                    code=str(dto.err_code or "")[:32],
+                    description="",
+                    reported_at=when,
+                    source="pull",
+                )
+            )
+        return found
 
     @staticmethod
     def _error(

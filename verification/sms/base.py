@@ -1,27 +1,143 @@
+import datetime
+import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from verification.models import DeliveryFailure, SmsMessage
-
-#: The state words of carriers' delivery reports (the SMPP and CMPP "stat" field),
-#: in words for staff. The code itself is kept too, to quote to the vendor.
-REPORT_CODES: dict[str, StrOrPromise] = {
-    "DELIVRD": _("the phone received it"),
-    "UNDELIV": _("the carrier could not deliver it to the phone"),
-    "EXPIRED": _("the phone stayed off or out of reach until the carrier gave up"),
-    "REJECTD": _("the carrier refused it"),
-    "DELETED": _("the carrier deleted it before delivery"),
-    "UNKNOWN": _("the carrier does not know what became of it"),
-}
+from verification.models import DeliveryFailure, ReportReason, SmsMessage
 
 
-def report_meaning(code: str) -> StrOrPromise:
-    """A carrier's report code in words, or the code itself if it is not a known
-    one."""
-    return REPORT_CODES.get(code, code)
+@dataclass(frozen=True)
+class Receipt:
+    """One delivery receipt as a gateway gave it, pushed or pulled, in our terms:
+    `verification.receipts.take` files it. `out_id` is our message id when the
+    vendor echoes it back ("" when not); `mobile` the 11 digits."""
+
+    vendor: str
+    gateway_id: str
+    out_id: str
+    mobile: str
+    delivered: bool
+    code: str
+    description: str
+    reported_at: datetime.datetime
+    source: str = "push"
+
+    def fingerprint(self) -> str:
+        """The same receipt again (pushed twice, or pulled after a push) has the
+        same fingerprint: what makes taking one idempotent."""
+        parts = [
+            self.vendor,
+            self.gateway_id,
+            self.mobile,
+            "1" if self.delivered else "0",
+            self.code,
+            self.reported_at.isoformat(),
+        ]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def receipt_text(value: object, limit: int = 64) -> str:
+    """A text field of a gateway's receipt, cut to `limit` characters. Raises
+    ValueError for what is not text or a number, or holds a NUL or half of a
+    surrogate pair (which no database column takes)."""
+    if value is None:
+        return ""
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise ValueError("not a string")
+    text = str(value)[:limit]
+    if "\x00" in text:
+        raise ValueError("a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("not UTF-8 text") from None
+    return text
+
+
+def within_reason(moment: datetime.datetime) -> datetime.datetime:
+    """A gateway's time, refused (ValueError) outside 2000-2200: no receipt comes
+    from year 1 or 9999, and such a time would not fit the database."""
+    if not 2000 <= moment.year <= 2200:
+        raise ValueError("a time outside 2000-2200")
+    return moment
+
+
+class CodeRow(NamedTuple):
+    """A row of a table of carriers' report codes: a code (or, ending in "*", the
+    beginning of codes) and what it means."""
+
+    code: str
+    reason: ReportReason
+
+    def matches(self, code: str) -> bool:
+        mine, code = self.code.upper(), code.strip().upper()
+        if mine.endswith("*"):
+            return code.startswith(mine[:-1])
+        return code == mine
+
+
+#: The codes the carriers themselves give (the CMPP/SMPP state words and the China
+#: Mobile, Unicom and Telecom gateways' codes), which both vendors pass on as they
+#: came. Each vendor's own table is read first (`reason_for`).
+CARRIER_CODES: tuple[CodeRow, ...] = (
+    CodeRow("DELIVRD", ReportReason.DELIVERED),
+    CodeRow("DELIVERED", ReportReason.DELIVERED),
+    CodeRow("EXPIRED", ReportReason.POWERED_OFF),
+    CodeRow("UNDELIV", ReportReason.UNDELIVERABLE),
+    CodeRow("REJECTD", ReportReason.CARRIER_REFUSED),
+    CodeRow("DELETED", ReportReason.CARRIER_REFUSED),
+    CodeRow("UNKNOWN", ReportReason.OTHER),
+    CodeRow("MBBLACK", ReportReason.BLOCKED),
+    CodeRow("DBBLACK", ReportReason.BLOCKED),
+    CodeRow("BLACK", ReportReason.BLOCKED),
+    CodeRow("MK:0001", ReportReason.NO_SUCH_NUMBER),
+    CodeRow("MK:0005", ReportReason.OUT_OF_SERVICE),
+    CodeRow("MK:0013", ReportReason.OUT_OF_SERVICE),
+    CodeRow("MK:0010", ReportReason.POWERED_OFF),
+    CodeRow("MK:0023", ReportReason.POWERED_OFF),
+    CodeRow("MK:0115", ReportReason.SPAM_FILTER),
+    CodeRow("MK:1041", ReportReason.LIMIT),
+    CodeRow("MI:0024", ReportReason.POWERED_OFF),
+    CodeRow("MI:0042", ReportReason.POWERED_OFF),
+    CodeRow("MI:0073", ReportReason.NO_SUCH_NUMBER),
+    CodeRow("MI:0208", ReportReason.PHONE_FAULT),
+    CodeRow("MI:0099", ReportReason.PHONE_FAULT),
+    CodeRow("DB:0101", ReportReason.NO_SUCH_NUMBER),
+    CodeRow("DB:0102", ReportReason.OUT_OF_SERVICE),
+    CodeRow("DB:0141", ReportReason.BLOCKED),
+    CodeRow("DB:0144", ReportReason.BLOCKED),
+    CodeRow("DB:0142", ReportReason.LIMIT),
+    CodeRow("IB:0008", ReportReason.CARRIER_FAULT),
+    CodeRow("CA:*", ReportReason.CARRIER_FAULT),
+    CodeRow("IC:*", ReportReason.CARRIER_FAULT),
+    CodeRow("MA:*", ReportReason.CARRIER_FAULT),
+)
+
+
+def reason_for(
+    code: str, delivered: bool, table: Iterable[CodeRow] = ()
+) -> ReportReason:
+    """What a report means: delivered, or the first row of the vendor's `table`,
+    then of the carriers' codes, that matches `code`; else "a reason of its own"."""
+    if delivered:
+        return ReportReason.DELIVERED
+    for row in (*table, *CARRIER_CODES):
+        if row.matches(code) and row.reason != ReportReason.DELIVERED:
+            return row.reason
+    return ReportReason.OTHER
+
+
+def report_meaning(code: str, reason: str = "") -> StrOrPromise:
+    """A report in words for staff: its reason, or what its code means."""
+    if reason in ReportReason.values:
+        return ReportReason(reason).label
+    for row in CARRIER_CODES:
+        if row.matches(code):
+            return row.reason.label
+    return code
 
 
 class SmsSendError(Exception):
@@ -69,7 +185,15 @@ class BaseSmsBackend:
     #: (`verification.tasks.record_delivery_report`); a text then counts as
     #: delivered only on its report, not when the gateway takes it.
     reports_delivery = False
+    #: The vendor's name in receipts and at the receipt address ("" for none).
+    vendor = ""
 
     def send(self, message: SmsMessage) -> str:
         """Deliver `message` (an SmsMessage); return the gateway id or ""."""
         raise NotImplementedError
+
+    def pull_receipts(self, messages: list[SmsMessage]) -> list[Receipt]:
+        """Ask the gateway for the receipts of `messages` (texts it took that have
+        none yet); a gateway may give others' too. Raises SmsSendError when it
+        cannot be asked."""
+        return []

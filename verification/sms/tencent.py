@@ -8,7 +8,10 @@ template whose only variable is `{1}`), `TENCENT_SMS_REGION`, `TENCENT_SMS_ENDPO
 when one is missing.
 """
 
+import datetime
+import re
 import urllib.parse
+from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -20,14 +23,106 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models, sms_client
 
-from verification.models import DeliveryFailure, SmsMessage
+from infra import times
+from verification.models import DeliveryFailure, ReportReason, SmsMessage
 from verification.sms.base import (
     Answer,
     BaseSmsBackend,
+    CodeRow,
+    Receipt,
     SmsSendError,
     answer_for,
     network_failure,
+    receipt_text,
+    within_reason,
 )
+
+VENDOR = "tencent"
+
+#: The gateway's own receipt codes (`errmsg` of the status callback) that its
+#: table of receipt codes gives, read before the carriers' codes it passes on as
+#: they came (DELIVRD, UNDELIV, MK:0001...).
+RECEIPT_CODES: tuple[CodeRow, ...] = (
+    CodeRow("-106", ReportReason.SPAM_FILTER),
+    CodeRow("002", ReportReason.POWERED_OFF),
+)
+# A callback's or a pull's words that are a code, not a sentence.
+LOOKS_LIKE_A_CODE = re.compile(r"^[A-Za-z0-9_:.\-]{2,32}$")
+
+
+def beijing_time(text: Any) -> datetime.datetime:
+    """The callback's "2015-10-17 08:03:04" (Beijing time), or a pull's UNIX
+    seconds. Raises ValueError for anything else."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        if not 0 < text < 10**10:
+            raise ValueError("not a time")
+        moment = datetime.datetime.fromtimestamp(text, tz=times.BEIJING)
+    elif isinstance(text, str) and len(text) <= 32:
+        moment = datetime.datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S").replace(
+            tzinfo=times.BEIJING
+        )
+    else:
+        raise ValueError("not a time")
+    return within_reason(moment)
+
+
+def _status(value: Any) -> bool:
+    if value not in ("SUCCESS", "FAIL"):
+        raise ValueError("report_status is SUCCESS or FAIL")
+    return bool(value == "SUCCESS")
+
+
+def _mainland(country: str, mobile: str) -> str:
+    """The 11 digits of a mainland number, or the number as it came (which names no
+    text of ours)."""
+    mobile = mobile.removeprefix("+86") if mobile.startswith("+86") else mobile
+    if country not in ("", "86"):
+        return f"+{country}{mobile}"[:20]
+    return mobile
+
+
+def receipt_from_push(item: Any) -> Receipt:
+    """One report of the SMS status callback (a JSON object), as a Receipt. Raises
+    ValueError when it is not one."""
+    if not isinstance(item, dict):
+        raise ValueError("a report is an object")
+    delivered = _status(item.get("report_status"))
+    mobile = _mainland(
+        receipt_text(item.get("nationcode"), 8), receipt_text(item.get("mobile"), 20)
+    )
+    if not mobile:
+        raise ValueError("no mobile")
+    return Receipt(
+        vendor=VENDOR,
+        gateway_id=receipt_text(item.get("sid")),
+        out_id="",
+        mobile=mobile,
+        delivered=delivered,
+        code=receipt_text(item.get("errmsg"), 32),
+        description=receipt_text(item.get("description"), 200),
+        reported_at=beijing_time(item.get("user_receive_time")),
+    )
+
+
+def receipt_from_pull(status: Any) -> Receipt:
+    """One PullSmsSendStatus answer (the SDK's model) as a Receipt. Raises
+    ValueError when it is not one."""
+    delivered = _status(status.ReportStatus)
+    description = str(status.Description or "")
+    return Receipt(
+        vendor=VENDOR,
+        gateway_id=str(status.SerialNo or "")[:64],
+        out_id=str(status.SessionContext or "")[:32],
+        mobile=_mainland(
+            str(status.CountryCode or ""), str(status.SubscriberNumber or "")
+        ),
+        delivered=delivered,
+        code=description if LOOKS_LIKE_A_CODE.match(description) else "",
+        description=description[:200],
+        reported_at=beijing_time(status.UserReceiveTime),
+        source="pull",
+    )
+
 
 # The gateway's codes (of the request, or of the one number in it) and what each
 # means for the retry rules. The first row whose prefix starts the code applies.
@@ -83,6 +178,15 @@ def client(
 
 class TencentBackend(BaseSmsBackend):
     label = _("Tencent Cloud SMS")
+    vendor = VENDOR
+    receipt_codes = RECEIPT_CODES
+    #: A pull gives at most this many reports; we ask again while a page is full,
+    #: up to PULL_PAGES times a run.
+    PULL_LIMIT, PULL_PAGES = 100, 20
+
+    @property
+    def reports_delivery(self) -> bool:  # type: ignore[override]
+        return bool(settings.SMS_DELIVERY_RECEIPTS)
 
     def __init__(self) -> None:
         self.sdk_app_id = settings.TENCENT_SMS_SDK_APP_ID
@@ -128,6 +232,30 @@ class TencentBackend(BaseSmsBackend):
         if status.Code == "Ok":
             return str(status.SerialNo or "")
         raise self._error(status.Code or "", status.Message or "")
+
+    def pull_receipts(self, messages: list[SmsMessage]) -> list[Receipt]:
+        """PullSmsSendStatus: the reports the gateway has not given yet, whichever
+        texts they are for (it keeps them for pulling when no callback took them)."""
+        found: list[Receipt] = []
+        client = self.client()
+        for _page in range(self.PULL_PAGES):
+            request = models.PullSmsSendStatusRequest()
+            request.Limit = self.PULL_LIMIT
+            request.SmsSdkAppId = self.sdk_app_id
+            try:
+                response = client.PullSmsSendStatus(request)
+            except TencentCloudSDKException as exc:
+                code, text = exc.get_code() or "", exc.get_message() or ""
+                raise SmsSendError(f"gateway {code or 'error'}: {text}") from exc
+            statuses = response.PullSmsSendStatusSet or []
+            for status in statuses:
+                try:
+                    found.append(receipt_from_pull(status))
+                except ValueError:
+                    continue
+            if len(statuses) < self.PULL_LIMIT:
+                break
+        return found
 
     @staticmethod
     def _error(code: str, text: str) -> SmsSendError:

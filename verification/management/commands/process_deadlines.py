@@ -94,3 +94,9 @@ class Command(BaseCommand):
                 f"interrupted mid-send, {report.stranded_sms} texts whose task was "
                 f"lost, {report.reaped_tasks} task rows left running."
             )
+        if report.receipts_pulled or report.deliveries_unknown:
+            self.stdout.write(
+                f"Delivery receipts: {report.receipts_pulled} pulled from the "
+                f"gateways; {report.deliveries_unknown} texts with none after the "
+                "last try, now reported unknown."
+            )

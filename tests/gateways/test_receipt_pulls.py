@@ -1,0 +1,189 @@
+"""The pull: texts without a receipt SMS_RECEIPT_PULL_AFTER_SECONDS after the send
+are asked about through the vendor's SDK (Alibaba Cloud's QuerySendDetails, Tencent
+Cloud's PullSmsSendStatus), again after as long, and reported "unknown" after the
+last try, never "delivered"."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from filings.models import AuditEvent, EventType, ProviderEvent
+from tests.verification.gateways import aliyun_report, beijing, push
+from verification import deadlines, receipts
+from verification.models import DeliveryReceipt, ReceiptSource, ReportReason
+
+pytestmark = pytest.mark.django_db
+
+LATER = datetime.timedelta(minutes=11)
+
+
+@pytest.fixture(autouse=True)
+def pull_rules(settings):
+    settings.SMS_RECEIPT_PULL_AFTER_SECONDS = 600
+    settings.SMS_RECEIPT_PULL_TRIES = 3
+
+
+def detail(text, *, status=3, code="DELIVERED", at=None):
+    """One SmsSendDetailDTO of QuerySendDetails."""
+    at = at or timezone.now()
+    return {
+        "PhoneNum": text.recipient,
+        "SendStatus": status,
+        "ErrCode": code,
+        "TemplateCode": "SMS_0001",
+        "Content": text.text,
+        "SendDate": beijing(at - datetime.timedelta(seconds=5)),
+        "ReceiveDate": beijing(at),
+        "OutId": str(text.pk),
+    }
+
+
+def test_aliyun_a_text_without_a_push_is_asked_about_and_takes_the_answer(
+    aliyun, sent_codes
+):
+    _, leader_text, admin_text = sent_codes()
+    leader_text.refresh_from_db()
+    admin_text.refresh_from_db()
+    aliyun.details[leader_text.gateway_id] = [detail(leader_text)]
+    aliyun.details[admin_text.gateway_id] = [
+        detail(admin_text, status=2, code="MOBILE_IN_BLACK")
+    ]
+
+    assert receipts.pull_due(timezone.now()).asked == 0  # not due yet
+    result = receipts.pull_due(timezone.now() + LATER)
+
+    assert result.outcomes[receipts.RECORDED] == 2
+    queries = [
+        r for r in aliyun.received if r["headers"]["x-acs-action"] == "QuerySendDetails"
+    ]
+    assert {q["query"]["BizId"] for q in queries} >= {
+        leader_text.gateway_id,
+        admin_text.gateway_id,
+    }
+    assert aliyun.problems == []
+    leader_text.refresh_from_db()
+    admin_text.refresh_from_db()
+    assert leader_text.report == "delivered"
+    assert (admin_text.report, admin_text.report_reason) == (
+        "undelivered",
+        ReportReason.BLOCKED,
+    )
+    assert set(DeliveryReceipt.objects.values_list("source", flat=True)) == {
+        ReceiptSource.PULL
+    }
+
+
+def test_a_push_repeating_a_pull_is_kept_once(aliyun, sent_codes, client):
+    _, leader_text, _ = sent_codes()
+    leader_text.refresh_from_db()
+    moment = timezone.now().replace(microsecond=0)
+    aliyun.details[leader_text.gateway_id] = [detail(leader_text, at=moment)]
+    receipts.pull_due(timezone.now() + LATER)
+    sent = next(s for s in aliyun.sent if s["out_id"] == str(leader_text.pk))
+    (answer,) = push(client, "aliyun", [aliyun_report(sent, at=moment)])
+    assert answer.json() == {"code": 0, "msg": "接收成功"}
+    assert DeliveryReceipt.objects.filter(message=leader_text).count() == 1
+
+
+def test_no_receipt_after_the_last_try_is_unknown_and_told(aliyun, sent_codes):
+    filing, leader_text, admin_text = sent_codes()
+    now = timezone.now()
+    for attempt in range(1, 4):
+        result = receipts.pull_due(now + LATER * attempt)
+        assert result.asked == 4  # the two codes and two notifications
+    assert result.unknown == 4
+    leader_text.refresh_from_db()
+    assert (leader_text.report, leader_text.report_pulls) == ("unknown", 3)
+    assert receipts.pull_due(now + LATER * 5).asked == 0  # given up
+    # Told for the codes only: a notification is no one's verification.
+    events = AuditEvent.objects.filter(
+        filing=filing, event_type=EventType.TEXT_NOT_DELIVERED
+    )
+    assert sorted(e.data["message"] for e in events) == [leader_text.pk, admin_text.pk]
+    assert {e.data["report"] for e in events} == {"unknown"}
+    assert (
+        ProviderEvent.objects.filter(
+            filing=filing, event_type="verification.text_not_delivered"
+        ).count()
+        == 2
+    )
+
+
+def test_a_late_receipt_after_unknown_still_counts(aliyun, sent_codes):
+    _, leader_text, _ = sent_codes()
+    now = timezone.now()
+    for attempt in range(1, 4):
+        receipts.pull_due(now + LATER * attempt)
+    leader_text.refresh_from_db()
+    assert leader_text.report == "unknown"
+    sent = next(s for s in aliyun.sent if s["out_id"] == str(leader_text.pk))
+    push(Client(), "aliyun", [aliyun_report(sent)])
+    leader_text.refresh_from_db()
+    assert leader_text.report == "delivered"
+
+
+def test_a_gateway_that_cannot_be_asked_counts_no_try(aliyun, sent_codes):
+    _, leader_text, _ = sent_codes()
+    aliyun.answers("error", "ServiceUnavailable", status=503)
+    result = receipts.pull_due(timezone.now() + LATER)
+    assert result.failed == ["aliyun"]
+    leader_text.refresh_from_db()
+    assert (leader_text.report, leader_text.report_pulls) == ("awaiting", 0)
+
+
+def test_tencent_pulls_whatever_reports_it_holds(tencent, sent_codes):
+    _, leader_text, admin_text = sent_codes()
+    leader_text.refresh_from_db()
+    admin_text.refresh_from_db()
+    at = int(timezone.now().timestamp())
+    tencent.pending.extend(
+        [
+            {
+                "UserReceiveTime": at,
+                "CountryCode": "86",
+                "SubscriberNumber": leader_text.recipient,
+                "PhoneNumber": f"+86{leader_text.recipient}",
+                "SerialNo": leader_text.gateway_id,
+                "ReportStatus": "SUCCESS",
+                "Description": "DELIVRD",
+                "SessionContext": str(leader_text.pk),
+            },
+            {
+                "UserReceiveTime": at,
+                "CountryCode": "86",
+                "SubscriberNumber": admin_text.recipient,
+                "PhoneNumber": f"+86{admin_text.recipient}",
+                "SerialNo": admin_text.gateway_id,
+                "ReportStatus": "FAIL",
+                "Description": "MK:0005",
+                "SessionContext": str(admin_text.pk),
+            },
+        ]
+    )
+    result = receipts.pull_due(timezone.now() + LATER)
+    assert result.outcomes[receipts.RECORDED] == 2
+    assert tencent.problems == []
+    leader_text.refresh_from_db()
+    admin_text.refresh_from_db()
+    assert leader_text.report == "delivered"
+    assert (admin_text.report, admin_text.report_reason) == (
+        "undelivered",
+        ReportReason.OUT_OF_SERVICE,
+    )
+
+
+def test_the_sweep_pulls_and_says_so(aliyun, sent_codes, capsys):
+    _, leader_text, _ = sent_codes()
+    leader_text.refresh_from_db()
+    aliyun.details[leader_text.gateway_id] = [detail(leader_text)]
+    report = deadlines.process_deadlines(timezone.now())
+    # The sweep asks in real time, not the time it is given: nothing due yet.
+    assert report.receipts_pulled == 0
+    with pytest.MonkeyPatch.context() as patch:
+        later = timezone.now() + LATER
+        patch.setattr(receipts.timezone, "now", lambda: later)
+        call_command("process_deadlines")
+    assert "Delivery receipts: 1 pulled" in capsys.readouterr().out
