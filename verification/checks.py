@@ -111,3 +111,37 @@ def shared_cache(
             id="verification.W001",
         )
     ]
+
+
+@register(SMS, deploy=True)
+def receipt_secret(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """A real gateway with receipts on and no receipt address: receipts come only by
+    the pull, minutes late; a short secret is one that can be guessed."""
+    if settings.SMS_BACKEND not in ("aliyun", "tencent"):
+        return []
+    if not settings.SMS_DELIVERY_RECEIPTS:
+        return []
+    secret = settings.SMS_RECEIPT_SECRET
+    if not secret:
+        return [
+            Warning(
+                "SMS_RECEIPT_SECRET is not set: the gateway cannot push delivery "
+                "receipts, and a text counts as delivered only when the sweep's pull "
+                "finds its receipt (or is unknown after the last try).",
+                hint="Set SMS_RECEIPT_SECRET and the receipt address in the vendor's "
+                "console (the manual: Delivery receipts).",
+                id="verification.W002",
+            )
+        ]
+    if len(secret) < 24:
+        return [
+            Warning(
+                "SMS_RECEIPT_SECRET is shorter than 24 characters: anyone who guesses "
+                "it can report texts delivered.",
+                hint='python -c "import secrets; print(secrets.token_urlsafe(32))"',
+                id="verification.W003",
+            )
+        ]
+    return []
