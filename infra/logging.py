@@ -1,5 +1,6 @@
 """Logging for production: one JSON object per line, with the request id, and mobile
-or certificate numbers scrubbed from every message."""
+or certificate numbers (and the receipt address's secret) scrubbed from every
+message."""
 
 import json
 import logging
@@ -24,8 +25,15 @@ PERSONAL_NUMBER_RE = re.compile(
 )
 
 
+# The SMS gateways' receipt address ends in a secret (Django's own log names the path
+# of a request it answered 4xx).
+RECEIPT_SECRET_RE = re.compile(r"(/sms/receipts/[^/\s]+/)[^/\s]+")
+
+
 def scrub(text: str) -> str:
-    """`text` with anything that looks like a mobile or certificate number masked."""
+    """`text` with anything that looks like a mobile or certificate number masked,
+    and the secret of a receipt address."""
+    text = RECEIPT_SECRET_RE.sub(r"\1[secret]", text)
     return PERSONAL_NUMBER_RE.sub("[personal number]", text)
 
 

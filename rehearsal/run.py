@@ -44,6 +44,7 @@ from stdnum.cn import ric
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from rehearsal.receipts import STRANGER, ReceiptPusher  # noqa: E402
 from rehearsal.receiver import WebhookReceiver, filing_states  # noqa: E402
 
 PYTHON = sys.executable
@@ -59,6 +60,7 @@ PG_PORT, REDIS_PORT, WEB_PORT, HTTPS_PORT, HTTP_PORT, DRILL_PORT, HOOK_PORT = (
     8020,
 )
 RESEND_LIMIT = 20
+RECEIPT_SECRET = "rehearsal-receipt-secret-" + "r" * 16
 STARTED = time.monotonic()
 
 
@@ -550,6 +552,9 @@ class Rehearsal:
         self.receiver = WebhookReceiver(self.network.infra, HOOK_PORT)
         self.imported = 0
         self.api_key = None
+        self.receipts = ReceiptPusher(
+            self.gateway_log, self.push_receipts, self.recipients
+        )
 
     # environment -----------------------------------------------------------------
 
@@ -568,6 +573,8 @@ class Rehearsal:
             "TASK_BACKEND": "database",
             "SMS_BACKEND": "rehearsal.gateway.RecordingGateway",
             "REHEARSAL_GATEWAY_LOG": str(self.gateway_log),
+            # The gateway's receipts come through nginx (rehearsal.receipts).
+            "SMS_RECEIPT_SECRET": RECEIPT_SECRET,
             "SMS_INTERRUPTED_AFTER_SECONDS": "8",
             # A text whose task died with its worker is queued again after 5 s; a
             # task row left running is reaped after 30 s (no task runs that long).
@@ -765,6 +772,38 @@ class Rehearsal:
             return response.status, json.loads(text)
         except ValueError:
             return response.status, text
+
+    def push_receipts(self, body):
+        """One push of delivery receipts through nginx, as the vendor sends it: the
+        answer's status, None for no answer."""
+        connection = http.client.HTTPSConnection(
+            self.network.infra,
+            HTTPS_PORT,
+            context=throwaway_certificate_tls(),
+            timeout=20,
+        )
+        try:
+            connection.request(
+                "POST",
+                f"/sms/receipts/aliyun/{RECEIPT_SECRET}/",
+                body=body,
+                headers={"Host": HOSTNAME, "Content-Type": "application/json"},
+            )
+            response = connection.getresponse()
+            response.read()
+            return response.status
+        except (OSError, http.client.HTTPException):
+            return None
+        finally:
+            connection.close()
+
+    def recipients(self, ids):
+        return dict(
+            self.sql(
+                "SELECT id, recipient FROM verification_smsmessage WHERE id = ANY(%s)",
+                (list(ids),),
+            )
+        )
 
     def import_filings(self, count):
         first, self.imported = self.imported, self.imported + count
@@ -1109,6 +1148,8 @@ class Rehearsal:
             threading.Thread(target=self.sweep),
             threading.Thread(target=self.supervise_workers),
         ]
+        pushing = threading.Thread(target=self.receipts.run, daemon=True)
+        pushing.start()
         for thread in threads:
             thread.start()
         try:
@@ -1122,6 +1163,9 @@ class Rehearsal:
                 thread.join(timeout=120)
         self.forged_headers()
         self.settle()
+        self.receipts.stop.set()
+        pushing.join(timeout=120)
+        self.receipts.drain()
 
     def settle(self):
         """Let the workers and the sweep finish what is queued or interrupted: the
@@ -1360,10 +1404,62 @@ class Rehearsal:
             f"restore drill: verified on the restored copy (answer {self.drill.get('answer')})",
         )
         self.reconcile_webhooks(statuses)
+        self.reconcile_receipts()
         print(f"\nJourneys: {dict(self.journeys)}")
         print(
             f"Network: {'namespaces and veth pairs' if self.network.namespaces else 'loopback addresses (no namespaces)'}; "
             f"logs in {self.workdir / 'logs'}"
+        )
+
+    def reconcile_receipts(self):
+        """Every receipt the gateway pushed through nginx was taken, once, and every
+        text it took reads as delivered."""
+        pusher = self.receipts
+        ours = set(pusher.reports) - {STRANGER["id"]}
+        kept = self.sql(
+            "SELECT count(*), count(DISTINCT message_id), "
+            "count(*) FILTER (WHERE before_send) FROM verification_deliveryreceipt"
+        )[0]
+        sent = self.sql(
+            "SELECT count(*), count(*) FILTER (WHERE report = 'delivered') "
+            "FROM verification_smsmessage WHERE status = 'sent'"
+        )[0]
+        stranger = self.sql(
+            "SELECT count(*) FROM verification_deliveryreceipt WHERE gateway_id = %s",
+            (f"rehearsal-{STRANGER['id']}",),
+        )[0][0]
+        print("\n## Delivery receipts\n\n| | |\n|---|---|")
+        print(
+            f"| | {len(ours)} receipts pushed through nginx in {pusher.pushes} pushes "
+            f"(answers {dict(sorted(pusher.answers.items()))}; {pusher.retried} "
+            f"pushed again after a fault; {pusher.duplicates} reports pushed twice; "
+            f"one for a text not ours); kept {kept[0]}, for {kept[1]} texts, "
+            f"{kept[2]} of them before the send was recorded |"
+        )
+        self.check(pusher.given_up == 0, "every push was taken (200) in the end")
+        self.check(
+            kept[0] == kept[1] == len(ours),
+            f"each receipt kept once: {kept[0]} kept for {len(ours)} texts",
+        )
+        self.check(stranger == 0, "the receipt for a text not ours created nothing")
+        self.check(
+            sent[0] == sent[1],
+            f"every text marked sent reads as delivered on its receipt "
+            f"({sent[1]} of {sent[0]})",
+        )
+        logs = sorted((self.workdir / "logs").iterdir())
+        leaked = [
+            p.name for p in logs if RECEIPT_SECRET in p.read_text(errors="replace")
+        ]
+        receipt_lines = sum(
+            p.read_text(errors="replace").count("/sms/receipts/aliyun/[secret]/")
+            for p in logs
+            if p.name.startswith("nginx")
+        )
+        self.check(
+            not leaked and receipt_lines >= pusher.pushes,
+            f"no log holds the receipt secret ({receipt_lines} pushes logged by "
+            f"nginx as [secret]{'; in ' + ', '.join(leaked) if leaked else ''})",
         )
 
     def reconcile_webhooks(self, statuses):

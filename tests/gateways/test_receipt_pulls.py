@@ -187,3 +187,24 @@ def test_the_sweep_pulls_and_says_so(aliyun, sent_codes, capsys):
         patch.setattr(receipts.timezone, "now", lambda: later)
         call_command("process_deadlines")
     assert "Delivery receipts: 1 pulled" in capsys.readouterr().out
+
+
+def test_tencent_a_pulled_report_for_a_text_not_ours_creates_nothing(
+    tencent, sent_codes
+):
+    sent_codes()
+    tencent.pending.append(
+        {
+            "UserReceiveTime": int(timezone.now().timestamp()),
+            "CountryCode": "86",
+            "SubscriberNumber": "13900000000",
+            "PhoneNumber": "+8613900000000",
+            "SerialNo": "2028:9999",
+            "ReportStatus": "SUCCESS",
+            "Description": "DELIVRD",
+            "SessionContext": "",
+        }
+    )
+    result = receipts.pull_due(timezone.now() + LATER)
+    assert result.outcomes == {receipts.UNKNOWN_TEXT: 1}
+    assert DeliveryReceipt.objects.count() == 0

@@ -33,3 +33,23 @@ def test_response_carries_the_request_id(client, db):
     assert response["X-Request-ID"] == "req-42"
     generated = client.get("/provinces/")["X-Request-ID"]
     assert len(generated) == 32
+
+
+def test_the_receipt_addresss_secret_never_reaches_the_log(client, db, settings):
+    """Django logs the path of a request it answered 4xx: a push the receipt address
+    refuses would write the secret there."""
+    settings.SMS_RECEIPT_SECRET = "s3cret-receipt-address-0123456789"
+    record = logging.LogRecord(
+        "django.request",
+        logging.WARNING,
+        __file__,
+        1,
+        "Bad Request: %s",
+        ("/sms/receipts/aliyun/s3cret-receipt-address-0123456789/",),
+        None,
+    )
+    PersonalDataFilter().filter(record)
+    assert record.getMessage() == "Bad Request: /sms/receipts/aliyun/[secret]/"
+    assert scrub("POST /sms/receipts/tencent/abc/ 400") == (
+        "POST /sms/receipts/tencent/[secret]/ 400"
+    )
