@@ -11,6 +11,7 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
+from console import funnel
 from filings import transitions
 from filings.models import AuditEvent, EventType, ProviderEvent
 from tests.verification import gateways
@@ -347,3 +348,23 @@ def test_the_vendors_codes_read_the_same_in_push_and_table():
     )
     assert receipt.reported_at.isoformat() == "2026-12-07T10:00:05+08:00"
     assert receipt.delivered is False
+
+
+def test_the_funnels_delivered_stage_counts_a_code_on_its_receipt(
+    aliyun, sent_codes, client
+):
+    _, leader_text, admin_text = sent_codes()
+    today = timezone.localdate()
+
+    def stages():
+        found = funnel.compute(today, today)
+        return found.total.stages["sent"], found.total.stages["delivered"]
+
+    assert stages() == (2, 0)  # taken by the gateway is not delivered
+    push(client, "aliyun", [aliyun_report(sent_of(aliyun, leader_text))])
+    push(
+        client,
+        "aliyun",
+        [aliyun_report(sent_of(aliyun, admin_text), success=False, code="UNDELIV")],
+    )
+    assert stages() == (2, 1)

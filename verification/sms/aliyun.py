@@ -8,7 +8,6 @@ Settings (from the environment): `ALIYUN_SMS_ACCESS_KEY_ID`,
 missing.
 """
 
-import datetime
 import json
 import urllib.parse
 from typing import Any
@@ -35,9 +34,9 @@ from verification.sms.base import (
     Receipt,
     SmsSendError,
     answer_for,
+    gateway_time,
     network_failure,
     receipt_text,
-    within_reason,
 )
 
 VENDOR = "aliyun"
@@ -102,15 +101,6 @@ def client_config(
     )
 
 
-def beijing_time(text: Any) -> datetime.datetime:
-    """The gateway's "2017-01-01 00:00:00", which is Beijing time. Raises
-    ValueError for anything else."""
-    if not isinstance(text, str) or len(text) > 32:
-        raise ValueError("not a time")
-    moment = datetime.datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S")
-    return within_reason(moment.replace(tzinfo=times.BEIJING))
-
-
 def receipt_from_push(item: Any) -> Receipt:
     """One report of an SmsReport push (a JSON object), as a Receipt. Raises
     ValueError when it is not one."""
@@ -132,7 +122,7 @@ def receipt_from_push(item: Any) -> Receipt:
         delivered=success,
         code=receipt_text(item.get("err_code"), 32),
         description=receipt_text(item.get("err_msg"), 200),
-        reported_at=beijing_time(item.get("report_time")),
+        reported_at=gateway_time(item.get("report_time")),
     )
 
 
@@ -231,7 +221,7 @@ class AliyunBackend(BaseSmsBackend):
             if out_id and out_id != str(message.pk):
                 continue  # another text to the same number that day
             try:
-                when = beijing_time(dto.receive_date or dto.send_date)
+                when = gateway_time(dto.receive_date or dto.send_date)
             except ValueError:
                 continue
             found.append(

@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from django_stubs_ext import StrOrPromise
 
+from infra.times import BEIJING
 from verification.models import DeliveryFailure, ReportReason, SmsMessage
 
 
@@ -57,9 +58,20 @@ def receipt_text(value: object, limit: int = 64) -> str:
     return text
 
 
-def within_reason(moment: datetime.datetime) -> datetime.datetime:
-    """A gateway's time, refused (ValueError) outside 2000-2200: no receipt comes
-    from year 1 or 9999, and such a time would not fit the database."""
+def gateway_time(value: object) -> datetime.datetime:
+    """A receipt's time as the vendors write it: "2017-01-01 00:00:00" in Beijing
+    time, or UNIX seconds (Tencent Cloud's pull). Raises ValueError for anything
+    else, and outside 2000-2200: no receipt comes from year 1 or 9999, and such a
+    time would not fit the database."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 < value < 10**10:
+            raise ValueError("not a time")
+        moment = datetime.datetime.fromtimestamp(value, tz=BEIJING)
+    elif isinstance(value, str) and len(value) <= 32:
+        moment = datetime.datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S")
+        moment = moment.replace(tzinfo=BEIJING)
+    else:
+        raise ValueError("not a time")
     if not 2000 <= moment.year <= 2200:
         raise ValueError("a time outside 2000-2200")
     return moment

@@ -8,7 +8,6 @@ template whose only variable is `{1}`), `TENCENT_SMS_REGION`, `TENCENT_SMS_ENDPO
 when one is missing.
 """
 
-import datetime
 import re
 import urllib.parse
 from typing import Any
@@ -23,7 +22,6 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models, sms_client
 
-from infra import times
 from verification.models import DeliveryFailure, ReportReason, SmsMessage
 from verification.sms.base import (
     Answer,
@@ -32,9 +30,9 @@ from verification.sms.base import (
     Receipt,
     SmsSendError,
     answer_for,
+    gateway_time,
     network_failure,
     receipt_text,
-    within_reason,
 )
 
 VENDOR = "tencent"
@@ -48,22 +46,6 @@ RECEIPT_CODES: tuple[CodeRow, ...] = (
 )
 # A callback's or a pull's words that are a code, not a sentence.
 LOOKS_LIKE_A_CODE = re.compile(r"^[A-Za-z0-9_:.\-]{2,32}$")
-
-
-def beijing_time(text: Any) -> datetime.datetime:
-    """The callback's "2015-10-17 08:03:04" (Beijing time), or a pull's UNIX
-    seconds. Raises ValueError for anything else."""
-    if isinstance(text, int) and not isinstance(text, bool):
-        if not 0 < text < 10**10:
-            raise ValueError("not a time")
-        moment = datetime.datetime.fromtimestamp(text, tz=times.BEIJING)
-    elif isinstance(text, str) and len(text) <= 32:
-        moment = datetime.datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S").replace(
-            tzinfo=times.BEIJING
-        )
-    else:
-        raise ValueError("not a time")
-    return within_reason(moment)
 
 
 def _status(value: Any) -> bool:
@@ -100,7 +82,7 @@ def receipt_from_push(item: Any) -> Receipt:
         delivered=delivered,
         code=receipt_text(item.get("errmsg"), 32),
         description=receipt_text(item.get("description"), 200),
-        reported_at=beijing_time(item.get("user_receive_time")),
+        reported_at=gateway_time(item.get("user_receive_time")),
     )
 
 
@@ -119,7 +101,7 @@ def receipt_from_pull(status: Any) -> Receipt:
         delivered=delivered,
         code=description if LOOKS_LIKE_A_CODE.match(description) else "",
         description=description[:200],
-        reported_at=beijing_time(status.UserReceiveTime),
+        reported_at=gateway_time(status.UserReceiveTime),
         source="pull",
     )
 
