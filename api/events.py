@@ -18,6 +18,7 @@ router = Router()
 
 class EventOut(Schema):
     id: str
+    livemode: bool
     type: str
     timestamp: str
     data: dict
@@ -54,7 +55,10 @@ def list_events(request, after: str = "", limit: int = 100):
     )
     events = list(
         ProviderEvent.objects.filter(
-            provider=request.auth.provider, pk__gt=start, created_at__lte=settled
+            provider=request.auth.provider,
+            filing__livemode=request.auth.livemode,
+            pk__gt=start,
+            created_at__lte=settled,
         )
         .select_related("filing", "provider")
         .order_by("id")[: limit + 1]

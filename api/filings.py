@@ -79,6 +79,7 @@ class OutcomeOut(Schema):
 
 class FilingOut(Schema):
     reference: str
+    livemode: bool
     provider: str
     province: str
     type: str
@@ -118,6 +119,7 @@ def filing_out(filing):
     a full certificate number."""
     return {
         "reference": filing.reference,
+        "livemode": filing.livemode,
         "provider": filing.provider.code,
         "province": filing.province_id,
         "type": filing.filing_type,
@@ -159,8 +161,11 @@ def filing_out(filing):
 
 
 def _filings(request):
+    # A live key sees live filings, a test key the sandbox's: never the other's.
     return (
-        FilingApplication.objects.filter(provider=request.auth.provider)
+        FilingApplication.objects.filter(
+            provider=request.auth.provider, livemode=request.auth.livemode
+        )
         .select_related("provider")
         .prefetch_related("verifications", "services__domains")
     )
@@ -218,7 +223,7 @@ def _submit(request, draft):
     ):
         raise taken
     try:
-        record = parse_record(body)
+        record = parse_record(body, livemode=request.auth.livemode)
         filing = moves.import_filing(record, submit=not draft)
     except SubmissionConflict as exc:
         raise _conflict(exc) from exc

@@ -44,6 +44,7 @@ class EndpointChange(Schema):
 
 class EndpointOut(Schema):
     id: str
+    livemode: bool
     url: str
     events: list[str]
     description: str
@@ -93,6 +94,7 @@ def endpoint_out(endpoint, *, secret=False):
     """An endpoint as its provider reads it; its secret only when just made."""
     out = {
         "id": f"{ENDPOINT_PREFIX}{endpoint.pk}",
+        "livemode": endpoint.livemode,
         "url": endpoint.url,
         "events": endpoint.events,
         "description": endpoint.description,
@@ -119,7 +121,9 @@ def _own_endpoint(request, endpoint_id):
     endpoint = None
     if number.isascii() and number.isdigit() and len(number) < 19:
         endpoint = WebhookEndpoint.objects.filter(
-            provider=request.auth.provider, pk=int(number)
+            provider=request.auth.provider,
+            livemode=request.auth.livemode,
+            pk=int(number),
         ).first()
     if endpoint is None:
         raise Problem(404, _("Not found"), _("No such webhook endpoint."))
@@ -159,7 +163,9 @@ def create_webhook(request, endpoint: EndpointIn):
 @in_api_language
 def list_webhooks(request):
     """Your endpoints, oldest first (without their secrets)."""
-    found = WebhookEndpoint.objects.filter(provider=request.auth.provider)
+    found = WebhookEndpoint.objects.filter(
+        provider=request.auth.provider, livemode=request.auth.livemode
+    )
     return [endpoint_out(e) for e in found.order_by("id")]
 
 

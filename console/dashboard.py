@@ -80,7 +80,8 @@ def _counts_by_province_and_status():
     """{(province code, status): filings}, in one pass over an index."""
     return {
         (province, status): n
-        for province, status, n in FilingApplication.objects.order_by()
+        for province, status, n in FilingApplication.objects.filter(livemode=True)
+        .order_by()
         .values_list("province", "status")
         .annotate(n=Count("*"))
     }
@@ -99,6 +100,7 @@ def _expiring(now, hours):
     """Pending verifications whose filing's deadline falls in the next `hours`."""
     return Verification.objects.filter(
         status=VerificationStatus.PENDING,
+        filing__livemode=True,
         filing__status=FilingStatus.PENDING_VERIFICATION,
         filing__verification_deadline__gte=now,
         filing__verification_deadline__lt=now + datetime.timedelta(hours=hours),
@@ -217,7 +219,9 @@ def _outcomes_by_day(start):
     series = {}
     verified = (
         Verification.objects.filter(
-            status=VerificationStatus.VERIFIED, verified_at__gte=start
+            status=VerificationStatus.VERIFIED,
+            verified_at__gte=start,
+            filing__livemode=True,
         )
         .annotate(day=TruncDate("verified_at", tzinfo=BEIJING))
         .order_by()
@@ -230,6 +234,7 @@ def _outcomes_by_day(start):
         Verification.objects.filter(
             status__in=[VerificationStatus.FAILED, VerificationStatus.EXPIRED],
             updated_at__gte=start,
+            filing__livemode=True,
         )
         .annotate(day=TruncDate("updated_at", tzinfo=BEIJING))
         .order_by()

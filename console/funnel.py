@@ -155,8 +155,9 @@ def _bounds(start, end):
 # One statement over the period's people (the verification rows carry when their first
 # code was delivered and when they first tried), joined to their filings and grouped.
 # "done" says whether everyone of the person's filing verified: a filing's people are
-# created together, so they are in the period together. Plain SQL that PostgreSQL and
-# SQLite both run; table names come from the models.
+# created together, so they are in the period together. The providers' sandbox is
+# left out. Plain SQL that PostgreSQL and SQLite both run; table names come from the
+# models.
 FUNNEL_SQL = """
 SELECT {day_column} f.province_id, f.provider_id, f.policy, p.prefix,
        CASE
@@ -184,7 +185,7 @@ FROM (
     FROM {verification} v
     WHERE v.created_at >= %(first)s AND v.created_at < %(last)s
 ) p
-JOIN {filing} f ON f.id = p.filing_id
+JOIN {filing} f ON f.id = p.filing_id AND f.livemode
 GROUP BY {day_column} f.province_id, f.provider_id, f.policy, p.prefix, loss
 """
 # The Beijing date of a stored moment, in each database's dialect.
@@ -280,7 +281,7 @@ SELECT {day_column} f.provider_id, {minutes} AS minutes, COUNT(*)
 FROM {verification} v JOIN {filing} f ON f.id = v.filing_id
 WHERE v.created_at >= %(first)s AND v.created_at < %(last)s
   AND v.status = %(verified)s AND v.verified_at IS NOT NULL
-  AND f.submitted_at IS NOT NULL
+  AND f.submitted_at IS NOT NULL AND f.livemode
 GROUP BY {day_column} f.provider_id, minutes
 """
 

@@ -108,6 +108,10 @@ def _scoped(queryset, prefix, filters):
         for name, column in fields.items()
         if filters.get(name)
     }
+    # The providers' sandbox is theirs to test with: not the support team's work,
+    # unless the page is asked to show it.
+    if not filters.get("sandbox"):
+        lookups[f"{prefix}livemode"] = True
     if filters.get("owner") == "mine":
         lookups[f"{prefix}case__owner"] = filters["user"]
     elif filters.get("owner") == "unassigned":
@@ -535,7 +539,7 @@ def _candidates(now, filters, only):
 
 
 # What the queue may be filtered by, beside the reason.
-FILTERS = ("province", "provider", "policy", "owner")
+FILTERS = ("province", "provider", "policy", "owner", "sandbox")
 
 
 def build(user, *, now=None, page=1, reason="", **filtered_by):

@@ -107,6 +107,9 @@ class QueueFilterForm(forms.Form):
     owner = forms.ChoiceField(
         label=gettext_lazy("Owner"), required=False, choices=queue.OWNERS
     )
+    sandbox = forms.BooleanField(
+        label=gettext_lazy("Include the providers' sandbox"), required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -74,9 +74,11 @@ def check_submission(filing: FilingApplication) -> None:
         [f"subject:{subject.certificate_type}:{subject.certificate_number}"]
         + [f"domain:{name}" for name in names]
     )
+    # The sandbox's filings conflict with the sandbox's only, the live with the live.
     same_subject = Q(
         subject__certificate_type=subject.certificate_type,
         subject__certificate_number=subject.certificate_number,
+        livemode=filing.livemode,
     )
     in_flight = (
         FilingApplication._base_manager.filter(same_subject, status__in=IN_FLIGHT)
@@ -93,7 +95,9 @@ def check_submission(filing: FilingApplication) -> None:
         return
     held = (
         Domain._base_manager.filter(
-            name__in=names, service__filings__status__in=HOLDING
+            name__in=names,
+            service__filings__status__in=HOLDING,
+            service__filings__livemode=filing.livemode,
         )
         .exclude(service__filings=filing)
         .exclude(

@@ -131,6 +131,7 @@ class FilingRecord:
     subject_certificate_number: str
     leader: PersonData
     services: list[ServiceData]
+    livemode: bool = True  # False: a test key's, the sandbox's
 
 
 class _Errors:
@@ -552,23 +553,25 @@ def _services(
 
 
 def _check_new_reference(
-    errors: _Errors, provider: Provider | None, reference: str
+    errors: _Errors, provider: Provider | None, reference: str, livemode: bool
 ) -> None:
-    """A provider's reference names one filing: one already on record is refused."""
+    """A provider's reference names one filing (of its mode): one already on record
+    is refused."""
     if (
         provider
         and reference
         and (
             FilingApplication.objects.filter(
-                provider=provider, reference=reference
+                provider=provider, reference=reference, livemode=livemode
             ).exists()
         )
     ):
         errors.add("reference", f"{provider.code} {reference} already exists")
 
 
-def parse_record(record: object) -> FilingRecord:
-    """Validate one import record; return a FilingRecord or raise RecordInvalid."""
+def parse_record(record: object, *, livemode: bool = True) -> FilingRecord:
+    """Validate one import record, live or (`livemode=False`) the sandbox's; return
+    a FilingRecord or raise RecordInvalid."""
     errors = _Errors()
     data = _mapping(errors, record, "", RECORD_KEYS)
     if data is None:
@@ -583,7 +586,7 @@ def parse_record(record: object) -> FilingRecord:
     submitted_at = _submitted_at(errors, data.get("submitted_at"))
     subject_fields, leader = _subject(errors, data.get("subject"))
     services = _services(errors, data.get("services"), filing_type, change_scope)
-    _check_new_reference(errors, provider, reference)
+    _check_new_reference(errors, provider, reference, livemode)
 
     if errors.items:
         raise RecordInvalid(errors.items)
@@ -603,6 +606,7 @@ def parse_record(record: object) -> FilingRecord:
         subject_certificate_number=subject_fields[3],
         leader=leader,
         services=services,
+        livemode=livemode,
     )
 
 
@@ -671,6 +675,7 @@ def create_filing(
                 filing_type=record.filing_type,
                 change_scope=record.change_scope,
                 policy=record.policy,
+                livemode=record.livemode,
             )
             _create_services(filing, subject, record.services)
             transitions.record_event(
@@ -678,7 +683,9 @@ def create_filing(
             )
     except IntegrityError as exc:
         if FilingApplication.objects.filter(
-            provider=record.provider, reference=record.reference
+            provider=record.provider,
+            reference=record.reference,
+            livemode=record.livemode,
         ).exists():
             raise RecordInvalid(
                 [

@@ -391,6 +391,11 @@ class FilingApplication(models.Model):
     rejection_reason = models.CharField(
         _("rejection reason"), max_length=40, blank=True, editable=False
     )
+    # Submitted with a test key: the providers' sandbox. Never texted through a real
+    # gateway, and kept out of the staff's queue, funnel and exports.
+    livemode = models.BooleanField(
+        _("live, not the sandbox"), default=True, db_default=True, editable=False
+    )
     icp_number = models.CharField(
         _("ICP number"), max_length=40, blank=True, db_index=True, editable=False
     )
@@ -404,9 +409,10 @@ class FilingApplication(models.Model):
         verbose_name = _("filing application")
         verbose_name_plural = _("filing applications")
         constraints = [
+            # The sandbox's references are its own: a test may reuse a live one.
             models.UniqueConstraint(
-                fields=["provider", "reference"],
-                name="filing_reference_unique_per_provider",
+                fields=["provider", "reference", "livemode"],
+                name="filing_reference_unique_per_provider_and_mode",
             ),
             models.CheckConstraint(
                 condition=(

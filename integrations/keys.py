@@ -16,6 +16,8 @@ from integrations.models import ApiKey
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "icp_"
+# A key says what it is: a live key's filings are real, a test key's the sandbox's.
+LIVE_PREFIX, TEST_PREFIX = "icp_live_", "icp_test_"
 # last_used_at is written at most this often per key, not on every request
 LAST_USED_EVERY = datetime.timedelta(minutes=1)
 
@@ -25,16 +27,17 @@ def _digest(key):
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_key(provider, name, *, created_by=None):
-    """A new key for `provider`: returns (ApiKey, the key). The key itself is not
-    kept; show it now."""
-    key = KEY_PREFIX + secrets.token_urlsafe(32)
+def create_key(provider, name, *, created_by=None, livemode=True):
+    """A new key for `provider`, live or (`livemode=False`) a test key for the
+    sandbox: returns (ApiKey, the key). The key itself is not kept; show it now."""
+    key = (LIVE_PREFIX if livemode else TEST_PREFIX) + secrets.token_urlsafe(32)
     record = ApiKey.objects.create(
         provider=provider,
         name=name.strip(),
-        prefix=key[:10],
+        prefix=key[:14],
         key_hash=_digest(key),
         created_by=created_by,
+        livemode=livemode,
     )
     return record, key
 

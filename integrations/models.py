@@ -49,6 +49,16 @@ class ApiKey(models.Model):
     revoked_at = models.DateTimeField(
         _("revoked"), null=True, blank=True, editable=False
     )
+    # A test key's filings are the sandbox's (`FilingApplication.livemode`).
+    livemode = models.BooleanField(
+        _("live, not the sandbox"),
+        default=True,
+        db_default=True,
+        editable=False,
+        help_text=_(
+            "A test key's filings are the sandbox's: never texted, never queued."
+        ),
+    )
 
     objects = ProviderScopedManager["ApiKey"]()
 
@@ -117,6 +127,10 @@ class WebhookEndpoint(models.Model):
         on_delete=models.PROTECT,
         related_name="webhook_endpoints",
         verbose_name=_("access provider"),
+    )
+    # Made with a test key: sent the sandbox's events only, and a live one the live.
+    livemode = models.BooleanField(
+        _("live, not the sandbox"), default=True, db_default=True, editable=False
     )
     url = models.URLField(_("address"), max_length=2000)
     events = models.JSONField(

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 import urllib3
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from standardwebhooks.webhooks import Webhook
@@ -230,11 +230,13 @@ def new_secret():
 def create_endpoint(
     provider, url, events=None, *, description="", created_by=None, api_key=None
 ):
-    """A new endpoint of `provider`: returns it; its `secret` is shown once.
+    """A new endpoint of `provider`: returns it; its `secret` is shown once. One
+    made with a test key is sent the sandbox's events only.
 
     EndpointRefused if the address or the events are not accepted."""
     return WebhookEndpoint.objects.create(
         provider=provider,
+        livemode=api_key.livemode if api_key is not None else True,
         url=check_url(url),
         events=check_events(events),
         description=check_description(description),
@@ -333,6 +335,7 @@ def event_body(event):
     filing = event.filing
     return {
         "id": event_id(event),
+        "livemode": filing.livemode,
         "type": event.event_type,
         "timestamp": rfc3339(event.created_at),
         "data": {
@@ -371,24 +374,30 @@ def dispatch(*, now=None, limit=DISPATCH_BATCH):
     while True:
         with transaction.atomic():
             events = list(
-                ProviderEvent.objects.select_for_update(skip_locked=True)
+                ProviderEvent.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(dispatched_at__isnull=True)
+                .annotate(livemode=F("filing__livemode"))
                 .only("id", "provider_id", "event_type")
                 .order_by("id")[:limit]
             )
             if not events:
                 return dispatched, made_ids
+            # A live endpoint is sent the live filings' events, a test key's endpoint
+            # the sandbox's.
             endpoints = {}
             for endpoint in WebhookEndpoint.objects.filter(
                 provider_id__in={e.provider_id for e in events},
                 disabled_at__isnull=True,
             ):
-                endpoints.setdefault(endpoint.provider_id, []).append(endpoint)
+                key = (endpoint.provider_id, endpoint.livemode)
+                endpoints.setdefault(key, []).append(endpoint)
             made = WebhookDelivery.objects.bulk_create(
                 [
                     WebhookDelivery(endpoint=endpoint, event=event, next_attempt_at=now)
                     for event in events
-                    for endpoint in endpoints.get(event.provider_id, ())
+                    for endpoint in endpoints.get(
+                        (event.provider_id, event.livemode), ()
+                    )
                     if endpoint.wants(event.event_type)
                 ],
                 ignore_conflicts=True,

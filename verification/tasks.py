@@ -29,7 +29,22 @@ class _Outcome(TypedDict, total=False):
     gateway_id: str
 
 
-def _claim(message_id: int, backend: sms.BaseSmsBackend) -> SmsMessage | None:
+#: Where the sandbox's texts go, whatever SMS_BACKEND says: the outbox table, which
+#: the sandbox's applicants read. No real gateway ever texts one.
+SANDBOX_BACKEND = "database"
+
+
+def backend_for(message_id: int) -> tuple[str, sms.BaseSmsBackend]:
+    """(dotted path, instance) of the backend that sends this text: the configured
+    one, or for a sandbox filing's text the outbox."""
+    sandbox = SmsMessage.objects.filter(pk=message_id, filing__livemode=False).exists()
+    path = sms.backend_path(SANDBOX_BACKEND if sandbox else None)
+    return path, sms.get_backend(path)
+
+
+def _claim(
+    message_id: int, backend: sms.BaseSmsBackend, path: str
+) -> SmsMessage | None:
     """Mark a queued message as being sent, and commit that before the gateway is
     called: no other worker takes it, and if this one dies mid-send the message stays
     visibly "sending" until the deadline sweep deals with it (see
@@ -41,7 +56,7 @@ def _claim(message_id: int, backend: sms.BaseSmsBackend) -> SmsMessage | None:
         message.status = SmsStatus.SENDING
         message.attempts += 1
         message.attempted_at = timezone.now()
-        message.backend = sms.backend_path()
+        message.backend = path
         message.report = DeliveryReport.AWAITING if backend.reports_delivery else ""
         message.save(
             update_fields=["status", "attempts", "attempted_at", "backend", "report"]
@@ -51,8 +66,8 @@ def _claim(message_id: int, backend: sms.BaseSmsBackend) -> SmsMessage | None:
 
 def _attempt_delivery(message_id: int) -> bool:
     """Try to deliver one queued message once. Returns True if a retry is due."""
-    backend = sms.get_backend()
-    message = _claim(message_id, backend)
+    path, backend = backend_for(message_id)
+    message = _claim(message_id, backend, path)
     if message is None:
         return False
     try:

@@ -6,8 +6,6 @@ engine's entrance (`verification.moves`). Personal data is masked unless the use
 holds `filings.view_personal_data` (see `filings.privacy`).
 """
 
-import datetime
-
 from django.contrib import admin
 from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -36,6 +34,7 @@ from console.admin.base import (
     ReadOnlyAdmin,
     of_administration,
 )
+from console.admin.filing_filters import DeadlineFilter, ModeFilter
 from filings import spreadsheets
 from filings.models import (
     ActorKind,
@@ -82,31 +81,6 @@ def _app_text(service):
             "md5": service.signing_md5_text,
         }
     return text
-
-
-class DeadlineFilter(admin.SimpleListFilter):
-    title = _("deadline")
-    parameter_name = "deadline"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("overdue", _("Overdue")),
-            ("2h", _("Within 2 hours")),
-            ("24h", _("Within 24 hours")),
-        ]
-
-    def queryset(self, request, queryset):
-        now = timezone.now()
-        pending = queryset.filter(status=FilingStatus.PENDING_VERIFICATION)
-        if self.value() == "overdue":
-            return pending.filter(verification_deadline__lt=now)
-        for value, hours in (("2h", 2), ("24h", 24)):
-            if self.value() == value:
-                return pending.filter(
-                    verification_deadline__gte=now,
-                    verification_deadline__lt=now + datetime.timedelta(hours=hours),
-                )
-        return queryset
 
 
 def filing_ids_for_term(term):
@@ -170,6 +144,7 @@ class FilingApplicationAdmin(ReadOnlyAdmin):
         "filing_type",
         "policy",
         DeadlineFilter,
+        ModeFilter,
     )
     search_fields = ("reference",)
     search_help_text = _(

@@ -19,6 +19,15 @@ class Command(BaseCommand):
         parser.add_argument("provider", help="The provider's code, e.g. aliyun.")
         parser.add_argument("--name", required=True, help="What the key is for.")
         parser.add_argument(
+            "--test",
+            action="store_true",
+            help=(
+                "A test key (icp_test_…): its filings are the sandbox's, never "
+                "texted through a real gateway nor shown to the staff's queue "
+                "(the manual: the sandbox)."
+            ),
+        )
+        parser.add_argument(
             "--replace",
             action="store_true",
             help="First revoke the provider's live keys of the same name.",
@@ -46,7 +55,12 @@ class Command(BaseCommand):
         kept = Path(options["keep_in"]) if options["keep_in"] else None
         if kept is not None and kept.exists():
             record = keys.authenticate(kept.read_text().strip())
-            if record and record.provider_id == provider.pk and record.name == name:
+            if (
+                record
+                and record.provider_id == provider.pk
+                and record.name == name
+                and record.livemode == (not options["test"])
+            ):
                 self.stdout.write(
                     f"API key “{record.name}” for {provider.code} (begins "
                     f"{record.prefix}), kept in {kept}:"
@@ -55,13 +69,17 @@ class Command(BaseCommand):
                 return
         if options["replace"]:
             for old in ApiKey.objects.filter(
-                provider=provider, name=name, revoked_at__isnull=True
+                provider=provider,
+                name=name,
+                revoked_at__isnull=True,
+                livemode=not options["test"],
             ):
                 keys.revoke(old)
                 self.stdout.write(f"Revoked the key beginning {old.prefix}.")
-        record, key = keys.create_key(provider, name)
+        record, key = keys.create_key(provider, name, livemode=not options["test"])
+        kind = "Test API key (the sandbox)" if options["test"] else "API key"
         self.stdout.write(
-            f"API key “{record.name}” for {provider.code} (begins {record.prefix}); "
+            f"{kind} “{record.name}” for {provider.code} (begins {record.prefix}); "
             "shown this once:"
         )
         if kept is not None:

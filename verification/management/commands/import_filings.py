@@ -126,7 +126,9 @@ class Command(BaseCommand):
         if has_control_characters(provider.strip() + reference.strip()):
             return False  # not a reference on record; parsing says why
         return FilingApplication.objects.filter(
-            provider__code=provider.strip().lower(), reference=reference.strip()
+            provider__code=provider.strip().lower(),
+            reference=reference.strip(),
+            livemode=True,
         ).exists()
 
     @staticmethod
