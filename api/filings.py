@@ -37,7 +37,7 @@ from infra.times import BEIJING, rfc3339
 from integrations.models import (
     IdempotentAnswer,
 )
-from verification import moves
+from verification import administration, moves
 
 logger = logging.getLogger(__name__)
 
@@ -206,6 +206,19 @@ def _record(request):
     return body
 
 
+def _check_magic(subject_name):
+    """A sandbox subject's magic review outcome must name a catalogued reason."""
+    try:
+        administration.magic_decision(subject_name)
+    except ValueError as exc:
+        raise Problem(
+            422,
+            _("Invalid filing"),
+            _("The subject's name asks the sandbox for a rejection it does not know."),
+            [("subject.name", str(exc))],
+        ) from exc
+
+
 def _submit(request, draft):
     """(status, body) of one submission."""
     body = _record(request)
@@ -224,6 +237,8 @@ def _submit(request, draft):
         raise taken
     try:
         record = parse_record(body, livemode=request.auth.livemode)
+        if not record.livemode:
+            _check_magic(record.subject_name)
         filing = moves.import_filing(record, submit=not draft)
     except SubmissionConflict as exc:
         raise _conflict(exc) from exc

@@ -492,3 +492,8 @@ if SIMULATED_REVIEW_MINUTES is not None and not (
     0 <= SIMULATED_REVIEW_MINUTES <= 60 * 24 * 30
 ):
     raise ImproperlyConfigured("SIMULATED_REVIEW_MINUTES must be 0 to 43200.")
+# The providers' sandbox (a test key's filings) is always reviewed by the simulated
+# administration, this many minutes after a filing enters review.
+SANDBOX_REVIEW_MINUTES = env.int("SANDBOX_REVIEW_MINUTES", default=2)
+if not 0 <= SANDBOX_REVIEW_MINUTES <= 60 * 24:
+    raise ImproperlyConfigured("SANDBOX_REVIEW_MINUTES must be 0 to 1440.")

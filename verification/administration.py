@@ -14,13 +14,14 @@ however often, and by whichever process, the sweep runs.
 import datetime
 import logging
 import random
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from filings import working_days
+from filings import review_outcomes, working_days
 from filings.models import FilingApplication, FilingStatus
 from infra.times import BEIJING
 from verification import moves
@@ -68,8 +69,34 @@ class Decision:
         return not self.code
 
 
+# The sandbox's magic review outcomes: a sandbox filing whose subject name ends in
+# one of these is approved, or rejected for the catalogued reason named (the manual:
+# the sandbox). A live filing's name is never read so.
+MAGIC = re.compile(r"\[sandbox:(approve|reject:([a-z_]+))\]\s*$")
+
+
+def magic_decision(subject_name: str) -> Decision | None:
+    """The decision a sandbox subject's name asks for, or None when it asks none.
+    ValueError for a rejection whose reason is not in the catalogue."""
+    found = MAGIC.search(subject_name)
+    if found is None:
+        return None
+    code = found.group(2) or ""
+    if code and code not in review_outcomes.REJECTION_REASONS:
+        raise ValueError(f"no rejection reason {code!r} in the catalogue")
+    return Decision(code)
+
+
 def decide(filing: FilingApplication) -> Decision:
-    """What the simulated administration decides for `filing`: the same every time."""
+    """What the simulated administration decides for `filing`: the same every time;
+    for a sandbox filing, what its subject's name asks (`magic_decision`), if any."""
+    if not filing.livemode:
+        try:
+            asked = magic_decision(filing.subject.name)
+        except ValueError:
+            asked = None  # refused at submission; an older one is drawn for
+        if asked is not None:
+            return asked
     draw = random.Random(f"{filing.provider_id}:{filing.reference}")  # noqa: S311 - a simulation, not a secret
     if draw.random() >= refusal_rate(filing.province_id):
         return Decision()
@@ -83,7 +110,7 @@ def is_due(filing: FilingApplication, now: datetime.datetime) -> bool:
     started = filing.review_started_at
     if started is None:
         return False
-    minutes = settings.SIMULATED_REVIEW_MINUTES
+    minutes = _review_minutes(filing.livemode)
     if minutes is not None:
         return started + datetime.timedelta(minutes=minutes) <= now
     days = settings.SIMULATED_REVIEW_WORKING_DAYS
@@ -100,31 +127,41 @@ class ReviewReport:
     skipped: int = 0  # decided or withdrawn by someone else meanwhile
 
 
-def _earliest_start(now: datetime.datetime) -> datetime.datetime:
+def _review_minutes(livemode: bool) -> int | None:
+    """Minutes a review takes (None: working days): the sandbox's are its own."""
+    if not livemode:
+        return int(settings.SANDBOX_REVIEW_MINUTES)
+    minutes = settings.SIMULATED_REVIEW_MINUTES
+    return None if minutes is None else int(minutes)
+
+
+def _earliest_start(now: datetime.datetime, livemode: bool) -> datetime.datetime:
     """No filing that entered review after this is due (a working day is at least a
     calendar day)."""
-    minutes = settings.SIMULATED_REVIEW_MINUTES
+    minutes = _review_minutes(livemode)
     if minutes is not None:
         return now - datetime.timedelta(minutes=minutes)
     return now - datetime.timedelta(days=settings.SIMULATED_REVIEW_WORKING_DAYS)
 
 
 def process_reviews(
-    now: datetime.datetime | None = None, *, limit: int = 1000
+    now: datetime.datetime | None = None, *, limit: int = 1000, livemode: bool = True
 ) -> ReviewReport:
     """Decide the filings under review that are due at `now`, oldest first, at most
-    `limit` of them; each decision is its own move (its own transaction)."""
+    `limit` of them; each decision is its own move (its own transaction). The live
+    filings, or (`livemode=False`) the providers' sandbox."""
     now = now or timezone.now()
     report = ReviewReport()
     candidates = FilingApplication.objects.filter(
         status=FilingStatus.UNDER_REVIEW,
-        review_started_at__lte=_earliest_start(now),
+        livemode=livemode,
+        review_started_at__lte=_earliest_start(now, livemode),
     )
     if settings.SIMULATED_REVIEW_SKIP:
         candidates = candidates.exclude(
             pk__in=import_string(settings.SIMULATED_REVIEW_SKIP)()
         )
-    candidates = candidates.select_related("provider").order_by(
+    candidates = candidates.select_related("provider", "subject").order_by(
         "review_started_at", "pk"
     )[:limit]
     for filing in candidates:
