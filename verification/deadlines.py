@@ -32,6 +32,7 @@ from verification import (
     codes,
     contact_checks,
     receipts,
+    sandbox,
     staff_actions,
 )
 from verification.models import (
@@ -190,9 +191,11 @@ class DeadlineReport:
     contact_checks_missed: int = 0
     receipts_pulled: int = 0
     deliveries_unknown: int = 0
+    sandbox_steps: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {
+            "sandbox_steps": self.sandbox_steps,
             "receipts_pulled": self.receipts_pulled,
             "deliveries_unknown": self.deliveries_unknown,
             "contact_checks_missed": self.contact_checks_missed,
@@ -350,6 +353,16 @@ def requeue_stranded_sms(now: datetime.datetime | None = None) -> int:
     return settled
 
 
+def _review(now: datetime.datetime, report: DeadlineReport) -> None:
+    """The simulated administration's decisions: the sandbox's always, the live
+    filings' when SIMULATED_ADMINISTRATION is on."""
+    reviewed = [administration.process_reviews(now, livemode=False)]
+    if settings.SIMULATED_ADMINISTRATION:
+        reviewed.append(administration.process_reviews(now))
+    report.reviews_approved = sum(r.approved for r in reviewed)
+    report.reviews_rejected = sum(r.rejected for r in reviewed)
+
+
 def process_deadlines(
     now: datetime.datetime | None = None, *, batch_size: int = 1000
 ) -> DeadlineReport:
@@ -374,12 +387,9 @@ def process_deadlines(
     pulled = receipts.pull_due()
     report.receipts_pulled = pulled.outcomes[receipts.RECORDED]
     report.deliveries_unknown = pulled.unknown
-    # The sandbox's reviews are always the simulated administration's.
-    reviewed = [administration.process_reviews(now, livemode=False)]
-    if settings.SIMULATED_ADMINISTRATION:
-        reviewed.append(administration.process_reviews(now))
-    report.reviews_approved = sum(r.approved for r in reviewed)
-    report.reviews_rejected = sum(r.rejected for r in reviewed)
+    # The sandbox's applicants with magic mobiles take their steps.
+    report.sandbox_steps = sandbox.act(now)
+    _review(now, report)
     due = Verification.objects.filter(
         status=VerificationStatus.PENDING,
         auto_resent_at__isnull=True,

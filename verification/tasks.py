@@ -30,8 +30,9 @@ class _Outcome(TypedDict, total=False):
 
 
 #: Where the sandbox's texts go, whatever SMS_BACKEND says: the outbox table, which
-#: the sandbox's applicants read. No real gateway ever texts one.
-SANDBOX_BACKEND = "database"
+#: the sandbox's applicants read, reporting as the magic mobiles ask. No real
+#: gateway ever texts one.
+SANDBOX_BACKEND = "verification.sms.sandbox.SandboxGateway"
 
 
 def backend_for(message_id: int) -> tuple[str, sms.BaseSmsBackend]:

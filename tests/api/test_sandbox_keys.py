@@ -81,7 +81,7 @@ def test_the_sandbox_is_never_texted_through_a_real_gateway(
     assert gateway.received == []
     texts = SmsMessage.objects.filter(filing__reference="SBX-2")
     assert texts and {t.status for t in texts} == {"sent"}
-    assert {t.backend for t in texts} == {"verification.sms.database.DatabaseBackend"}
+    assert {t.backend for t in texts} == {"verification.sms.sandbox.SandboxGateway"}
 
 
 def test_the_staff_do_not_see_the_sandbox_unless_they_ask(

@@ -62,6 +62,7 @@ def test_running_twice_changes_nothing_more():
     messages = SmsMessage.objects.count()
     report = deadlines.process_deadlines(later)
     assert report.as_dict() == {
+        "sandbox_steps": 0,
         "receipts_pulled": 0,
         "deliveries_unknown": 0,
         "expired_filings": 0,

@@ -1,0 +1,152 @@
+"""The sandbox's magic mobiles, each driven through the real engine by the deadline
+sweep from a test key's submission to its outcome, with the provider's events in
+order: verified by themselves, never delivered, delivered late, wrong codes to the
+failure limit, resends to the cap, nobody acting until the filing expires."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from filings import policies
+from filings.models import FilingApplication, Provider, ProviderEvent
+from integrations import keys
+from tests.api.conftest import sample
+from verification import deadlines, sandbox
+from verification.models import SmsMessage
+
+pytestmark = pytest.mark.django_db
+
+MINUTE = datetime.timedelta(minutes=1)
+
+
+@pytest.fixture
+def test_key(db):
+    return keys.create_key(
+        Provider.objects.get(code="aliyun"), "integration tests", livemode=False
+    )
+
+
+def submit(call, key, reference, mobile, django_capture_on_commit_callbacks):
+    """A sandbox filing whose one person (leader and administrator) has `mobile`."""
+    body = sample(reference)
+    leader = body["subject"]["leader"]
+    leader["mobile"] = mobile
+    for service in body["services"]:
+        service["administrator"] = dict(leader)
+    with django_capture_on_commit_callbacks(execute=True):
+        made = call("post", "/filings", key, body)
+    assert made.status_code == 201, made.json()
+    return FilingApplication.objects.get(reference=reference)
+
+
+def sweep_for(minutes, start):
+    """Run the sweep once a minute for `minutes` minutes from `start`."""
+    for minute in range(1, minutes + 1):
+        deadlines.process_deadlines(start + minute * MINUTE)
+
+
+def told(filing):
+    return list(
+        ProviderEvent.objects.filter(filing=filing)
+        .order_by("sequence")
+        .values_list("event_type", flat=True)
+    )
+
+
+@pytest.fixture
+def submitted(call, test_key, django_capture_on_commit_callbacks):
+    def make(reference, mobile):
+        return submit(
+            call, test_key[1], reference, mobile, django_capture_on_commit_callbacks
+        )
+
+    return make
+
+
+def test_the_applicant_who_verifies_by_themselves(submitted):
+    filing = submitted("MAGIC-1", sandbox.VERIFIES)
+    start = timezone.now()
+    deadlines.process_deadlines(start)  # the text just arrived: not yet
+    filing.refresh_from_db()
+    assert filing.status == "pending_verification"
+    sweep_for(2, start)
+    filing.refresh_from_db()
+    assert filing.status == "under_review"
+    assert told(filing)[:3] == [
+        "filing.submitted",
+        "verification.completed",
+        "filing.under_review",
+    ]
+
+
+def test_the_text_never_delivered(submitted):
+    filing = submitted("MAGIC-2", sandbox.NEVER_DELIVERED)
+    sweep_for(3, timezone.now())
+    filing.refresh_from_db()
+    assert filing.status == "pending_verification"
+    text = SmsMessage.objects.get(filing=filing, kind="verification_code")
+    assert (text.report, text.report_code) == ("undelivered", "UNDELIV")
+    assert told(filing) == ["filing.submitted", "verification.text_not_delivered"]
+
+
+def test_the_text_delivered_late_then_verified(submitted):
+    filing = submitted("MAGIC-3", sandbox.DELIVERED_LATE)
+    start = timezone.now()
+    sweep_for(4, start)
+    text = SmsMessage.objects.get(filing=filing, kind="verification_code")
+    assert text.report == "awaiting"
+    sweep_for(7, start)
+    text.refresh_from_db()
+    filing.refresh_from_db()
+    assert text.report == "delivered"
+    assert text.reported_at == text.sent_at + sandbox.LATE_BY
+    assert "verification.completed" in told(filing)
+
+
+def test_wrong_codes_until_the_failure_limit(submitted):
+    filing = submitted("MAGIC-4", sandbox.WRONG_CODES)
+    limit = policies.get_policy(filing.policy).failure_limit
+    sweep_for(limit + 2, timezone.now())
+    filing.refresh_from_db()
+    assert filing.status == "returned"
+    assert told(filing) == [
+        "filing.submitted",
+        "verification.failed",
+        "filing.returned",
+    ]
+
+
+def test_resends_until_the_cap(submitted):
+    filing = submitted("MAGIC-5", sandbox.RESENDS)
+    policy = policies.get_policy(filing.policy)
+    sweep_for(10, timezone.now())
+    person = filing.verifications.get()
+    assert person.status == "pending"
+    assert policy.resend_cap == 2  # the sample's is the current MIIT policy
+    assert person.resends == policy.resend_cap
+    texts = SmsMessage.objects.filter(filing=filing, kind="verification_code")
+    assert texts.count() == person.resends + 1
+
+
+def test_nobody_acts_and_the_filing_expires(submitted):
+    filing = submitted("MAGIC-6", sandbox.NOBODY)
+    deadline = filing.verification_deadline
+    deadlines.process_deadlines(deadline - MINUTE)
+    filing.refresh_from_db()
+    assert filing.status == "pending_verification"
+    deadlines.process_deadlines(deadline + MINUTE)
+    filing.refresh_from_db()
+    assert filing.status == "returned"
+    assert told(filing)[-1] == "filing.returned"
+
+
+def test_a_live_filing_with_a_magic_mobile_is_an_ordinary_person(
+    call, key, django_capture_on_commit_callbacks
+):
+    filing = submit(
+        call, key[1], "LIVE-M1", sandbox.VERIFIES, django_capture_on_commit_callbacks
+    )
+    sweep_for(3, timezone.now())
+    filing.refresh_from_db()
+    assert filing.status == "pending_verification"
