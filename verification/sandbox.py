@@ -127,7 +127,9 @@ def _verify_when_arrived(verification: Verification, now: datetime.datetime) -> 
     return True
 
 
-def _minute_since_last_try(verification: Verification, action: str, now) -> bool:
+def _minute_since_last_try(
+    verification: Verification, action: str, now: datetime.datetime
+) -> bool:
     last = (
         Attempt.objects.filter(verification=verification, action=action)
         .order_by("-id")
@@ -141,7 +143,8 @@ def _wrong_code(verification: Verification, now: datetime.datetime) -> bool:
     if not _minute_since_last_try(verification, AttemptAction.VERIFY, now):
         return False
     text = _latest_code_text(verification)
-    right = CODE_RE.search(text.text).group(1) if text else ""
+    found = CODE_RE.search(text.text) if text else None
+    right = found.group(1) if found else ""
     wrong = "000000" if right != "000000" else "000001"
     actions.verify(
         channel_of(verification.filing),
