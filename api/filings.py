@@ -4,6 +4,7 @@ answered 404, as an unknown one is."""
 
 import base64
 import binascii
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -31,7 +32,7 @@ from api.problems import (
 from filings import review_outcomes
 from filings.conflicts import SubmissionConflict
 from filings.importing import RecordInvalid, is_plain_text, parse_record
-from filings.models import FilingApplication, FilingStatus
+from filings.models import FilingApplication, FilingStatus, TestClock
 from filings.privacy import mask_mobile, personal_numbers_in
 from infra.times import BEIJING, rfc3339
 from integrations.models import (
@@ -219,9 +220,32 @@ def _check_magic(subject_name):
         ) from exc
 
 
+def _clock_of(request, body):
+    """The test clock a submission names (`test_clock`, taken out of the body), or
+    None; 422 for a live key's, or a clock that is not the provider's."""
+    if "test_clock" not in body:
+        return None
+    named = body.pop("test_clock")
+    number = named.removeprefix("clock_") if isinstance(named, str) else ""
+    clock = None
+    if not request.auth.livemode and number.isascii() and number.isdigit():
+        clock = TestClock.objects.filter(
+            provider=request.auth.provider, pk=int(number[:18])
+        ).first()
+    if clock is None:
+        raise Problem(
+            422,
+            _("Invalid filing"),
+            _("A filing runs on a test clock of your sandbox only (a test key)."),
+            [("test_clock", "must be one of your test clocks, with a test key")],
+        )
+    return clock
+
+
 def _submit(request, draft):
     """(status, body) of one submission."""
     body = _record(request)
+    clock = _clock_of(request, body)
     reference = body.get("reference")
     taken = Problem(
         409,
@@ -239,6 +263,11 @@ def _submit(request, draft):
         record = parse_record(body, livemode=request.auth.livemode)
         if not record.livemode:
             _check_magic(record.subject_name)
+        if clock is not None:
+            # Submitted at the clock's time, and running on it from then.
+            record = dataclasses.replace(
+                record, test_clock=clock, submitted_at=clock.now_at
+            )
         filing = moves.import_filing(record, submit=not draft)
     except SubmissionConflict as exc:
         raise _conflict(exc) from exc

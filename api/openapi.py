@@ -54,6 +54,7 @@ _MEANINGS = {
     "subject's filing (approved or in flight) holds (`code`: domain_filed_by_other_subject). For a "
     "webhook endpoint: an address that is not https://, or leads to a loopback, "
     "private or link-local network, or an unknown event type.",
+    403: "A live key: test clocks are the sandbox's, for test keys only.",
     413: "The body is larger than the server takes (2.5 MB by default).",
     429: "This key is over its throttle; see Retry-After.",
 }
@@ -216,6 +217,9 @@ ENDPOINT_READ = _problems(404, 422)
 ENDPOINT_CHANGE = _problems(404, 422)
 ENDPOINT_SEND_AGAIN = _problems(404, 409, 422)
 EVENTS = _problems(422)
+TEST_CLOCK_CREATE = _problems(403, 422)
+TEST_CLOCK_READ = _problems(403, 404)
+TEST_CLOCK_ADVANCE = _problems(403, 404, 409, 422)
 
 
 def finish(schema):

@@ -19,7 +19,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
-from api import events, filings, openapi, webhook_endpoints
+from api import events, filings, openapi, test_clocks, webhook_endpoints
 from api.problems import Problem, problem_response
 from integrations import keys
 
@@ -192,3 +192,4 @@ def _unexpected(request, exc):
 api.add_router("", filings.router)
 api.add_router("", webhook_endpoints.router)
 api.add_router("", events.router)
+api.add_router("", test_clocks.router)

@@ -36,6 +36,7 @@ from filings.models import (
     ServiceKind,
     Subject,
     SubjectNature,
+    TestClock,
 )
 from filings.privacy import lookup_key
 from infra import times
@@ -132,6 +133,7 @@ class FilingRecord:
     leader: PersonData
     services: list[ServiceData]
     livemode: bool = True  # False: a test key's, the sandbox's
+    test_clock: TestClock | None = None  # the sandbox's: runs on the clock's time
 
 
 class _Errors:
@@ -555,17 +557,11 @@ def _services(
 def _check_new_reference(
     errors: _Errors, provider: Provider | None, reference: str, livemode: bool
 ) -> None:
-    """A provider's reference names one filing (of its mode): one already on record
-    is refused."""
-    if (
-        provider
-        and reference
-        and (
-            FilingApplication.objects.filter(
-                provider=provider, reference=reference, livemode=livemode
-            ).exists()
-        )
-    ):
+    """A provider's reference names one filing of its mode: one on record is refused."""
+    taken = FilingApplication.objects.filter(
+        provider=provider, reference=reference, livemode=livemode
+    )
+    if provider and reference and taken.exists():
         errors.add("reference", f"{provider.code} {reference} already exists")
 
 
@@ -676,6 +672,7 @@ def create_filing(
                 change_scope=record.change_scope,
                 policy=record.policy,
                 livemode=record.livemode,
+                test_clock=record.test_clock,
             )
             _create_services(filing, subject, record.services)
             transitions.record_event(

@@ -315,6 +315,33 @@ class Domain(models.Model):
         return self.name
 
 
+class TestClock(models.Model):
+    """A clock of the providers' sandbox: the filings submitted on it run on its time,
+    which moves only when the provider advances it (`verification.test_clocks`)."""
+
+    scoped_by = "provider_id"
+    __test__ = False  # not a test class, whatever pytest makes of its name
+
+    provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("access provider"),
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    now_at = models.DateTimeField(_("its time"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = ProviderScopedManager["TestClock"]()
+
+    class Meta:
+        verbose_name = _("test clock")
+        verbose_name_plural = _("test clocks")
+
+    def __str__(self) -> str:
+        return self.name or f"clock_{self.pk}"
+
+
 class FilingApplication(models.Model):
     """A filing application submitted by an access provider.
 
@@ -395,6 +422,16 @@ class FilingApplication(models.Model):
     # gateway, and kept out of the staff's queue, funnel and exports.
     livemode = models.BooleanField(
         _("live, not the sandbox"), default=True, db_default=True, editable=False
+    )
+    # A sandbox filing on a test clock runs on the clock's time, not the sweep's.
+    test_clock = models.ForeignKey(
+        TestClock,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="filings",
+        verbose_name=_("test clock"),
     )
     icp_number = models.CharField(
         _("ICP number"), max_length=40, blank=True, db_index=True, editable=False

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from filings import review_outcomes, working_days
-from filings.models import FilingApplication, FilingStatus
+from filings.models import FilingApplication, FilingStatus, TestClock
 from infra.times import BEIJING
 from verification import moves
 
@@ -145,17 +145,23 @@ def _earliest_start(now: datetime.datetime, livemode: bool) -> datetime.datetime
 
 
 def process_reviews(
-    now: datetime.datetime | None = None, *, limit: int = 1000, livemode: bool = True
+    now: datetime.datetime | None = None,
+    *,
+    limit: int = 1000,
+    livemode: bool = True,
+    clock: TestClock | None = None,
 ) -> ReviewReport:
     """Decide the filings under review that are due at `now`, oldest first, at most
     `limit` of them; each decision is its own move (its own transaction). The live
     filings, or (`livemode=False`) the providers' sandbox."""
     now = now or timezone.now()
     report = ReviewReport()
+    # The filings on a test clock are decided when it is advanced, at its time.
     candidates = FilingApplication.objects.filter(
         status=FilingStatus.UNDER_REVIEW,
         livemode=livemode,
         review_started_at__lte=_earliest_start(now, livemode),
+        **({"test_clock": clock} if clock else {"test_clock__isnull": True}),
     )
     if settings.SIMULATED_REVIEW_SKIP:
         candidates = candidates.exclude(

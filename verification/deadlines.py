@@ -7,6 +7,7 @@ import datetime
 import functools
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from captcha.models import CaptchaStore
 from django.conf import settings
@@ -25,6 +26,7 @@ from filings.models import (
     FilingStatus,
     ProviderEvent,
     ProviderEventType,
+    TestClock,
 )
 from infra import task_rows
 from verification import (
@@ -54,7 +56,7 @@ S = FilingStatus
 _EXPIRE_POSTGRESQL = """
 WITH overdue AS (
     SELECT id, verification_deadline FROM {filing}
-    WHERE status = %(pending)s AND verification_deadline <= %(now)s
+    WHERE status = %(pending)s AND verification_deadline <= %(now)s AND {on_clock}
     ORDER BY id
     FOR UPDATE SKIP LOCKED
 ), moved AS (
@@ -97,7 +99,7 @@ SELECT id, %(created)s, %(actor)s, NULL, %(event)s, %(pending)s, %(returned)s,
     %(reason)s,
     json_object('deadline', replace(verification_deadline, ' ', 'T') || '+00:00')
 FROM {filing}
-WHERE status = %(pending)s AND verification_deadline <= %(now)s
+WHERE status = %(pending)s AND verification_deadline <= %(now)s AND {on_clock}
 """,
     """
 INSERT INTO {provider_event} (provider_id, filing_id, sequence, event_type, data,
@@ -106,44 +108,46 @@ SELECT provider_id, id, COALESCE((SELECT MAX(sequence) FROM {provider_event} AS 
     WHERE pe.filing_id = f.id), 0) + 1, %(provider_event)s, %(provider_data)s,
     %(created)s, NULL
 FROM {filing} AS f
-WHERE status = %(pending)s AND verification_deadline <= %(now)s
+WHERE status = %(pending)s AND verification_deadline <= %(now)s AND {on_clock}
 """,
     """
 UPDATE {verification} SET status = %(expired)s, updated_at = %(now)s
 WHERE status = %(verification_pending)s AND filing_id IN (
     SELECT id FROM {filing}
-    WHERE status = %(pending)s AND verification_deadline <= %(now)s)
+    WHERE status = %(pending)s AND verification_deadline <= %(now)s AND {on_clock})
 """,
     """
 UPDATE {filing} SET status = %(returned)s, updated_at = %(now)s
-WHERE status = %(pending)s AND verification_deadline <= %(now)s
+WHERE status = %(pending)s AND verification_deadline <= %(now)s AND {on_clock}
 """,
 )
 
 
-def expire_overdue(now: datetime.datetime) -> tuple[int, int]:
-    """Return every filing whose verification deadline is at or before `now`.
+def on_clock(clock: TestClock | None) -> dict[str, Any]:
+    """The filings a sweep takes: those on no test clock (the real-time sweep), or
+    those on `clock` (advancing it)."""
+    return {"test_clock": clock} if clock is not None else {"test_clock__isnull": True}
 
-    The set-based form of `verification.moves.expire_filing`, for the deadline sweep: one transaction
-    moves the overdue filings, expires their verifications and writes one audit
-    event per filing, in a fixed number of statements whatever their count. On
-    PostgreSQL it skips filings another transaction holds (one being verified right
-    now, say); the next sweep takes them. Returns (filings, verifications) expired.
-    """
-    assert (
-        EventType.EXPIRED
-        in transitions.ALLOWED_MOVES[(S.PENDING_VERIFICATION, S.RETURNED)]
-    )
-    connection = transaction.get_connection()
+
+def _expiry_statement_parts(
+    connection: Any, now: datetime.datetime, clock: TestClock | None
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """The expiry statements' table names and parameters."""
     quote = connection.ops.quote_name
     tables = {
         "filing": quote(FilingApplication._meta.db_table),
         "verification": quote(Verification._meta.db_table),
         "event": quote(AuditEvent._meta.db_table),
         "provider_event": quote(ProviderEvent._meta.db_table),
+        "on_clock": (
+            "test_clock_id = %(clock)s"
+            if clock is not None
+            else "test_clock_id IS NULL"
+        ),
     }
     adapt = connection.ops.adapt_datetimefield_value
     params = {
+        "clock": clock.pk if clock is not None else None,
         "now": adapt(now),
         "created": adapt(timezone.now()),
         "pending": S.PENDING_VERIFICATION,
@@ -158,6 +162,27 @@ def expire_overdue(now: datetime.datetime) -> tuple[int, int]:
             {"status": S.RETURNED, "reason": provider_events.RETURN_EXPIRED}
         ),
     }
+    return tables, params
+
+
+def expire_overdue(
+    now: datetime.datetime, clock: TestClock | None = None
+) -> tuple[int, int]:
+    """Return every filing whose verification deadline is at or before `now`, of
+    those on no test clock, or on `clock`.
+
+    The set-based form of `verification.moves.expire_filing`, for the deadline sweep: one transaction
+    moves the overdue filings, expires their verifications and writes one audit
+    event per filing, in a fixed number of statements whatever their count. On
+    PostgreSQL it skips filings another transaction holds (one being verified right
+    now, say); the next sweep takes them. Returns (filings, verifications) expired.
+    """
+    assert (
+        EventType.EXPIRED
+        in transitions.ALLOWED_MOVES[(S.PENDING_VERIFICATION, S.RETURNED)]
+    )
+    connection = transaction.get_connection()
+    tables, params = _expiry_statement_parts(connection, now, clock)
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_EXPIRE_POSTGRESQL.format(**tables), params)
@@ -353,27 +378,21 @@ def requeue_stranded_sms(now: datetime.datetime | None = None) -> int:
     return settled
 
 
-def _review(now: datetime.datetime, report: DeadlineReport) -> None:
+def _review(
+    now: datetime.datetime, report: DeadlineReport, clock: TestClock | None
+) -> None:
     """The simulated administration's decisions: the sandbox's always, the live
-    filings' when SIMULATED_ADMINISTRATION is on."""
-    reviewed = [administration.process_reviews(now, livemode=False)]
-    if settings.SIMULATED_ADMINISTRATION:
+    filings' when SIMULATED_ADMINISTRATION is on (never on a test clock)."""
+    reviewed = [administration.process_reviews(now, livemode=False, clock=clock)]
+    if settings.SIMULATED_ADMINISTRATION and clock is None:
         reviewed.append(administration.process_reviews(now))
     report.reviews_approved = sum(r.approved for r in reviewed)
     report.reviews_rejected = sum(r.rejected for r in reviewed)
 
 
-def process_deadlines(
-    now: datetime.datetime | None = None, *, batch_size: int = 1000
-) -> DeadlineReport:
-    """Expire overdue verifications (returning their filings) and send the automatic
-    next-day resends that are due, `batch_size` filings per transaction. Also purges
-    expired captcha challenges, settles texts whose worker died (mid-send, or after
-    taking their task) and reaps task rows a dead worker left running. Idempotent
-    and safe to run concurrently."""
-    now = now or timezone.now()
-    report = DeadlineReport()
-    report.expired_filings, report.expired_verifications = expire_overdue(now)
+def _housekeeping(report: DeadlineReport, now: datetime.datetime) -> None:
+    """What the real-time sweep alone does: captchas, dead workers' texts and task
+    rows, missed contact checks, the gateways' receipts."""
     # Real time, not `now`: a demo travelling in time must not void live captchas
     # nor take a message being sent right now for an interrupted one.
     report.expired_captchas, _ = CaptchaStore.objects.filter(
@@ -387,9 +406,41 @@ def process_deadlines(
     pulled = receipts.pull_due()
     report.receipts_pulled = pulled.outcomes[receipts.RECORDED]
     report.deliveries_unknown = pulled.unknown
+
+
+def process_deadlines(
+    now: datetime.datetime | None = None,
+    *,
+    batch_size: int = 1000,
+    clock: TestClock | None = None,
+) -> DeadlineReport:
+    """Expire overdue verifications (returning their filings) and send the automatic
+    next-day resends that are due, `batch_size` filings per transaction; let the
+    sandbox's magic applicants act and the simulated administration decide. Also
+    purges expired captcha challenges, settles texts whose worker died (mid-send, or
+    after taking their task) and reaps task rows a dead worker left running.
+    Idempotent and safe to run concurrently.
+
+    The filings on a test clock are left out; with `clock`, only that clock's are
+    taken, at its time `now` (`verification.test_clocks`), and nothing else is done.
+    """
+    now = now or timezone.now()
+    report = DeadlineReport()
+    report.expired_filings, report.expired_verifications = expire_overdue(now, clock)
+    if clock is None:
+        _housekeeping(report, now)
     # The sandbox's applicants with magic mobiles take their steps.
-    report.sandbox_steps = sandbox.act(now)
-    _review(now, report)
+    report.sandbox_steps = sandbox.act(now, clock)
+    _review(now, report, clock)
+    report.automatic_resends = _automatic_resends(now, batch_size, clock)
+    return report
+
+
+def _automatic_resends(
+    now: datetime.datetime, batch_size: int, clock: TestClock | None
+) -> int:
+    """Send the automatic next-day resends due at `now`; returns how many."""
+    sent = 0
     due = Verification.objects.filter(
         status=VerificationStatus.PENDING,
         auto_resent_at__isnull=True,
@@ -406,19 +457,20 @@ def process_deadlines(
                     pk__in=due.values("filing_id"),
                     status=FilingStatus.PENDING_VERIFICATION,
                     verification_deadline__gt=now,
+                    **on_clock(clock),
                 )
                 .select_related("province", "provider")
                 .order_by("pk")[:batch_size]
             }
             if not filings:
-                return report
+                return sent
             for verification in due.select_for_update().filter(filing_id__in=filings):
                 verification.filing = filings[verification.filing_id]
                 Verification.objects.filter(pk=verification.pk).update(
                     auto_resent_at=now
                 )
                 codes.resend_code(verification, now, transitions.SYSTEM, "automatic")
-                report.automatic_resends += 1
+                sent += 1
 
 
 @task()

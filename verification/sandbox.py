@@ -12,12 +12,13 @@ code from the text the sandbox's gateway holds (`verification.sms.sandbox`).
 import datetime
 import logging
 import re
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from filings.models import FilingApplication, FilingStatus, Person
+from filings.models import FilingApplication, FilingStatus, Person, TestClock
 from verification import actions, receipts
 from verification.models import (
     Attempt,
@@ -26,10 +27,11 @@ from verification.models import (
     ReportReason,
     SmsKind,
     SmsMessage,
+    SmsStatus,
     Verification,
     VerificationStatus,
 )
-from verification.sms.sandbox import DELIVERED_LATE, NEVER_DELIVERED
+from verification.sms.sandbox import DELIVERED_LATE, NEVER_DELIVERED, issued_at
 
 logger = logging.getLogger(__name__)
 
@@ -84,25 +86,29 @@ def _latest_code_text(verification: Verification) -> SmsMessage | None:
     )
 
 
-def deliver_late_texts(now: datetime.datetime) -> int:
-    """The late number's texts arrive LATE_BY after the gateway took them."""
+def deliver_late_texts(now: datetime.datetime, scope: dict[str, Any]) -> int:
+    """The late number's texts arrive LATE_BY after the gateway took them (`scope`:
+    their filings' test clock)."""
     delivered = 0
+    # On the filing's time: from when the code was issued (a test clock's time).
     for text in SmsMessage.objects.filter(
         recipient=DELIVERED_LATE,
         report=DeliveryReport.AWAITING,
+        status=SmsStatus.SENT,
         filing__livemode=False,
-        sent_at__lte=now - LATE_BY,
+        verification__code_issued_at__lte=now - LATE_BY,
+        **{f"filing__{key}": value for key, value in scope.items()},
     ):
         with transaction.atomic():
             locked = receipts.lock_for_report(text.pk)
-            if locked.report != DeliveryReport.AWAITING or locked.sent_at is None:
+            if locked.report != DeliveryReport.AWAITING:
                 continue
             receipts.settle(
                 locked,
                 report=DeliveryReport.DELIVERED,
                 code="DELIVRD",
                 reason=ReportReason.DELIVERED,
-                when=locked.sent_at + LATE_BY,
+                when=issued_at(locked) + LATE_BY,
             )
             delivered += 1
     return delivered
@@ -130,6 +136,8 @@ def _verify_when_arrived(verification: Verification, now: datetime.datetime) -> 
 def _minute_since_last_try(
     verification: Verification, action: str, now: datetime.datetime
 ) -> bool:
+    if verification.filing.test_clock_id is not None:
+        return True  # each step of a clock's advance is a minute of its own
     last = (
         Attempt.objects.filter(verification=verification, action=action)
         .order_by("-id")
@@ -176,11 +184,13 @@ STEPS = {
 }
 
 
-def act(now: datetime.datetime | None = None) -> int:
+def act(now: datetime.datetime | None = None, clock: TestClock | None = None) -> int:
     """Let each sandbox person with a magic mobile take their next step (the late
-    texts arrive first); returns how many acted."""
+    texts arrive first): of the filings on no test clock, or on `clock` at its time
+    `now`. Returns how many acted."""
     now = now or timezone.now()
-    deliver_late_texts(now)
+    scope = {"test_clock": clock} if clock else {"test_clock__isnull": True}
+    deliver_late_texts(now, scope)
     acted = 0
     waiting = Verification.objects.filter(
         status=VerificationStatus.PENDING,
@@ -188,6 +198,7 @@ def act(now: datetime.datetime | None = None) -> int:
         filing__livemode=False,
         filing__status=FilingStatus.PENDING_VERIFICATION,
         filing__verification_deadline__gt=now,
+        **{f"filing__{key}": value for key, value in scope.items()},
     ).select_related("filing")
     for verification in waiting:
         try:

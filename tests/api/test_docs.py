@@ -19,6 +19,9 @@ def test_the_openapi_document(client):
         "/api/v1/webhooks/{endpoint_id}/attempts",
         "/api/v1/webhooks/{endpoint_id}/send-again",
         "/api/v1/events",
+        "/api/v1/test-clocks",
+        "/api/v1/test-clocks/{clock_id}",
+        "/api/v1/test-clocks/{clock_id}/advance",
     }
     submit = document["paths"]["/api/v1/filings"]["post"]
     assert submit["requestBody"]["content"]["application/json"]["schema"] == {
@@ -65,5 +68,8 @@ def test_the_operation_ids_stay_as_published(client):
             "list_webhook_attempts",
             "send_webhook_again",
             "list_events",
+            "create_test_clock",
+            "read_test_clock",
+            "advance_test_clock",
         )
     }

@@ -100,7 +100,8 @@ def test_the_text_delivered_late_then_verified(submitted):
     text.refresh_from_db()
     filing.refresh_from_db()
     assert text.report == "delivered"
-    assert text.reported_at == text.sent_at + sandbox.LATE_BY
+    issued = text.verification.code_issued_at
+    assert text.reported_at == issued + sandbox.LATE_BY
     assert "verification.completed" in told(filing)
 
 

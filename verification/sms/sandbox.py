@@ -36,6 +36,16 @@ class SandboxGateway(DatabaseBackend):
                 report=DeliveryReport.UNDELIVERED if lost else DeliveryReport.DELIVERED,
                 code="UNDELIV" if lost else "DELIVRD",
                 reason=(ReportReason.UNDELIVERABLE if lost else ReportReason.DELIVERED),
-                when=timezone.now(),
+                when=issued_at(locked),
             )
         return gateway_id
+
+
+def issued_at(message: SmsMessage):
+    """When the text's code was issued, on its filing's time (a test clock's, or
+    the real one): the moment the sandbox's texts arrive from."""
+    if message.verification_id is not None:
+        issued = message.verification.code_issued_at
+        if issued is not None:
+            return issued
+    return timezone.now()

@@ -1,0 +1,160 @@
+"""Test clocks: a sandbox filing submitted on a clock runs on its time; advancing the
+clock runs the engine's own sweep for that clock's filings alone, so a magic
+applicant, the simulated administration's review and an expiry happen in one call,
+with every webhook signed and in order. Live keys get no clock, and the real-time
+sweep leaves clocked filings alone."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from filings.models import FilingApplication, Provider
+from infra.times import rfc3339
+from integrations import keys, webhooks
+from tests.api.conftest import sample
+from tests.api.receiver import Receiver
+from verification import deadlines, sandbox
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def test_key(db):
+    return keys.create_key(
+        Provider.objects.get(code="aliyun"), "integration tests", livemode=False
+    )
+
+
+@pytest.fixture
+def receiver(settings, test_key):
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
+    made = Receiver().start()
+    endpoint = webhooks.create_endpoint(
+        Provider.objects.get(code="aliyun"), made.url, api_key=test_key[0]
+    )
+    made.secret = endpoint.secret
+    yield made
+    made.stop()
+
+
+def body_for(reference, mobile, suffix):
+    body = sample(reference)
+    body["subject"]["name"] += f" {suffix}"
+    leader = body["subject"]["leader"]
+    leader["mobile"] = mobile
+    for service in body["services"]:
+        service["administrator"] = dict(leader)
+    return body
+
+
+@pytest.fixture
+def clock(call, test_key):
+    made = call("post", "/test-clocks", test_key[1], {"name": "CI run 42"})
+    assert made.status_code == 201, made.json()
+    return made.json()
+
+
+def advance(call, key, clock_id, to, capture):
+    with capture(execute=True):
+        answer = call(
+            "post",
+            f"/test-clocks/{clock_id}/advance",
+            key,
+            {"frozen_time": rfc3339(to)},
+        )
+    assert answer.status_code == 200, answer.json()
+    return answer.json()
+
+
+def test_one_advance_takes_a_filing_from_submission_to_approval(
+    call, test_key, clock, receiver, django_capture_on_commit_callbacks
+):
+    body = body_for("CLK-1", sandbox.VERIFIES, "[sandbox:approve]")
+    body["test_clock"] = clock["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        made = call("post", "/filings", test_key[1], body)
+    assert made.status_code == 201, made.json()
+    frozen = datetime.datetime.fromisoformat(clock["frozen_time"])
+    assert made.json()["submitted_at"] == clock["frozen_time"]
+
+    # Real time passes; the clock does not: the real-time sweep leaves it alone.
+    deadlines.process_deadlines(timezone.now() + datetime.timedelta(hours=30))
+    assert FilingApplication.objects.get(reference="CLK-1").status == (
+        "pending_verification"
+    )
+
+    done = advance(
+        call,
+        test_key[1],
+        clock["id"],
+        frozen + datetime.timedelta(minutes=10),
+        django_capture_on_commit_callbacks,
+    )
+    assert (done["approved"], done["applicants_acted"]) == (1, 1)
+    assert done["frozen_time"] == rfc3339(frozen + datetime.timedelta(minutes=10))
+    filing = FilingApplication.objects.get(reference="CLK-1")
+    assert filing.status == "approved"
+
+    assert receiver.refused == []
+    got = [(p["type"], p["data"]["sequence"]) for p in receiver.received]
+    assert got == [
+        ("filing.submitted", 1),
+        ("verification.completed", 2),
+        ("filing.under_review", 3),
+        ("filing.approved", 4),
+    ]
+    assert {p["livemode"] for p in receiver.received} == {False}
+
+
+def test_nobody_acts_and_the_clock_expires_the_filing(
+    call, test_key, clock, django_capture_on_commit_callbacks
+):
+    body = body_for("CLK-2", sandbox.NOBODY, "")
+    body["test_clock"] = clock["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        call("post", "/filings", test_key[1], body)
+    frozen = datetime.datetime.fromisoformat(clock["frozen_time"])
+    done = advance(
+        call,
+        test_key[1],
+        clock["id"],
+        frozen + datetime.timedelta(hours=25),
+        django_capture_on_commit_callbacks,
+    )
+    assert done["expired"] == 1
+    assert FilingApplication.objects.get(reference="CLK-2").status == "returned"
+
+
+def test_a_clock_only_moves_forward(call, test_key, clock):
+    frozen = datetime.datetime.fromisoformat(clock["frozen_time"])
+    back = call(
+        "post",
+        f"/test-clocks/{clock['id']}/advance",
+        test_key[1],
+        {"frozen_time": rfc3339(frozen - datetime.timedelta(minutes=1))},
+    )
+    assert back.status_code == 422
+    assert back.json()["errors"][0]["message"] == "a clock only moves forward"
+
+
+def test_a_live_key_gets_no_clock_and_runs_no_filing_on_one(call, key, clock):
+    refused = call("post", "/test-clocks", key[1], {})
+    assert refused.status_code == 403
+    assert call("get", f"/test-clocks/{clock['id']}", key[1]).status_code == 403
+    body = sample("LIVE-C1")
+    body["test_clock"] = clock["id"]
+    answer = call("post", "/filings", key[1], body)
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["path"] == "test_clock"
+
+
+def test_another_providers_clock_is_not_found(call, test_key, clock):
+    other = keys.create_key(
+        Provider.objects.get(code="jdcloud"), "JD tests", livemode=False
+    )
+    assert call("get", f"/test-clocks/{clock['id']}", other[1]).status_code == 404
+    assert (
+        call("get", f"/test-clocks/{clock['id']}", test_key[1]).json()["name"]
+        == "CI run 42"
+    )

@@ -1,0 +1,76 @@
+"""Test clocks of the providers' sandbox: a filing submitted on a clock runs on the
+clock's time, which moves only when the provider advances it. Advancing runs the
+engine's own deadline sweep (`verification.deadlines.process_deadlines`) for that
+clock's filings alone, at the clock's times: each minute of the first
+`MINUTE_STEPS` minutes (the magic applicants' pace), then at the new time. Expiries,
+automatic resends, the magic applicants, the simulated administration's reviews and
+the provider's events happen as if that time had passed; nothing else is touched.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from filings.models import Provider, TestClock
+from verification import deadlines
+
+MINUTE_STEPS = 30
+# How far a clock may start from now, and move in one advance.
+FARTHEST_START = datetime.timedelta(days=365)
+FARTHEST_ADVANCE = datetime.timedelta(days=400)
+
+
+class ClockRefused(ValueError):
+    """A clock's time or move that is not allowed; the message says why."""
+
+
+@dataclass
+class Advanced:
+    steps: int = 0
+    expired: int = 0
+    resends: int = 0
+    applicants: int = 0
+    approved: int = 0
+    rejected: int = 0
+
+
+def create(
+    provider: Provider, *, name: str = "", now_at: datetime.datetime | None = None
+) -> TestClock:
+    """A new clock of `provider`'s sandbox, at `now_at` (default: now)."""
+    now = timezone.now()
+    now_at = now_at or now
+    if abs(now_at - now) > FARTHEST_START:
+        raise ClockRefused("a clock starts within a year of now")
+    return TestClock.objects.create(provider=provider, name=name.strip(), now_at=now_at)
+
+
+def advance(clock: TestClock, to: datetime.datetime) -> Advanced:
+    """Move `clock` forward to `to`, and the engine with it for its filings."""
+    start = clock.now_at
+    if to <= start:
+        raise ClockRefused("a clock only moves forward")
+    if to - start > FARTHEST_ADVANCE:
+        raise ClockRefused("a clock moves at most 400 days at a time")
+    # Claimed by moving it: of two advances from the same time, one goes.
+    with transaction.atomic():
+        if not TestClock.objects.filter(pk=clock.pk, now_at=start).update(now_at=to):
+            raise ClockRefused("the clock was moved meanwhile; read it again")
+    clock.now_at = to
+    moments = [
+        start + datetime.timedelta(minutes=k)
+        for k in range(1, MINUTE_STEPS + 1)
+        if start + datetime.timedelta(minutes=k) < to
+    ] + [to]
+    done = Advanced()
+    for moment in moments:
+        report = deadlines.process_deadlines(moment, clock=clock)
+        done.steps += 1
+        done.expired += report.expired_filings
+        done.resends += report.automatic_resends
+        done.applicants += report.sandbox_steps
+        done.approved += report.reviews_approved
+        done.rejected += report.reviews_rejected
+    return done
