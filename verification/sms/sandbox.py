@@ -5,6 +5,8 @@ a text to the "never delivered" number is reported undelivered at once, one to t
 "delivered late" number waits for the sweep to deliver it, the others are delivered
 at once."""
 
+import datetime
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -41,11 +43,10 @@ class SandboxGateway(DatabaseBackend):
         return gateway_id
 
 
-def issued_at(message: SmsMessage):
+def issued_at(message: SmsMessage) -> datetime.datetime:
     """When the text's code was issued, on its filing's time (a test clock's, or
     the real one): the moment the sandbox's texts arrive from."""
-    if message.verification_id is not None:
-        issued = message.verification.code_issued_at
-        if issued is not None:
-            return issued
+    verification = message.verification
+    if verification is not None and verification.code_issued_at is not None:
+        return verification.code_issued_at
     return timezone.now()
