@@ -29,9 +29,12 @@ class ClockIn(Schema):
 
 
 class AdvanceIn(Schema):
+    """Where to: a time (`frozen_time`), or a number of seconds on (`by_seconds`)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    frozen_time: str
+    frozen_time: str | None = None
+    by_seconds: int | None = None
 
 
 class ClockOut(Schema):
@@ -149,7 +152,22 @@ def advance_test_clock(request, clock_id: str, advance: AdvanceIn):
     resends, magic applicants and reviews happen as if that time had passed, with
     their events and webhooks. Answers when it is done."""
     clock = own_clock(request, clock_id)
-    to = _moment(advance.frozen_time, "frozen_time")
+    if (advance.frozen_time is None) == (advance.by_seconds is None):
+        raise invalid_parameter(
+            _("Give frozen_time or by_seconds, one of them."),
+            "frozen_time",
+            "give frozen_time or by_seconds",
+        )
+    if advance.by_seconds is not None:
+        if not 0 < advance.by_seconds <= 400 * 86400:
+            raise invalid_parameter(
+                _("by_seconds is 1 to 400 days in seconds."),
+                "by_seconds",
+                "must be 1 to 34560000",
+            )
+        to = clock.now_at + datetime.timedelta(seconds=advance.by_seconds)
+    else:
+        to = _moment(advance.frozen_time, "frozen_time")
     try:
         done = test_clocks.advance(clock, to)
     except test_clocks.ClockRefused as exc:
