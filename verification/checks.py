@@ -2,6 +2,7 @@
 worker, and the web processes through `icpportal.wsgi`), and for deployments
 (`manage.py check --deploy`) what the engine needs from the cache."""
 
+import re
 import urllib.parse
 from collections.abc import Sequence
 from typing import Any
@@ -133,6 +134,15 @@ def receipt_secret(
                 hint="Set SMS_RECEIPT_SECRET and the receipt address in the vendor's "
                 "console (the manual: Delivery receipts).",
                 id="verification.W002",
+            )
+        ]
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", secret):
+        return [
+            Warning(
+                "SMS_RECEIPT_SECRET holds characters other than letters, digits, - "
+                "and _: as a part of the receipt address it may never match.",
+                hint='python -c "import secrets; print(secrets.token_urlsafe(32))"',
+                id="verification.W003",
             )
         ]
     if len(secret) < 24:

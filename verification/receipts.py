@@ -20,6 +20,7 @@ filing, which the provider is told of (`verification.text_not_delivered`).
 """
 
 import datetime
+import functools
 import logging
 from collections import Counter
 from collections.abc import Iterable
@@ -29,6 +30,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from filings import transitions
 from filings.models import EventType, FilingApplication
@@ -37,11 +39,11 @@ from verification import sms
 from verification.models import (
     DeliveryReceipt,
     DeliveryReport,
-    ReceiptSource,
     SmsKind,
     SmsMessage,
     SmsStatus,
     Verification,
+    VerificationStatus,
 )
 from verification.sms.base import CodeRow, Receipt, reason_for
 
@@ -114,6 +116,8 @@ def _tell_not_delivered(message: SmsMessage, report: str, reason: str) -> None:
     verification = Verification.objects.select_related("filing").get(
         pk=message.verification_id
     )
+    if verification.status != VerificationStatus.PENDING:
+        return  # they verified (their code did arrive), or their part is over
     transitions.record_event(
         verification.filing,
         transitions.SYSTEM,
@@ -129,32 +133,61 @@ def _tell_not_delivered(message: SmsMessage, report: str, reason: str) -> None:
     )
 
 
+@functools.cache
+def vendor_of(backend_path: str) -> str:
+    """The vendor whose receipts a backend's texts get ("" for none)."""
+    try:
+        return str(getattr(import_string(backend_path), "vendor", ""))
+    except ImportError:
+        return ""
+
+
+def _ours(receipt: Receipt, message_ids: list[int]) -> list[int]:
+    """Of these texts to the receipt's number, those that could be its text: sent
+    through this vendor's backend, waiting for or holding a report (a text the
+    gateway never took, or of a backend without reports, has none coming)."""
+    return [
+        pk
+        for pk, backend in SmsMessage.objects.filter(pk__in=message_ids)
+        .exclude(report="")
+        .filter(status__in=[SmsStatus.SENDING, SmsStatus.SENT])
+        .values_list("pk", "backend")
+        if vendor_of(backend) == receipt.vendor
+    ]
+
+
 def _candidates(receipt: Receipt) -> list[tuple[int, str]]:
     """(text id, how it was found) for a receipt, best first."""
     to_mobile = SmsMessage.objects.filter(recipient=receipt.mobile)
-    found = []
-    if receipt.out_id.isdigit() and len(receipt.out_id) <= 18:
-        found += [
+    out_id = receipt.out_id
+    if out_id:
+        # The vendor echoes our id back: that text, or none of ours.
+        if not (out_id.isascii() and out_id.isdigit() and len(out_id) <= 18):
+            return []
+        return [
             (pk, "ours")
-            for pk in to_mobile.filter(pk=int(receipt.out_id)).values_list(
-                "pk", flat=True
+            for pk in _ours(
+                receipt,
+                list(to_mobile.filter(pk=int(out_id)).values_list("pk", flat=True)),
             )
         ]
+    found = []
     if receipt.gateway_id:
+        by_id = to_mobile.filter(gateway_id=receipt.gateway_id).order_by("-pk")
         found += [
             (pk, "gateway")
-            for pk in to_mobile.filter(gateway_id=receipt.gateway_id)
-            .order_by("-pk")
-            .values_list("pk", flat=True)[:1]
+            for pk in _ours(receipt, list(by_id.values_list("pk", flat=True)[:1]))
         ]
-    # The gateway reported before our worker wrote down that it took the text.
-    vendor_path = sms.backend_path(receipt.vendor)
-    found += [
-        (pk, "sending")
-        for pk in to_mobile.filter(status=SmsStatus.SENDING, backend=vendor_path)
-        .order_by("-pk")
-        .values_list("pk", flat=True)[:1]
-    ]
+    if not found:
+        # The gateway reported before our worker wrote down the id it gave: the
+        # text to that number being sent right now, with no gateway id yet.
+        sending = to_mobile.filter(status=SmsStatus.SENDING, gateway_id="").order_by(
+            "-pk"
+        )
+        found += [
+            (pk, "sending")
+            for pk in _ours(receipt, list(sending.values_list("pk", flat=True)[:1]))
+        ]
     return found
 
 
@@ -197,7 +230,9 @@ def take(receipt: Receipt, table: Iterable[CodeRow] = ()) -> str:
     """File one receipt (see the module's docstring); returns what became of it:
     RECORDED, OLDER, DUPLICATE or UNKNOWN_TEXT. `table` is the vendor's own table of
     codes (`verification.sms.base.reason_for`)."""
-    found = _candidates(receipt)
+    # A report from the future (a clock gone wrong) would pin the text's report.
+    too_late = timezone.now() + datetime.timedelta(days=1)
+    found = _candidates(receipt) if receipt.reported_at <= too_late else []
     if not found:
         logger.warning(
             "Delivery receipt from %s for no text of ours: id %r, out id %r, to %s",
@@ -271,11 +306,14 @@ def _due(now: datetime.datetime, paths: list[str]) -> QuerySet[SmsMessage]:
     )
 
 
-def pull_due(now: datetime.datetime | None = None, limit: int = 500) -> PullReport:
+def pull_due(now: datetime.datetime | None = None, limit: int = 100) -> PullReport:
     """Ask the gateways for the receipts of texts that have waited
-    SMS_RECEIPT_PULL_AFTER_SECONDS for one (at most `limit` a run), again after as
-    long, SMS_RECEIPT_PULL_TRIES times; a text with none after the last try is
-    reported "unknown". A gateway that cannot be asked counts no try."""
+    SMS_RECEIPT_PULL_AFTER_SECONDS for one (at most `limit` per gateway a run), again
+    after as long, SMS_RECEIPT_PULL_TRIES times; a text with none after the last try
+    is reported "unknown". A try counts whether or not the gateway could be asked (a
+    gateway that never answers, or whose pull is not enabled, must not leave texts
+    waiting for ever); whatever it answered is kept, and nothing it answers stops the
+    sweep."""
     now = now or timezone.now()
     result = PullReport()
     for name in ("aliyun", "tencent"):
@@ -283,16 +321,18 @@ def pull_due(now: datetime.datetime | None = None, limit: int = 500) -> PullRepo
         due = list(_due(now, [path])[:limit])
         if not due:
             continue
-        backend = sms.get_backend(name)
-        try:
-            receipts = backend.pull_receipts(due)
-        except sms.SmsSendError as exc:
-            logger.warning("Could not ask %s for delivery receipts: %s", name, exc)
-            result.failed.append(name)
-            continue
         result.asked += len(due)
-        pulled = [r for r in receipts if r.source == ReceiptSource.PULL]
-        result.outcomes.update(take_all(pulled, getattr(backend, "receipt_codes", ())))
+        try:
+            backend = sms.get_backend(name)
+            pulled = backend.pull_receipts(due)
+            if backend.pull_failure:
+                result.failed.append(f"{name}: {backend.pull_failure}")
+            result.outcomes.update(
+                take_all(pulled, getattr(backend, "receipt_codes", ()))
+            )
+        except Exception as exc:  # noqa: BLE001 - a gateway's answer must not stop the sweep
+            logger.warning("Could not ask %s for delivery receipts: %r", name, exc)
+            result.failed.append(f"{name}: {exc!r}"[:200])
         result.unknown += _count_a_try(due, now)
     return result
 
@@ -304,8 +344,11 @@ def _count_a_try(messages: list[SmsMessage], now: datetime.datetime) -> int:
     for message in messages:
         with transaction.atomic():
             locked = lock_for_report(message.pk)
-            if locked.report != DeliveryReport.AWAITING:
-                continue
+            if (
+                locked.report != DeliveryReport.AWAITING
+                or locked.report_pulled_at != message.report_pulled_at
+            ):
+                continue  # reported meanwhile, or another sweep counted this try
             locked.report_pulls += 1
             locked.report_pulled_at = now
             locked.save(update_fields=["report_pulls", "report_pulled_at"])

@@ -368,3 +368,96 @@ def test_the_funnels_delivered_stage_counts_a_code_on_its_receipt(
         [aliyun_report(sent_of(aliyun, admin_text), success=False, code="UNDELIV")],
     )
     assert stages() == (2, 1)
+
+
+@pytest.mark.parametrize("out_id", ["²", "１２", "12a", "-5"])
+def test_an_out_id_that_is_no_id_of_ours_creates_nothing(
+    aliyun, sent_codes, client, out_id
+):
+    _, leader_text, _ = sent_codes()
+    report = aliyun_report(sent_of(aliyun, leader_text), out_id=out_id)
+    (answer,) = push(client, "aliyun", [report])
+    assert answer.status_code == 200
+    assert DeliveryReceipt.objects.count() == 0
+
+
+def test_another_systems_receipt_never_lands_on_the_text_being_sent(
+    aliyun, sent_codes, client
+):
+    _, leader_text, _ = sent_codes()
+    SmsMessage.objects.filter(pk=leader_text.pk).update(
+        status=SmsStatus.SENDING, gateway_id="", report=DeliveryReport.AWAITING
+    )
+    foreign = aliyun_report(
+        {"biz_id": "111^0", "mobile": leader_text.recipient, "out_id": "other-77"},
+        success=False,
+        code="MOBILE_IN_BLACK",
+    )
+    push(client, "aliyun", [foreign])
+    leader_text.refresh_from_db()
+    assert leader_text.report == "awaiting"
+    assert DeliveryReceipt.objects.count() == 0
+
+
+def test_a_receipt_lands_only_on_a_text_of_its_vendor_waiting_for_one(
+    aliyun, sent_codes, client
+):
+    _, leader_text, _ = sent_codes()
+    notification = SmsMessage.objects.filter(
+        recipient=leader_text.recipient, kind="notification"
+    ).first()
+    # A text of another backend, with no report coming.
+    SmsMessage.objects.filter(pk=notification.pk).update(
+        backend="verification.sms.database.DatabaseBackend", report=""
+    )
+    pushed = push(
+        client,
+        "aliyun",
+        [
+            aliyun_report(
+                {**sent_of(aliyun, leader_text), "out_id": str(notification.pk)}
+            )
+        ],
+    )
+    assert pushed[0].status_code == 200
+    # The Tencent address given this Alibaba Cloud text's id.
+    push(
+        client,
+        "tencent",
+        [
+            gateways.tencent_report(
+                {
+                    "sid": sent_of(aliyun, leader_text)["biz_id"],
+                    "mobile": leader_text.recipient,
+                }
+            )
+        ],
+    )
+    assert DeliveryReceipt.objects.count() == 0
+
+
+def test_a_report_from_the_future_is_not_taken(aliyun, sent_codes, client):
+    _, leader_text, _ = sent_codes()
+    future = aliyun_report(
+        sent_of(aliyun, leader_text), at=timezone.now() + datetime.timedelta(days=30)
+    )
+    push(client, "aliyun", [future])
+    leader_text.refresh_from_db()
+    assert leader_text.report == "awaiting"
+
+
+def test_a_person_who_verified_is_not_told_of_as_unreached(aliyun, sent_codes, client):
+    filing, leader_text, _ = sent_codes()
+    Verification.objects.filter(pk=leader_text.verification_id).update(
+        status="verified"
+    )
+    push(
+        client,
+        "aliyun",
+        [aliyun_report(sent_of(aliyun, leader_text), success=False, code="UNDELIV")],
+    )
+    leader_text.refresh_from_db()
+    assert leader_text.report == "undelivered"  # the report is kept as it came
+    assert not AuditEvent.objects.filter(
+        filing=filing, event_type=EventType.TEXT_NOT_DELIVERED
+    ).exists()

@@ -125,13 +125,99 @@ def test_a_late_receipt_after_unknown_still_counts(aliyun, sent_codes):
     assert leader_text.report == "delivered"
 
 
-def test_a_gateway_that_cannot_be_asked_counts_no_try(aliyun, sent_codes):
+def test_a_gateway_that_cannot_be_asked_still_counts_a_try(aliyun, sent_codes):
+    # Its pull not allowed, or never answering: the texts must not wait for ever.
     _, leader_text, _ = sent_codes()
     aliyun.answers("error", "ServiceUnavailable", status=503)
-    result = receipts.pull_due(timezone.now() + LATER)
-    assert result.failed == ["aliyun"]
+    now = timezone.now()
+    result = receipts.pull_due(now + LATER)
+    assert result.failed and result.failed[0].startswith("aliyun: ")
     leader_text.refresh_from_db()
-    assert (leader_text.report, leader_text.report_pulls) == ("awaiting", 0)
+    assert (leader_text.report, leader_text.report_pulls) == ("awaiting", 1)
+    for attempt in (2, 3):
+        receipts.pull_due(now + LATER * attempt)
+    leader_text.refresh_from_db()
+    assert leader_text.report == "unknown"
+
+
+def test_one_texts_refusal_does_not_lose_the_others_answers(aliyun, sent_codes):
+    _, leader_text, admin_text = sent_codes()
+    leader_text.refresh_from_db()
+    admin_text.refresh_from_db()
+    aliyun.details[leader_text.gateway_id] = [detail(leader_text)]
+    aliyun.details[admin_text.gateway_id] = "not a list of details"
+    result = receipts.pull_due(timezone.now() + LATER)
+    leader_text.refresh_from_db()
+    assert leader_text.report == "delivered"
+    assert result.outcomes[receipts.RECORDED] == 1
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"ErrCode": "A\x00B"},
+        {"ErrCode": "\ud800"},
+        {"OutId": ["x"]},
+        {"ReceiveDate": 7},
+    ],
+    ids=["nul", "surrogate", "list", "number"],
+)
+def test_odd_details_never_stop_the_sweep(aliyun, sent_codes, odd):
+    _, leader_text, _ = sent_codes()
+    leader_text.refresh_from_db()
+    aliyun.details[leader_text.gateway_id] = [{**detail(leader_text), **odd}]
+    report = deadlines.process_deadlines(timezone.now())
+    assert report.receipts_pulled == 0
+    with pytest.MonkeyPatch.context() as patch:
+        later = timezone.now() + LATER
+        patch.setattr(receipts.timezone, "now", lambda: later)
+        deadlines.process_deadlines(later)
+    leader_text.refresh_from_db()
+    assert leader_text.report_pulls == 1
+    assert DeliveryReceipt.objects.count() == 0
+
+
+def test_tencent_keeps_what_earlier_pages_gave_when_a_later_one_fails(
+    tencent, sent_codes, monkeypatch
+):
+    from verification.sms.tencent import TencentBackend
+
+    monkeypatch.setattr(TencentBackend, "PULL_LIMIT", 1)
+    _, leader_text, _ = sent_codes()
+    leader_text.refresh_from_db()
+    tencent.pending.append(
+        {
+            "UserReceiveTime": int(timezone.now().timestamp()),
+            "CountryCode": "86",
+            "SubscriberNumber": leader_text.recipient,
+            "PhoneNumber": f"+86{leader_text.recipient}",
+            "SerialNo": leader_text.gateway_id,
+            "ReportStatus": "SUCCESS",
+            "Description": "DELIVRD",
+            "SessionContext": "",
+        }
+    )
+    original = tencent.handler.reply
+
+    def second_page_fails(handler, request, answer):
+        pulls = [
+            r
+            for r in tencent.received
+            if r["headers"]["x-tc-action"] == "PullSmsSendStatus"
+        ]
+        if len(pulls) >= 2:
+            return handler.json(
+                200,
+                {"Response": {"Error": {"Code": "InternalError"}, "RequestId": "r"}},
+            )
+        return original(handler, request, answer)
+
+    monkeypatch.setattr(tencent.handler, "reply", second_page_fails)
+    result = receipts.pull_due(timezone.now() + LATER)
+    assert result.outcomes[receipts.RECORDED] == 1
+    assert result.failed
+    leader_text.refresh_from_db()
+    assert leader_text.report == "delivered"
 
 
 def test_tencent_pulls_whatever_reports_it_holds(tencent, sent_codes):

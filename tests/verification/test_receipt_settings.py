@@ -12,6 +12,7 @@ from verification import checks
         ("aliyun", True, "", ["verification.W002"]),
         ("tencent", True, "short", ["verification.W003"]),
         ("tencent", True, "x" * 32, []),
+        ("tencent", True, "abc/def+ghi=" * 3, ["verification.W003"]),
         ("aliyun", False, "", []),
         ("database", True, "", []),
     ],

@@ -9,6 +9,7 @@ missing.
 """
 
 import json
+import time
 import urllib.parse
 from typing import Any
 
@@ -56,6 +57,9 @@ RECEIPT_CODES: tuple[CodeRow, ...] = (
 
 # QuerySendDetails' SendStatus: 1 waiting for the carrier, 2 failed, 3 delivered.
 WAITING, FAILED, DELIVERED = 1, 2, 3
+# One query per text: a run stops asking after this long (the rest wait for the next
+# run), so a slow gateway does not hold the sweep.
+PULL_SECONDS = 30
 
 # The gateway's codes (in the answer's body, or of an HTTP error) and what each means
 # for the retry rules. The first row whose prefix starts the code applies.
@@ -126,6 +130,28 @@ def receipt_from_push(item: Any) -> Receipt:
     )
 
 
+def _pulled(message: SmsMessage, dto: Any) -> Receipt | None:
+    """One SmsSendDetailDTO of QuerySendDetails as a Receipt for `message`, or None
+    when the carrier has not said yet or it is another text's. ValueError for what
+    cannot be read."""
+    if dto.send_status not in (FAILED, DELIVERED):
+        return None  # the carrier has not said yet
+    out_id = receipt_text(dto.out_id, 32)
+    if out_id and out_id != str(message.pk):
+        return None  # another text to the same number that day
+    return Receipt(
+        vendor=VENDOR,
+        gateway_id=message.gateway_id,
+        out_id=str(message.pk),
+        mobile=message.recipient,
+        delivered=dto.send_status == DELIVERED,
+        code=receipt_text(dto.err_code, 32),
+        description="",
+        reported_at=gateway_time(dto.receive_date or dto.send_date),
+        source="pull",
+    )
+
+
 class AliyunBackend(BaseSmsBackend):
     label = _("Alibaba Cloud SMS")
     vendor = VENDOR
@@ -184,8 +210,13 @@ class AliyunBackend(BaseSmsBackend):
     def pull_receipts(self, messages: list[SmsMessage]) -> list[Receipt]:
         """QuerySendDetails for each text: the number, the gateway's id and the day
         it was sent (Beijing time)."""
-        found = []
+        found: list[Receipt] = []
+        self.pull_failure = ""
+        started = time.monotonic()
         for message in messages:
+            if time.monotonic() - started > PULL_SECONDS:
+                self.pull_failure = f"stopped after {PULL_SECONDS} s; the rest next run"
+                break
             sent = message.sent_at or message.attempted_at or message.created_at
             request = dysmsapi.QuerySendDetailsRequest(
                 phone_number=message.recipient,
@@ -194,7 +225,11 @@ class AliyunBackend(BaseSmsBackend):
                 page_size=10,
                 current_page=1,
             )
-            found += self._details(message, request)
+            # One text's refusal or odd answer does not lose the others'.
+            try:
+                found += self._details(message, request)
+            except Exception as exc:  # noqa: BLE001 - whatever the gateway answered
+                self.pull_failure = f"text {message.pk}: {exc!r}"[:200]
         return found
 
     def _details(
@@ -215,28 +250,12 @@ class AliyunBackend(BaseSmsBackend):
         dtos = body.sms_send_detail_dtos
         found = []
         for dto in (dtos.sms_send_detail_dto if dtos else None) or []:
-            if dto.send_status not in (FAILED, DELIVERED):
-                continue  # the carrier has not said yet
-            out_id = str(dto.out_id or "")
-            if out_id and out_id != str(message.pk):
-                continue  # another text to the same number that day
             try:
-                when = gateway_time(dto.receive_date or dto.send_date)
-            except ValueError:
-                continue
-            found.append(
-                Receipt(
-                    vendor=VENDOR,
-                    gateway_id=message.gateway_id,
-                    out_id=str(message.pk),
-                    mobile=message.recipient,
-                    delivered=dto.send_status == DELIVERED,
-                    code=str(dto.err_code or "")[:32],
-                    description="",
-                    reported_at=when,
-                    source="pull",
-                )
-            )
+                receipt = _pulled(message, dto)
+            except (ValueError, AttributeError):
+                continue  # not a detail record we can read
+            if receipt is not None:
+                found.append(receipt)
         return found
 
     @staticmethod

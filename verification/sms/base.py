@@ -199,6 +199,9 @@ class BaseSmsBackend:
     reports_delivery = False
     #: The vendor's name in receipts and at the receipt address ("" for none).
     vendor = ""
+    #: Why the last `pull_receipts` stopped short ("" when it did not): what it
+    #: gathered before is returned all the same.
+    pull_failure = ""
 
     def send(self, message: SmsMessage) -> str:
         """Deliver `message` (an SmsMessage); return the gateway id or ""."""

@@ -90,13 +90,14 @@ def receipt_from_pull(status: Any) -> Receipt:
     """One PullSmsSendStatus answer (the SDK's model) as a Receipt. Raises
     ValueError when it is not one."""
     delivered = _status(status.ReportStatus)
-    description = str(status.Description or "")
+    description = receipt_text(status.Description, 200)
     return Receipt(
         vendor=VENDOR,
-        gateway_id=str(status.SerialNo or "")[:64],
-        out_id=str(status.SessionContext or "")[:32],
+        gateway_id=receipt_text(status.SerialNo),
+        out_id=receipt_text(status.SessionContext, 32),
         mobile=_mainland(
-            str(status.CountryCode or ""), str(status.SubscriberNumber or "")
+            receipt_text(status.CountryCode, 8),
+            receipt_text(status.SubscriberNumber, 20),
         ),
         delivered=delivered,
         code=description if LOOKS_LIKE_A_CODE.match(description) else "",
@@ -219,21 +220,24 @@ class TencentBackend(BaseSmsBackend):
         """PullSmsSendStatus: the reports the gateway has not given yet, whichever
         texts they are for (it keeps them for pulling when no callback took them)."""
         found: list[Receipt] = []
+        self.pull_failure = ""
         client = self.client()
         for _page in range(self.PULL_PAGES):
             request = models.PullSmsSendStatusRequest()
             request.Limit = self.PULL_LIMIT
             request.SmsSdkAppId = self.sdk_app_id
+            # The gateway gives each report once: what earlier pages gave is kept
+            # whatever this one answers.
             try:
                 response = client.PullSmsSendStatus(request)
-            except TencentCloudSDKException as exc:
-                code, text = exc.get_code() or "", exc.get_message() or ""
-                raise SmsSendError(f"gateway {code or 'error'}: {text}") from exc
-            statuses = response.PullSmsSendStatusSet or []
+                statuses = list(response.PullSmsSendStatusSet or [])
+            except Exception as exc:  # noqa: BLE001 - whatever the gateway answered
+                self.pull_failure = repr(exc)[:200]
+                break
             for status in statuses:
                 try:
                     found.append(receipt_from_pull(status))
-                except ValueError:
+                except (ValueError, AttributeError):
                     continue
             if len(statuses) < self.PULL_LIMIT:
                 break
