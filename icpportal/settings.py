@@ -445,6 +445,14 @@ SMS_RECEIPT_PULL_TRIES = env.int("SMS_RECEIPT_PULL_TRIES", default=3)
 # A push larger than this many bytes, or of more reports, is refused (413).
 SMS_RECEIPT_MAX_BYTES = env.int("SMS_RECEIPT_MAX_BYTES", default=1_048_576)
 SMS_RECEIPT_MAX_REPORTS = env.int("SMS_RECEIPT_MAX_REPORTS", default=1000)
+for _name, _low, _high in (
+    ("SMS_RECEIPT_PULL_AFTER_SECONDS", 60, 86_400),
+    ("SMS_RECEIPT_PULL_TRIES", 1, 20),
+    ("SMS_RECEIPT_MAX_BYTES", 1024, 10 * 1_048_576),
+    ("SMS_RECEIPT_MAX_REPORTS", 1, 10_000),
+):
+    if not _low <= globals()[_name] <= _high:
+        raise ImproperlyConfigured(f"{_name} must be {_low} to {_high}.")
 
 # Key of the HMAC that verification codes and certificate tails are stored under;
 # derived from SECRET_KEY when empty. Changing it invalidates every code that is out

@@ -1,8 +1,10 @@
 """`make demo` as a newcomer meets it: after the install lines its output fits one
 screen and ends with the API key and a `curl` that works every time; a second run
-keeps the key; a mistyped address shows the project's own 404 (DEBUG is off)."""
+keeps the key; a mistyped address shows the project's own 404 (DEBUG is off); and
+the sandbox's quickstart (docs/sandbox.md) runs on it as written."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -71,6 +73,30 @@ def run_demo(folder, port):
     return process
 
 
+def run_quickstart(folder, port):
+    """The manual's sandbox quickstart, its shell block run with bash in `folder`
+    against the demo on `port` (the receiver on a free port)."""
+    text = (folder / "docs" / "sandbox.md").read_text(encoding="utf-8")
+    block = re.search(r"```sh\n(.*?)```", text.split("## Quickstart", 1)[1], re.S)
+    script = (
+        block.group(1)
+        .replace("http://127.0.0.1:8000", f"http://127.0.0.1:{port}")
+        .replace("8765", str(free_port()))
+    )
+    return subprocess.run(
+        [shutil.which("bash"), "-e", "-c", script],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={
+            "PATH": f"{Path(sys.prefix) / 'bin'}:{os.environ['PATH']}",
+            "HOME": str(folder),
+            "LANG": "C.UTF-8",
+        },
+    )
+
+
 def stop(process):
     os.killpg(process.pid, signal.SIGINT)  # Ctrl-C
     output, _ = process.communicate(timeout=30)
@@ -91,6 +117,10 @@ def test_make_demo_as_a_newcomer_meets_it(tmp_path):
         page = missing.value.read().decode()
         assert "页面不存在" in page and "Traceback" not in page
         assert "URLconf" not in page  # Django's debug 404 lists every pattern
+        quickstart = run_quickstart(tmp_path, port)
+        assert quickstart.returncode == 0, quickstart.stdout + quickstart.stderr
+        assert re.search(r"#4 filing\.approved", quickstart.stdout), quickstart.stdout
+        assert '"decided": true, "events": 4' in quickstart.stdout
     finally:
         output = stop(first)
     # what the terminal shows before Ctrl-C (after it, make says "Interrupt")
