@@ -45,6 +45,40 @@ def key(db):
 
 
 @pytest.fixture
+def test_key(db):
+    """(ApiKey, key) of Alibaba Cloud's sandbox: a test key."""
+    return keys.create_key(
+        Provider.objects.get(code="aliyun"), "integration tests", livemode=False
+    )
+
+
+def sandbox_body(reference, mobile, suffix=""):
+    """A submission whose one person (leader and every administrator) has `mobile`
+    (a magic one, say), its subject's name ending in `suffix`."""
+    body = sample(reference)
+    if suffix:
+        body["subject"]["name"] += f" {suffix}"
+    leader = body["subject"]["leader"]
+    leader["mobile"] = mobile
+    for service in body["services"]:
+        service["administrator"] = dict(leader)
+    return body
+
+
+@pytest.fixture
+def sandbox_receiver(settings, test_key):
+    """A receiver on loopback for the sandbox's events (an endpoint made with the
+    test key), checking every signature."""
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
+    made = Receiver().start()
+    made.secret = webhooks.create_endpoint(
+        Provider.objects.get(code="aliyun"), made.url, api_key=test_key[0]
+    ).secret
+    yield made
+    made.stop()
+
+
+@pytest.fixture
 def other_key(db):
     """(ApiKey, key) of JD Cloud."""
     return keys.create_key(Provider.objects.get(code="jdcloud"), "JD console")

@@ -7,11 +7,9 @@ import datetime
 
 import pytest
 
-from filings.models import FilingApplication, Provider
+from filings.models import FilingApplication
 from infra.times import rfc3339
-from integrations import keys, webhooks
-from tests.api.conftest import sample
-from tests.api.receiver import Receiver
+from tests.api.conftest import sandbox_body
 from verification import sandbox
 
 pytestmark = pytest.mark.django_db
@@ -84,35 +82,12 @@ CASES = {
 }
 
 
-@pytest.fixture
-def test_key(db):
-    return keys.create_key(
-        Provider.objects.get(code="aliyun"), "end to end", livemode=False
-    )
-
-
-@pytest.fixture
-def receiver(settings, test_key):
-    settings.WEBHOOKS_ALLOW_PRIVATE = True
-    made = Receiver().start()
-    made.secret = webhooks.create_endpoint(
-        Provider.objects.get(code="aliyun"), made.url, api_key=test_key[0]
-    ).secret
-    yield made
-    made.stop()
-
-
 def test_every_magic_value_on_one_test_clock(
-    call, test_key, receiver, django_capture_on_commit_callbacks
+    call, test_key, sandbox_receiver, django_capture_on_commit_callbacks
 ):
     clock = call("post", "/test-clocks", test_key[1], {"name": "e2e"}).json()
     for reference, (mobile, suffix, _status, _events) in CASES.items():
-        body = sample(reference)
-        body["subject"]["name"] += f" {suffix}" if suffix else ""
-        leader = body["subject"]["leader"]
-        leader["mobile"] = mobile
-        for service in body["services"]:
-            service["administrator"] = dict(leader)
+        body = sandbox_body(reference, mobile, suffix)
         body["test_clock"] = clock["id"]
         with django_capture_on_commit_callbacks(execute=True):
             made = call("post", "/filings", test_key[1], body)
@@ -128,9 +103,9 @@ def test_every_magic_value_on_one_test_clock(
         )
     assert advanced.status_code == 200, advanced.json()
 
-    assert receiver.refused == []  # every signature checked
+    assert sandbox_receiver.refused == []  # every signature checked
     by_filing = {}
-    for payload in receiver.received:
+    for payload in sandbox_receiver.received:
         assert payload["livemode"] is False
         by_filing.setdefault(payload["data"]["filing"], []).append(payload)
     for reference, (_mobile, _suffix, status, events) in CASES.items():

@@ -21,13 +21,6 @@ from verification.models import SmsMessage
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def test_key(db):
-    return keys.create_key(
-        Provider.objects.get(code="aliyun"), "integration tests", livemode=False
-    )
-
-
 def test_the_command_makes_either_kind_of_key(reference_data):
     out = io.StringIO()
     call_command("create_api_key", "aliyun", "--name", "CI", "--test", stdout=out)

@@ -9,9 +9,8 @@ import pytest
 from django.utils import timezone
 
 from filings import policies
-from filings.models import FilingApplication, Provider, ProviderEvent
-from integrations import keys
-from tests.api.conftest import sample
+from filings.models import FilingApplication, ProviderEvent
+from tests.api.conftest import sandbox_body
 from verification import deadlines, sandbox
 from verification.models import SmsMessage
 
@@ -20,20 +19,9 @@ pytestmark = pytest.mark.django_db
 MINUTE = datetime.timedelta(minutes=1)
 
 
-@pytest.fixture
-def test_key(db):
-    return keys.create_key(
-        Provider.objects.get(code="aliyun"), "integration tests", livemode=False
-    )
-
-
 def submit(call, key, reference, mobile, django_capture_on_commit_callbacks):
     """A sandbox filing whose one person (leader and administrator) has `mobile`."""
-    body = sample(reference)
-    leader = body["subject"]["leader"]
-    leader["mobile"] = mobile
-    for service in body["services"]:
-        service["administrator"] = dict(leader)
+    body = sandbox_body(reference, mobile)
     with django_capture_on_commit_callbacks(execute=True):
         made = call("post", "/filings", key, body)
     assert made.status_code == 201, made.json()

@@ -8,20 +8,12 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from filings.models import FilingApplication, Person, Provider, ProviderEvent
-from integrations import keys
+from filings.models import FilingApplication, Person, ProviderEvent
 from tests.api.conftest import sample
 from tests.verification.helpers import verify_person
 from verification import deadlines
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def test_key(db):
-    return keys.create_key(
-        Provider.objects.get(code="aliyun"), "integration tests", livemode=False
-    )
 
 
 def submitted(call, key, reference, name_suffix):

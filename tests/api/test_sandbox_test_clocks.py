@@ -11,41 +11,11 @@ from django.utils import timezone
 
 from filings.models import FilingApplication, Provider
 from infra.times import rfc3339
-from integrations import keys, webhooks
-from tests.api.conftest import sample
-from tests.api.receiver import Receiver
+from integrations import keys
+from tests.api.conftest import sample, sandbox_body
 from verification import deadlines, sandbox
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def test_key(db):
-    return keys.create_key(
-        Provider.objects.get(code="aliyun"), "integration tests", livemode=False
-    )
-
-
-@pytest.fixture
-def receiver(settings, test_key):
-    settings.WEBHOOKS_ALLOW_PRIVATE = True
-    made = Receiver().start()
-    endpoint = webhooks.create_endpoint(
-        Provider.objects.get(code="aliyun"), made.url, api_key=test_key[0]
-    )
-    made.secret = endpoint.secret
-    yield made
-    made.stop()
-
-
-def body_for(reference, mobile, suffix):
-    body = sample(reference)
-    body["subject"]["name"] += f" {suffix}"
-    leader = body["subject"]["leader"]
-    leader["mobile"] = mobile
-    for service in body["services"]:
-        service["administrator"] = dict(leader)
-    return body
 
 
 @pytest.fixture
@@ -68,9 +38,9 @@ def advance(call, key, clock_id, to, capture):
 
 
 def test_one_advance_takes_a_filing_from_submission_to_approval(
-    call, test_key, clock, receiver, django_capture_on_commit_callbacks
+    call, test_key, clock, sandbox_receiver, django_capture_on_commit_callbacks
 ):
-    body = body_for("CLK-1", sandbox.VERIFIES, "[sandbox:approve]")
+    body = sandbox_body("CLK-1", sandbox.VERIFIES, "[sandbox:approve]")
     body["test_clock"] = clock["id"]
     with django_capture_on_commit_callbacks(execute=True):
         made = call("post", "/filings", test_key[1], body)
@@ -96,21 +66,21 @@ def test_one_advance_takes_a_filing_from_submission_to_approval(
     filing = FilingApplication.objects.get(reference="CLK-1")
     assert filing.status == "approved"
 
-    assert receiver.refused == []
-    got = [(p["type"], p["data"]["sequence"]) for p in receiver.received]
+    assert sandbox_receiver.refused == []
+    got = [(p["type"], p["data"]["sequence"]) for p in sandbox_receiver.received]
     assert got == [
         ("filing.submitted", 1),
         ("verification.completed", 2),
         ("filing.under_review", 3),
         ("filing.approved", 4),
     ]
-    assert {p["livemode"] for p in receiver.received} == {False}
+    assert {p["livemode"] for p in sandbox_receiver.received} == {False}
 
 
 def test_nobody_acts_and_the_clock_expires_the_filing(
     call, test_key, clock, django_capture_on_commit_callbacks
 ):
-    body = body_for("CLK-2", sandbox.NOBODY, "")
+    body = sandbox_body("CLK-2", sandbox.NOBODY)
     body["test_clock"] = clock["id"]
     with django_capture_on_commit_callbacks(execute=True):
         call("post", "/filings", test_key[1], body)
