@@ -8,11 +8,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictInt
 
 from api import openapi
 from api.filings import Moment
 from api.problems import Problem, in_api_language, invalid_parameter
+from filings.importing import is_plain_text
 from filings.models import TestClock
 from infra.times import BEIJING, rfc3339
 from verification import test_clocks
@@ -34,7 +35,7 @@ class AdvanceIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     frozen_time: str | None = None
-    by_seconds: int | None = None
+    by_seconds: StrictInt | None = None
 
 
 class ClockOut(Schema):
@@ -91,7 +92,8 @@ def _moment(text, path):
     """An RFC 3339 time (Beijing time if it names no offset), or 422."""
     moment = None
     try:
-        moment = parse_datetime(text) if len(text) < 64 else None
+        plain = len(text) < 64 and is_plain_text(text)
+        moment = parse_datetime(text) if plain else None
         if moment is not None:
             if timezone.is_naive(moment):
                 moment = moment.replace(tzinfo=BEIJING)
@@ -115,9 +117,11 @@ def _moment(text, path):
 def create_test_clock(request, clock: ClockIn):
     """A clock for your sandbox, at `frozen_time` (default: now)."""
     test_key_only(request)
-    if len(clock.name) > 100:
+    if len(clock.name) > 100 or not is_plain_text(clock.name):
         raise invalid_parameter(
-            _("A name has at most 100 characters."), "name", "at most 100 characters"
+            _("A name has at most 100 characters, and no control characters."),
+            "name",
+            "at most 100 characters, no control characters",
         )
     at = _moment(clock.frozen_time, "frozen_time") if clock.frozen_time else None
     try:

@@ -59,6 +59,13 @@ def _take_turns(keys: list[str]) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [number])
 
 
+def _sandbox_scope(filing: FilingApplication) -> dict[str, int]:
+    """A sandbox filing's domains are held by its own provider's sandbox alone."""
+    if filing.livemode:
+        return {}
+    return {"service__filings__provider_id": filing.provider_id}
+
+
 def check_submission(filing: FilingApplication) -> None:
     """Raise SubmissionConflict if `filing` (locked, about to be submitted) conflicts
     with another filing; call it inside the submission's transaction."""
@@ -74,12 +81,15 @@ def check_submission(filing: FilingApplication) -> None:
         [f"subject:{subject.certificate_type}:{subject.certificate_number}"]
         + [f"domain:{name}" for name in names]
     )
-    # The sandbox's filings conflict with the sandbox's only, the live with the live.
+    # The sandbox's filings conflict with the same provider's sandbox only, the live
+    # with the live (every provider's, as the administration's records are one).
     same_subject = Q(
         subject__certificate_type=subject.certificate_type,
         subject__certificate_number=subject.certificate_number,
         livemode=filing.livemode,
     )
+    if not filing.livemode:
+        same_subject &= Q(provider_id=filing.provider_id)
     in_flight = (
         FilingApplication._base_manager.filter(same_subject, status__in=IN_FLIGHT)
         .exclude(pk=filing.pk)
@@ -98,6 +108,7 @@ def check_submission(filing: FilingApplication) -> None:
             name__in=names,
             service__filings__status__in=HOLDING,
             service__filings__livemode=filing.livemode,
+            **_sandbox_scope(filing),
         )
         .exclude(service__filings=filing)
         .exclude(

@@ -176,6 +176,25 @@ def _resend(verification: Verification, now: datetime.datetime) -> bool:
     return True
 
 
+def _alone(verification: Verification) -> bool:
+    """Whether the mobile waits on this clock's sandbox alone: the verify and resend
+    actions act on every pending verification of a mobile on a page, so a magic
+    applicant never acts while a live filing, or a filing on another clock (or on
+    none), waits on the same number."""
+    others = Verification.objects.filter(
+        mobile=verification.mobile,
+        status=VerificationStatus.PENDING,
+        filing__policy__in=channel_of(verification.filing).policies,
+    ).exclude(pk=verification.pk)
+    clock_id = verification.filing.test_clock_id
+    same_scope = Q(filing__livemode=False) & (
+        Q(filing__test_clock_id=clock_id)
+        if clock_id is not None
+        else Q(filing__test_clock__isnull=True)
+    )
+    return not others.exclude(same_scope).exists()
+
+
 STEPS = {
     VERIFIES: _verify_when_arrived,
     DELIVERED_LATE: _verify_when_arrived,
@@ -201,6 +220,8 @@ def act(now: datetime.datetime | None = None, clock: TestClock | None = None) ->
         **{f"filing__{key}": value for key, value in scope.items()},
     ).select_related("filing")
     for verification in waiting:
+        if not _alone(verification):
+            continue
         try:
             acted += STEPS[verification.mobile](verification, now)
         except actions.SentAgain:  # pragma: no cover - no token is ever sent

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from filings.models import Provider, TestClock
 from verification import deadlines
+from verification.models import Verification, VerificationStatus
 
 MINUTE_STEPS = 30
 # How far a clock may start from now, and move in one advance.
@@ -59,11 +60,27 @@ def advance(clock: TestClock, to: datetime.datetime) -> Advanced:
         if not TestClock.objects.filter(pk=clock.pk, now_at=start).update(now_at=to):
             raise ClockRefused("the clock was moved meanwhile; read it again")
     clock.now_at = to
-    moments = [
-        start + datetime.timedelta(minutes=k)
-        for k in range(1, MINUTE_STEPS + 1)
-        if start + datetime.timedelta(minutes=k) < to
-    ] + [to]
+    # Each minute of the first MINUTE_STEPS, each automatic resend due on the way
+    # (an expiry at the end must not pass one over), and the new time.
+    resends_due = Verification.objects.filter(
+        auto_resend_due_at__isnull=False,
+        filing__test_clock=clock,
+        status=VerificationStatus.PENDING,
+        auto_resent_at__isnull=True,
+        auto_resend_due_at__gt=start,
+        auto_resend_due_at__lt=to,
+    ).values_list("auto_resend_due_at", flat=True)
+    moments = sorted(
+        {
+            *(
+                start + datetime.timedelta(minutes=k)
+                for k in range(1, MINUTE_STEPS + 1)
+                if start + datetime.timedelta(minutes=k) < to
+            ),
+            *(moment for moment in resends_due if moment is not None),
+            to,
+        }
+    )
     done = Advanced()
     for moment in moments:
         report = deadlines.process_deadlines(moment, clock=clock)

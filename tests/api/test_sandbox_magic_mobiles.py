@@ -9,7 +9,8 @@ import pytest
 from django.utils import timezone
 
 from filings import policies
-from filings.models import FilingApplication, ProviderEvent
+from filings.models import FilingApplication, Provider, ProviderEvent
+from integrations import keys
 from tests.api.conftest import sandbox_body
 from verification import deadlines, sandbox
 from verification.models import SmsMessage
@@ -40,6 +41,18 @@ def told(filing):
         .order_by("sequence")
         .values_list("event_type", flat=True)
     )
+
+
+@pytest.fixture
+def sandbox_body_sent(call):
+    """Send the same subject (the sample's) under a new reference."""
+
+    def send(key, reference):
+        body = sandbox_body(reference, sandbox.NOBODY)
+        body["subject"]["certificate_number"] = "91620100MA7XYC12A8"
+        return call("post", "/filings", key, body)
+
+    return send
 
 
 @pytest.fixture
@@ -139,3 +152,35 @@ def test_a_live_filing_with_a_magic_mobile_is_an_ordinary_person(
     sweep_for(3, timezone.now())
     filing.refresh_from_db()
     assert filing.status == "pending_verification"
+
+
+def test_a_magic_applicant_never_acts_while_a_live_filing_waits_on_the_number(
+    call, key, submitted, django_capture_on_commit_callbacks
+):
+    # The verify page acts on every filing waiting on a mobile: the sandbox's
+    # applicant must not fail, resend or verify a live filing.
+    live = submit(
+        call,
+        key[1],
+        "LIVE-W1",
+        sandbox.WRONG_CODES,
+        django_capture_on_commit_callbacks,
+    )
+    filing = submitted("MAGIC-W2", sandbox.WRONG_CODES)
+    sweep_for(7, timezone.now())
+    live.refresh_from_db()
+    filing.refresh_from_db()
+    assert live.status == filing.status == "pending_verification"
+    assert live.verifications.get().failed_attempts == 0
+
+
+def test_another_providers_sandbox_subject_is_no_conflict(
+    call, test_key, sandbox_body_sent
+):
+    other = keys.create_key(
+        Provider.objects.get(code="jdcloud"), "JD tests", livemode=False
+    )
+    first = sandbox_body_sent(test_key[1], "SUBJ-1")
+    assert first.status_code == 201
+    assert sandbox_body_sent(other[1], "SUBJ-2").status_code == 201
+    assert sandbox_body_sent(test_key[1], "SUBJ-3").status_code == 409

@@ -128,3 +128,24 @@ def test_another_providers_clock_is_not_found(call, test_key, clock):
         call("get", f"/test-clocks/{clock['id']}", test_key[1]).json()["name"]
         == "CI run 42"
     )
+
+
+def test_a_long_advance_sends_the_automatic_resend_at_its_time(
+    call, test_key, clock, django_capture_on_commit_callbacks
+):
+    # A provincial filing: a new code goes automatically the next day at 12:00.
+    body = sandbox_body("CLK-3", sandbox.NOBODY)
+    body["policy"] = "provincial-2019"
+    body["test_clock"] = clock["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        made = call("post", "/filings", test_key[1], body)
+    assert made.status_code == 201, made.json()
+    frozen = datetime.datetime.fromisoformat(clock["frozen_time"])
+    done = advance(
+        call,
+        test_key[1],
+        clock["id"],
+        frozen + datetime.timedelta(days=10),
+        django_capture_on_commit_callbacks,
+    )
+    assert (done["resends"], done["expired"]) == (1, 1)
