@@ -22,7 +22,7 @@ if __name__ == "__main__":
 
     from verification import tasks
 
-    def killed_after_the_claim(message_id, backend):
+    def killed_after_the_claim(message_id, *backend):
         Path(os.environ["REHEARSAL_STRANDED_FILE"]).write_text(f"{message_id}\n")
         os.kill(os.getpid(), signal.SIGKILL)
 
