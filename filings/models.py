@@ -342,6 +342,11 @@ class TestClock(models.Model):
         return self.name or f"clock_{self.pk}"
 
 
+def on_clock(clock: TestClock | None) -> dict[str, Any]:
+    """A filings filter: those on no test clock (the real-time sweep), or on `clock`."""
+    return {"test_clock": clock} if clock is not None else {"test_clock__isnull": True}
+
+
 class FilingApplication(models.Model):
     """A filing application submitted by an access provider.
 

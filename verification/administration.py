@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from filings import review_outcomes, working_days
-from filings.models import FilingApplication, FilingStatus, TestClock
+from filings.models import FilingApplication, FilingStatus, TestClock, on_clock
 from infra.times import BEIJING
 from verification import moves
 
@@ -161,7 +161,7 @@ def process_reviews(
         status=FilingStatus.UNDER_REVIEW,
         livemode=livemode,
         review_started_at__lte=_earliest_start(now, livemode),
-        **({"test_clock": clock} if clock else {"test_clock__isnull": True}),
+        **on_clock(clock),
     )
     if settings.SIMULATED_REVIEW_SKIP:
         candidates = candidates.exclude(

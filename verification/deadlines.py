@@ -27,6 +27,7 @@ from filings.models import (
     ProviderEvent,
     ProviderEventType,
     TestClock,
+    on_clock,
 )
 from infra import task_rows
 from verification import (
@@ -121,12 +122,6 @@ UPDATE {filing} SET status = %(returned)s, updated_at = %(now)s
 WHERE status = %(pending)s AND verification_deadline <= %(now)s AND {on_clock}
 """,
 )
-
-
-def on_clock(clock: TestClock | None) -> dict[str, Any]:
-    """The filings a sweep takes: those on no test clock (the real-time sweep), or
-    those on `clock` (advancing it)."""
-    return {"test_clock": clock} if clock is not None else {"test_clock__isnull": True}
 
 
 def _expiry_statement_parts(

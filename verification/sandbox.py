@@ -18,7 +18,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from filings.models import FilingApplication, FilingStatus, Person, TestClock
+from filings.models import (
+    FilingApplication,
+    FilingStatus,
+    Person,
+    TestClock,
+    on_clock,
+)
 from verification import actions, receipts
 from verification.models import (
     Attempt,
@@ -208,7 +214,7 @@ def act(now: datetime.datetime | None = None, clock: TestClock | None = None) ->
     texts arrive first): of the filings on no test clock, or on `clock` at its time
     `now`. Returns how many acted."""
     now = now or timezone.now()
-    scope = {"test_clock": clock} if clock else {"test_clock__isnull": True}
+    scope = on_clock(clock)
     deliver_late_texts(now, scope)
     acted = 0
     waiting = Verification.objects.filter(
