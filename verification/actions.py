@@ -248,7 +248,12 @@ Latest = Verification | None | Literal[_NotLooked.NOT_LOOKED]
 
 
 def _lock_live(
-    channel: Channel, mobile: str, now: datetime.datetime, *, with_latest: bool = False
+    channel: Channel,
+    mobile: str,
+    now: datetime.datetime,
+    *,
+    with_latest: bool = False,
+    only_filing: int | None = None,
 ) -> tuple[list[Verification], list[Verification], Latest]:
     """Lock the pending verifications of `mobile` on `channel` and their filings.
 
@@ -257,6 +262,7 @@ def _lock_live(
     Each live verification carries `siblings`, every verification of its filing as
     locked here. `latest` is, `with_latest` and nothing pending, the mobile's newest
     verification (or None), read in the same statement; else NOT_LOOKED.
+    `only_filing` (a filing's id) leaves every other filing as it is, overdue or not.
     """
     db = connections[DEFAULT_DB_ALIAS]
     path = statements.for_connection(db)
@@ -272,6 +278,8 @@ def _lock_live(
     expired: list[Verification] = []
     for filing, verifications in pending:
         if filing.status != FilingStatus.PENDING_VERIFICATION:
+            continue
+        if only_filing is not None and filing.pk != only_filing:
             continue
         mine = [
             v
@@ -421,12 +429,15 @@ def verify(  # noqa: PLR0913 - the page's fields, and where they came from
     user_agent: str = "",
     now: datetime.datetime | None = None,
     submission: str = "",
+    sandbox_filing: int | None = None,
 ) -> Outcome:
     """Check a code typed on `channel`'s verify page; return an Outcome (3, 31, 20, 4,
     2, 21 or 0; or throttled).
 
     `submission` is the form's one-time token: a second call with the same one is
-    not processed and raises SentAgain.
+    not processed and raises SentAgain. `sandbox_filing` is for the sandbox's magic
+    applicants (`verification.sandbox`), acting on that filing (an id) alone: no
+    other filing of the number is touched, and no page's throttle counts them.
     """
     now = now or timezone.now()
     asked = Asked(
@@ -440,11 +451,11 @@ def verify(  # noqa: PLR0913 - the page's fields, and where they came from
     code = _normalized_digits(code, codes.CODE_LENGTH)
     cert = _normalized_digits(cert_last6, 6)
 
-    if throttled := _throttle(asked):
+    if sandbox_filing is None and (throttled := _throttle(asked)):
         return throttled
     # A contact check's right code first (throttled like any entry): a filing of
     # the same mobile would count it as a wrong code.
-    if asked.mobile and (
+    if sandbox_filing is None and asked.mobile and (
         confirmed := contact_checks.confirm(
             asked.mobile, code, cert, now, only_if_right=True
         )
@@ -453,7 +464,13 @@ def verify(  # noqa: PLR0913 - the page's fields, and where they came from
 
     with transaction.atomic():
         live, expired, latest = (
-            _lock_live(channel, asked.mobile, now, with_latest=True)
+            _lock_live(
+                channel,
+                asked.mobile,
+                now,
+                with_latest=True,
+                only_filing=sandbox_filing,
+            )
             if asked.mobile
             else ([], [], None)
         )
@@ -558,12 +575,13 @@ def resend(  # noqa: PLR0913 - the page's fields, and where they came from
     user_agent: str = "",
     now: datetime.datetime | None = None,
     submission: str = "",
+    sandbox_filing: int | None = None,
 ) -> Outcome:
     """Send a new code to a person with a pending verification on `channel`; return an
     Outcome (101, 100, 102 or 4; or throttled).
 
     `submission` is the form's one-time token: a second call with the same one is
-    not processed and raises SentAgain.
+    not processed and raises SentAgain. `sandbox_filing`: as for `verify`.
     """
     now = now or timezone.now()
     asked = Asked(
@@ -576,12 +594,14 @@ def resend(  # noqa: PLR0913 - the page's fields, and where they came from
     )
     cert = _normalized_digits(cert_last6, 6)
 
-    if throttled := _throttle(asked):
+    if sandbox_filing is None and (throttled := _throttle(asked)):
         return throttled
 
     with transaction.atomic():
         live, _, _ = (
-            _lock_live(channel, asked.mobile, now) if asked.mobile else ([], [], None)
+            _lock_live(channel, asked.mobile, now, only_filing=sandbox_filing)
+            if asked.mobile
+            else ([], [], None)
         )
         answer, resent = _resend_to(live, cert, now)
         _record(asked, answer)

@@ -12,8 +12,8 @@ from filings import policies
 from filings.models import FilingApplication, Provider, ProviderEvent
 from integrations import keys
 from tests.api.conftest import sandbox_body
-from verification import deadlines, sandbox
-from verification.models import SmsMessage
+from verification import deadlines, sandbox, throttles
+from verification.models import Attempt, SmsMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -154,11 +154,11 @@ def test_a_live_filing_with_a_magic_mobile_is_an_ordinary_person(
     assert filing.status == "pending_verification"
 
 
-def test_a_magic_applicant_never_acts_while_a_live_filing_waits_on_the_number(
+def test_a_magic_applicant_acts_on_its_own_filing_alone(
     call, key, submitted, django_capture_on_commit_callbacks
 ):
     # The verify page acts on every filing waiting on a mobile: the sandbox's
-    # applicant must not fail, resend or verify a live filing.
+    # applicant fails its own filing, and leaves a live filing of the number as it is.
     live = submit(
         call,
         key[1],
@@ -170,8 +170,47 @@ def test_a_magic_applicant_never_acts_while_a_live_filing_waits_on_the_number(
     sweep_for(7, timezone.now())
     live.refresh_from_db()
     filing.refresh_from_db()
-    assert live.status == filing.status == "pending_verification"
+    assert filing.status == "returned"
+    assert live.status == "pending_verification"
     assert live.verifications.get().failed_attempts == 0
+
+
+def test_two_providers_sandboxes_share_a_magic_mobile(
+    call, submitted, django_capture_on_commit_callbacks
+):
+    # One on a test clock, one in real time: each applicant acts on its own.
+    other = keys.create_key(
+        Provider.objects.get(code="jdcloud"), "JD tests", livemode=False
+    )
+    clock = call("post", "/test-clocks", other[1], {}).json()
+    body = sandbox_body("JD-M1", sandbox.VERIFIES)
+    body["test_clock"] = clock["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert call("post", "/filings", other[1], body).status_code == 201
+    ours = submitted("MAGIC-S1", sandbox.VERIFIES)
+    sweep_for(2, timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        moved = call(
+            "post", f"/test-clocks/{clock['id']}/advance", other[1], {"by_seconds": 180}
+        )
+    assert moved.json()["applicants_acted"] == 1
+    theirs = FilingApplication.objects.get(reference="JD-M1")
+    assert ours.verifications.get().status == "verified"
+    assert theirs.verifications.get().status == "verified"
+
+
+def test_the_pages_throttles_do_not_stop_a_magic_applicant(submitted):
+    # Anyone may type a magic number on the verify page: a number held back there
+    # (ten tries an hour) must not stop every provider's sandbox applicant.
+    limit = throttles.rates("verify")["mobile"].limit
+    for _ in range(limit + 1):
+        throttles.hit("verify", mobile=sandbox.VERIFIES, ip=None)
+    assert throttles.hit("verify", mobile=sandbox.VERIFIES, ip=None)
+    filing = submitted("MAGIC-T1", sandbox.VERIFIES)
+    sweep_for(2, timezone.now())
+    filing.refresh_from_db()
+    assert filing.status == "under_review"
+    assert not Attempt.objects.filter(reason__startswith="throttled").exists()
 
 
 def test_another_providers_sandbox_subject_is_no_conflict(
