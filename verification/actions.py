@@ -455,9 +455,13 @@ def verify(  # noqa: PLR0913 - the page's fields, and where they came from
         return throttled
     # A contact check's right code first (throttled like any entry): a filing of
     # the same mobile would count it as a wrong code.
-    if sandbox_filing is None and asked.mobile and (
-        confirmed := contact_checks.confirm(
-            asked.mobile, code, cert, now, only_if_right=True
+    if (
+        sandbox_filing is None
+        and asked.mobile
+        and (
+            confirmed := contact_checks.confirm(
+                asked.mobile, code, cert, now, only_if_right=True
+            )
         )
     ):
         return Outcome(asked.action, None, contact_check=confirmed)
