@@ -240,6 +240,15 @@ def _clock_of(request, body):
             _("A filing runs on a test clock of your sandbox only (a test key)."),
             [("test_clock", "must be one of your test clocks, with a test key")],
         )
+    if clock.is_advancing(timezone.now()):
+        raise Problem(
+            409,
+            _("Test clock busy"),
+            _(
+                "The test clock is being advanced: submit when its advance has answered."
+            ),
+            [("test_clock", "the clock is being advanced")],
+        )
     return clock
 
 

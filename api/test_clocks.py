@@ -7,7 +7,7 @@ import datetime
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict, StrictInt
 
 from api import openapi
@@ -42,6 +42,7 @@ class ClockOut(Schema):
     id: str
     name: str
     frozen_time: Moment
+    status: str = Field(description="`ready`, or `advancing` while an advance runs")
     filings: int
     created_at: Moment
 
@@ -60,6 +61,7 @@ def clock_out(clock):
         "id": f"{CLOCK_PREFIX}{clock.pk}",
         "name": clock.name,
         "frozen_time": rfc3339(clock.now_at),
+        "status": "advancing" if clock.is_advancing(timezone.now()) else "ready",
         "filings": clock.filings.count(),
         "created_at": rfc3339(clock.created_at),
     }
@@ -175,7 +177,7 @@ def advance_test_clock(request, clock_id: str, advance: AdvanceIn):
     try:
         done = test_clocks.advance(clock, to)
     except test_clocks.ClockRefused as exc:
-        status = 409 if "meanwhile" in str(exc) else 422
+        status = 409 if isinstance(exc, test_clocks.ClockBusy) else 422
         raise Problem(
             status,
             _("Clock not moved"),

@@ -6,6 +6,7 @@ filing for the same entity gets its own copies, so history never changes under a
 existing filing (a changed mobile number in a new filing leaves the old one alone).
 """
 
+import datetime
 from typing import Any, Never
 
 from django.conf import settings
@@ -330,6 +331,9 @@ class TestClock(models.Model):
     )
     name = models.CharField(_("name"), max_length=100, blank=True)
     now_at = models.DateTimeField(_("its time"))
+    # Held while an advance runs (a lease, in real time), so that a second advance,
+    # or a submission onto the clock, waits for the first's answer.
+    advancing_until = models.DateTimeField(_("being advanced until"), null=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = ProviderScopedManager["TestClock"]()
@@ -340,6 +344,10 @@ class TestClock(models.Model):
 
     def __str__(self) -> str:
         return self.name or f"clock_{self.pk}"
+
+    def is_advancing(self, now: datetime.datetime) -> bool:
+        """Whether an advance of the clock is running (its lease not yet run out)."""
+        return self.advancing_until is not None and self.advancing_until > now
 
 
 def on_clock(clock: TestClock | None) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from filings.models import Provider, TestClock
@@ -23,8 +24,17 @@ FARTHEST_START = datetime.timedelta(days=365)
 FARTHEST_ADVANCE = datetime.timedelta(days=400)
 
 
+# How long an advance holds its clock at most: one that dies leaves the clock free
+# again after this long.
+ADVANCE_LEASE = datetime.timedelta(minutes=15)
+
+
 class ClockRefused(ValueError):
     """A clock's time or move that is not allowed; the message says why."""
+
+
+class ClockBusy(ClockRefused):
+    """The clock is being advanced, or was moved meanwhile: try again later."""
 
 
 @dataclass
@@ -55,11 +65,30 @@ def advance(clock: TestClock, to: datetime.datetime) -> Advanced:
         raise ClockRefused("a clock only moves forward")
     if to - start > FARTHEST_ADVANCE:
         raise ClockRefused("a clock moves at most 400 days at a time")
-    # Claimed by moving it: of two advances from the same time, one goes.
+    _claim(clock, start, to)
+    try:
+        return _run(clock, start, to)
+    finally:
+        TestClock.objects.filter(pk=clock.pk).update(advancing_until=None)
+
+
+def _claim(clock: TestClock, start: datetime.datetime, to: datetime.datetime) -> None:
+    """Move the clock and hold it for the advance: of two advances, one goes, and
+    the other is refused until the first has run (or its lease has run out)."""
+    now = timezone.now()
     with transaction.atomic():
-        if not TestClock.objects.filter(pk=clock.pk, now_at=start).update(now_at=to):
-            raise ClockRefused("the clock was moved meanwhile; read it again")
+        moved = (
+            TestClock.objects.filter(pk=clock.pk, now_at=start)
+            .filter(Q(advancing_until__isnull=True) | Q(advancing_until__lte=now))
+            .update(now_at=to, advancing_until=now + ADVANCE_LEASE)
+        )
+    if not moved:
+        raise ClockBusy("the clock is being advanced, or was moved; read it again")
     clock.now_at = to
+
+
+def _run(clock: TestClock, start: datetime.datetime, to: datetime.datetime) -> Advanced:
+    """The engine's sweep for the clock's filings at each of its moments."""
     # Each minute of the first MINUTE_STEPS, each automatic resend due on the way
     # (an expiry at the end must not pass one over), and the new time.
     resends_due = Verification.objects.filter(

@@ -9,7 +9,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from filings.models import FilingApplication, Provider
+from filings.models import FilingApplication, Provider, TestClock
 from infra.times import rfc3339
 from integrations import keys
 from tests.api.conftest import sample, sandbox_body
@@ -149,3 +149,59 @@ def test_a_long_advance_sends_the_automatic_resend_at_its_time(
         django_capture_on_commit_callbacks,
     )
     assert (done["resends"], done["expired"]) == (1, 1)
+
+
+def hold(clock, until):
+    """The clock as an advance running elsewhere leaves it: held until `until`."""
+    TestClock.objects.filter(pk=int(clock["id"].removeprefix("clock_"))).update(
+        advancing_until=until
+    )
+
+
+def test_a_clock_being_advanced_is_refused_a_second_advance_and_a_filing(
+    call, test_key, clock
+):
+    hold(clock, timezone.now() + datetime.timedelta(minutes=5))
+    assert call("get", f"/test-clocks/{clock['id']}", test_key[1]).json()["status"] == (
+        "advancing"
+    )
+    second = call(
+        "post", f"/test-clocks/{clock['id']}/advance", test_key[1], {"by_seconds": 60}
+    )
+    assert second.status_code == 409
+    body = sandbox_body("CLK-B1", sandbox.NOBODY)
+    body["test_clock"] = clock["id"]
+    submitted = call("post", "/filings", test_key[1], body)
+    assert submitted.status_code == 409
+    assert submitted.json()["errors"][0]["path"] == "test_clock"
+    assert not FilingApplication.objects.filter(reference="CLK-B1").exists()
+
+
+def test_a_hold_left_by_a_dead_advance_runs_out(
+    call, test_key, clock, django_capture_on_commit_callbacks
+):
+    hold(clock, timezone.now() - datetime.timedelta(seconds=1))
+    done = advance(
+        call,
+        test_key[1],
+        clock["id"],
+        datetime.datetime.fromisoformat(clock["frozen_time"])
+        + datetime.timedelta(minutes=1),
+        django_capture_on_commit_callbacks,
+    )
+    assert done["status"] == "ready"
+    again = call("get", f"/test-clocks/{clock['id']}", test_key[1]).json()
+    assert again["status"] == "ready"
+
+
+def test_an_advance_that_fails_lets_the_clock_go(call, test_key, clock, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the sweep broke")
+
+    monkeypatch.setattr(deadlines, "process_deadlines", broken)
+    failed = call(
+        "post", f"/test-clocks/{clock['id']}/advance", test_key[1], {"by_seconds": 60}
+    )
+    assert failed.status_code == 500
+    made = TestClock.objects.get(pk=int(clock["id"].removeprefix("clock_")))
+    assert made.advancing_until is None
