@@ -440,6 +440,7 @@ def search_view(request, admin_site):
                 "filings": [
                     {
                         "reference": f.reference,
+                        "livemode": f.livemode,
                         "url": reverse(
                             "admin:filings_filingapplication_change", args=[f.pk]
                         ),

@@ -451,29 +451,13 @@ def verify(  # noqa: PLR0913 - the page's fields, and where they came from
     code = _normalized_digits(code, codes.CODE_LENGTH)
     cert = _normalized_digits(cert_last6, 6)
 
-    if sandbox_filing is None and (throttled := _throttle(asked)):
-        return throttled
-    # A contact check's right code first (throttled like any entry): a filing of
-    # the same mobile would count it as a wrong code.
-    if (
-        sandbox_filing is None
-        and asked.mobile
-        and (
-            confirmed := contact_checks.confirm(
-                asked.mobile, code, cert, now, only_if_right=True
-            )
-        )
-    ):
-        return Outcome(asked.action, None, contact_check=confirmed)
+    if sandbox_filing is None and (before := _before_filings(asked, code, cert, now)):
+        return before
 
     with transaction.atomic():
         live, expired, latest = (
             _lock_live(
-                channel,
-                asked.mobile,
-                now,
-                with_latest=True,
-                only_filing=sandbox_filing,
+                channel, asked.mobile, now, with_latest=True, only_filing=sandbox_filing
             )
             if asked.mobile
             else ([], [], None)
@@ -485,6 +469,23 @@ def verify(  # noqa: PLR0913 - the page's fields, and where they came from
         _record(asked, answer, writes.person)
         writes.send()
     return Outcome(asked.action, answer.status, verifications=matched)
+
+
+def _before_filings(
+    asked: Asked, code: str, cert: str, now: datetime.datetime
+) -> Outcome | None:
+    """The outcome of an entry answered before any filing is looked at: held back by
+    a throttle, or a contact check's right code (throttled like any entry: a filing
+    of the same mobile would count it as a wrong code). None: go on to the filings."""
+    if throttled := _throttle(asked):
+        return throttled
+    if asked.mobile and (
+        confirmed := contact_checks.confirm(
+            asked.mobile, code, cert, now, only_if_right=True
+        )
+    ):
+        return Outcome(asked.action, None, contact_check=confirmed)
+    return None
 
 
 def _nothing_live(  # noqa: PLR0913 - what the entry held, and what was found

@@ -11,6 +11,7 @@ from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import StreamingHttpResponse
+from django.template.loader import render_to_string
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -128,7 +129,7 @@ def filing_ids_for_term(term):
 @admin.register(FilingApplication)
 class FilingApplicationAdmin(ReadOnlyAdmin):
     list_display = (
-        "reference",
+        "reference_display",
         "provider_code",
         "province_code",
         "filing_type",
@@ -137,6 +138,7 @@ class FilingApplicationAdmin(ReadOnlyAdmin):
         "time_left",
         "verified_of",
     )
+    list_display_links = ("reference_display",)
     list_filter = (
         "status",
         "province",
@@ -234,6 +236,12 @@ class FilingApplicationAdmin(ReadOnlyAdmin):
 
     def has_decide_permission(self, request):
         return request.user.has_perm("filings.decide_filing")
+
+    @admin.display(description=_("provider reference"), ordering="reference")
+    def reference_display(self, obj):
+        """The reference, marked when it is a provider's test filing (the sandbox)."""
+        mark = render_to_string("admin/sandbox_mark.html", {"filing": obj})
+        return format_html("{}{}", obj.reference, mark)
 
     @admin.display(description=_("provider"), ordering="provider__code")
     def provider_code(self, obj):
