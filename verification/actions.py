@@ -463,7 +463,9 @@ def verify(  # noqa: PLR0913 - the page's fields, and where they came from
             else ([], [], None)
         )
         if not live:
-            return _nothing_live(asked, code, cert, expired, latest, now)
+            return _nothing_live(
+                asked, code, cert, expired, latest, now, sandbox=sandbox_filing
+            )
         writes = OutcomeWrites()
         answer, matched = _check(live, code, cert, now, writes)
         _record(asked, answer, writes.person)
@@ -495,9 +497,12 @@ def _nothing_live(  # noqa: PLR0913 - what the entry held, and what was found
     expired: list[Verification],
     latest: Latest,
     now: datetime.datetime,
+    *,
+    sandbox: int | None = None,
 ) -> Outcome:
     """The outcome of an entry for a mobile with nothing pending, recorded; a wrong
-    entry may be meant for the mobile's contact check, which counts it."""
+    entry may be meant for the mobile's contact check, which counts it (not a
+    sandbox applicant's: `sandbox`, their filing, is no longer waiting)."""
     answer = (
         _answer_without_pending(
             asked.channel, asked.mobile, code, cert, expired, latest
@@ -508,7 +513,7 @@ def _nothing_live(  # noqa: PLR0913 - what the entry held, and what was found
     _record(asked, answer)
     checked = (
         contact_checks.confirm(asked.mobile, code, cert, now)
-        if asked.mobile and answer.status == messages.NOT_FOUND
+        if sandbox is None and asked.mobile and answer.status == messages.NOT_FOUND
         else None
     )
     return Outcome(

@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404
+from django.template.loader import render_to_string
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
@@ -152,6 +154,27 @@ class VerificationColumns:
     @admin.display(description=_("mobile"))
     def mobile_display(self, obj):
         return show_mobile(obj.mobile)
+
+
+def marked_reference(filing):
+    """A filing's reference, marked when it is a provider's test filing (the
+    sandbox)."""
+    mark = render_to_string("admin/sandbox_mark.html", {"filing": filing})
+    return format_html("{}{}", filing.reference, mark)
+
+
+class FilingColumn:
+    """The filing a row belongs to (at `filing_path` from the row), its reference
+    marked when it is a provider's test filing (the sandbox)."""
+
+    filing_path = "filing"
+
+    @admin.display(description=_("filing"))
+    def filing_display(self, obj):
+        filing = obj
+        for name in self.filing_path.split("__"):
+            filing = getattr(filing, name, None)
+        return "—" if filing is None else marked_reference(filing)
 
 
 class SmsColumns:

@@ -9,12 +9,14 @@ from console import (
 )
 from console.admin.base import (
     CappedCountPaginator,
+    FilingColumn,
     MobileSearchMixin,
     ReadOnlyAdmin,
     SmsColumns,
     VerificationColumns,
     sms_backend_label,
 )
+from console.admin.filing_filters import ModeFilter
 from filings.privacy import (
     show_mobile,
 )
@@ -33,9 +35,11 @@ R = AttemptReason
 
 
 @admin.register(Verification)
-class VerificationAdmin(VerificationColumns, MobileSearchMixin, ReadOnlyAdmin):
+class VerificationAdmin(
+    VerificationColumns, FilingColumn, MobileSearchMixin, ReadOnlyAdmin
+):
     list_display = (
-        "filing",
+        "filing_display",
         "roles_display",
         "mobile_display",
         "status",
@@ -44,7 +48,7 @@ class VerificationAdmin(VerificationColumns, MobileSearchMixin, ReadOnlyAdmin):
         "verified_at",
     )
     list_select_related = ("filing",)
-    list_filter = ("status",)
+    list_filter = ("status", ModeFilter.on("filing__livemode"))
     show_full_result_count = False
     paginator = CappedCountPaginator
     ordering = ("-id",)
@@ -64,10 +68,11 @@ class VerificationAdmin(VerificationColumns, MobileSearchMixin, ReadOnlyAdmin):
 
 
 @admin.register(SmsMessage)
-class SmsMessageAdmin(SmsColumns, MobileSearchMixin, ReadOnlyAdmin):
+class SmsMessageAdmin(SmsColumns, FilingColumn, MobileSearchMixin, ReadOnlyAdmin):
     mobile_field = "recipient"
-    list_display = SmsColumns.columns
-    list_filter = ("status", "report", "kind")
+    list_display = (*SmsColumns.columns, "filing_display")
+    list_select_related = ("filing",)
+    list_filter = ("status", "report", "kind", ModeFilter.on("filing__livemode"))
     show_full_result_count = False
     paginator = CappedCountPaginator
     ordering = ("-id",)
@@ -128,8 +133,9 @@ class AttemptOutcomeFilter(admin.SimpleListFilter):
 
 
 @admin.register(Attempt)
-class AttemptAdmin(MobileSearchMixin, ReadOnlyAdmin):
+class AttemptAdmin(FilingColumn, MobileSearchMixin, ReadOnlyAdmin):
     search_fields = ("=verification__filing__reference",)
+    filing_path = "verification__filing"
     list_display = (
         "created_at",
         "page",
@@ -138,8 +144,15 @@ class AttemptAdmin(MobileSearchMixin, ReadOnlyAdmin):
         "wrong_part",
         "consecutive_failures",
         "ip",
+        "filing_display",
     )
-    list_filter = ("action", AttemptOutcomeFilter, "wrong_part")
+    list_select_related = ("verification__filing",)
+    list_filter = (
+        "action",
+        AttemptOutcomeFilter,
+        "wrong_part",
+        ModeFilter.on("verification__filing__livemode"),
+    )
     show_full_result_count = False
     paginator = CappedCountPaginator
     ordering = ("-created_at", "-id")

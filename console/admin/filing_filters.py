@@ -12,10 +12,20 @@ from filings.models import FilingStatus
 
 class ModeFilter(admin.SimpleListFilter):
     """Live filings unless asked: the providers' sandbox (filings made with a test
-    key) is theirs to test with, not the support team's work, nor in the exports."""
+    key) is theirs to test with, not the support team's work, nor in the exports.
+
+    `livemode_field` is the path to the filing's mode from the list's rows (`on`); a
+    row of no filing (a contact check's text, an attempt that matched nothing) is
+    live."""
 
     title = _("live or sandbox")
     parameter_name = "mode"
+    livemode_field = "livemode"
+
+    @classmethod
+    def on(cls, livemode_field: str) -> type["ModeFilter"]:
+        """The filter for rows whose filing's mode is at `livemode_field`."""
+        return type(cls.__name__, (cls,), {"livemode_field": livemode_field})
 
     def lookups(self, request, model_admin):
         return [
@@ -39,9 +49,12 @@ class ModeFilter(admin.SimpleListFilter):
             }
 
     def queryset(self, request, queryset):
+        sandbox = {self.livemode_field: False}
         if self.value() == "all":
             return queryset
-        return queryset.filter(livemode=self.value() != "sandbox")
+        if self.value() == "sandbox":
+            return queryset.filter(**sandbox)
+        return queryset.exclude(**sandbox)
 
 
 class DeadlineFilter(admin.SimpleListFilter):

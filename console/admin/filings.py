@@ -11,7 +11,6 @@ from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import StreamingHttpResponse
-from django.template.loader import render_to_string
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -32,7 +31,9 @@ from console.admin.base import (
     AdministrationWrites,
     CappedCountPaginator,
     ConsoleAdmin,
+    FilingColumn,
     ReadOnlyAdmin,
+    marked_reference,
     of_administration,
 )
 from console.admin.filing_filters import DeadlineFilter, ModeFilter
@@ -240,8 +241,7 @@ class FilingApplicationAdmin(ReadOnlyAdmin):
     @admin.display(description=_("provider reference"), ordering="reference")
     def reference_display(self, obj):
         """The reference, marked when it is a provider's test filing (the sandbox)."""
-        mark = render_to_string("admin/sandbox_mark.html", {"filing": obj})
-        return format_html("{}{}", obj.reference, mark)
+        return marked_reference(obj)
 
     @admin.display(description=_("provider"), ordering="provider__code")
     def provider_code(self, obj):
@@ -600,10 +600,10 @@ class DomainAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
+class AuditEventAdmin(FilingColumn, ReadOnlyAdmin):
     list_display = (
         "when",
-        "filing",
+        "filing_display",
         "actor",
         "event_type",
         "from_status",
@@ -611,7 +611,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
         "reason_display",
     )
     list_select_related = ("filing", "staff_user")
-    list_filter = ("event_type", "actor_kind")
+    list_filter = ("event_type", "actor_kind", ModeFilter.on("filing__livemode"))
     search_fields = ("=filing__reference",)
     show_full_result_count = False
     paginator = CappedCountPaginator

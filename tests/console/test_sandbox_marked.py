@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from filings.models import FilingApplication
 from tests.factories import FilingFactory, PersonFactory, ServiceFactory
 from tests.verification.helpers import submitted_filing
-from verification import moves
+from verification import actions, moves
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +80,54 @@ def test_the_queue_and_the_list_mark_the_sandbox_when_asked(
     listed = page(client, "/admin/filings/filingapplication/", mode="all")
     assert live.reference in listed
     assert marked(listed) == {sandbox.reference}
+
+
+def test_the_customer_pages_tables_mark_the_sandboxs_rows(
+    client, agent, live_and_sandbox
+):
+    _live, sandbox, leader = live_and_sandbox
+    client.force_login(agent)
+    html = page(client, f"/admin/customers/person/{leader.pk}/")
+    # The filings, the verifications and the texts tables each mark it.
+    assert html.count('class="sandbox-mark"') >= 3
+
+
+ENGINE_LISTS = [
+    "/admin/verification/verification/",
+    "/admin/verification/smsmessage/",
+    "/admin/filings/auditevent/",
+]
+
+
+@pytest.mark.parametrize("url", ENGINE_LISTS)
+def test_the_engines_lists_leave_the_sandbox_out_unless_asked(
+    client, supervisor, live_and_sandbox, url
+):
+    live, sandbox, _leader = live_and_sandbox
+    client.force_login(supervisor)
+    listed = page(client, url)
+    assert live.reference in listed
+    assert sandbox.reference not in listed
+    both = page(client, url, mode="all")
+    assert live.reference in both
+    assert marked(both) == {sandbox.reference}
+    only = page(client, url, mode="sandbox")
+    assert live.reference not in only and sandbox.reference in only
+
+
+def test_the_attempts_list_leaves_the_sandboxs_applicants_out(
+    client, supervisor, live_and_sandbox
+):
+    _live, sandbox, leader = live_and_sandbox
+    live, person, _ = submitted_filing(same_person=True)
+    cert = person.certificate_number[-6:]
+    actions.verify(actions.CENTRAL, person.mobile, "000000", cert)
+    cert = leader.certificate_number[-6:]
+    actions.verify(
+        actions.CENTRAL, leader.mobile, "000000", cert, sandbox_filing=sandbox.pk
+    )
+    client.force_login(supervisor)
+    listed = page(client, "/admin/verification/attempt/")
+    assert live.reference in listed and sandbox.reference not in listed
+    both = page(client, "/admin/verification/attempt/", mode="all")
+    assert marked(both) == {sandbox.reference}
