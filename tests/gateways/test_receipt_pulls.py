@@ -41,6 +41,20 @@ def detail(text, *, status=3, code="DELIVERED", at=None):
     }
 
 
+def pulled_status(mobile, serial, *, success=True, code="DELIVRD", context=""):
+    """One PullSmsSendStatus entry of Tencent Cloud's pull."""
+    return {
+        "UserReceiveTime": int(timezone.now().timestamp()),
+        "CountryCode": "86",
+        "SubscriberNumber": mobile,
+        "PhoneNumber": f"+86{mobile}",
+        "SerialNo": serial,
+        "ReportStatus": "SUCCESS" if success else "FAIL",
+        "Description": code,
+        "SessionContext": context,
+    }
+
+
 def test_aliyun_a_text_without_a_push_is_asked_about_and_takes_the_answer(
     aliyun, sent_codes
 ):
@@ -185,18 +199,7 @@ def test_tencent_keeps_what_earlier_pages_gave_when_a_later_one_fails(
     monkeypatch.setattr(TencentBackend, "PULL_LIMIT", 1)
     _, leader_text, _ = sent_codes()
     leader_text.refresh_from_db()
-    tencent.pending.append(
-        {
-            "UserReceiveTime": int(timezone.now().timestamp()),
-            "CountryCode": "86",
-            "SubscriberNumber": leader_text.recipient,
-            "PhoneNumber": f"+86{leader_text.recipient}",
-            "SerialNo": leader_text.gateway_id,
-            "ReportStatus": "SUCCESS",
-            "Description": "DELIVRD",
-            "SessionContext": "",
-        }
-    )
+    tencent.pending.append(pulled_status(leader_text.recipient, leader_text.gateway_id))
     original = tencent.handler.reply
 
     def second_page_fails(handler, request, answer):
@@ -224,29 +227,20 @@ def test_tencent_pulls_whatever_reports_it_holds(tencent, sent_codes):
     _, leader_text, admin_text = sent_codes()
     leader_text.refresh_from_db()
     admin_text.refresh_from_db()
-    at = int(timezone.now().timestamp())
     tencent.pending.extend(
         [
-            {
-                "UserReceiveTime": at,
-                "CountryCode": "86",
-                "SubscriberNumber": leader_text.recipient,
-                "PhoneNumber": f"+86{leader_text.recipient}",
-                "SerialNo": leader_text.gateway_id,
-                "ReportStatus": "SUCCESS",
-                "Description": "DELIVRD",
-                "SessionContext": str(leader_text.pk),
-            },
-            {
-                "UserReceiveTime": at,
-                "CountryCode": "86",
-                "SubscriberNumber": admin_text.recipient,
-                "PhoneNumber": f"+86{admin_text.recipient}",
-                "SerialNo": admin_text.gateway_id,
-                "ReportStatus": "FAIL",
-                "Description": "MK:0005",
-                "SessionContext": str(admin_text.pk),
-            },
+            pulled_status(
+                leader_text.recipient,
+                leader_text.gateway_id,
+                context=str(leader_text.pk),
+            ),
+            pulled_status(
+                admin_text.recipient,
+                admin_text.gateway_id,
+                success=False,
+                code="MK:0005",
+                context=str(admin_text.pk),
+            ),
         ]
     )
     result = receipts.pull_due(timezone.now() + LATER)
@@ -279,18 +273,7 @@ def test_tencent_a_pulled_report_for_a_text_not_ours_creates_nothing(
     tencent, sent_codes
 ):
     sent_codes()
-    tencent.pending.append(
-        {
-            "UserReceiveTime": int(timezone.now().timestamp()),
-            "CountryCode": "86",
-            "SubscriberNumber": "13900000000",
-            "PhoneNumber": "+8613900000000",
-            "SerialNo": "2028:9999",
-            "ReportStatus": "SUCCESS",
-            "Description": "DELIVRD",
-            "SessionContext": "",
-        }
-    )
+    tencent.pending.append(pulled_status("13900000000", "2028:9999"))
     result = receipts.pull_due(timezone.now() + LATER)
     assert result.outcomes == {receipts.UNKNOWN_TEXT: 1}
     assert DeliveryReceipt.objects.count() == 0
