@@ -11,6 +11,7 @@ from filings.models import FilingApplication
 from tests.factories import FilingFactory, PersonFactory, ServiceFactory
 from tests.verification.helpers import submitted_filing
 from verification import actions, moves
+from verification.models import Attempt
 
 pytestmark = pytest.mark.django_db
 
@@ -126,8 +127,13 @@ def test_the_attempts_list_leaves_the_sandboxs_applicants_out(
     actions.verify(
         actions.CENTRAL, leader.mobile, "000000", cert, sandbox_filing=sandbox.pk
     )
+    # An entry that matched no filing is no sandbox's: it stays in the list.
+    actions.verify(actions.CENTRAL, "13900000000", "000000", cert)
+    no_filing = Attempt.objects.get(mobile="13900000000")
     client.force_login(supervisor)
-    listed = page(client, "/admin/verification/attempt/")
+    answer = client.get("/admin/verification/attempt/")
+    assert no_filing in answer.context_data["cl"].result_list
+    listed = answer.content.decode()
     assert live.reference in listed and sandbox.reference not in listed
     both = page(client, "/admin/verification/attempt/", mode="all")
     assert marked(both) == {sandbox.reference}
